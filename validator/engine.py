@@ -1,0 +1,186 @@
+"""Transcript in, findings out: the one place that stamps locations on issues.
+
+The pipeline is ``reader -> decode -> schema -> lifecycle``. Each layer returns
+:class:`~validator.findings.Issue` values; the engine turns them into
+:class:`~validator.findings.Finding` values with the file, position, event index,
+sequence number and event type, applies the profile's severities and the
+``--select``/``--ignore`` set, and sorts them by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import decode, reader, transcript
+from .events import Event, RawEvent, RawKind
+from .findings import Finding, Issue, Position, Severity
+from .lifecycle import StreamChecker
+from .rules import PROFILES, RULES, select_rules
+from .schemas import SchemaChecker
+
+__all__ = ["CheckOptions", "FileResult", "check_bytes", "check_chunks", "check_events", "check_file"]
+
+_START = Position(1, 1, 0)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    profile: str = "openai"
+    strict: bool = False
+    #: True: the stream is resumed (``starting_after``); None: detect it.
+    resumed: bool | None = None
+    #: Check a mid-stream excerpt: waive the start and end rules.
+    fragment: bool = False
+    input_format: str = "auto"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r} (choose from {', '.join(PROFILES)})")
+        if self.input_format not in reader.FORMATS:
+            raise ValueError(
+                f"unknown input format {self.input_format!r} (choose from {', '.join(reader.FORMATS)})"
+            )
+
+
+@dataclass
+class FileResult:
+    path: str
+    events: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    #: Set when the input could not be read at all (exit code 2).
+    error: str | None = None
+    input_format: str | None = None
+
+    def failed(self, strict: bool = False) -> bool:
+        threshold = Severity.WARNING if strict else Severity.ERROR
+        return self.error is not None or any(f.severity.rank >= threshold.rank for f in self.findings)
+
+    @property
+    def valid(self) -> bool:
+        return not self.failed()
+
+
+class _Stamper:
+    """Turns issues into findings for one file."""
+
+    def __init__(self, path: str, options: CheckOptions) -> None:
+        self.path = path
+        self.profile = options.profile
+        self.strict = options.strict
+        self.enabled = select_rules(options.select, options.ignore)
+        self.findings: list[Finding] = []
+
+    def add(self, issue: Issue, event: Event | RawEvent | None) -> None:
+        rule = RULES[issue.rule]
+        if rule.id not in self.enabled or (rule.strict_only and not self.strict):
+            return
+        severity = issue.severity or rule.severity_in(self.profile)
+        if severity is None:
+            return
+        seq: int | None = None
+        etype: str | None = None
+        index: int | None = None
+        position = issue.position
+        if issue.event is not None:
+            ref = issue.event
+            index, seq, etype = ref.index, ref.sequence_number, ref.type
+            position = position or ref.position
+        elif isinstance(event, Event):
+            index, seq, etype = event.index, event.sequence_number, event.type
+            position = position or event.position
+        elif isinstance(event, RawEvent):
+            index = event.index
+            position = position or event.position
+        position = position or _START
+        self.findings.append(
+            Finding(
+                rule=rule.id,
+                name=rule.name,
+                severity=severity,
+                message=issue.message or rule.message,
+                path=self.path,
+                line=position.line,
+                column=position.column,
+                offset=position.offset,
+                event_index=index,
+                sequence_number=seq,
+                event_type=etype,
+                pointer=issue.pointer,
+            )
+        )
+
+
+def _run(items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str, options: CheckOptions) -> FileResult:
+    stamper = _Stamper(path, options)
+    schemas = SchemaChecker.for_profile(options.profile, strict=options.strict)
+    machine = StreamChecker(options.profile, resumed=options.resumed, fragment=options.fragment)
+    count = 0
+    for item in items:
+        if isinstance(item, Issue):
+            stamper.add(item, None)
+            continue
+        if item.kind is RawKind.DONE:
+            for issue in machine.feed_done(item):
+                stamper.add(issue, item)
+            continue
+        count += 1
+        data, issues = decode.decode(item)
+        for issue in issues:
+            stamper.add(issue, item)
+        if data is None:
+            machine.feed_undecodable(item)
+            continue
+        event = Event(item.index, data, item.position, item.event_name, item.framed)
+        schema_issues = schemas.check(data)
+        event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
+        for issue in schema_issues:
+            stamper.add(issue, event)
+        for issue in machine.feed(event):
+            stamper.add(issue, event)
+    end = rd.end if rd is not None else _START
+    for issue in machine.finish(end):
+        stamper.add(issue, None)
+    stamper.findings.sort(key=Finding.sort_key)
+    return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
+
+
+def check_chunks(chunks: Iterable[bytes], path: str = "<stream>", options: CheckOptions | None = None) -> FileResult:
+    """Check a transcript given as an iterable of byte chunks (read incrementally)."""
+    options = options or CheckOptions()
+    rd = reader.Reader(chunks, options.input_format)
+    return _run(rd, rd, path, options)
+
+
+def check_bytes(data: bytes, path: str = "<bytes>", options: CheckOptions | None = None) -> FileResult:
+    return check_chunks([data], path, options)
+
+
+def check_file(path: str | Path, options: CheckOptions | None = None, **kwargs: Any) -> FileResult:
+    """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``."""
+    options = options or CheckOptions(**kwargs)
+    name = str(path)
+    try:
+        with transcript.open_input(name) as chunks:
+            return check_chunks(chunks, name, options)
+    except transcript.TranscriptReadError as exc:
+        return FileResult(name, error=str(exc))
+
+
+def _event_items(events: Iterable[Any]) -> Iterator[RawEvent]:
+    # Without a file, an event's "line" is its 1-based position in the sequence.
+    for index, value in enumerate(events):
+        pos = Position(index + 1, 1, 0)
+        yield RawEvent(index, RawKind.EVENT, "", pos, (pos,), None, framed=False, value=value)
+
+
+def check_events(
+    events: Iterable[Any], path: str = "<events>", options: CheckOptions | None = None, **kwargs: Any
+) -> FileResult:
+    """Check already-decoded events (dicts). Positions are event indices only."""
+    options = options or CheckOptions(**kwargs)
+    return _run(_event_items(events), None, path, options)

@@ -1,0 +1,100 @@
+"""Findings are values: what a check reports, and where.
+
+Checks never know where they are in a file. They return :class:`Issue` values
+(a rule id, a message, a JSON pointer and, for framing problems, an explicit
+position). The engine stamps each issue with the file, line, column, byte offset,
+event index and sequence number, which gives a :class:`Finding`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["EventRef", "Finding", "Issue", "Position", "Severity"]
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in the input: 1-based line and column (in code points), 0-based byte offset."""
+
+    line: int
+    column: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """Enough of an earlier event to point a finding at it, without keeping the event."""
+
+    index: int
+    position: Position
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """What a check reports, before the engine knows the file and event.
+
+    ``position`` is None when the issue is about the event being checked (the
+    engine uses that event's position); framing and end-of-stream issues carry
+    their own. ``severity`` is None for the rule's default in the active profile.
+    ``event`` refers to an earlier event when the issue is about that one rather
+    than the event being fed (for example an item that is never closed).
+    """
+
+    rule: str
+    message: str
+    pointer: str = ""
+    position: Position | None = None
+    severity: Severity | None = None
+    event: EventRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int
+    offset: int
+    event_index: int | None = None
+    sequence_number: int | None = None
+    event_type: str | None = None
+    pointer: str = ""
+    details: tuple[str, ...] = field(default=())
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.offset, self.line, self.rule)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "offset": self.offset,
+            "event_index": self.event_index,
+            "sequence_number": self.sequence_number,
+            "event_type": self.event_type,
+            "pointer": self.pointer,
+        }
