@@ -1,0 +1,435 @@
+"""Benchmark: how fast and how lean is a full check, against the parse floor and the openai SDK.
+
+Run by hand, never by the test suite::
+
+    python bench/bench.py                 # 100 MB transcript
+    python bench/bench.py --size-mb 1000  # 1 GB: the memory target
+
+It generates a realistic transcript (one long response: messages, function calls and
+reasoning items, token-sized deltas with `obfuscation` padding as OpenAI sends them, a
+terminal response whose output holds every item), then runs, each in its own process so
+peak RSS is its own:
+
+* floor: ``orjson.loads`` of every ``data:`` line (no checking at all);
+* sdk: the openai SDK's typed parse of every event (pydantic ``TypeAdapter`` over
+  ``openai.types.responses.ResponseStreamEvent``), if the SDK is installed;
+* check: ``responses-validator check`` (reader, schemas, state machine, consistency).
+
+and prints MB/s, seconds and peak RSS side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "a",
+    "lazy",
+    "dog",
+    "while",
+    "streaming",
+    "tokens",
+    "arrive",
+    "one",
+    "by",
+    "one",
+]
+
+
+def _sse(out: list[str], seq: list[int], event: dict) -> None:
+    event["sequence_number"] = seq[0]
+    seq[0] += 1
+    out.append(f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n")
+
+
+def _obf(rng: random.Random) -> str:
+    return "".join(
+        rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789") for _ in range(rng.randint(4, 14))
+    )
+
+
+def _response(rid: str, status: str, output: list, usage: dict | None) -> dict:
+    return {
+        "id": rid,
+        "object": "response",
+        "created_at": 1762527468,
+        "status": status,
+        "background": False,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "max_tool_calls": None,
+        "model": "gpt-4o-2024-08-06",
+        "output": output,
+        "parallel_tool_calls": True,
+        "previous_response_id": None,
+        "reasoning": {"effort": None, "summary": None},
+        "service_tier": "auto",
+        "store": True,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": [],
+        "top_logprobs": 0,
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": usage,
+        "user": None,
+        "metadata": {},
+    }
+
+
+def _text(rng: random.Random, n: int) -> list[str]:
+    return [(" " if i else "") + rng.choice(WORDS) for i in range(n)]
+
+
+def _message(out: list[str], seq: list[int], rng: random.Random, idx: int) -> dict:
+    iid = f"msg_{idx:08x}"
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.output_item.added",
+            "output_index": idx,
+            "item": {
+                "id": iid,
+                "type": "message",
+                "status": "in_progress",
+                "content": [],
+                "role": "assistant",
+            },
+        },
+    )
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.content_part.added",
+            "item_id": iid,
+            "output_index": idx,
+            "content_index": 0,
+            "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
+        },
+    )
+    deltas = _text(rng, rng.randint(40, 160))
+    for d in deltas:
+        _sse(
+            out,
+            seq,
+            {
+                "type": "response.output_text.delta",
+                "item_id": iid,
+                "output_index": idx,
+                "content_index": 0,
+                "delta": d,
+                "logprobs": [],
+                "obfuscation": _obf(rng),
+            },
+        )
+    text = "".join(deltas)
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.output_text.done",
+            "item_id": iid,
+            "output_index": idx,
+            "content_index": 0,
+            "text": text,
+            "logprobs": [],
+        },
+    )
+    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.content_part.done",
+            "item_id": iid,
+            "output_index": idx,
+            "content_index": 0,
+            "part": part,
+        },
+    )
+    item = {"id": iid, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
+    _sse(out, seq, {"type": "response.output_item.done", "output_index": idx, "item": item})
+    return item
+
+
+def _function_call(out: list[str], seq: list[int], rng: random.Random, idx: int) -> dict:
+    iid, call = f"fc_{idx:08x}", f"call_{idx:08x}"
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.output_item.added",
+            "output_index": idx,
+            "item": {
+                "id": iid,
+                "type": "function_call",
+                "status": "in_progress",
+                "arguments": "",
+                "call_id": call,
+                "name": "get_weather",
+            },
+        },
+    )
+    args = json.dumps({"location": " ".join(_text(rng, 8)), "unit": "celsius"})
+    deltas = [args[i : i + 3] for i in range(0, len(args), 3)]
+    for d in deltas:
+        _sse(
+            out,
+            seq,
+            {
+                "type": "response.function_call_arguments.delta",
+                "item_id": iid,
+                "output_index": idx,
+                "delta": d,
+                "obfuscation": _obf(rng),
+            },
+        )
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.function_call_arguments.done",
+            "item_id": iid,
+            "output_index": idx,
+            "arguments": args,
+            "name": "get_weather",
+        },
+    )
+    item = {
+        "id": iid,
+        "type": "function_call",
+        "status": "completed",
+        "arguments": args,
+        "call_id": call,
+        "name": "get_weather",
+    }
+    _sse(out, seq, {"type": "response.output_item.done", "output_index": idx, "item": item})
+    return item
+
+
+def _reasoning(out: list[str], seq: list[int], rng: random.Random, idx: int) -> dict:
+    iid = f"rs_{idx:08x}"
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.output_item.added",
+            "output_index": idx,
+            "item": {"id": iid, "type": "reasoning", "summary": []},
+        },
+    )
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": iid,
+            "output_index": idx,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": ""},
+        },
+    )
+    deltas = _text(rng, rng.randint(20, 80))
+    for d in deltas:
+        _sse(
+            out,
+            seq,
+            {
+                "type": "response.reasoning_summary_text.delta",
+                "item_id": iid,
+                "output_index": idx,
+                "summary_index": 0,
+                "delta": d,
+                "obfuscation": _obf(rng),
+            },
+        )
+    text = "".join(deltas)
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.reasoning_summary_text.done",
+            "item_id": iid,
+            "output_index": idx,
+            "summary_index": 0,
+            "text": text,
+        },
+    )
+    part = {"type": "summary_text", "text": text}
+    _sse(
+        out,
+        seq,
+        {
+            "type": "response.reasoning_summary_part.done",
+            "item_id": iid,
+            "output_index": idx,
+            "summary_index": 0,
+            "part": part,
+        },
+    )
+    item = {"id": iid, "type": "reasoning", "summary": [part]}
+    _sse(out, seq, {"type": "response.output_item.done", "output_index": idx, "item": item})
+    return item
+
+
+def generate(path: Path, size_mb: int, seed: int = 7) -> int:
+    """Write a valid transcript of about ``size_mb`` MB; return the number of events."""
+    rng = random.Random(seed)
+    target = size_mb * 1_000_000
+    rid = "resp_bench0000000000000000000000000000000000000000"
+    seq = [0]
+    items: list[dict] = []
+    written = 0
+    makers = (_reasoning, _message, _function_call, _message)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out: list[str] = []
+        _sse(out, seq, {"type": "response.created", "response": _response(rid, "in_progress", [], None)})
+        _sse(out, seq, {"type": "response.in_progress", "response": _response(rid, "in_progress", [], None)})
+        while written < target:
+            items.append(makers[len(items) % len(makers)](out, seq, rng, len(items)))
+            if len(out) > 2000:
+                chunk = "".join(out)
+                written += len(chunk.encode())
+                fh.write(chunk)
+                out.clear()
+        n_in, n_out = 1000, seq[0]
+        usage = {
+            "input_tokens": n_in,
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+            "output_tokens": n_out,
+            "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": n_in + n_out,
+        }
+        final = _response(rid, "completed", items, usage)
+        final["completed_at"] = 1762527470
+        _sse(out, seq, {"type": "response.completed", "response": final})
+        fh.write("".join(out))
+    return seq[0]
+
+
+# ---------------------------------------------------------------- measured jobs (run in a child)
+
+
+def job_floor(path: Path) -> None:
+    import orjson
+
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.startswith(b"data: "):
+                orjson.loads(line[6:])
+
+
+def job_sdk(path: Path) -> None:
+    from openai.types.responses import ResponseStreamEvent
+    from pydantic import TypeAdapter
+
+    adapter = TypeAdapter(ResponseStreamEvent)
+    with path.open("rb") as fh:
+        for line in fh:
+            if line.startswith(b"data: "):
+                adapter.validate_json(line[6:])
+
+
+def job_check(path: Path) -> None:
+    exe = shutil.which("responses-validator") or ""
+    cmd = [exe] if exe else [sys.executable, "-m", "validator"]
+    proc = subprocess.run([*cmd, "check", "--quiet", str(path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"check reported findings or failed (exit {proc.returncode}):\n"
+            f"{proc.stdout[-2000:]}{proc.stderr[-2000:]}"
+        )
+
+
+JOBS = {"floor": job_floor, "sdk": job_sdk, "check": job_check}
+
+
+def _child(name: str, path: Path) -> None:
+    start = time.perf_counter()
+    JOBS[name](path)
+    elapsed = time.perf_counter() - start
+    # ru_maxrss is in KiB on Linux; the check runs in a grandchild, so count children too.
+    rss = max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+    print(json.dumps({"seconds": elapsed, "rss_kib": rss}))
+
+
+def _measure(name: str, path: Path) -> dict | None:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", name, str(path)], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        print(f"{name}: failed: {proc.stderr.strip()[-500:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size-mb", type=int, default=100)
+    parser.add_argument("--jobs", default="floor,sdk,check")
+    parser.add_argument("--keep", type=Path, help="write the transcript here and keep it")
+    parser.add_argument("--child", nargs=2, metavar=("JOB", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child[0], Path(args.child[1]))
+        return
+    out_dir = HERE / "out"
+    out_dir.mkdir(exist_ok=True)
+    path = args.keep or out_dir / f"bench-{args.size_mb}mb.sse"
+    t0 = time.perf_counter()
+    events = generate(path, args.size_mb)
+    size = path.stat().st_size
+    print(
+        f"transcript: {path} ({size / 1e6:.1f} MB, {events} events, "
+        f"generated in {time.perf_counter() - t0:.1f} s)"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {platform.platform()}"
+    )
+    rows = []
+    for name in args.jobs.split(","):
+        result = _measure(name, path)
+        if result:
+            rows.append((name, result))
+    floor = next((r["seconds"] for n, r in rows if n == "floor"), None)
+    print(f"\n{'job':<8}{'seconds':>10}{'MB/s':>10}{'peak RSS MB':>14}{'x floor':>10}")
+    for name, r in rows:
+        ratio = f"{r['seconds'] / floor:.2f}" if floor else "-"
+        print(
+            f"{name:<8}{r['seconds']:>10.2f}{size / 1e6 / r['seconds']:>10.1f}"
+            f"{r['rss_kib'] / 1024:>14.1f}{ratio:>10}"
+        )
+    if not args.keep:
+        path.unlink()
+
+
+if __name__ == "__main__":
+    main()
