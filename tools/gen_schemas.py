@@ -110,7 +110,9 @@ def drop_required(path: str, *names: str, patch_id: str, note: str) -> Callable[
         node = _at(schema, path)
         missing = [n for n in names if n not in node.get("required", [])]
         if missing:
-            raise GenError(f"{patch_id}: {missing} not required at {path!r}; the spec changed, review the patch")
+            raise GenError(
+                f"{patch_id}: {missing} not required at {path!r}; the spec changed, review the patch"
+            )
         node["required"] = [r for r in node["required"] if r not in names]
         _comment(node, patch_id, note)
 
@@ -138,7 +140,9 @@ def open_enum(path: str, *, patch_id: str, note: str) -> Callable[[dict[str, Jso
     return apply
 
 
-def define_property(path: str, name: str, prop: Json, *, patch_id: str, note: str) -> Callable[[dict[str, Json]], None]:
+def define_property(
+    path: str, name: str, prop: Json, *, patch_id: str, note: str
+) -> Callable[[dict[str, Json]], None]:
     def apply(schema: dict[str, Json]) -> None:
         node = _at(schema, path)
         if name in node.setdefault("properties", {}):
@@ -148,7 +152,9 @@ def define_property(path: str, name: str, prop: Json, *, patch_id: str, note: st
     return apply
 
 
-def rename_required(path: str, old: str, new: str, *, patch_id: str, note: str) -> Callable[[dict[str, Json]], None]:
+def rename_required(
+    path: str, old: str, new: str, *, patch_id: str, note: str
+) -> Callable[[dict[str, Json]], None]:
     def apply(schema: dict[str, Json]) -> None:
         node = _at(schema, path)
         if old not in node.get("required", []):
@@ -169,7 +175,7 @@ def _nested_error_event(schema: dict[str, Json]) -> None:
             "sequence_number": flat["properties"]["sequence_number"],
             "error": {
                 "type": "object",
-                "description": "The error payload (the shape api.openai.com sends; Open Responses ErrorPayload).",
+                "description": "The error payload (as api.openai.com sends it; Open Responses ErrorPayload).",
                 "properties": {
                     "type": {"type": "string"},
                     "code": {"anyOf": [{"type": "string"}, {"type": "null"}]},
@@ -213,7 +219,7 @@ KEEPALIVE = {
     "type": "object",
     "title": "Keepalive",
     "description": "Transport heartbeat on long-running OpenAI streams; carries only a sequence number.",
-    "$comment": "patch OAI-W3: not in the OAS; observed on the wire (openai/openai-node#1964, openai-java#776)",
+    "$comment": "patch OAI-W3: not in the OAS; seen on the wire (openai/openai-node#1964, openai-java#776)",
     "properties": {
         "type": {"type": "string", "enum": ["keepalive"]},
         "sequence_number": {"type": "integer"},
@@ -224,7 +230,7 @@ KEEPALIVE = {
 COMPACTION_COMPACTING = {
     "type": "object",
     "title": "ResponseCompactionCompactingEvent",
-    "description": "Emitted when new summary content is sampled for a compaction trigger. Contains no summary content.",
+    "description": "Emitted when new summary content is sampled for a compaction trigger (no content).",
     "$comment": f"patch OAI-W4: not in the OAS; transcribed from {SDK_PROVENANCE} "
     "response_compaction_compacting_event.py",
     "properties": {
@@ -235,6 +241,28 @@ COMPACTION_COMPACTING = {
     },
     "required": ["type", "item_id", "output_index", "sequence_number"],
 }
+
+
+def _diff_event(suffix: str, field: str, description: str) -> dict[str, Json]:
+    return {
+        "type": "object",
+        "title": f"ResponseApplyPatchCallOperationDiff{suffix.capitalize()}Event",
+        "description": description,
+        "$comment": "patch OAI-W13: not in the OAS nor the SDK; sent by api.openai.com for apply_patch_call "
+        "items (corpus 026, gpt-5.1, 2025-11)",
+        "properties": {
+            "type": {"type": "string", "enum": [f"response.apply_patch_call_operation_diff.{suffix}"]},
+            "item_id": {"type": "string", "description": "The ID of the apply_patch_call item."},
+            "output_index": {"type": "integer", "description": "The index of the apply_patch_call item."},
+            field: {"type": "string"},
+            "sequence_number": {"type": "integer"},
+        },
+        "required": ["type", "item_id", "output_index", field, "sequence_number"],
+    }
+
+
+APPLY_PATCH_DIFF_DELTA = _diff_event("delta", "delta", "A fragment of the patch diff of an apply_patch_call.")
+APPLY_PATCH_DIFF_DONE = _diff_event("done", "diff", "The finished patch diff of an apply_patch_call.")
 
 
 def _oai_patches() -> list[tuple[str, Patch]]:
@@ -250,78 +278,343 @@ def _oai_patches() -> list[tuple[str, Patch]]:
         ("ResponseAudioTranscriptDoneEvent", "response.audio.transcript.done"),
     ):
         note = "response_id is required but never defined (OAS defect); the SDKs do not model it"
-        add(comp, "OAI-D1", "defect", f"{etype}: required `response_id`", "dropped from `required`",
+        add(
+            comp,
+            "OAI-D1",
+            "defect",
+            f"{etype}: required `response_id`",
+            "dropped from `required`",
             "listed in `required` but absent from `properties`; openai-python does not model it",
-            "EVENTS.md §10.1", drop_required("", "response_id", patch_id="OAI-D1", note=note))
-    add("LocalShellToolCallOutput", "OAI-D2", "defect", "item `local_shell_call_output`.call_id",
-        "defined as `string`", "required but not defined in `properties`", "EVENTS.md §10.2",
-        define_property("", "call_id", {"type": "string"}, patch_id="OAI-D2",
-                        note="required but undefined in the OAS; defined as string"))
-    add("MCPApprovalResponseResource", "OAI-D3", "defect", "item `mcp_approval_response`: required `request_id`",
-        "read as `approval_request_id`", "typo: the property is named `approval_request_id`", "EVENTS.md §10.2",
-        rename_required("", "request_id", "approval_request_id", patch_id="OAI-D3",
-                        note="required `request_id` is a typo for approval_request_id"))
-    add("Response", "OAI-W5", "wire", "`response.usage`", "nullable",
+            "EVENTS.md §10.1",
+            drop_required("", "response_id", patch_id="OAI-D1", note=note),
+        )
+    add(
+        "LocalShellToolCallOutput",
+        "OAI-D2",
+        "defect",
+        "item `local_shell_call_output`.call_id",
+        "defined as `string`",
+        "required but not defined in `properties`",
+        "EVENTS.md §10.2",
+        define_property(
+            "",
+            "call_id",
+            {"type": "string"},
+            patch_id="OAI-D2",
+            note="required but undefined in the OAS; defined as string",
+        ),
+    )
+    add(
+        "MCPApprovalResponseResource",
+        "OAI-D3",
+        "defect",
+        "item `mcp_approval_response`: required `request_id`",
+        "read as `approval_request_id`",
+        "typo: the property is named `approval_request_id`",
+        "EVENTS.md §10.2",
+        rename_required(
+            "",
+            "request_id",
+            "approval_request_id",
+            patch_id="OAI-D3",
+            note="required `request_id` is a typo for approval_request_id",
+        ),
+    )
+    add(
+        "Response",
+        "OAI-W5",
+        "wire",
+        "`response.usage`",
+        "nullable",
         "the OAS examples and every real stream send `usage: null` before the terminal event",
         "EVENTS.md §4.1, §10.4; Effect-TS patches it the same way",
-        make_nullable("/allOf/2/properties/usage", patch_id="OAI-W5", note="usage is null before the terminal event"))
-    add("ModelResponseProperties", "OAI-W6", "wire", "`response.user`", "nullable",
-        "the OAS examples and real streams send `user: null`", "EVENTS.md §4.1, §10.4",
-        make_nullable("/properties/user", patch_id="OAI-W6", note="user is null on the wire"))
-    add("ResponseError", "OAI-W7", "wire", "`response.error.code`", "any string (enum opened)",
+        make_nullable(
+            "/allOf/2/properties/usage", patch_id="OAI-W5", note="usage is null before the terminal event"
+        ),
+    )
+    add(
+        "ModelResponseProperties",
+        "OAI-W6",
+        "wire",
+        "`response.user`",
+        "nullable",
+        "the OAS examples and real streams send `user: null`",
+        "EVENTS.md §4.1, §10.4",
+        make_nullable("/properties/user", patch_id="OAI-W6", note="user is null on the wire"),
+    )
+    add(
+        "ResponseError",
+        "OAI-W7",
+        "wire",
+        "`response.error.code`",
+        "any string (enum opened)",
         "real streams carry codes outside `ResponseErrorCode` (e.g. `insufficient_quota`, corpus 022)",
         "corpus 022 (api.openai.com)",
-        open_enum("/anyOf/0/properties/code", patch_id="OAI-W7",
-                  note="the wire sends codes outside ResponseErrorCode (insufficient_quota)"))
-    for comp, etype in (("ResponseTextDeltaEvent", "response.output_text.delta"),
-                        ("ResponseTextDoneEvent", "response.output_text.done")):
-        add(comp, "OAI-R1", "drift", f"{etype}: required `logprobs`", "optional (RSP105 with --strict)",
+        open_enum(
+            "/anyOf/0/properties/code",
+            patch_id="OAI-W7",
+            note="the wire sends codes outside ResponseErrorCode (insufficient_quota)",
+        ),
+    )
+    add(
+        "WebSearchToolCall",
+        "OAI-W8",
+        "wire",
+        "item `web_search_call`: required `action`",
+        "optional",
+        "the item in `output_item.added` (status in_progress) has no action yet; the done item has it",
+        "corpus 007, 008 (api.openai.com)",
+        drop_required(
+            "", "action", patch_id="OAI-W8", note="an in-progress web_search_call has no action yet"
+        ),
+    )
+    add(
+        "WebSearchActionSearch",
+        "OAI-W9",
+        "wire",
+        "`web_search_call.action.sources[]`",
+        '`{type: "api", name}` accepted besides `{type: "url", url}`',
+        'gpt-5 cites built-in data sources this way (`{"type":"api","name":"oai-weather"}`)',
+        "corpus 008 (api.openai.com)",
+        _api_source,
+    )
+    add(
+        "ImageGenToolCall",
+        "OAI-W10",
+        "wire",
+        "item `image_generation_call`: required `result`",
+        "optional",
+        "the item in `output_item.added` has no result before the image exists",
+        "corpus 024 (api.openai.com)",
+        drop_required("", "result", patch_id="OAI-W10", note="no result before the image exists"),
+    )
+    add(
+        "MCPTool",
+        "OAI-W11",
+        "wire",
+        "tool `mcp`.server_description",
+        "nullable",
+        "the echoed tool carries `server_description: null` when none was given",
+        "corpus 013 (api.openai.com)",
+        make_nullable("/properties/server_description", patch_id="OAI-W11", note="null when not set"),
+    )
+    add(
+        "TextResponseFormatJsonSchema",
+        "OAI-W12",
+        "wire",
+        "`text.format` (json_schema).description",
+        "nullable",
+        "the echoed format carries `description: null` when none was given",
+        "corpus 021 (api.openai.com)",
+        make_nullable("/properties/description", patch_id="OAI-W12", note="null when not set"),
+    )
+    add(
+        "WebSearchTool",
+        "OAI-W14",
+        "wire",
+        "tool `web_search`.search_context_size",
+        "nullable",
+        "the echoed tool carries `search_context_size: null` when none was given; openai-python models it "
+        "as Optional",
+        "corpus 058 (api.deepseek.com)",
+        make_nullable("/properties/search_context_size", patch_id="OAI-W14", note="null when not set"),
+    )
+    add(
+        "Response",
+        "OAI-R6",
+        "drift",
+        "`response`: required `error` and `instructions`",
+        "optional (RSP105 with --strict)",
+        "both are nullable, so an absent key reads as null in every client (openai-python defaults them to "
+        "None); xAI's Responses API omits them from every snapshot",
+        "corpus 048, 050, 053 (api.x.ai)",
+        drop_required(
+            "/allOf/2",
+            "error",
+            "instructions",
+            patch_id="OAI-R6",
+            note="absent nullable keys read as null (xAI omits them); strict reports them (drift)",
+        ),
+    )
+    add(
+        "ResponseFunctionCallArgumentsDoneEvent",
+        "OAI-R4",
+        "drift",
+        "response.function_call_arguments.done: required `name`",
+        "optional (RSP105 with --strict)",
+        "no captured stream sends it (api.openai.com gpt-4o to gpt-5.5, Azure); Open Responses lacks it",
+        "EVENTS.md §10.6; corpus 015-019, 031, 043",
+        drop_required("", "name", patch_id="OAI-R4", note="not sent by the API up to 2026-04 (drift)"),
+    )
+    add(
+        "FunctionShellCall",
+        "OAI-R5",
+        "drift",
+        "item `shell_call`: required `environment`",
+        "optional (RSP105 with --strict)",
+        "newer than the gpt-5.1 shell tool streams, which lack it",
+        "corpus 027 (api.openai.com, 2025-11)",
+        drop_required("", "environment", patch_id="OAI-R5", note="absent from 2025 shell_call items (drift)"),
+    )
+    for comp, etype in (
+        ("ResponseTextDeltaEvent", "response.output_text.delta"),
+        ("ResponseTextDoneEvent", "response.output_text.done"),
+    ):
+        add(
+            comp,
+            "OAI-R1",
+            "drift",
+            f"{etype}: required `logprobs`",
+            "optional (RSP105 with --strict)",
             "only sent with include=[message.output_text.logprobs]; the OAS examples omit it; "
             "Open Responses made it optional on 2026-04-24",
             "EVENTS.md §10.3; RULES.md E10",
-            drop_required("", "logprobs", patch_id="OAI-R1", note="logprobs is omitted unless requested (drift)"))
-    add("OutputTextContent", "OAI-R2", "drift", "content part `output_text`: required `logprobs`",
-        "optional (RSP105 with --strict)", "real `output_text` parts omit it unless requested; so do the OAS examples",
+            drop_required(
+                "", "logprobs", patch_id="OAI-R1", note="logprobs is omitted unless requested (drift)"
+            ),
+        )
+    add(
+        "OutputTextContent",
+        "OAI-R2",
+        "drift",
+        "content part `output_text`: required `logprobs`",
+        "optional (RSP105 with --strict)",
+        "real `output_text` parts omit it unless requested; so do the OAS examples",
         "EVENTS.md §7.1, §10.3",
-        drop_required("", "logprobs", patch_id="OAI-R2", note="logprobs is omitted unless requested (drift)"))
-    add("ResponseUsage", "OAI-R3", "drift", "`usage.input_tokens_details.cache_write_tokens`",
-        "optional (RSP105 with --strict)", "added to the spec in 2026; every earlier stream lacks it (seed 004)",
-        "seed 004; corpus 001-038",
-        drop_required("/properties/input_tokens_details", "cache_write_tokens", patch_id="OAI-R3",
-                      note="cache_write_tokens is missing from streams before 2026 (drift)"))
+        drop_required("", "logprobs", patch_id="OAI-R2", note="logprobs is omitted unless requested (drift)"),
+    )
+    add(
+        "ResponseUsage",
+        "OAI-R3",
+        "drift",
+        "`usage.input_tokens_details.cache_write_tokens`",
+        "optional (RSP105 with --strict)",
+        "newer than most captures: streams up to 2025-12 lack it (seed 004); 2026 streams (015, 037) send it",
+        "seed 004; corpus 001-036 vs 015, 037",
+        drop_required(
+            "/properties/input_tokens_details",
+            "cache_write_tokens",
+            patch_id="OAI-R3",
+            note="cache_write_tokens is missing from streams before 2026 (drift)",
+        ),
+    )
     return out
+
+
+def _api_source(schema: dict[str, Json]) -> None:
+    sources = _at(schema, "/properties/sources")
+    url_source = sources["items"]
+    api_source = {
+        "type": "object",
+        "title": "Web search API source",
+        "$comment": "patch OAI-W9: built-in data sources are cited as {type: api, name} on the wire",
+        "properties": {"type": {"type": "string", "enum": ["api"]}, "name": {"type": "string"}},
+        "required": ["type"],
+    }
+    sources["items"] = {"oneOf": [url_source, api_source], "discriminator": {"propertyName": "type"}}
 
 
 def _oai_event_patches() -> list[Patch]:
     return [
-        Patch("OAI-W1", "openai", "wire", "`error` event", "nested `{error:{type,code,message,param}}` accepted "
-              "besides the flat documented shape (RSP106 reports the flat one)",
-              "api.openai.com nests the payload; openai-python only raises on the nested shape",
-              "EVENTS.md §8; RULES.md J1", _nested_error_event),
-        Patch("OAI-W2", "openai", "wire", "every `*.delta` event", "optional `obfuscation: string`",
-              "sent on every delta by default (`include_obfuscation`), declared only on shell_call_command.delta",
-              "EVENTS.md §2", _delta_obfuscation),
-        Patch("OAI-W3", "openai", "wire", "`keepalive` event", "new event type",
-              "transport heartbeat the API sends on long streams; openai-node treats it as a no-op",
-              "EVENTS.md §9; RULES.md A9", lambda s: None),
-        Patch("OAI-W4", "openai", "wire", "`response.compaction.compacting` event", "new event type",
-              "in the SDK's ResponseStreamEvent union, not yet in the OAS", SDK_PROVENANCE, lambda s: None),
+        Patch(
+            "OAI-W1",
+            "openai",
+            "wire",
+            "`error` event",
+            "nested `{error:{type,code,message,param}}` accepted "
+            "besides the flat documented shape (RSP106 reports the flat one)",
+            "api.openai.com nests the payload; openai-python only raises on the nested shape",
+            "EVENTS.md §8; RULES.md J1",
+            _nested_error_event,
+        ),
+        Patch(
+            "OAI-W2",
+            "openai",
+            "wire",
+            "every `*.delta` event",
+            "optional `obfuscation: string`",
+            "sent on every delta by default (`include_obfuscation`); the OAS declares it on one event only",
+            "EVENTS.md §2",
+            _delta_obfuscation,
+        ),
+        Patch(
+            "OAI-W3",
+            "openai",
+            "wire",
+            "`keepalive` event",
+            "new event type",
+            "transport heartbeat the API sends on long streams; openai-node treats it as a no-op",
+            "EVENTS.md §9; RULES.md A9",
+            lambda s: None,
+        ),
+        Patch(
+            "OAI-W13",
+            "openai",
+            "wire",
+            "`response.apply_patch_call_operation_diff.delta` / `.done` events",
+            "new event types (`delta` fragments, `diff` on done, `item_id`, `output_index`)",
+            "api.openai.com streams the patch of an apply_patch_call item this way; neither the OAS nor "
+            "openai-python 3.54.0 has them",
+            "corpus 026 (api.openai.com)",
+            lambda s: None,
+        ),
+        Patch(
+            "OAI-W4",
+            "openai",
+            "wire",
+            "`response.compaction.compacting` event",
+            "new event type",
+            "in the SDK's ResponseStreamEvent union, not yet in the OAS",
+            SDK_PROVENANCE,
+            lambda s: None,
+        ),
     ]
 
 
 CONVENTIONS = [
-    Patch("ALL-C1", "all", "convention", "`sequence_number` on every event", "not required; `integer`, `minimum: 0`",
-          "its absence is reported once per stream by the lifecycle layer (RSP201/RSP202): pre-May-2025 "
-          "OpenAI streams have none and are valid for their era", "RULES.md B1; EVENTS.md §12.6", lambda s: None),
-    Patch("ALL-C2", "all", "convention", "index fields of events (" + ", ".join(INDEX_FIELDS) + ")",
-          "`minimum: 0`", "0-based everywhere; neither spec says so", "EVENTS.md §2, §12.5", lambda s: None),
-    Patch("ALL-C3", "all", "convention", "`oneOf` whose branches are objects with distinct `type` constants",
-          "dispatch on `type` (`if`/`then` per branch, plus an `enum` of the known types)",
-          "open objects can match several branches, and per-branch errors name the real problem",
-          "EVENTS.md §12.1", lambda s: None),
-    Patch("ALL-C4", "all", "convention", "other `oneOf`", "`anyOf`",
-          "branches are open objects or disjoint JSON types: exclusivity adds nothing but false positives",
-          "EVENTS.md §12.4", lambda s: None),
+    Patch(
+        "ALL-C1",
+        "all",
+        "convention",
+        "`sequence_number` on every event",
+        "not required; `integer`, `minimum: 0`",
+        "its absence is reported once per stream by the lifecycle layer (RSP201/RSP202): pre-May-2025 "
+        "OpenAI streams have none and are valid for their era",
+        "RULES.md B1; EVENTS.md §12.6",
+        lambda s: None,
+    ),
+    Patch(
+        "ALL-C2",
+        "all",
+        "convention",
+        "index fields of events (" + ", ".join(INDEX_FIELDS) + ")",
+        "`minimum: 0`",
+        "0-based everywhere; neither spec says so",
+        "EVENTS.md §2, §12.5",
+        lambda s: None,
+    ),
+    Patch(
+        "ALL-C3",
+        "all",
+        "convention",
+        "`oneOf`/`anyOf` whose branches are objects with distinct `type` constants, each required or "
+        "under a `discriminator`",
+        "dispatch on `type` (`if`/`then` per branch, plus an `enum` of the known types; `type` required)",
+        "open objects can match several branches, and per-branch errors name the real problem; OAS 3.1 "
+        "makes the discriminator property mandatory in the payload",
+        "EVENTS.md §12.1",
+        lambda s: None,
+    ),
+    Patch(
+        "ALL-C4",
+        "all",
+        "convention",
+        "other `oneOf`",
+        "`anyOf`",
+        "branches are open objects or disjoint JSON types: exclusivity adds nothing but false positives",
+        "EVENTS.md §12.4",
+        lambda s: None,
+    ),
 ]
 
 
@@ -377,33 +670,39 @@ class Translator:
             node = self.components[_ref_name(node["$ref"])]
         return node
 
-    def variant_type(self, node: Json) -> tuple[str | None, bool]:
-        """The single constant ``type`` of an object branch, and whether it is required."""
+    def variant_type(self, node: Json) -> tuple[tuple[str, ...], bool]:
+        """The ``type`` constants an object branch allows, and whether it requires ``type``."""
         node = self._resolve(node)
         if not isinstance(node, dict):
-            return None, False
-        const: str | None = None
+            return (), False
+        consts: tuple[str, ...] = ()
         required = "type" in node.get("required", [])
         prop = node.get("properties", {}).get("type")
         if isinstance(prop, dict):
-            if "const" in prop:
-                const = prop["const"]
-            elif isinstance(prop.get("enum"), list) and len(prop["enum"]) == 1:
-                const = prop["enum"][0]
+            if isinstance(prop.get("const"), str):
+                consts = (prop["const"],)
+            elif isinstance(prop.get("enum"), list) and all(isinstance(v, str) for v in prop["enum"]):
+                consts = tuple(prop["enum"])
         for sub in node.get("allOf", []):
             c, r = self.variant_type(sub)
-            const = const or c
+            consts = consts or c
             required = required or r
-        return const, required
+        return consts, required
 
-    def dispatch_types(self, branches: list[Json]) -> list[str] | None:
-        types: list[str] = []
+    def dispatch_types(self, branches: list[Json], discriminated: bool) -> list[tuple[str, ...]] | None:
+        """The branch types when the union can be dispatched on ``type``.
+
+        With a ``discriminator`` the OAS already makes ``type`` mandatory in the payload;
+        without one, every branch must require it. The branches' type sets must be disjoint.
+        """
+        types: list[tuple[str, ...]] = []
         for branch in branches:
-            const, required = self.variant_type(branch)
-            if not isinstance(const, str) or not required:
+            consts, required = self.variant_type(branch)
+            if not consts or not (required or discriminated):
                 return None
-            types.append(const)
-        return types if len(set(types)) == len(types) else None
+            types.append(consts)
+        flat = [t for ts in types for t in ts]
+        return types if len(set(flat)) == len(flat) else None
 
     def translate(self, node: Json, ref: Callable[[str], str], self_name: str) -> Json:
         if isinstance(node, list):
@@ -424,8 +723,11 @@ class Translator:
                 out[key] = {k: self.translate(v, ref, self_name) for k, v in value.items()}
             elif key in ("description", "title", "default", "enum", "const", "required", "$comment"):
                 out[key] = copy.deepcopy(value)
-            elif key == "oneOf":
-                types = self.dispatch_types(value)
+            elif key in ("oneOf", "anyOf"):
+                types = self.dispatch_types(value, "discriminator" in node)
+                if key == "anyOf" and types is None:
+                    out[key] = [self.translate(v, ref, self_name) for v in value]
+                    continue
                 branches = [self.translate(v, ref, self_name) for v in value]
                 if types is None:
                     out["anyOf"] = branches
@@ -439,19 +741,22 @@ class Translator:
         return out
 
 
-def _dispatch(types: list[str], branches: list[Json]) -> dict[str, Json]:
+def _dispatch(types: list[tuple[str, ...]], branches: list[Json]) -> dict[str, Json]:
+    def test(ts: tuple[str, ...]) -> Json:
+        return {"const": ts[0]} if len(ts) == 1 else {"enum": list(ts)}
+
     return {
-        "properties": {"type": {"enum": list(types)}},
+        "properties": {"type": {"enum": [t for ts in types for t in ts]}},
         "allOf": [
-            {"if": {"properties": {"type": {"const": t}}}, "then": branch}
-            for t, branch in zip(types, branches)
+            {"if": {"properties": {"type": test(ts)}}, "then": branch}
+            for ts, branch in zip(types, branches, strict=True)
         ],
     }
 
 
 def _merge_dispatch(out: dict[str, Json], dispatch: dict[str, Json]) -> None:
     out["type"] = "object"
-    _comment(out, "ALL-C3", "oneOf dispatched on `type`")
+    _comment(out, "ALL-C3", "union dispatched on `type`")
     out["required"] = list(dict.fromkeys([*out.get("required", []), "type"]))
     out.setdefault("properties", {})["type"] = dispatch["properties"]["type"]
     out["allOf"] = [*out.get("allOf", []), *dispatch["allOf"]]
@@ -511,7 +816,14 @@ def openai_profile(spec_dir: Path) -> Profile:
     names = [_ref_name(b["$ref"]) for b in union]
     comps["KeepaliveEvent"] = KEEPALIVE
     comps["ResponseCompactionCompactingEvent"] = COMPACTION_COMPACTING
-    names += ["KeepaliveEvent", "ResponseCompactionCompactingEvent"]
+    comps["ResponseApplyPatchCallOperationDiffDeltaEvent"] = APPLY_PATCH_DIFF_DELTA
+    comps["ResponseApplyPatchCallOperationDiffDoneEvent"] = APPLY_PATCH_DIFF_DONE
+    names += [
+        "KeepaliveEvent",
+        "ResponseCompactionCompactingEvent",
+        "ResponseApplyPatchCallOperationDiffDeltaEvent",
+        "ResponseApplyPatchCallOperationDiffDoneEvent",
+    ]
     events = {_event_type(comps[n]): n for n in names}
     if len(events) != len(names):
         raise GenError("duplicate event types in ResponseStreamEvent")
@@ -560,8 +872,9 @@ def _extension_items(schema: Json) -> None:
         if schema.get("$comment", "").startswith("patch ALL-C3") and "enum" in schema["properties"]["type"]:
             known = schema["properties"]["type"]["enum"]
             schema["properties"]["type"] = {
-                "anyOf": [{"enum": known}, {"type": "string", "pattern": "^[A-Za-z0-9_.-]+:[^:]+$"}],
                 "$comment": "patch OR-W1: extension types `slug:name` are allowed (spec L754-L765)",
+                "if": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+:[^:]+$"},
+                "else": {"enum": known},
             }
         for value in schema.values():
             _extension_items(value)
@@ -607,9 +920,11 @@ def build_profile(profile: Profile, out: Output) -> dict[str, Json]:
         for patch in profile.event_patches:
             if patch.id == "OAI-W1" and comp == "ResponseErrorEvent":
                 patch.apply(body)
-            if patch.id == "OAI-W2" and comps_tr.components[comp] is not None and _event_type(
-                comps_tr.components[comp]
-            ).endswith(".delta"):
+            if (
+                patch.id == "OAI-W2"
+                and comps_tr.components[comp] is not None
+                and _event_type(comps_tr.components[comp]).endswith(".delta")
+            ):
                 patch.apply(body)
         _event_conventions(body)
         if profile.extension_items:
@@ -651,7 +966,11 @@ def build_profile(profile: Profile, out: Output) -> dict[str, Json]:
     unique = list({pt.id: pt for pt in patches}.values())
     return {
         "profile": p,
-        "source": {"file": profile.spec_file, "version": SPEC_PROVENANCE[profile.spec_file], "sha256": profile.spec_sha},
+        "source": {
+            "file": profile.spec_file,
+            "version": SPEC_PROVENANCE[profile.spec_file],
+            "sha256": profile.spec_sha,
+        },
         "events": {t: f"events/{t}.json" for t in sorted(profile.events)},
         "drift_events": {t: f"drift/events/{t}.json" for t in drift_events},
         "defs": len(defs),
@@ -660,10 +979,14 @@ def build_profile(profile: Profile, out: Output) -> dict[str, Json]:
 
 
 _OR_EXTENSION = Patch(
-    "OR-W1", "open-responses", "convention", "item and part unions (`type`)",
+    "OR-W1",
+    "open-responses",
+    "convention",
+    "item and part unions (`type`)",
     "implementor-prefixed types `slug:name` accepted besides the known ones",
     "the spec lets items and tools use prefixed types; clients must ignore them safely",
-    "Open Responses 2026-04-24 L754-L765; EVENTS.md §9", lambda s: None,
+    "Open Responses 2026-04-24 L754-L765; EVENTS.md §9",
+    lambda s: None,
 )
 
 
@@ -685,16 +1008,17 @@ def _readme(manifests: list[dict[str, Json]], profiles: list[Profile]) -> str:
         "",
         "| path | what |",
         "|---|---|",
-        "| `<profile>/events/<type>.json` | one Draft 2020-12 schema per event `type` (the file name is the type) |",
-        "| `<profile>/defs/<Component>.json` | every shared definition the events reference (response object, "
+        "| `<profile>/events/<type>.json` | one Draft 2020-12 schema per event `type` (file name = type) |",
+        "| `<profile>/defs/<Component>.json` | every shared definition the events reference (response, "
         "output items, content parts, annotations, usage, errors, tools ...), one per OpenAPI component |",
-        "| `openai/drift/{events,defs}/` | spec-exact versions of what the drift patches (kind `drift`) relax, "
+        "| `openai/drift/{events,defs}/` | spec-exact versions of what the `drift` patches relax, "
         "and of everything referencing it; used only with `--strict` to report RSP105 |",
         "| `<profile>/index.json` | manifest: event types, source spec and hash, patches applied |",
         "",
         f"Every file has an `$id` under `{BASE_URI}` and refers to others by relative `$ref`. The validator "
-        "loads all of them into one `referencing.Registry` (and the same resources into a `jsonschema_rs.Registry`); "
-        "retrieval of anything else raises, so a dangling `$ref` is an internal error, never a network fetch.",
+        "loads all of them into one `referencing.Registry` (and the same resources into a "
+        "`jsonschema_rs.Registry`); "
+        "retrieval of anything else raises: a dangling `$ref` is an internal error, never a network fetch.",
         "",
         "## Sources",
         "",
@@ -714,7 +1038,7 @@ def _readme(manifests: list[dict[str, Json]], profiles: list[Profile]) -> str:
         "(CompoundFilter) becomes a reference to the schema itself.",
         "* Dropped: `example`, `examples`, `discriminator`, `deprecated`, `$recursiveAnchor`, every `x-*` "
         "extension. Kept: `title`, `description`, `default`.",
-        "* `format` is kept as an annotation and never asserted (both engines run with format validation off).",
+        "* `format` is kept as an annotation and never asserted (both engines run without format checks).",
         "* Events stay open: no `additionalProperties: false` is added anywhere.",
         "",
         "## Patches",
@@ -738,7 +1062,9 @@ def _readme(manifests: list[dict[str, Json]], profiles: list[Profile]) -> str:
         if key in seen:
             continue
         seen.add(key)
-        lines.append(f"| {pt.id} | {pt.profile} | {pt.kind} | {pt.target} | {pt.change} | {pt.why} | {pt.source} |")
+        lines.append(
+            f"| {pt.id} | {pt.profile} | {pt.kind} | {pt.target} | {pt.change} | {pt.why} | {pt.source} |"
+        )
     lines += [
         "",
         "## Drift (RSP105)",
@@ -763,9 +1089,11 @@ def _readme(manifests: list[dict[str, Json]], profiles: list[Profile]) -> str:
     lines += [
         "## Known limits",
         "",
-        "* `response.apply_patch_call_operation_diff.delta/done` are sent by api.openai.com (corpus 026) but are "
-        "neither in the OAS nor in the openai-python SDK, so they are not in the `openai` profile (RSP102 warning).",
-        "* Enums are closed except where a patch opens them: a new enum value on the wire is a schema violation "
+        "* `response.apply_patch_call_operation_diff.delta/done` are sent by api.openai.com (corpus 026) "
+        "but are neither in the OAS nor in the openai-python SDK, so they are not in the `openai` "
+        "profile (RSP102 warning).",
+        "* Enums are closed except where a patch opens them: a new enum value on the wire is a "
+        "schema violation "
         "until the spec (or a wire patch) admits it.",
         "",
     ]
@@ -802,7 +1130,9 @@ def _existing(out_dir: Path, profiles: Iterable[str]) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--spec-dir", type=Path, default=DEFAULT_SPEC_DIR, help="folder holding the OpenAPI JSON files")
+    ap.add_argument(
+        "--spec-dir", type=Path, default=DEFAULT_SPEC_DIR, help="folder holding the OpenAPI JSON files"
+    )
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: <repo>/schemas)")
     ap.add_argument("--check", action="store_true", help="only report whether the files are up to date")
     args = ap.parse_args(argv)

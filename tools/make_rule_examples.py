@@ -1,0 +1,1853 @@
+#!/usr/bin/env python3
+"""Write every rule's example pair: ``corpus/rules/RSPnnn/{bad.sse, good.sse, bad.expected.json}``.
+
+Each example is built from the same few realistic streams (a text answer, a function call, a web
+search, an image generation, an error), then ``bad`` gets exactly one defect and ``good`` is the
+same stream without it. The builder knows the line of every ``data:`` line it writes, so the
+sidecar's line numbers are computed, never typed by hand: a mark on an event means "a finding for
+this rule points at this event's ``data:`` line"; an end mark means "at the end of the input"
+(the line after the last line break).
+
+Everything is deterministic (ids are hashes of labels, timestamps are fixed), so running the
+script twice gives the same bytes. ``--check`` exits 1 when the files on disk differ from what
+the script would write.
+
+    python tools/make_rule_examples.py            # (re)write corpus/rules/
+    python tools/make_rule_examples.py --check    # verify the committed files
+    python tools/make_rule_examples.py RSP204     # only some rules
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import json
+import struct
+import sys
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "corpus" / "rules"
+
+sys.path.insert(0, str(ROOT))
+from validator.rules import RULES  # noqa: E402
+
+AUTO: Any = object()  #: "derive it": event name from the payload type, sequence number from the counter
+
+CREATED_AT = 1767348000  # 2026-01-02 10:00:00 UTC
+MODEL = "gpt-4.1-2025-04-14"
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+@dataclass
+class Ev:
+    """One SSE block: optional extra lines, an ``event:`` line, a ``data:`` line, then a blank line."""
+
+    payload: dict[str, Any] | None = None
+    #: ``event:`` value; AUTO = the payload's type; None = no ``event:`` line.
+    name: Any = AUTO
+    #: AUTO = next number; None = leave the payload without ``sequence_number``; int = this number.
+    seq: Any = AUTO
+    #: Lines written before the ``event:`` line, each with an optional rule mark.
+    pre: list[tuple[bytes, str | None]] = field(default_factory=list)
+    #: Rules whose finding points at this block's ``data:`` line.
+    marks: list[str] = field(default_factory=list)
+    #: Turns the serialized payload into the bytes written after ``data: `` (for broken payloads).
+    mangle: Callable[[bytes], bytes] | None = None
+    #: ``data: [DONE]``.
+    done: bool = False
+    #: Only the ``pre`` lines (a comment block, a stray line).
+    bare: bool = False
+
+    @property
+    def type(self) -> str | None:
+        return None if self.payload is None else self.payload.get("type")
+
+    def mark(self, *rules: str) -> Ev:
+        self.marks.extend(rules)
+        return self
+
+
+def ev(type_: str, **fields: Any) -> Ev:
+    # Deep copies, so that a mutation of one event never leaks into another that shares a dict.
+    return Ev({"type": type_, **copy.deepcopy(fields)})
+
+
+def done_sentinel() -> Ev:
+    return Ev(done=True, name=None, seq=None)
+
+
+def comment_block(*lines: str) -> Ev:
+    return Ev(bare=True, name=None, seq=None, pre=[(b": " + line.encode(), None) for line in lines])
+
+
+def hexid(*parts: str, n: int = 50) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:n]
+
+
+class Ctx:
+    """Ids and snapshot defaults of one response (one example stream)."""
+
+    def __init__(self, label: str, *, background: bool = False, tools: list[dict[str, Any]] | None = None):
+        self.label = label
+        self.resp_id = "resp_" + hexid(label, "response")
+        self.background = background
+        self.tools = tools or []
+
+    def id(self, prefix: str, name: str = "0") -> str:
+        return f"{prefix}_" + hexid(self.label, prefix, name)
+
+    def obfuscation(self, delta: str, salt: str = "") -> str:
+        # Real deltas pad the token with random characters up to ~16; a hash stands in for them.
+        return base64.b64encode(hashlib.sha256((self.label + salt + delta).encode()).digest()).decode()[
+            : max(2, 16 - len(delta))
+        ].replace("+", "x").replace("/", "y")
+
+
+def usage(input_tokens: int, output_tokens: int, total: int | None = None) -> dict[str, Any]:
+    return {
+        "input_tokens": input_tokens,
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": input_tokens + output_tokens if total is None else total,
+    }
+
+
+def snapshot(ctx: Ctx, status: str, output: Iterable[dict[str, Any]] = (), **over: Any) -> dict[str, Any]:
+    """A response object as the 2026 wire sends it (also every field Open Responses requires)."""
+    r: dict[str, Any] = {
+        "id": ctx.resp_id,
+        "object": "response",
+        "created_at": CREATED_AT,
+        "status": status,
+        "background": ctx.background,
+        "completed_at": CREATED_AT + 3 if status == "completed" else None,
+        "error": None,
+        "frequency_penalty": 0.0,
+        "incomplete_details": None,
+        "instructions": None,
+        "max_output_tokens": None,
+        "max_tool_calls": None,
+        "model": MODEL,
+        "output": list(output),
+        "parallel_tool_calls": True,
+        "presence_penalty": 0.0,
+        "previous_response_id": None,
+        "prompt_cache_key": None,
+        "prompt_cache_retention": None,
+        "reasoning": {"effort": None, "summary": None},
+        "safety_identifier": None,
+        "service_tier": "default" if status in ("completed", "incomplete", "failed") else "auto",
+        "store": not ctx.background,
+        "temperature": 1.0,
+        "text": {"format": {"type": "text"}, "verbosity": "medium"},
+        "tool_choice": "auto",
+        "tools": ctx.tools,
+        "top_logprobs": 0,
+        "top_p": 1.0,
+        "truncation": "disabled",
+        "usage": None,
+        "user": None,
+        "metadata": {},
+    }
+    r.update(over)
+    return r
+
+
+def created(ctx: Ctx, status: str | None = None) -> Ev:
+    return ev("response.created", response=snapshot(ctx, status or ("queued" if ctx.background else "in_progress")))
+
+
+def queued(ctx: Ctx) -> Ev:
+    return ev("response.queued", response=snapshot(ctx, "queued"))
+
+
+def in_progress(ctx: Ctx) -> Ev:
+    return ev("response.in_progress", response=snapshot(ctx, "in_progress"))
+
+
+def completed(ctx: Ctx, output: list[dict[str, Any]], use: dict[str, Any]) -> Ev:
+    return ev("response.completed", response=snapshot(ctx, "completed", output, usage=use))
+
+
+# ---------------------------------------------------------------- items
+
+
+def text_part(text: str, annotations: Iterable[dict[str, Any]] = (), logprobs: Iterable[Any] = ()) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": list(annotations), "logprobs": list(logprobs), "text": text}
+
+
+def message(item_id: str, status: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": item_id, "type": "message", "status": status, "content": content, "role": "assistant"}
+
+
+def message_events(
+    ctx: Ctx,
+    index: int,
+    item_id: str,
+    deltas: list[str],
+    *,
+    annotations: list[dict[str, Any]] | None = None,
+    logprobs: list[list[dict[str, Any]]] | None = None,
+) -> list[Ev]:
+    """A message with one output_text part: added, part added, deltas, text done, part done, item done."""
+    text = "".join(deltas)
+    where = {"item_id": item_id, "output_index": index, "content_index": 0}
+    evs = [
+        ev("response.output_item.added", output_index=index, item=message(item_id, "in_progress", [])),
+        ev("response.content_part.added", **where, part=text_part("")),
+    ]
+    for i, d in enumerate(deltas):
+        lp = logprobs[i] if logprobs else []
+        evs.append(ev("response.output_text.delta", **where, delta=d, logprobs=lp, obfuscation=ctx.obfuscation(d, str(i))))
+    for a_index, annotation in enumerate(annotations or []):
+        evs.append(ev("response.output_text.annotation.added", **where, annotation_index=a_index, annotation=annotation))
+    all_lp = [tok for lp in (logprobs or []) for tok in lp]
+    evs += [
+        ev("response.output_text.done", **where, text=text, logprobs=all_lp),
+        ev("response.content_part.done", **where, part=text_part(text, annotations or [])),
+        ev(
+            "response.output_item.done",
+            output_index=index,
+            item=message(item_id, "completed", [text_part(text, annotations or [])]),
+        ),
+    ]
+    return evs
+
+
+def final_message(item_id: str, text: str, annotations: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    return message(item_id, "completed", [text_part(text, annotations)])
+
+
+ANSWER = ["The capital", " of France", " is Paris."]
+ANSWER_TEXT = "".join(ANSWER)
+
+
+def text_response(label: str, deltas: list[str] | None = None, **ctx_kw: Any) -> tuple[Ctx, list[Ev]]:
+    """created, in_progress, one message streamed in a few deltas, completed."""
+    ctx = Ctx(label, **ctx_kw)
+    deltas = deltas or ANSWER
+    item_id = ctx.id("msg")
+    head = [created(ctx)] + ([queued(ctx)] if ctx.background else []) + [in_progress(ctx)]
+    return ctx, [
+        *head,
+        *message_events(ctx, 0, item_id, deltas),
+        completed(ctx, [final_message(item_id, "".join(deltas))], usage(14, len(deltas) + 1)),
+    ]
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "description": "Get the current weather for a city.",
+    "name": "get_weather",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+        "required": ["city", "unit"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
+
+
+def function_call(item_id: str, call_id: str, status: str, arguments: str, name: str = "get_weather") -> dict[str, Any]:
+    return {"id": item_id, "type": "function_call", "status": status, "arguments": arguments, "call_id": call_id, "name": name}
+
+
+def function_call_events(
+    ctx: Ctx, index: int, item_id: str, call_id: str, deltas: list[str], name: str = "get_weather"
+) -> list[Ev]:
+    args = "".join(deltas)
+    where = {"item_id": item_id, "output_index": index}
+    return [
+        ev("response.output_item.added", output_index=index, item=function_call(item_id, call_id, "in_progress", "", name)),
+        *[
+            ev("response.function_call_arguments.delta", **where, delta=d, obfuscation=ctx.obfuscation(d, str(i)))
+            for i, d in enumerate(deltas)
+        ],
+        ev("response.function_call_arguments.done", **where, name=name, arguments=args),
+        ev("response.output_item.done", output_index=index, item=function_call(item_id, call_id, "completed", args, name)),
+    ]
+
+
+ARGS = ['{"city', '":"Paris', '","unit":"', 'celsius"}']
+
+
+def function_response(label: str, deltas: list[str] | None = None) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label, tools=[WEATHER_TOOL])
+    deltas = deltas or ARGS
+    fc, call = ctx.id("fc"), "call_" + hexid(label, "call", n=24)
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        *function_call_events(ctx, 0, fc, call, deltas),
+        completed(ctx, [function_call(fc, call, "completed", "".join(deltas))], usage(61, 18)),
+    ]
+
+
+WEB_TOOL = {"type": "web_search", "filters": None, "search_context_size": "medium", "user_location": None}
+QUERY = "Paris weather forecast this weekend"
+CITED = ["Expect", " light rain", " in Paris on", " Saturday and", " sun on Sunday", " (meteo.example)."]
+CITED_TEXT = "".join(CITED)
+CITATION = {
+    "type": "url_citation",
+    "start_index": 0,
+    "end_index": len(CITED_TEXT),
+    "title": "Paris weekend forecast",
+    "url": "https://meteo.example/paris/weekend?utm_source=openai",
+}
+
+
+def web_search_item(item_id: str, status: str, done: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": item_id, "type": "web_search_call", "status": status}
+    item["action"] = {"type": "search", "query": QUERY} if done else {"type": "search"}
+    return item
+
+
+def web_search_response(
+    label: str, statuses: tuple[str, ...] = ("in_progress", "searching", "completed"), done_status: str = "completed"
+) -> tuple[Ctx, list[Ev]]:
+    """A web_search_call item with its status events, then a message that cites the result."""
+    ctx = Ctx(label, tools=[WEB_TOOL])
+    ws, msg = ctx.id("ws"), ctx.id("msg")
+    where = {"output_index": 0, "item_id": ws}
+    ws_done = web_search_item(ws, done_status, True)
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        ev("response.output_item.added", output_index=0, item=web_search_item(ws, "in_progress", False)),
+        *[ev(f"response.web_search_call.{s}", **where) for s in statuses],
+        ev("response.output_item.done", output_index=0, item=ws_done),
+        *message_events(ctx, 1, msg, CITED, annotations=[CITATION]),
+        completed(ctx, [ws_done, final_message(msg, CITED_TEXT, [CITATION])], usage(8210, 24)),
+    ]
+
+
+def tiny_png() -> str:
+    """A 2x2 PNG written here (stands in for the partial and final images)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes([40, 90, 160] * 2) for _ in range(2))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
+    return base64.b64encode(png).decode()
+
+
+IMAGE_TOOL = {
+    "type": "image_generation",
+    "background": "auto",
+    "model": "gpt-image-1",
+    "moderation": "auto",
+    "output_compression": 100,
+    "output_format": "png",
+    "partial_images": 1,
+    "quality": "low",
+    "size": "1024x1024",
+}
+
+
+def image_response(label: str, partial_index: int = 0) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label, tools=[IMAGE_TOOL])
+    ig = ctx.id("ig")
+    where = {"output_index": 0, "item_id": ig}
+    final = {
+        "id": ig,
+        "type": "image_generation_call",
+        "status": "completed",
+        "background": "opaque",
+        "output_format": "png",
+        "quality": "low",
+        "result": tiny_png(),
+        "revised_prompt": "A small flat-colour icon of a blue square",
+        "size": "1024x1024",
+    }
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        ev("response.output_item.added", output_index=0, item={"id": ig, "type": "image_generation_call", "status": "in_progress"}),
+        ev("response.image_generation_call.in_progress", **where),
+        ev("response.image_generation_call.generating", **where),
+        ev(
+            "response.image_generation_call.partial_image",
+            **where,
+            partial_image_index=partial_index,
+            partial_image_b64=tiny_png(),
+            size="1024x1024",
+            quality="low",
+            background="opaque",
+            output_format="png",
+        ),
+        ev("response.image_generation_call.completed", **where),
+        ev("response.output_item.done", output_index=0, item=final),
+        completed(ctx, [final], usage(1480, 272)),
+    ]
+
+
+def failed(ctx: Ctx, error: dict[str, Any] | None, **over: Any) -> Ev:
+    return ev("response.failed", response=snapshot(ctx, "failed", error=error, **over))
+
+
+RATE_LIMIT = "Rate limit reached for gpt-4.1 on tokens per min (TPM): Limit 30000, Used 30000, Requested 812."
+
+
+def nested_error() -> Ev:
+    return ev("error", error={"type": "tokens", "code": "rate_limit_exceeded", "message": RATE_LIMIT, "param": None})
+
+
+def flat_error() -> Ev:
+    return ev("error", code="rate_limit_exceeded", message=RATE_LIMIT, param=None)
+
+
+def pick(evs: list[Ev], type_: str, n: int = 0) -> Ev:
+    """The n-th event of a type (negative n counts from the end)."""
+    found = [e for e in evs if e.type == type_]
+    return found[n]
+
+
+def index_of(evs: list[Ev], type_: str, n: int = 0) -> int:
+    return evs.index(pick(evs, type_, n))
+
+
+def drop_key(e: Ev, key: str) -> Ev:
+    assert e.payload is not None
+    del e.payload[key]
+    return e
+
+
+# ---------------------------------------------------------------- rendering
+
+
+@dataclass
+class Rendered:
+    data: bytes
+    findings: list[tuple[str, int]]
+
+
+def _put_seq(payload: dict[str, Any], seq: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        out[key] = value
+        if key == "type":
+            out["sequence_number"] = seq
+    if "sequence_number" not in out:
+        out["sequence_number"] = seq
+    return out
+
+
+def render(evs: list[Ev], header: str, *, terminated: bool = True, end_marks: Iterable[str] = ()) -> Rendered:
+    """Bytes of the stream, and the (rule, line) of every mark."""
+    out = bytearray()
+    findings: list[tuple[str, int]] = []
+    line = 1  # the line the next written line gets
+
+    def put(raw: bytes, mark: Iterable[str] = ()) -> None:
+        nonlocal line
+        out.extend(raw + b"\n")
+        findings.extend((rule, line) for rule in mark)
+        line += 1
+
+    # The header comment says what the example shows; SSE readers skip comments.
+    put(b": " + header.encode())
+    put(b"")
+    counter = 0
+    for i, e in enumerate(evs):
+        for raw, mark in e.pre:
+            put(raw, [mark] if mark else [])
+        if not e.bare:
+            if e.done:
+                data = b"[DONE]"
+            else:
+                assert e.payload is not None
+                payload = e.payload
+                if e.seq is AUTO:
+                    payload, counter = _put_seq(payload, counter), counter + 1
+                elif e.seq is not None:
+                    payload, counter = _put_seq(payload, e.seq), e.seq + 1
+                data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+                if e.mangle:
+                    data = e.mangle(data)
+            name = e.type if e.name is AUTO else e.name
+            if name is not None:
+                put(b"event: " + name.encode())
+            put(b"data: " + data, e.marks)
+        if terminated or i < len(evs) - 1:
+            put(b"")
+    # The end of the input is the line after the last line break.
+    findings += [(rule, line) for rule in end_marks]
+    return Rendered(bytes(out), sorted(findings, key=lambda f: (f[1], f[0])))
+
+
+# ---------------------------------------------------------------- the examples
+
+
+@dataclass
+class Example:
+    rule: str
+    about_bad: str
+    about_good: str
+    bad: list[Ev]
+    good: list[Ev]
+    options: dict[str, Any] = field(default_factory=dict)
+    end_marks: list[str] = field(default_factory=list)
+    bad_terminated: bool = True
+
+
+EXAMPLES: dict[str, Callable[[], Example]] = {}
+
+
+def example(rule: str) -> Callable[[Callable[[], Example]], Callable[[], Example]]:
+    def register(fn: Callable[[], Example]) -> Callable[[], Example]:
+        EXAMPLES[rule] = fn
+        return fn
+
+    return register
+
+
+def keepalive() -> Ev:
+    return ev("keepalive")
+
+
+def with_keepalive(evs: list[Ev], after_type: str = "response.output_text.delta", n: int = 0) -> tuple[list[Ev], Ev]:
+    """The stream with a keepalive heartbeat after the n-th event of a type (long generations get them)."""
+    k = keepalive()
+    at = index_of(evs, after_type, n) + 1
+    return [*evs[:at], k, *evs[at:]], k
+
+
+# ---- 0xx framing
+
+
+@example("RSP001")
+def _rsp001() -> Example:
+    def latin1(data: bytes) -> bytes:
+        # A proxy re-encoded one frame as Latin-1: the "é" of "Sévigné" becomes the lone byte 0xE9.
+        return data.replace("é".encode(), b"\xe9")
+
+    deltas = ["Madame de", " Sévigné", " wrote her letters", " in Paris."]
+    _, bad = text_response("rsp001", deltas)
+    _, good = text_response("rsp001", deltas)
+    pick(bad, "response.output_text.delta", 1).mark("RSP001").mangle = latin1
+    # Read as U+FFFD, the delta no longer adds up to the done text: a consequence, not a second defect.
+    pick(bad, "response.output_text.done").mark("RSP301")
+    return Example(
+        "RSP001",
+        "one delta was re-encoded as Latin-1 by a proxy: its 'é's are the byte 0xE9, not UTF-8",
+        "every frame is UTF-8",
+        bad,
+        good,
+    )
+
+
+@example("RSP002")
+def _rsp002() -> Example:
+    _, bad = text_response("rsp002")
+    _, good = text_response("rsp002")
+    bad, k = with_keepalive(bad)
+    good, _ = with_keepalive(good)
+    k.mark("RSP002").mangle = lambda data: data[:-1]  # a proxy cut the last byte of the frame
+    return Example(
+        "RSP002",
+        "a keepalive frame lost its closing brace on the way through a proxy",
+        "the keepalive frame is complete JSON",
+        bad,
+        good,
+    )
+
+
+@example("RSP003")
+def _rsp003() -> Example:
+    _, bad = text_response("rsp003")
+    _, good = text_response("rsp003")
+    bad, k = with_keepalive(bad)
+    good, _ = with_keepalive(good)
+    k.mark("RSP003").mangle = lambda data: b"[" + data + b"]"
+    return Example(
+        "RSP003",
+        "a bridge wrapped one event in a JSON array",
+        "the event is sent as a bare JSON object",
+        bad,
+        good,
+    )
+
+
+@example("RSP004")
+def _rsp004() -> Example:
+    _, bad = text_response("rsp004")
+    _, good = text_response("rsp004")
+    e = pick(bad, "response.output_text.done").mark("RSP004")
+    e.name = "response.output_text.delta"
+    return Example(
+        "RSP004",
+        "the output_text.done frame is labelled 'event: response.output_text.delta'",
+        "every event: line names the payload's type",
+        bad,
+        good,
+    )
+
+
+@example("RSP005")
+def _rsp005() -> Example:
+    _, bad = text_response("rsp005")
+    _, good = text_response("rsp005")
+    for e in bad:
+        e.name = None
+    bad[0].mark("RSP005")
+    return Example(
+        "RSP005",
+        "a bridge sends data: lines only, with no event: lines (reported once, at the first event)",
+        "every event has its event: line",
+        bad,
+        good,
+    )
+
+
+@example("RSP006")
+def _rsp006() -> Example:
+    _, bad = text_response("rsp006")
+    _, good = text_response("rsp006")
+    bad.append(done_sentinel().mark("RSP006"))
+    return Example(
+        "RSP006",
+        "the stream ends with the Chat Completions terminator data: [DONE]",
+        "the stream ends at response.completed, as api.openai.com sends it",
+        bad,
+        good,
+    )
+
+
+@example("RSP007")
+def _rsp007() -> Example:
+    _, bad = text_response("rsp007")
+    _, good = text_response("rsp007")
+    good.append(done_sentinel())
+    return Example(
+        "RSP007",
+        "an Open Responses server stops after response.completed without the [DONE] terminal frame",
+        "the stream ends with data: [DONE] after the terminal event",
+        bad,
+        good,
+        options={"profile": "open-responses"},
+        end_marks=["RSP007"],
+    )
+
+
+@example("RSP008")
+def _rsp008() -> Example:
+    _, bad = text_response("rsp008")
+    _, good = text_response("rsp008")
+    good.append(done_sentinel())
+    bad += [done_sentinel(), done_sentinel().mark("RSP008")]
+    return Example(
+        "RSP008",
+        "a gateway forwards the upstream [DONE] and then appends its own",
+        "exactly one [DONE], and nothing after it",
+        bad,
+        good,
+        options={"profile": "open-responses"},
+    )
+
+
+@example("RSP009")
+def _rsp009() -> Example:
+    _, bad = text_response("rsp009")
+    _, good = text_response("rsp009")
+    bad[0].pre.append((b"id: 0", "RSP009"))
+    good.append(done_sentinel())
+    bad.append(done_sentinel())
+    return Example(
+        "RSP009",
+        "the server numbers response.created with an SSE id: line",
+        "no id: lines; clients resume by sequence_number",
+        bad,
+        good,
+        options={"profile": "open-responses"},
+    )
+
+
+@example("RSP010")
+def _rsp010() -> Example:
+    _, bad = text_response("rsp010")
+    _, good = text_response("rsp010")
+    at = index_of(bad, "response.output_text.delta", 1)
+    bad.insert(at, Ev(bare=True, name=None, seq=None, pre=[(b"ping", "RSP010")]))
+    good.insert(at, comment_block("ping"))
+    return Example(
+        "RSP010",
+        "a proxy's heartbeat is a bare 'ping' line, which SSE reads as an unknown field",
+        "the heartbeat is an SSE comment, ': ping'",
+        bad,
+        good,
+    )
+
+
+@example("RSP011")
+def _rsp011() -> Example:
+    _, bad = text_response("rsp011")
+    _, good = text_response("rsp011")
+    bad[-1].mark("RSP011")
+    return Example(
+        "RSP011",
+        "the connection closes right after the last data: line, without the blank line that dispatches it",
+        "the last event is terminated by a blank line",
+        bad,
+        good,
+        bad_terminated=False,
+    )
+
+
+@example("RSP012")
+def _rsp012() -> Example:
+    _, good = text_response("rsp012")
+    return Example(
+        "RSP012",
+        "the server sent one heartbeat comment and closed the stream",
+        "the heartbeat comment is followed by the response's events",
+        [comment_block("keepalive")],
+        [comment_block("keepalive"), *good],
+        end_marks=["RSP012"],
+    )
+
+
+# ---- 1xx schema
+
+
+@example("RSP101")
+def _rsp101() -> Example:
+    _, bad = text_response("rsp101")
+    _, good = text_response("rsp101")
+    bad, k = with_keepalive(bad)
+    good, _ = with_keepalive(good)
+    drop_key(k, "type").mark("RSP101")
+    return Example(
+        "RSP101",
+        "the heartbeat's type is only in the event: line; the payload has no 'type'",
+        "the payload carries type: keepalive",
+        bad,
+        good,
+    )
+
+
+@example("RSP102")
+def _rsp102() -> Example:
+    _, bad = text_response("rsp102")
+    _, good = text_response("rsp102")
+    bad, k = with_keepalive(bad)
+    good, _ = with_keepalive(good)
+    assert k.payload is not None
+    k.payload["type"] = "ping"
+    k.mark("RSP102")
+    return Example(
+        "RSP102",
+        "a bridge invents a 'ping' event type for its heartbeat",
+        "the heartbeat uses the keepalive type the API itself sends",
+        bad,
+        good,
+    )
+
+
+@example("RSP103")
+def _rsp103() -> Example:
+    _, bad = text_response("rsp103")
+    _, good = text_response("rsp103")
+    for e in bad:
+        if e.payload and "response" in e.payload:
+            e.payload["response"]["created_at"] = "2026-01-02T10:00:00Z"
+            e.mark("RSP103")
+    return Example(
+        "RSP103",
+        "every response snapshot carries created_at as an ISO string instead of Unix seconds",
+        "created_at is a number (Unix seconds)",
+        bad,
+        good,
+    )
+
+
+@example("RSP104")
+def _rsp104() -> Example:
+    ctx, bad = text_response("rsp104")
+    _, good = text_response("rsp104")
+    chunk = Ev(
+        {
+            "id": "chatcmpl-" + hexid("rsp104", "chunk", n=29),
+            "object": "chat.completion.chunk",
+            "created": CREATED_AT + 2,
+            "model": MODEL,
+            "system_fingerprint": "fp_" + hexid("rsp104", "fp", n=10),
+            "choices": [],
+            "usage": {"prompt_tokens": 14, "completion_tokens": 4, "total_tokens": 18},
+        },
+        name=None,
+        seq=None,
+    ).mark("RSP104", "RSP005")
+    bad.insert(len(bad) - 1, chunk)
+    return Example(
+        "RSP104",
+        "a bridge forwards the upstream Chat Completions usage chunk verbatim (no event: line, so RSP005 too)",
+        "only Responses events; the usage arrives in response.completed",
+        bad,
+        good,
+    )
+
+
+@example("RSP105")
+def _rsp105() -> Example:
+    _, bad = text_response("rsp105")
+    _, good = text_response("rsp105")
+    e = bad[-1].mark("RSP105")
+    assert e.payload is not None
+    del e.payload["response"]["usage"]["input_tokens_details"]["cache_write_tokens"]
+    return Example(
+        "RSP105",
+        "usage.input_tokens_details lacks cache_write_tokens, as in streams from before 2026 (reported with --strict)",
+        "the usage carries every field the newest spec requires",
+        bad,
+        good,
+        options={"strict": True},
+    )
+
+
+def error_stream(label: str, err: Ev) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label)
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        err,
+        failed(ctx, {"code": "rate_limit_exceeded", "message": RATE_LIMIT}),
+    ]
+
+
+@example("RSP106")
+def _rsp106() -> Example:
+    _, bad = error_stream("rsp106", flat_error().mark("RSP106"))
+    _, good = error_stream("rsp106", nested_error())
+    return Example(
+        "RSP106",
+        "the error event uses the flat documented shape (code/message at the top level)",
+        "the error payload is nested under 'error', as api.openai.com sends it",
+        bad,
+        good,
+    )
+
+
+# ---- 2xx lifecycle: sequence numbers and the response
+
+
+@example("RSP201")
+def _rsp201() -> Example:
+    _, bad = text_response("rsp201")
+    _, good = text_response("rsp201")
+    bad[-1].seq = None
+    bad[-1].mark("RSP201")
+    return Example(
+        "RSP201",
+        "a bridge builds response.completed itself and forgets its sequence_number",
+        "every event is numbered",
+        bad,
+        good,
+    )
+
+
+@example("RSP202")
+def _rsp202() -> Example:
+    _, bad = text_response("rsp202")
+    _, good = text_response("rsp202")
+    for e in bad:
+        e.seq = None
+    bad[0].mark("RSP202")
+    return Example(
+        "RSP202",
+        "no event has a sequence_number (the API before May 2025, or a bridge modelled on it)",
+        "every event is numbered from 0",
+        bad,
+        good,
+    )
+
+
+@example("RSP203")
+def _rsp203() -> Example:
+    _, bad = text_response("rsp203")
+    _, good = text_response("rsp203")
+    bad[0].seq = 1
+    bad[0].mark("RSP203")
+    return Example(
+        "RSP203",
+        "the stream is numbered from 1",
+        "response.created is number 0",
+        bad,
+        good,
+    )
+
+
+@example("RSP204")
+def _rsp204() -> Example:
+    _, bad = text_response("rsp204")
+    _, good = text_response("rsp204")
+    good, _ = with_keepalive(good)
+    # The proxy drops the keepalive, but the number it had stays taken.
+    at = index_of(bad, "response.output_text.delta", 1)
+    bad[at].seq = at + 1
+    bad[at].mark("RSP204")
+    return Example(
+        "RSP204",
+        "a proxy filtered out a keepalive: sequence_number jumps from 4 to 6",
+        "the keepalive is forwarded, so the numbers run 0, 1, 2, ... without a gap",
+        bad,
+        good,
+    )
+
+
+@example("RSP205")
+def _rsp205() -> Example:
+    _, bad = text_response("rsp205")
+    _, good = text_response("rsp205")
+    at = index_of(bad, "response.output_text.delta", 1)
+    bad[at].seq = at - 1
+    bad[at].mark("RSP205")
+    return Example(
+        "RSP205",
+        "two deltas share sequence_number 4 (a counter that is read before it is incremented)",
+        "each event has its own, increasing number",
+        bad,
+        good,
+    )
+
+
+@example("RSP206")
+def _rsp206() -> Example:
+    _, bad = text_response("rsp206")
+    _, good = text_response("rsp206")
+    bad = bad[1:]
+    bad[0].mark("RSP206")
+    return Example(
+        "RSP206",
+        "a bridge starts with response.in_progress (numbered 0); response.created is never sent",
+        "the stream starts with response.created",
+        bad,
+        good,
+    )
+
+
+@example("RSP207")
+def _rsp207() -> Example:
+    ctx, bad = text_response("rsp207")
+    _, good = text_response("rsp207")
+    bad.insert(len(bad) - 1, in_progress(ctx).mark("RSP207"))
+    return Example(
+        "RSP207",
+        "a bridge repeats response.in_progress as a heartbeat after the output",
+        "response.in_progress is sent once",
+        bad,
+        good,
+    )
+
+
+@example("RSP208")
+def _rsp208() -> Example:
+    _, bad = text_response("rsp208")
+    _, good = text_response("rsp208")
+    bad.append(keepalive().mark("RSP208"))
+    return Example(
+        "RSP208",
+        "a keepalive arrives after response.completed",
+        "nothing follows response.completed",
+        bad,
+        good,
+    )
+
+
+@example("RSP209")
+def _rsp209() -> Example:
+    _, bad = text_response("rsp209")
+    _, good = text_response("rsp209")
+    bad = bad[:-1]
+    return Example(
+        "RSP209",
+        "the stream stops after the last output_item.done; response.completed never comes",
+        "the stream ends with response.completed",
+        bad,
+        good,
+        end_marks=["RSP209"],
+    )
+
+
+@example("RSP210")
+def _rsp210() -> Example:
+    ctx, bad = text_response("rsp210", background=True)
+    _, good = text_response("rsp210", background=True)
+    e = pick(bad, "response.in_progress").mark("RSP210")
+    assert e.payload is not None
+    e.payload["response"]["status"] = "queued"
+    return Example(
+        "RSP210",
+        "a background response's in_progress event re-sends the queued snapshot (status: queued)",
+        "response.in_progress carries status in_progress",
+        bad,
+        good,
+    )
+
+
+@example("RSP211")
+def _rsp211() -> Example:
+    _, bad = text_response("rsp211")
+    _, good = text_response("rsp211")
+    e = bad[-1].mark("RSP211")
+    assert e.payload is not None
+    e.payload["response"]["id"] = "resp_" + hexid("rsp211", "retry")
+    return Example(
+        "RSP211",
+        "a gateway retried upstream and response.completed carries the retry's response id",
+        "every snapshot has the id from response.created",
+        bad,
+        good,
+    )
+
+
+def incomplete_stream(label: str, details: dict[str, Any] | None) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label)
+    deltas = ["Here are the", " first three", " steps:\n1."]
+    msg = ctx.id("msg")
+    evs = message_events(ctx, 0, msg, deltas)
+    text = "".join(deltas)
+    for e in evs[-1:]:
+        assert e.payload is not None
+        e.payload["item"]["status"] = "incomplete"
+    final = message(msg, "incomplete", [text_part(text)])
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        *evs,
+        ev(
+            "response.incomplete",
+            response=snapshot(ctx, "incomplete", [final], incomplete_details=details, max_output_tokens=8, usage=usage(22, 8)),
+        ),
+    ]
+
+
+@example("RSP212")
+def _rsp212() -> Example:
+    _, bad = incomplete_stream("rsp212", None)
+    _, good = incomplete_stream("rsp212", {"reason": "max_output_tokens"})
+    bad[-1].mark("RSP212")
+    return Example(
+        "RSP212",
+        "the answer is cut at max_output_tokens, but response.incomplete has incomplete_details: null",
+        "incomplete_details.reason says max_output_tokens",
+        bad,
+        good,
+    )
+
+
+def failed_stream(label: str, error: dict[str, Any] | None, **over: Any) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label)
+    return ctx, [created(ctx), in_progress(ctx), failed(ctx, error, **over)]
+
+
+SERVER_ERROR = {"code": "server_error", "message": "The server had an error while processing your request. Sorry about that!"}
+
+
+@example("RSP213")
+def _rsp213() -> Example:
+    _, bad = failed_stream("rsp213", None)
+    _, good = failed_stream("rsp213", SERVER_ERROR)
+    bad[-1].mark("RSP213")
+    return Example(
+        "RSP213",
+        "response.failed with error: null, so the client cannot say why",
+        "response.failed carries error.code and error.message",
+        bad,
+        good,
+    )
+
+
+@example("RSP214")
+def _rsp214() -> Example:
+    ctx, bad = error_stream("rsp214", nested_error())
+    _, good = error_stream("rsp214", nested_error())
+    bad[-1] = completed(ctx, [], usage(14, 0)).mark("RSP214")
+    return Example(
+        "RSP214",
+        "after an error event the bridge still sends response.completed",
+        "the error event is followed by response.failed",
+        bad,
+        good,
+    )
+
+
+@example("RSP215")
+def _rsp215() -> Example:
+    _, bad = text_response("rsp215")
+    _, good = text_response("rsp215")
+    bad[1], bad[2] = bad[2], bad[1]
+    bad[1].mark("RSP215")
+    return Example(
+        "RSP215",
+        "output_item.added is sent before response.in_progress",
+        "response.in_progress comes first, then the output",
+        bad,
+        good,
+    )
+
+
+@example("RSP216")
+def _rsp216() -> Example:
+    _, bad = failed_stream("rsp216", SERVER_ERROR, completed_at=CREATED_AT + 2)
+    _, good = failed_stream("rsp216", SERVER_ERROR)
+    bad[-1].mark("RSP216")
+    return Example(
+        "RSP216",
+        "response.failed carries a completed_at timestamp",
+        "completed_at is null on a response that did not complete",
+        bad,
+        good,
+    )
+
+
+@example("RSP217")
+def _rsp217() -> Example:
+    _, good = text_response("rsp217", background=True)
+    _, bad = text_response("rsp217", background=True)
+    bad = bad[1:]
+    bad[0].seq = 1
+    bad[0].mark("RSP217")
+    return Example(
+        "RSP217",
+        "GET /v1/responses/{id}?stream=true&starting_after=0: the stream resumes at response.queued (1)",
+        "the same background response streamed from the start",
+        bad,
+        good,
+    )
+
+
+# ---- 2xx lifecycle: items
+
+
+@example("RSP220")
+def _rsp220() -> Example:
+    ctx, bad = text_response("rsp220")
+    _, good = text_response("rsp220")
+    at = index_of(bad, "response.output_text.delta", 1)
+    stray = ev(
+        "response.output_text.delta",
+        item_id=ctx.id("msg", "choice-1"),
+        output_index=1,
+        content_index=0,
+        delta="Paris",
+        logprobs=[],
+        obfuscation=ctx.obfuscation("Paris", "choice-1"),
+    ).mark("RSP220")
+    bad.insert(at, stray)
+    return Example(
+        "RSP220",
+        "a bridge leaks a delta of a second upstream choice, for an item (output_index 1) that was never added",
+        "only the one message that was added is streamed",
+        bad,
+        good,
+    )
+
+
+@example("RSP221")
+def _rsp221() -> Example:
+    _, bad = text_response("rsp221")
+    _, good = text_response("rsp221")
+    for e in bad:
+        if e.payload and "output_index" in e.payload:
+            e.payload["output_index"] = 1
+    pick(bad, "response.output_item.added").mark("RSP221")
+    return Example(
+        "RSP221",
+        "a bridge dropped the reasoning item at output_index 0 but kept the message at index 1",
+        "the first (only) item has output_index 0",
+        bad,
+        good,
+    )
+
+
+def two_calls(label: str, same_call_id: bool) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label, tools=[WEATHER_TOOL])
+    fc1, fc2 = ctx.id("fc", "1"), ctx.id("fc", "2")
+    call1 = "call_" + hexid(label, "call1", n=24)
+    call2 = call1 if same_call_id else "call_" + hexid(label, "call2", n=24)
+    args1 = ['{"city":"Paris",', '"unit":"celsius"}']
+    args2 = ['{"city":"Lyon",', '"unit":"celsius"}']
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        *function_call_events(ctx, 0, fc1, call1, args1),
+        *function_call_events(ctx, 1, fc2, call2, args2),
+        completed(
+            ctx,
+            [
+                function_call(fc1, call1, "completed", "".join(args1)),
+                function_call(fc2, call2, "completed", "".join(args2)),
+            ],
+            usage(61, 36),
+        ),
+    ]
+
+
+@example("RSP222")
+def _rsp222() -> Example:
+    _, bad = two_calls("rsp222", True)
+    _, good = two_calls("rsp222", False)
+    pick(bad, "response.output_item.added", 1).mark("RSP222")
+    return Example(
+        "RSP222",
+        "two parallel function calls share one call_id, so their outputs cannot be told apart",
+        "each call has its own call_id",
+        bad,
+        good,
+    )
+
+
+@example("RSP223")
+def _rsp223() -> Example:
+    ctx, bad = text_response("rsp223")
+    _, good = text_response("rsp223")
+    e = pick(bad, "response.output_text.delta", 1).mark("RSP223")
+    assert e.payload is not None
+    e.payload["item_id"] = ctx.id("msg", "rotated")
+    return Example(
+        "RSP223",
+        "one delta carries a rotated item_id that is not the id of the item at its output_index",
+        "every event names the item at its output_index",
+        bad,
+        good,
+    )
+
+
+@example("RSP224")
+def _rsp224() -> Example:
+    _, bad = web_search_response("rsp224")
+    _, good = web_search_response("rsp224")
+    e = pick(bad, "response.web_search_call.searching").mark("RSP224")
+    assert e.payload is not None
+    e.payload["type"] = "response.file_search_call.searching"
+    return Example(
+        "RSP224",
+        "a file_search_call status event is sent for a web_search_call item",
+        "the web_search_call item gets web_search_call events",
+        bad,
+        good,
+    )
+
+
+@example("RSP225")
+def _rsp225() -> Example:
+    ctx, bad = function_response("rsp225")
+    _, good = function_response("rsp225")
+    new_call = "call_" + hexid("rsp225", "regenerated", n=24)
+    e = pick(bad, "response.output_item.done").mark("RSP225")
+    assert e.payload is not None
+    e.payload["item"]["call_id"] = new_call
+    bad[-1].payload["response"]["output"][0]["call_id"] = new_call  # type: ignore[index]
+    return Example(
+        "RSP225",
+        "the bridge generates a new call_id for output_item.done (and the final output)",
+        "the done item keeps the call_id it was added with",
+        bad,
+        good,
+    )
+
+
+@example("RSP226")
+def _rsp226() -> Example:
+    _, bad = text_response("rsp226")
+    _, good = text_response("rsp226")
+    at = index_of(bad, "response.output_item.done")
+    bad.insert(at + 1, copy.deepcopy(bad[at]).mark("RSP226"))
+    return Example(
+        "RSP226",
+        "output_item.done is sent twice for the message (on finish_reason and again at the end)",
+        "one output_item.done per item",
+        bad,
+        good,
+    )
+
+
+@example("RSP227")
+def _rsp227() -> Example:
+    _, bad = web_search_response("rsp227")
+    _, good = web_search_response("rsp227")
+    at = index_of(bad, "response.output_item.done")
+    bad.insert(at + 1, copy.deepcopy(pick(bad, "response.web_search_call.completed")).mark("RSP227"))
+    return Example(
+        "RSP227",
+        "web_search_call.completed is repeated after the item's output_item.done",
+        "no event refers to the item after its output_item.done",
+        bad,
+        good,
+    )
+
+
+@example("RSP228")
+def _rsp228() -> Example:
+    _, bad = text_response("rsp228")
+    _, good = text_response("rsp228")
+    pick(bad, "response.output_item.added").mark("RSP228")
+    bad.remove(pick(bad, "response.output_item.done"))
+    return Example(
+        "RSP228",
+        "the message is never closed: output_item.done is missing (reported at its output_item.added)",
+        "output_item.done closes the message before response.completed",
+        bad,
+        good,
+    )
+
+
+@example("RSP229")
+def _rsp229() -> Example:
+    _, bad = text_response("rsp229")
+    _, good = text_response("rsp229")
+    e = pick(bad, "response.output_item.done").mark("RSP229")
+    assert e.payload is not None
+    e.payload["item"]["status"] = "in_progress"
+    bad[-1].payload["response"]["output"][0]["status"] = "in_progress"  # type: ignore[index]
+    return Example(
+        "RSP229",
+        "output_item.done (and the final output) still say status: in_progress",
+        "the done item has status completed",
+        bad,
+        good,
+    )
+
+
+@example("RSP230")
+def _rsp230() -> Example:
+    _, bad = web_search_response("rsp230", statuses=("searching", "in_progress", "completed"))
+    _, good = web_search_response("rsp230")
+    pick(bad, "response.web_search_call.in_progress").mark("RSP230")
+    return Example(
+        "RSP230",
+        "web_search_call.in_progress arrives after web_search_call.searching",
+        "in_progress, then searching, then completed",
+        bad,
+        good,
+    )
+
+
+@example("RSP231")
+def _rsp231() -> Example:
+    _, bad = web_search_response("rsp231", statuses=("in_progress", "searching"))
+    _, good = web_search_response("rsp231")
+    pick(bad, "response.output_item.done").mark("RSP231")
+    return Example(
+        "RSP231",
+        "the web search item is closed without web_search_call.completed (seen from Azure)",
+        "web_search_call.completed comes before output_item.done",
+        bad,
+        good,
+    )
+
+
+@example("RSP232")
+def _rsp232() -> Example:
+    _, bad = web_search_response("rsp232", done_status="failed")
+    _, good = web_search_response("rsp232")
+    pick(bad, "response.output_item.done").mark("RSP232")
+    return Example(
+        "RSP232",
+        "web_search_call.completed was sent, but the done item (and final output) say status: failed",
+        "the done item's status agrees with the last status event",
+        bad,
+        good,
+    )
+
+
+# ---- 2xx lifecycle: parts and text streams
+
+
+@example("RSP240")
+def _rsp240() -> Example:
+    _, bad = web_search_response("rsp240")
+    _, good = web_search_response("rsp240")
+    e = pick(bad, "response.output_text.annotation.added").mark("RSP240")
+    assert e.payload is not None
+    e.payload["content_index"] = 1
+    return Example(
+        "RSP240",
+        "the annotation event counts content_index from 1, naming a part that was never added",
+        "the annotation names part 0, the part it belongs to",
+        bad,
+        good,
+    )
+
+
+@example("RSP241")
+def _rsp241() -> Example:
+    _, bad = text_response("rsp241")
+    _, good = text_response("rsp241")
+    for e in bad:
+        if e.payload and "content_index" in e.payload:
+            e.payload["content_index"] = 1
+    pick(bad, "response.content_part.added").mark("RSP241")
+    return Example(
+        "RSP241",
+        "the message's first part is added with content_index 1",
+        "the first part has content_index 0",
+        bad,
+        good,
+    )
+
+
+@example("RSP242")
+def _rsp242() -> Example:
+    _, bad = text_response("rsp242")
+    _, good = text_response("rsp242")
+    at = index_of(bad, "response.content_part.added")
+    bad.insert(at + 1, copy.deepcopy(bad[at]).mark("RSP242"))
+    return Example(
+        "RSP242",
+        "content_part.added is sent twice for part 0",
+        "each part is added once",
+        bad,
+        good,
+    )
+
+
+@example("RSP243")
+def _rsp243() -> Example:
+    _, bad = web_search_response("rsp243")
+    _, good = web_search_response("rsp243")
+    a = pick(bad, "response.output_text.annotation.added")
+    bad.remove(a)
+    bad.insert(index_of(bad, "response.content_part.done", 0) + 1, a.mark("RSP243"))
+    return Example(
+        "RSP243",
+        "the citation's annotation.added event comes after the part's content_part.done",
+        "the annotation is announced while the part is open",
+        bad,
+        good,
+    )
+
+
+@example("RSP244")
+def _rsp244() -> Example:
+    _, bad = text_response("rsp244")
+    _, good = text_response("rsp244")
+    pick(bad, "response.content_part.added").mark("RSP244")
+    bad.remove(pick(bad, "response.content_part.done"))
+    return Example(
+        "RSP244",
+        "content_part.done is never sent; the item is closed with its part still open",
+        "content_part.done closes the part before output_item.done",
+        bad,
+        good,
+    )
+
+
+def refusal_response(label: str) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label)
+    msg = ctx.id("msg")
+    where = {"item_id": msg, "output_index": 0, "content_index": 0}
+    deltas = ["I can't help", " with that request."]
+    text = "".join(deltas)
+    part = {"type": "refusal", "refusal": text}
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        ev("response.output_item.added", output_index=0, item=message(msg, "in_progress", [])),
+        ev("response.content_part.added", **where, part={"type": "refusal", "refusal": ""}),
+        *[ev("response.refusal.delta", **where, delta=d, obfuscation=ctx.obfuscation(d, str(i))) for i, d in enumerate(deltas)],
+        ev("response.refusal.done", **where, refusal=text),
+        ev("response.content_part.done", **where, part=part),
+        ev("response.output_item.done", output_index=0, item=message(msg, "completed", [part])),
+        completed(ctx, [message(msg, "completed", [part])], usage(19, 8)),
+    ]
+
+
+@example("RSP245")
+def _rsp245() -> Example:
+    _, bad = refusal_response("rsp245")
+    _, good = refusal_response("rsp245")
+    e = pick(bad, "response.content_part.done").mark("RSP245")
+    assert e.payload is not None
+    e.payload["part"] = text_part(e.payload["part"]["refusal"])
+    return Example(
+        "RSP245",
+        "a refusal part is closed as an output_text part",
+        "content_part.done has the refusal type it was added with",
+        bad,
+        good,
+    )
+
+
+@example("RSP246")
+def _rsp246() -> Example:
+    ctx, bad = text_response("rsp246")
+    _, good = text_response("rsp246")
+    last = copy.deepcopy(pick(bad, "response.output_text.delta", -1))
+    assert last.payload is not None
+    last.payload["delta"] = ""
+    last.payload["obfuscation"] = ctx.obfuscation("", "flush")
+    bad.insert(index_of(bad, "response.output_text.done") + 1, last.mark("RSP246"))
+    return Example(
+        "RSP246",
+        "a bridge flushes an empty output_text.delta after output_text.done",
+        "no delta after the done event",
+        bad,
+        good,
+    )
+
+
+@example("RSP247")
+def _rsp247() -> Example:
+    _, bad = text_response("rsp247")
+    _, good = text_response("rsp247")
+    bad.remove(pick(bad, "response.output_text.done"))
+    pick(bad, "response.content_part.done").mark("RSP247")
+    return Example(
+        "RSP247",
+        "output_text.done is never sent; the part is closed straight after the deltas",
+        "output_text.done comes before content_part.done",
+        bad,
+        good,
+    )
+
+
+@example("RSP248")
+def _rsp248() -> Example:
+    _, bad = text_response("rsp248")
+    _, good = text_response("rsp248")
+    e = pick(bad, "response.content_part.added").mark("RSP248")
+    assert e.payload is not None
+    e.payload["part"]["text"] = ANSWER[0]
+    return Example(
+        "RSP248",
+        "content_part.added already holds the first delta's text, so clients show it twice",
+        "the added part is empty; all text comes in deltas",
+        bad,
+        good,
+    )
+
+
+@example("RSP249")
+def _rsp249() -> Example:
+    _, bad = text_response("rsp249")
+    _, good = text_response("rsp249")
+    at = index_of(bad, "response.output_text.done")
+    bad.insert(at + 1, copy.deepcopy(bad[at]).mark("RSP249"))
+    return Example(
+        "RSP249",
+        "output_text.done is sent twice",
+        "one done event per text stream",
+        bad,
+        good,
+    )
+
+
+# ---- 3xx consistency
+
+
+def set_text(evs: list[Ev], text: str) -> None:
+    """Replace the final text everywhere it appears after the deltas (done, part, item, response)."""
+    for e in evs:
+        p = e.payload or {}
+        if e.type == "response.output_text.done":
+            p["text"] = text
+        elif e.type == "response.content_part.done":
+            p["part"]["text"] = text
+        elif e.type == "response.output_item.done":
+            p["item"]["content"][0]["text"] = text
+        elif e.type == "response.completed":
+            p["response"]["output"][0]["content"][0]["text"] = text
+
+
+@example("RSP301")
+def _rsp301() -> Example:
+    deltas = ["The capital", " of France", " is Paris.", "\n"]
+    _, bad = text_response("rsp301", deltas)
+    _, good = text_response("rsp301", deltas)
+    set_text(bad, "".join(deltas).strip())
+    pick(bad, "response.output_text.done").mark("RSP301")
+    return Example(
+        "RSP301",
+        "the server strips the final text: the deltas end with a newline the done text lacks",
+        "the done text is exactly the concatenated deltas",
+        bad,
+        good,
+    )
+
+
+@example("RSP302")
+def _rsp302() -> Example:
+    _, bad = text_response("rsp302")
+    _, good = text_response("rsp302")
+    e = pick(bad, "response.content_part.done").mark("RSP302")
+    assert e.payload is not None
+    e.payload["part"]["text"] = ""
+    return Example(
+        "RSP302",
+        "content_part.done carries an empty part while output_text.done has the text",
+        "the closed part holds the done text",
+        bad,
+        good,
+    )
+
+
+@example("RSP303")
+def _rsp303() -> Example:
+    _, bad = text_response("rsp303")
+    _, good = text_response("rsp303")
+    e = pick(bad, "response.output_item.done").mark("RSP303")
+    assert e.payload is not None
+    e.payload["item"]["content"] = []
+    bad[-1].payload["response"]["output"][0]["content"] = []  # type: ignore[index]
+    return Example(
+        "RSP303",
+        "output_item.done (and the final output) carry the message with content: []",
+        "the done item holds the streamed part",
+        bad,
+        good,
+    )
+
+
+@example("RSP304")
+def _rsp304() -> Example:
+    ctx, bad = text_response("rsp304")
+    _, good = text_response("rsp304")
+    bad[-1].mark("RSP304")
+    bad[-1].payload["response"]["output"][0] = message(ctx.id("msg"), "in_progress", [])  # type: ignore[index]
+    return Example(
+        "RSP304",
+        "response.completed's output holds the message as it was when added (in_progress, no content)",
+        "the final output holds the item of output_item.done",
+        bad,
+        good,
+    )
+
+
+@example("RSP305")
+def _rsp305() -> Example:
+    _, bad = text_response("rsp305")
+    _, good = text_response("rsp305")
+    bad[-1].mark("RSP305")
+    bad[-1].payload["response"]["output"] = []  # type: ignore[index]
+    return Example(
+        "RSP305",
+        "response.completed has output: [] although a message was streamed",
+        "the final output holds every streamed item",
+        bad,
+        good,
+    )
+
+
+@example("RSP306")
+def _rsp306() -> Example:
+    _, bad = web_search_response("rsp306")
+    _, good = web_search_response("rsp306")
+    e = pick(bad, "response.output_text.annotation.added").mark("RSP306")
+    assert e.payload is not None
+    e.payload["annotation_index"] = 1
+    return Example(
+        "RSP306",
+        "the first annotation of the part is announced with annotation_index 1",
+        "annotation_index counts from 0",
+        bad,
+        good,
+    )
+
+
+@example("RSP307")
+def _rsp307() -> Example:
+    _, bad = web_search_response("rsp307")
+    _, good = web_search_response("rsp307")
+    for e in bad:
+        p = e.payload or {}
+        if e.type == "response.content_part.done":
+            p["part"]["annotations"] = []
+            e.mark("RSP307")
+        elif e.type == "response.output_item.done" and p["item"]["type"] == "message":
+            p["item"]["content"][0]["annotations"] = []
+        elif e.type == "response.completed":
+            p["response"]["output"][1]["content"][0]["annotations"] = []
+    return Example(
+        "RSP307",
+        "the citation announced while streaming is missing from the final part (and item)",
+        "the final part keeps the announced annotation",
+        bad,
+        good,
+    )
+
+
+@example("RSP308")
+def _rsp308() -> Example:
+    _, bad = text_response("rsp308")
+    _, good = text_response("rsp308")
+    bad[-1].mark("RSP308")
+    bad[-1].payload["response"]["usage"]["total_tokens"] = 14  # type: ignore[index]
+    return Example(
+        "RSP308",
+        "usage.total_tokens repeats input_tokens instead of input + output",
+        "total_tokens = input_tokens + output_tokens",
+        bad,
+        good,
+    )
+
+
+@example("RSP309")
+def _rsp309() -> Example:
+    _, bad = image_response("rsp309", partial_index=1)
+    _, good = image_response("rsp309")
+    pick(bad, "response.image_generation_call.partial_image").mark("RSP309")
+    return Example(
+        "RSP309",
+        "the first partial image is numbered 1 (the backend's 1-based count leaks through)",
+        "partial_image_index starts at 0",
+        bad,
+        good,
+    )
+
+
+def logprob(token: str, value: float) -> dict[str, Any]:
+    return {"token": token, "logprob": value, "bytes": list(token.encode()), "top_logprobs": []}
+
+
+def logprobs_response(label: str) -> tuple[Ctx, list[Ev]]:
+    ctx = Ctx(label)
+    msg = ctx.id("msg")
+    deltas = ["The", " capital", " of", " France", " is", " Paris", "."]
+    values = [-1.2e-06, 0.0, -3.1e-05, 0.0, -8.6e-06, -2.4e-05, -0.00012]
+    lps = [[logprob(d, v)] for d, v in zip(deltas, values)]
+    text = "".join(deltas)
+    ctx_top = snapshot(ctx, "completed", [final_message(msg, text)], usage=usage(14, 7))
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        *message_events(ctx, 0, msg, deltas, logprobs=lps),
+        ev("response.completed", response=ctx_top),
+    ]
+
+
+@example("RSP310")
+def _rsp310() -> Example:
+    _, bad = logprobs_response("rsp310")
+    _, good = logprobs_response("rsp310")
+    e = pick(bad, "response.output_text.done").mark("RSP310")
+    assert e.payload is not None
+    e.payload["logprobs"] = e.payload["logprobs"][-1:]
+    return Example(
+        "RSP310",
+        "output_text.done repeats only the last delta's logprobs",
+        "the done logprobs are the deltas' logprobs, in order",
+        bad,
+        good,
+    )
+
+
+@example("RSP311")
+def _rsp311() -> Example:
+    _, bad = function_response("rsp311")
+    _, good = function_response("rsp311")
+    e = pick(bad, "response.function_call_arguments.done").mark("RSP311")
+    assert e.payload is not None
+    e.payload["name"] = "weather"
+    return Example(
+        "RSP311",
+        "function_call_arguments.done names 'weather', the item 'get_weather'",
+        "the done event names the item's function",
+        bad,
+        good,
+    )
+
+
+@example("RSP312")
+def _rsp312() -> Example:
+    _, bad = function_response("rsp312", ['{"city', '":"Paris', '","unit":"', "celsius"])
+    _, good = function_response("rsp312")
+    pick(bad, "response.function_call_arguments.done").mark("RSP312")
+    return Example(
+        "RSP312",
+        "the model's arguments stop before the closing quote and brace: not a JSON object",
+        "the final arguments are a complete JSON object",
+        bad,
+        good,
+    )
+
+
+@example("RSP313")
+def _rsp313() -> Example:
+    _, bad = web_search_response("rsp313")
+    _, good = web_search_response("rsp313")
+    span_end = len(CITED_TEXT.encode()) + 9  # counted in bytes of a longer draft, past the end
+    for e in bad:
+        p = e.payload or {}
+        if e.type == "response.output_text.annotation.added":
+            p["annotation"]["end_index"] = span_end
+            e.mark("RSP313")
+        elif e.type == "response.content_part.done":
+            p["part"]["annotations"][0]["end_index"] = span_end
+        elif e.type == "response.output_item.done" and p["item"]["type"] == "message":
+            p["item"]["content"][0]["annotations"][0]["end_index"] = span_end
+        elif e.type == "response.completed":
+            p["response"]["output"][1]["content"][0]["annotations"][0]["end_index"] = span_end
+    return Example(
+        "RSP313",
+        "the citation's end_index points past the end of the text",
+        "0 <= start_index <= end_index <= len(text)",
+        bad,
+        good,
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def build(rule: str) -> dict[str, bytes]:
+    ex = EXAMPLES[rule]()
+    name = RULES[rule].name
+    bad = render(
+        ex.bad, f"{rule} {name} - bad: {ex.about_bad}", terminated=ex.bad_terminated, end_marks=ex.end_marks
+    )
+    good = render(ex.good, f"{rule} {name} - good: {ex.about_good}")
+    assert not [m for e in ex.good for m in e.marks], f"{rule}: marks in the good example"
+    sidecar = {"options": ex.options, "findings": [{"rule": r, "line": line} for r, line in bad.findings]}
+    return {
+        "bad.sse": bad.data,
+        "good.sse": good.data,
+        "bad.expected.json": (json.dumps(sidecar, indent=2) + "\n").encode(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rules", nargs="*", help="rule ids (default: every rule with an example)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the files differ from the generated ones")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    rules = args.rules or sorted(EXAMPLES)
+    missing = sorted(set(RULES) - set(EXAMPLES))
+    stale = []
+    for rule in rules:
+        for name, data in build(rule).items():
+            path = args.out / rule / name
+            if args.check:
+                if not path.is_file() or path.read_bytes() != data:
+                    stale.append(str(path))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+    if missing:
+        print(f"rules without an example: {', '.join(missing)}", file=sys.stderr)
+    if stale:
+        print("out of date (run tools/make_rule_examples.py):\n  " + "\n  ".join(stale), file=sys.stderr)
+        return 1
+    return 1 if missing and not args.rules else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

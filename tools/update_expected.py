@@ -1,0 +1,174 @@
+"""Rewrite the ``findings`` of every corpus sidecar from the current implementation, for review.
+
+A sidecar ``<name>.expected.json`` states what the validator must report for one transcript:
+``{"options": {...}, "findings": [{"rule": ..., "line": ...}, ...], ...}``. This tool runs the
+validator on each transcript and replaces only ``findings``; options, provenance, judgment and
+notes are kept. It prints what changed, so a reviewer sees every finding that appeared or vanished.
+
+    python tools/update_expected.py            # rewrite seeds, streams and real captures
+    python tools/update_expected.py --check    # only report; exit 1 when anything would change
+    python tools/update_expected.py --rules    # also corpus/rules/*/bad.expected.json
+
+Transcripts: ``"transcript"`` (relative to the sidecar), ``"capture"`` (relative to the shared
+corpus, see RESPONSES_VALIDATOR_SHARED), or else the file next to the sidecar with the same stem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED_CORPUS = (
+    Path(os.environ.get("RESPONSES_VALIDATOR_SHARED", ROOT.parent / "shared")).resolve() / "corpus"
+)
+SUFFIX = ".expected.json"
+TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson")
+#: Keys written for each finding unless the sidecar's entries already use another set.
+DEFAULT_KEYS = ("rule", "line", "severity")
+KNOWN_KEYS = ("rule", "line", "column", "severity", "message")
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return self.path.relative_to(ROOT).as_posix()
+
+    @property
+    def needs_shared(self) -> bool:
+        return "capture" in self.data
+
+    def transcript(self, shared: Path = SHARED_CORPUS) -> Path:
+        if "capture" in self.data:
+            return shared / self.data["capture"]
+        if "transcript" in self.data:
+            return self.path.parent / self.data["transcript"]
+        stem = self.path.name[: -len(SUFFIX)]
+        matches = [self.path.parent / (stem + ext) for ext in TRANSCRIPT_EXTENSIONS]
+        matches = [p for p in matches if p.is_file()]
+        if len(matches) != 1:
+            raise FileNotFoundError(
+                f"{self.label}: expected one transcript named {stem}.<ext>, found {len(matches)}"
+            )
+        return matches[0]
+
+    def options(self) -> Any:
+        from validator.engine import CheckOptions
+
+        opts = dict(self.data.get("options") or {})
+        for key in ("select", "ignore"):
+            if key in opts:
+                opts[key] = tuple(opts[key])
+        return CheckOptions(**opts)
+
+    def expected(self) -> Counter[tuple[str, int]]:
+        return Counter((f["rule"], int(f["line"])) for f in self.data.get("findings", []))
+
+
+def load(path: Path) -> Sidecar:
+    return Sidecar(path, json.loads(path.read_text(encoding="utf-8")))
+
+
+def discover(rules: bool = False, root: Path = CORPUS) -> list[Sidecar]:
+    """Every sidecar, in a stable order (seeds, streams, real, then rule examples if asked)."""
+    paths: list[Path] = []
+    paths += sorted((root / "seeds").glob(f"*{SUFFIX}"))
+    paths += sorted((root / "streams").glob(f"*{SUFFIX}"))
+    paths += sorted((root / "real").rglob(f"*{SUFFIX}"))
+    if rules:
+        paths += sorted((root / "rules").glob(f"*/bad{SUFFIX}"))
+    return [load(p) for p in paths]
+
+
+def run(sidecar: Sidecar, shared: Path = SHARED_CORPUS) -> Any:
+    """The engine's FileResult for the sidecar's transcript and options."""
+    from validator.engine import check_file
+
+    return check_file(sidecar.transcript(shared), sidecar.options())
+
+
+def entries(findings: Iterable[Any], keys: Sequence[str]) -> list[dict[str, Any]]:
+    out = []
+    for f in findings:
+        values = {
+            "rule": f.rule,
+            "line": f.line,
+            "column": f.column,
+            "severity": f.severity.value,
+            "message": f.message,
+        }
+        out.append({k: values[k] for k in keys})
+    return sorted(out, key=lambda e: (e["line"], e["rule"]))
+
+
+def _keys(existing: list[dict[str, Any]]) -> tuple[str, ...]:
+    used = {k for e in existing for k in e}
+    if not existing or not used <= set(KNOWN_KEYS):
+        return DEFAULT_KEYS
+    return tuple(k for k in KNOWN_KEYS if k in used)
+
+
+def describe(counter: Counter[tuple[str, int]]) -> list[str]:
+    return [
+        f"{rule} line {line}"
+        for (rule, line), n in sorted(counter.items(), key=lambda x: (x[0][1], x[0][0]))
+        for _ in range(n)
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 when a sidecar would change"
+    )
+    parser.add_argument("--rules", action="store_true", help="also rewrite corpus/rules/*/bad.expected.json")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+
+    changed = 0
+    for sidecar in discover(rules=args.rules):
+        if sidecar.needs_shared and not SHARED_CORPUS.is_dir():
+            print(f"skip {sidecar.label}: shared corpus not found at {SHARED_CORPUS}")
+            continue
+        result = run(sidecar)
+        if result.error:
+            print(f"ERROR {sidecar.label}: {result.error}")
+            changed += 1
+            continue
+        actual = Counter((f.rule, f.line) for f in result.findings)
+        expected = sidecar.expected()
+        old = sidecar.data.get("findings", [])
+        new = entries(result.findings, _keys(old))
+        if actual == expected and new == old:
+            continue
+        changed += 1
+        print(f"{'would update' if args.check else 'updated'} {sidecar.label}")
+        for line in describe(expected - actual):
+            print(f"  - {line}")
+        for line in describe(actual - expected):
+            message = next(f.message for f in result.findings if f"{f.rule} line {f.line}" == line)
+            print(f"  + {line}: {message}")
+        if not args.check:
+            data = dict(sidecar.data)
+            data["findings"] = new
+            sidecar.path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{changed} sidecar(s) {'differ' if args.check else 'changed'}")
+    return 1 if args.check and changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
