@@ -89,7 +89,11 @@ def own_bases() -> list[Base]:
 
 
 def shared_bases(corpus: Path = SHARED_CORPUS) -> list[Base]:
-    """Third-party captures judged VALID in INDEX.tsv (read in place, never copied)."""
+    """Third-party captures judged VALID in INDEX.tsv (read in place, never copied).
+
+    Captures whose corpus/real sidecar lists errors are left out (050, whose xAI tool type
+    `x_search` is not in the openai schema).
+    """
     index = corpus / "INDEX.tsv"
     if not index.is_file():
         return []
@@ -97,8 +101,11 @@ def shared_bases(corpus: Path = SHARED_CORPUS) -> list[Base]:
     with index.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             path = corpus / row["file"]
-            if row["judgment"].startswith("VALID") and path.suffix in MUTABLE and path.is_file():
-                side = _sidecar(CORPUS / "real" / row["file"]) or {}
+            if not (row["judgment"].startswith("VALID") and path.suffix in MUTABLE and path.is_file()):
+                continue
+            side = _sidecar(CORPUS / "real" / row["file"]) or {}
+            # Our own sidecar may overrule a "VALID?" judgment: such a capture has no clean baseline.
+            if not any(f.get("severity", "error") == "error" for f in side.get("findings") or []):
                 bases.append(Base(path, dict(side.get("options") or {}), shared=True))
     return bases
 

@@ -159,9 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{'would update' if args.check else 'updated'} {sidecar.label}")
         for line in describe(expected - actual):
             print(f"  - {line}")
-        for line in describe(actual - expected):
-            message = next(f.message for f in result.findings if f"{f.rule} line {f.line}" == line)
-            print(f"  + {line}: {message}")
+        extra = actual - expected
+        for f in result.findings:
+            if extra[(f.rule, f.line)] > 0:
+                extra[(f.rule, f.line)] -= 1
+                print(f"  + {f.rule} line {f.line}: {f.message}")
         if not args.check:
             data = dict(sidecar.data)
             data["findings"] = new

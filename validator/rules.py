@@ -166,7 +166,7 @@ _CATALOG: tuple[Rule, ...] = (
        "Every event carries an integer `sequence_number` when the stream numbers its events at all.",
        "Clients order events and resume (`starting_after`) by sequence number.",
        "RULES.md B1; OAS: required on all 58 stream events"),
-    _r("RSP202", "no-sequence-numbers", W, "no event carries a sequence_number",
+    _r("RSP202", "sequence-numbers-absent", W, "no event carries a sequence_number",
        "Reports, once, a stream in which no event has `sequence_number` (the pre-May-2025 API).",
        "Valid for its era, but current clients cannot order or resume such a stream.",
        "RULES.md B1; corpus NOTES.md (pre-May-2025 streams)",

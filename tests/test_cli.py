@@ -1,0 +1,453 @@
+"""The command line end to end: CliRunner over the seed transcripts, exit codes, outputs, options."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import SEEDS
+
+from validator import walk
+from validator.cli import cli, rule_text
+from validator.rules import RULES
+
+CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
+BROKEN = SEEDS / "000_e3213cea1afb5a14.sse"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in an empty directory, so no project config leaks in."""
+    monkeypatch.chdir(tmp_path)
+    for var in ("NO_COLOR", "GITHUB_STEP_SUMMARY", "RESPONSES_VALIDATOR_DEBUG"):
+        monkeypatch.delenv(var, raising=False)
+    return tmp_path
+
+
+def invoke(*args: str, input: bytes | None = None, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def copy(src: Path, dest: Path) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(src.read_bytes())
+    return dest
+
+
+def report(result: Result) -> dict:
+    return json.loads(result.stdout)
+
+
+def rules_at(doc: dict, index: int = 0) -> list[tuple[str, int]]:
+    return [(f["rule"], f["line"]) for f in doc["files"][index]["findings"]]
+
+
+# ---------------------------------------------------------------------- the seeds
+def test_clean_seed_passes():
+    result = invoke("check", str(CLEAN))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "All checks passed: 1 file, 0 findings.\n",
+        "",
+    )
+
+
+def test_broken_seed_fails_with_its_three_problems():
+    result = invoke("check", "--format", "json", str(BROKEN))
+    assert result.exit_code == 1, result.output
+    found = rules_at(report(result))
+    assert ("RSP002", 20) in found  # the invalid JSON on line 20
+    rules = {rule for rule, _ in found}
+    assert "RSP228" in rules  # an item never closed
+    assert "RSP209" in rules  # no terminal event
+
+
+def test_text_lines_and_summary_last():
+    result = invoke("check", str(BROKEN), str(CLEAN))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[-1].startswith("Found ") and lines[-1].endswith(" in 1 of 2 files.")
+    rsp002 = [line for line in lines if " RSP002 " in line]
+    assert rsp002 and rsp002[0].startswith(f"{BROKEN}:20:")
+    assert " RSP002 error: " in rsp002[0]
+    assert all(line.startswith(f"{BROKEN}:") for line in lines[:-1])
+
+
+def test_a_directory_is_walked_in_sorted_order(tmp_path: Path):
+    copy(CLEAN, tmp_path / "d" / "b_clean.sse")
+    copy(BROKEN, tmp_path / "d" / "a_broken.sse")
+    doc = report(invoke("check", "--format", "json", "d"))
+    assert [f["path"] for f in doc["files"]] == [
+        os.path.join("d", "a_broken.sse"),
+        os.path.join("d", "b_clean.sse"),
+    ]
+    assert [f["valid"] for f in doc["files"]] == [False, True]
+
+
+def test_stdin(tmp_path: Path):
+    result = invoke("check", "-", input=CLEAN.read_bytes())
+    assert (result.exit_code, result.stdout) == (0, "All checks passed: 1 file, 0 findings.\n")
+    result = invoke("check", "--stdin-filename", "api/stream.sse", "-", input=BROKEN.read_bytes())
+    assert result.exit_code == 1
+    assert result.stdout.startswith("api/stream.sse:")
+
+
+# ---------------------------------------------------------------------- exit code 2
+def test_missing_file_is_one_line_on_stderr_and_exit_2():
+    result = invoke("check", "missing.sse", str(CLEAN))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "responses-validator: error: missing.sse: no such file or directory\n"
+
+
+def test_directory_without_transcripts_is_exit_2(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.md").write_text("hi")
+    result = invoke("check", "empty")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "responses-validator: error: empty: no transcripts found in this directory"
+        " (looked for *.sse, *.jsonl, *.json, *.txt)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--select", "RSP9"], "--select: unknown rule selector 'RSP9'"),
+        (["--ignore", "RSP002,nonsense"], "--ignore: unknown rule selector 'nonsense'"),
+        (["--input-format", "xml"], "Invalid value for '--input-format'"),
+        (["--profile", "azure"], "Invalid value for '--profile'"),
+        (["--format", "xml"], "Invalid value for '--format'"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str):
+    result = invoke("check", *args, str(CLEAN))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_no_path_is_a_usage_error():
+    assert invoke("check").exit_code == 2
+
+
+def test_binary_garbage_is_findings_not_a_traceback(tmp_path: Path):
+    (tmp_path / "junk.sse").write_bytes(bytes(range(256)) * 4)
+    result = invoke("check", "junk.sse")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------- options
+def test_exit_zero():
+    assert invoke("check", "--exit-zero", str(BROKEN)).exit_code == 0
+
+
+def test_select_and_ignore_by_id_prefix_and_name():
+    only = rules_at(report(invoke("check", "--format", "json", "--select", "invalid-json", str(BROKEN))))
+    assert only == [("RSP002", 20)]
+    rest = rules_at(
+        report(invoke("check", "--format", "json", "--ignore", "RSP0", "--ignore=RSP228", str(BROKEN)))
+    )
+    assert all(not rule.startswith("RSP0") and rule != "RSP228" for rule, _ in rest)
+
+
+def test_strict_fails_on_warnings(tmp_path: Path):
+    # The clean seed without its final blank line: only RSP011 (a warning).
+    (tmp_path / "w.sse").write_bytes(CLEAN.read_bytes().rstrip(b"\n") + b"\n")
+    normal = invoke("check", "--format", "json", "w.sse")
+    doc = report(normal)
+    assert {f["severity"] for f in doc["files"][0]["findings"]} == {"warning"}
+    assert normal.exit_code == 0
+    strict = invoke("check", "--strict", "w.sse")
+    assert strict.exit_code == 1
+    assert re.fullmatch(r"Found \d+ warnings? in 1 of 1 file\.", strict.stdout.splitlines()[-1])
+
+
+def test_quiet_prints_findings_only():
+    assert invoke("check", "-q", str(CLEAN)).stdout == ""
+    quiet = invoke("check", "-q", str(BROKEN)).stdout.splitlines()
+    assert quiet and all(line.startswith(str(BROKEN)) for line in quiet)
+
+
+def test_colour_only_when_forced_and_never_with_no_color():
+    assert "\x1b[" not in invoke("check", str(BROKEN)).stdout  # CliRunner is not a terminal
+    assert "\x1b[31m" in invoke("check", "--color", str(BROKEN)).stdout
+    assert "\x1b[" not in invoke("check", "--color", str(BROKEN), env={"NO_COLOR": "1"}).stdout
+
+
+def test_several_reports_in_one_run(tmp_path: Path):
+    result = invoke(
+        "check",
+        str(BROKEN),
+        str(CLEAN),
+        "--junit-xml",
+        "out/report.xml",
+        "--sarif",
+        "report.sarif",
+        "--json-report",
+        "out.json",
+    )
+    assert result.exit_code == 2  # out/ does not exist
+    assert "cannot write out/report.xml" in result.stderr
+    (tmp_path / "out").mkdir()
+    result = invoke(
+        "check",
+        str(BROKEN),
+        str(CLEAN),
+        "--junit-xml",
+        "out/report.xml",
+        "--sarif",
+        "report.sarif",
+        "--json-report",
+        "out.json",
+    )
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1].startswith("Found ")
+    from junitparser import JUnitXml
+
+    suites = list(JUnitXml.fromfile(str(tmp_path / "out" / "report.xml")))
+    assert [s.failures for s in suites][1] == 0 and suites[0].failures > 0
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"RSP002", "RSP209"}
+    assert json.loads((tmp_path / "out.json").read_text())["summary"]["files"] == 2
+
+
+def test_output_file_and_the_input_is_never_touched(tmp_path: Path):
+    target = copy(BROKEN, tmp_path / "t.sse")
+    before = hashlib.sha256(target.read_bytes()).hexdigest()
+    result = invoke("check", "t.sse", "--format", "sarif", "-o", "r.sarif")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert json.loads((tmp_path / "r.sarif").read_text())["version"] == "2.1.0"
+    refused = invoke("check", "t.sse", "-o", "t.sse")
+    assert refused.exit_code == 2
+    assert "refusing to write t.sse" in refused.stderr
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == before
+
+
+def test_github_format_appends_the_step_summary(tmp_path: Path):
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    result = invoke("check", "--format", "github", str(BROKEN), env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.exit_code == 1
+    assert f"::error file={BROKEN.as_posix()},line=20," in result.stdout
+    assert all(
+        line.startswith(("::error ", "::warning ", "::notice ")) for line in result.stdout.splitlines()
+    )
+    text = summary.read_text()
+    assert text.startswith("earlier step\n## responses-validator\n")
+    assert "| RSP002 invalid-json | error |" in text
+
+
+# ---------------------------------------------------------------------- parallel
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github"])
+def test_jobs_2_gives_byte_identical_reports(tmp_path: Path, fmt: str):
+    for i in range(4):
+        copy(CLEAN, tmp_path / "many" / f"{i}_clean.sse")
+        copy(BROKEN, tmp_path / "many" / "sub" / f"{i}_broken.sse")
+    serial = invoke("check", "--format", fmt, "-j", "1", "many")
+    parallel = invoke("check", "--format", fmt, "-j", "2", "many")
+    assert serial.exit_code == parallel.exit_code == 1
+    if fmt == "junit":
+        # Only the measured durations may differ.
+        strip = re.compile(r' time="[0-9.]+"')
+        assert strip.sub("", serial.stdout) == strip.sub("", parallel.stdout)
+    else:
+        assert serial.stdout_bytes == parallel.stdout_bytes
+
+
+# ---------------------------------------------------------------------- config
+def test_pyproject_settings_apply_and_the_command_line_overrides_them(tmp_path: Path):
+    copy(BROKEN, tmp_path / "t.sse")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.responses-validator]\nignore = ["RSP002"]\nformat = "json"\n'
+    )
+    from_config = report(invoke("check", "t.sse"))
+    assert "RSP002" not in {rule for rule, _ in rules_at(from_config)}
+    overridden = report(invoke("check", "--ignore", "RSP228", "t.sse"))
+    assert "RSP002" in {rule for rule, _ in rules_at(overridden)}
+    isolated = invoke("check", "--isolated", "t.sse")
+    assert isolated.stdout.splitlines()[-1].startswith("Found ")  # text again: config ignored
+
+
+def test_config_is_found_from_a_subdirectory_and_errors_are_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    (tmp_path / "pyproject.toml").write_text('[tool.responses-validator]\nprofil = "openai"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    result = invoke("check", str(CLEAN))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("responses-validator: error: ")
+    assert "unknown key 'profil'" in result.stderr
+
+
+# ---------------------------------------------------------------------- baseline
+def test_baseline_round_trip(tmp_path: Path):
+    copy(BROKEN, tmp_path / "t" / "old.sse")
+    written = invoke("check", "t", "--write-baseline", "baseline.json")
+    assert written.exit_code == 0
+    assert "Wrote baseline.json" in written.stderr
+    assert (tmp_path / "baseline.json").is_file()
+
+    again = invoke("check", "t", "--baseline", "baseline.json")
+    assert again.exit_code == 0, again.output
+    assert again.stdout.startswith("All checks passed: 1 file, 0 new findings.")
+
+    copy(BROKEN, tmp_path / "t" / "new.sse")
+    newer = invoke("check", "t", "--baseline", "baseline.json", "--format", "json")
+    assert newer.exit_code == 1
+    doc = report(newer)
+    assert [bool(f["findings"]) for f in doc["files"]] == [True, False]  # new.sse, old.sse
+    assert doc["summary"]["baselined"] > 0
+
+    copy(CLEAN, tmp_path / "t" / "old.sse")  # fixed: its entries are stale now
+    (tmp_path / "t" / "new.sse").unlink()
+    fixed = invoke("check", "t", "--baseline", "baseline.json")
+    assert fixed.exit_code == 0
+    stale_lines = [line for line in fixed.stdout.splitlines() if "stale baseline entry" in line]
+    assert any(line.startswith("stale baseline entry: t/old.sse: RSP002: ") for line in stale_lines)
+    assert "no longer occur" in fixed.stdout.splitlines()[-1]
+
+
+def test_missing_baseline_is_exit_2():
+    result = invoke("check", str(CLEAN), "--baseline", "nope.json")
+    assert result.exit_code == 2
+    assert "cannot read baseline nope.json" in result.stderr
+
+
+# ---------------------------------------------------------------------- rules and rule
+def test_rules_table_and_json():
+    out = invoke("rules").stdout.splitlines()
+    assert out[0].split() == ["ID", "NAME", "SEVERITY", "LAYER"]
+    assert len(out) == len(RULES) + 1
+    assert out[2].split() == ["RSP002", "invalid-json", "error", "framing"]
+    doc = json.loads(invoke("rules", "--format", "json").stdout)
+    assert doc[1] == {
+        "id": "RSP002",
+        "name": "invalid-json",
+        "severity": "error",
+        "layer": "framing",
+        "message": "event data is not valid JSON",
+        "profiles": {"openai": "error", "open-responses": "error"},
+        "strict_only": False,
+    }
+
+
+def test_rule_prints_doc_then_examples():
+    result = invoke("rule", "rsp002")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(RULES["RSP002"].doc())
+    assert "Example (reported)" in result.stdout and "Conforming" in result.stdout
+    by_name = invoke("rule", "invalid-json")
+    assert by_name.stdout == result.stdout
+
+
+def test_rule_examples_are_shown_verbatim_even_when_not_utf8(tmp_path: Path):
+    ex = tmp_path / "ex" / "RSP001"
+    ex.mkdir(parents=True)
+    (ex / "bad.sse").write_bytes(b'data: {"x": "\xff"}\n\n')
+    (ex / "bad.expected.json").write_text("{}")
+    (ex / "good.sse").write_text('data: {"x": 1}\n\n')
+    text = rule_text(RULES["RSP001"], tmp_path / "ex")
+    assert text == (
+        RULES["RSP001"].doc()
+        + '\nExample (reported): bad.sse\n\ndata: {"x": "\\xff"}\n\n'
+        + '\nConforming: good.sse\n\ndata: {"x": 1}\n\n'
+    )
+
+
+def test_unknown_rule_is_exit_2():
+    result = invoke("rule", "RSP999")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "responses-validator: error: unknown rule 'RSP999' (see `responses-validator rules`)\n"
+    )
+
+
+def test_python_dash_m_and_version():
+    done = subprocess.run(
+        [sys.executable, "-m", "validator", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("responses-validator, version ")
+
+
+# ---------------------------------------------------------------------- walking
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for rel in (
+        "a.sse",
+        "b.jsonl",
+        "c.json",
+        "d.txt",
+        "notes.md",
+        "case.expected.json",
+        "fixtures/f.sse",
+        "deep/recorded/r.json",
+        "deep/recorded/r.sse",
+        ".git/HEAD.sse",
+        "node_modules/x/y.jsonl",
+    ):
+        (tmp_path / "p" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "p" / rel).write_text("")
+    return tmp_path / "p"
+
+
+def rel(paths: list[str], root: Path) -> list[str]:
+    return [Path(p).relative_to(root).as_posix() for p in paths]
+
+
+def test_walk_defaults(project: Path):
+    assert rel(walk.collect([str(project)]), project) == [
+        "a.sse",
+        "b.jsonl",
+        "c.json",
+        "d.txt",
+        "deep/recorded/r.json",
+        "deep/recorded/r.sse",
+        "fixtures/f.sse",
+    ]
+
+
+def test_walk_include_and_exclude(project: Path):
+    found = walk.collect([str(project)], include=["*.sse"], exclude=["fixtures", "recorded/*.sse"])
+    assert rel(found, project) == ["a.sse"]
+    # A file named explicitly is checked whatever its suffix, unless excluded.
+    assert walk.collect([str(project / "notes.md")]) == [str(project / "notes.md")]
+    assert walk.collect([str(project / "fixtures" / "f.sse")], exclude=["fixtures"]) == []
+    # Each file once, in the order given.
+    a = str(project / "a.sse")
+    assert walk.collect([a, str(project), a])[0] == a
+    assert len(walk.collect([a, str(project), a])) == 7
+
+
+def test_exclude_from_the_command_line(project: Path):
+    shutil.copyfile(BROKEN, project / "fixtures" / "f.sse")
+    for name in ("a.sse", "b.jsonl", "c.json", "d.txt", "deep/recorded/r.json", "deep/recorded/r.sse"):
+        shutil.copyfile(CLEAN, project / name)
+    assert invoke("check", str(project)).exit_code == 1
+    assert invoke("check", "--exclude", "fixtures", str(project)).exit_code == 0
+
+
+def test_help_lists_the_commands_and_probe_is_imported_lazily():
+    out = invoke("--help").stdout
+    for name in ("check", "rule", "rules"):
+        assert f"  {name} " in out
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, validator.cli; print('httpx' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "False"

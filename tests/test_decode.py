@@ -1,0 +1,132 @@
+"""decode: JSON payloads to dicts, RSP002 at the exact input position, RSP003."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from validator.decode import decode, locate
+from validator.events import RawEvent, RawKind
+from validator.findings import Position
+from validator.reader import Reader
+
+
+def raw(data: str, segments: tuple[Position, ...] | None = None, value: object = None) -> RawEvent:
+    segments = segments or (Position(1, 7, 6),)
+    return RawEvent(0, RawKind.EVENT, data, segments[0], segments, None, True, value)
+
+
+def from_sse(text: str) -> RawEvent:
+    [event] = [i for i in Reader([text.encode()]) if isinstance(i, RawEvent)]
+    return event
+
+
+def test_object_is_returned_without_issues() -> None:
+    assert decode(raw('{"type":"response.created","n":1}')) == ({"type": "response.created", "n": 1}, [])
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [("[1]", "an array"), ('"x"', "a string"), ("1.5", "a number"), ("null", "null"), ("true", "a boolean")],
+)
+def test_non_object_json_is_rsp003(data: str, kind: str) -> None:
+    value, issues = decode(raw(data))
+    assert value is None
+    assert [(i.rule, i.position) for i in issues] == [("RSP003", None)]
+    assert kind in issues[0].message
+
+
+def test_value_given_as_python_object_is_used_as_is() -> None:
+    event = {"type": "x", "nan": float("nan")}
+    assert decode(raw("not json", value=event)) == (event, [])
+    value, issues = decode(raw("", value=[1, 2]))
+    assert value is None and [i.rule for i in issues] == ["RSP003"]
+
+
+def expected_position(line: str, line_no: int, value_start: int, line_offset: int = 0) -> Position:
+    """Where the stdlib says ``line[value_start:]`` breaks, as a file position."""
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(line[value_start:])
+    at = value_start + caught.value.pos
+    return Position(line_no, at + 1, line_offset + len(line[:at].encode()))
+
+
+def test_rsp002_points_at_the_exact_column_and_byte() -> None:
+    line = 'data: {"type":"x","text":"héllo €" "oops":1}'
+    text = f"event: x\n{line}\n\n"
+    value, issues = decode(from_sse(text))
+    assert value is None
+    [issue] = issues
+    assert issue.rule == "RSP002"
+    assert issue.message == "invalid JSON: Expecting ',' delimiter"
+    assert issue.position == expected_position(line, 2, 6, len("event: x\n"))
+
+
+def test_rsp002_on_a_later_data_line_maps_through_the_segments() -> None:
+    text = 'data: {"a": 1,\r\ndata:   "b": [1, 2,, 3]}\r\n\r\n'
+    event = from_sse(text)
+    _, [issue] = decode(event)
+    second = text.encode().index(b'  "b"')
+    col = '  "b": [1, 2,, 3]}'.index(",,") + 1
+    assert issue.position == Position(2, 6 + col + 1, second + col)
+    assert "Expecting value" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("data", "where", "message"),
+    [
+        ("", 0, "Expecting value"),
+        ("   ", 3, "Expecting value"),
+        ('{"a":1', 6, "Expecting ',' delimiter"),
+        ('{"a":1} x', 8, "Extra data"),
+        ('{"a":1}{"b":2}', 7, "Extra data"),
+        ('{"a": NaN}', 6, "NaN is not a JSON value"),
+        ('{"a": [1, -Infinity]}', 10, "-Infinity is not a JSON value"),
+        ('{"s": "NaN", "a": Infinity}', 18, "Infinity is not a JSON value"),
+        ('{"a": "tab\there"}', 10, "Invalid control character"),
+        ("{'a': 1}", 1, "Expecting property name"),
+        ('{"a": 01}', 7, "Expecting ',' delimiter"),
+    ],
+)
+def test_invalid_json_messages_and_positions(data: str, where: int, message: str) -> None:
+    value, [issue] = decode(raw(data))
+    assert value is None
+    assert issue.rule == "RSP002"
+    assert message in issue.message
+    assert issue.position == Position(1, 7 + where, 6 + where)
+
+
+def test_nesting_100000_deep_is_rsp002_not_recursion_error() -> None:
+    for data in ("[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000, "[" * 100_000):
+        value, [issue] = decode(raw(data))
+        assert value is None
+        assert issue.rule == "RSP002"
+        assert "nesting too deep" in issue.message
+        assert issue.position is not None and issue.position.line == 1
+
+
+def test_valid_json_that_orjson_refuses_is_accepted() -> None:
+    # A lone surrogate escape is valid JSON grammar (RFC 8259 §8.2 only warns about it).
+    value, issues = decode(raw('{"t":"\\ud800"}'))
+    assert issues == [] and value == {"t": "\ud800"}
+
+
+def test_huge_integers_are_valid_json() -> None:
+    value, issues = decode(raw('{"n": ' + "7" * 5000 + "}"))
+    assert issues == []
+    assert value is not None and str(value["n"]) == "7" * 5000
+
+
+def test_locate_clamps_and_handles_multibyte() -> None:
+    event = raw("é\n€x", (Position(3, 7, 20), Position(4, 7, 30)))
+    assert locate(event, 0) == Position(3, 7, 20)
+    assert locate(event, 1) == Position(3, 8, 22)
+    assert locate(event, 3) == Position(4, 8, 33)
+    assert locate(event, 99) == Position(4, 9, 34)
+    assert locate(event, -5) == Position(3, 7, 20)
+
+
+def test_locate_with_too_few_segments_falls_back_to_the_event_start() -> None:
+    event = raw("a\nb", (Position(5, 7, 40),))
+    assert locate(event, 2) == Position(5, 7, 40)

@@ -1,0 +1,128 @@
+"""The pytest plugin, run in a throwaway project with pytest in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEEDS
+from validator.pytest_plugin import StreamValidationError, assert_valid_stream, format_findings
+from validator.replay import text_events, to_sse
+
+GOOD = to_sse(text_events("All fine."))
+
+
+def _gap(body: bytes) -> bytes:
+    blocks = body.split(b"\n\n")
+    return b"\n\n".join(blocks[:1] + blocks[2:])
+
+
+def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_assert_valid_stream_accepts_events_bytes_and_paths(tmp_path: Path) -> None:
+    path = tmp_path / "ok.sse"
+    path.write_bytes(GOOD)
+    assert_valid_stream(text_events())
+    assert_valid_stream(GOOD)
+    assert_valid_stream(path)
+    assert_valid_stream(str(SEEDS / "004_75bce7c82fd61a67.sse"))
+
+
+def test_failure_lists_findings_in_the_text_format(tmp_path: Path) -> None:
+    path = tmp_path / "bad.sse"
+    path.write_bytes(_gap(GOOD))
+    with pytest.raises(AssertionError) as info:
+        assert_valid_stream(path)
+    message = str(info.value)
+    assert f"{path}:5:7: RSP204 error: " in message
+    assert isinstance(info.value, StreamValidationError)
+    assert format_findings(info.value.result) in message
+
+
+def test_options_are_passed_to_the_engine() -> None:
+    events = text_events()[:-1]  # stops before its terminal event
+    with pytest.raises(AssertionError, match="RSP209"):
+        assert_valid_stream(events)
+    assert_valid_stream(events, fragment=True)
+    assert_valid_stream(events, ignore=("RSP209", "RSP228"))
+    with pytest.raises(AssertionError, match="open-responses"):
+        assert_valid_stream(events, profile="open-responses", fragment=True, path="open-responses")
+
+
+def test_bad_sources_are_type_errors_and_missing_files_fail() -> None:
+    with pytest.raises(TypeError):
+        assert_valid_stream(42)
+    with pytest.raises(TypeError):
+        assert_valid_stream({"type": "response.created"})
+    with pytest.raises(AssertionError, match="could not be read"):
+        assert_valid_stream("/nonexistent/stream.sse")
+
+
+def test_plugin_in_a_throwaway_project(tmp_path: Path) -> None:
+    streams = tmp_path / "fixtures" / "streams"
+    streams.mkdir(parents=True)
+    (streams / "good.sse").write_bytes(GOOD)
+    (streams / "bad.sse").write_bytes(_gap(GOOD))
+    (streams / "lines.jsonl").write_bytes(
+        b"".join(line[6:] + b"\n" for line in GOOD.splitlines() if line.startswith(b"data: "))
+    )
+    (streams / "notes.txt").write_text("not collected")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nresponses_validator_paths = fixtures/streams\ntestpaths = tests fixtures\n"
+    )
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_api.py").write_text(
+        textwrap.dedent(
+            f"""
+            from validator.pytest_plugin import assert_valid_stream
+
+            GOOD = {GOOD!r}
+
+            def test_fixture(responses_validator):
+                responses_validator(GOOD)
+
+            def test_function_fails():
+                broken = GOOD.replace(b'"sequence_number":1', b'"sequence_number":7')
+                assert_valid_stream(broken, path="inline")
+            """
+        )
+    )
+    run = _run(tmp_path, "-rA")
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert "PASSED tests/test_api.py::test_fixture" in out
+    assert "FAILED tests/test_api.py::test_function_fails" in out
+    assert "inline:" in out and "RSP204 error" in out
+    assert "PASSED fixtures/streams/good.sse::good.sse" in out
+    assert "PASSED fixtures/streams/lines.jsonl::lines.jsonl" in out
+    assert "FAILED fixtures/streams/bad.sse::bad.sse" in out
+    assert "bad.sse:5:7: RSP204 error:" in out
+    assert "notes.txt" not in out
+    assert "2 failed, 3 passed" in out
+
+
+def test_transcripts_are_not_collected_without_the_ini_option(tmp_path: Path) -> None:
+    (tmp_path / "bad.sse").write_bytes(_gap(GOOD))
+    (tmp_path / "test_ok.py").write_text("def test_ok():\n    pass\n")
+    run = _run(tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+
+
+def test_plugin_can_be_disabled(tmp_path: Path) -> None:
+    (tmp_path / "test_uses_fixture.py").write_text("def test_x(responses_validator):\n    pass\n")
+    run = _run(tmp_path, "-p", "no:responses_validator")
+    assert run.returncode == 1 and "fixture 'responses_validator' not found" in run.stdout

@@ -1,0 +1,124 @@
+"""Every rule's examples run as tests: ``bad`` gives exactly its sidecar, ``good`` gives nothing.
+
+``corpus/rules/RSPnnn/`` holds ``bad.<ext>``, ``good.<ext>`` (``sse``, ``jsonl`` or ``json``) and
+``bad.expected.json``: ``{"options": {CheckOptions fields}, "findings": [{"rule", "line"}, ...]}``.
+Findings compare as a multiset of (rule, line), so rewording a message never churns a sidecar.
+The good example is checked under the same options as the bad one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CORPUS, ROOT
+
+from validator.engine import CheckOptions, FileResult, check_file
+
+RULE_DIR = CORPUS / "rules"
+EXAMPLE_EXTS = ("sse", "jsonl", "json")
+
+
+def example_dirs() -> list[Path]:
+    return sorted(p for p in RULE_DIR.iterdir() if p.is_dir()) if RULE_DIR.is_dir() else []
+
+
+def example_file(directory: Path, kind: str) -> Path:
+    """``bad.sse`` / ``good.jsonl`` / ...: the one transcript of that kind in the directory."""
+    found = [directory / f"{kind}.{ext}" for ext in EXAMPLE_EXTS if (directory / f"{kind}.{ext}").is_file()]
+    assert len(found) == 1, (
+        f"{directory.name}: expected exactly one {kind}.{{{','.join(EXAMPLE_EXTS)}}}, found {found}"
+    )
+    return found[0]
+
+
+def load_sidecar(directory: Path) -> dict[str, Any]:
+    sidecar = json.loads((directory / "bad.expected.json").read_text(encoding="utf-8"))
+    assert set(sidecar) <= {"options", "findings"}, f"{directory.name}: unknown sidecar keys {set(sidecar)}"
+    return sidecar
+
+
+def options_of(sidecar: dict[str, Any]) -> CheckOptions:
+    opts = dict(sidecar.get("options", {}))
+    # JSON has no tuples; CheckOptions keeps select/ignore as tuples.
+    for key in ("select", "ignore"):
+        if key in opts:
+            opts[key] = tuple(opts[key])
+    return CheckOptions(**opts)
+
+
+def show(result: FileResult) -> str:
+    lines = [f"  {f.rule} line {f.line} [{f.severity.value}] {f.message}" for f in result.findings]
+    if result.error:
+        lines.append(f"  (input error: {result.error})")
+    return "\n".join(lines) or "  (none)"
+
+
+DIRS = example_dirs()
+IDS = [d.name for d in DIRS]
+
+
+def test_examples_exist() -> None:
+    # Guards against a silently empty parametrization (wrong path, missing checkout).
+    assert DIRS, f"no rule examples under {RULE_DIR}"
+
+
+@pytest.mark.parametrize("directory", DIRS, ids=IDS)
+def test_bad_example(directory: Path) -> None:
+    sidecar = load_sidecar(directory)
+    path = example_file(directory, "bad")
+    result = check_file(path, options_of(sidecar))
+    assert result.error is None, f"{path}: {result.error}"
+    expected = Counter((f["rule"], f["line"]) for f in sidecar["findings"])
+    actual = Counter((f.rule, f.line) for f in result.findings)
+    assert actual == expected, (
+        f"{path} (options {sidecar.get('options', {})})\n"
+        f"expected (rule, line): {sorted(expected.elements())}\n"
+        f"actual:\n{show(result)}\n"
+        f"missing: {sorted((expected - actual).elements())}\n"
+        f"unexpected: {sorted((actual - expected).elements())}"
+    )
+
+
+@pytest.mark.parametrize("directory", DIRS, ids=IDS)
+def test_bad_example_names_its_rule(directory: Path) -> None:
+    # The example teaches its rule: that rule must be among what the bad example produces.
+    sidecar = load_sidecar(directory)
+    assert directory.name in {f["rule"] for f in sidecar["findings"]}, (
+        f"{directory.name}/bad.expected.json does not list {directory.name}"
+    )
+
+
+@pytest.mark.parametrize("directory", DIRS, ids=IDS)
+def test_good_example(directory: Path) -> None:
+    sidecar = load_sidecar(directory)
+    path = example_file(directory, "good")
+    result = check_file(path, options_of(sidecar))
+    assert result.error is None, f"{path}: {result.error}"
+    assert not result.findings, (
+        f"{path} (options {sidecar.get('options', {})}) should give no findings, got:\n{show(result)}"
+    )
+
+
+@pytest.mark.parametrize("directory", DIRS, ids=IDS)
+def test_good_example_is_clean_when_strict(directory: Path) -> None:
+    # The good examples model the newest wire, so they also satisfy the spec-exact (strict) schemas.
+    sidecar = load_sidecar(directory)
+    options = {**sidecar.get("options", {}), "strict": True}
+    path = example_file(directory, "good")
+    result = check_file(path, options_of({"options": options}))
+    assert not result.findings, f"{path} with strict=True should give no findings, got:\n{show(result)}"
+
+
+def test_examples_match_their_generator() -> None:
+    # The examples are generated; a hand edit (or a generator change not re-run) shows up here.
+    generator = ROOT / "tools" / "make_rule_examples.py"
+    proc = subprocess.run(
+        [sys.executable, str(generator), "--check"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, f"{generator.name} --check failed:\n{proc.stdout}{proc.stderr}"

@@ -1,0 +1,518 @@
+"""The ``responses-validator`` command line.
+
+The click commands only parse options into a :class:`CheckRequest`;
+:func:`execute` assembles the run from the library (config, walk, engine,
+baseline, reporters) and returns the exit code, so it can be tested without
+click. Exit codes: 0 nothing failing, 1 failing findings, 2 usage error or
+unreadable input.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import import_module, resources
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+import click
+
+from . import __version__
+from .baseline import Baseline, BaselineError
+from .config import Config, ConfigError, discover, load_config
+from .reader import FORMATS
+from .report import EXIT_USAGE, Progress, Report, write_text
+from .reporters import REPORTERS, Reporter
+from .rules import PROFILES, REDIRECTS, RULES, Rule
+from .walk import STDIN, PathError, collect, run
+
+__all__ = ["CheckRequest", "cli", "execute", "main"]
+
+PROG = "responses-validator"
+#: Extra report files written in the same run, by format.
+EXTRA_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif", "json": "--json-report"}
+
+
+class UsageError(Exception):
+    """A problem with the command line or the configuration (exit 2)."""
+
+
+@dataclass
+class CheckRequest:
+    """Everything ``check`` was asked to do; ``None`` means "not given, use the config or default"."""
+
+    paths: tuple[str, ...]
+    profile: str | None = None
+    input_format: str = "auto"
+    strict: bool | None = None
+    resumed: bool = False
+    fragment: bool = False
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    format: str | None = None
+    output: str | None = None
+    #: format -> file, for reports written besides the main one.
+    reports: dict[str, str] = dataclasses.field(default_factory=dict)
+    quiet: bool = False
+    color: bool | None = None
+    jobs: int = 1
+    baseline: str | None = None
+    write_baseline: str | None = None
+    exit_zero: bool = False
+    stdin_filename: str | None = None
+    config: str | None = None
+    isolated: bool = False
+
+
+# ---------------------------------------------------------------------- helpers
+def _err(stderr: IO[str], message: str) -> None:
+    stderr.write(f"{PROG}: error: {message}\n")
+    stderr.flush()
+
+
+def use_color(flag: bool | None, stream: IO[Any]) -> bool:
+    """``--color`` forces colour, ``--no-color`` refuses it; NO_COLOR (https://no-color.org) always wins."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if flag is not None:
+        return flag
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...] | None:
+    """Repeatable, comma-separated options; ``None`` when the option was not given."""
+    if not values:
+        return None
+    return tuple(part.strip() for v in values for part in v.split(",") if part.strip())
+
+
+def _check_selectors(option: str, selectors: Sequence[str]) -> None:
+    for s in selectors:
+        if not any(r.id.startswith(s.upper()) or r.name == s for r in RULES.values()):
+            raise UsageError(
+                f"{option}: unknown rule selector {s!r} "
+                "(use an id such as RSP203, a prefix such as RSP2, or a rule name;"
+                " see `responses-validator rules`)"
+            )
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _load_config(request: CheckRequest) -> Config:
+    if request.isolated:
+        return Config()
+    if request.config is not None:
+        path = Path(request.config)
+        if not path.is_file():
+            raise UsageError(f"--config: {request.config}: no such file")
+        return load_config(path)
+    return discover()
+
+
+def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...], tuple[str, ...] | None]:
+    """The engine options, exclude globs and include globs, command line over config."""
+    from .engine import CheckOptions
+
+    select = request.select if request.select is not None else config.select or ()
+    ignore = request.ignore if request.ignore is not None else config.ignore or ()
+    _check_selectors("--select", select)
+    _check_selectors("--ignore", ignore)
+    try:
+        options = CheckOptions(
+            profile=request.profile or config.profile or "openai",
+            strict=request.strict if request.strict is not None else bool(config.strict),
+            resumed=True if request.resumed else None,
+            fragment=request.fragment,
+            input_format=request.input_format,
+            select=select,
+            ignore=ignore,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    exclude = request.exclude if request.exclude is not None else config.exclude or ()
+    include = request.include if request.include is not None else config.include
+    return options, exclude, include
+
+
+def _outputs(request: CheckRequest, config: Config) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) for each report to write."""
+    outputs: list[tuple[str, str | None]] = [(request.format or config.format or "text", request.output)]
+    outputs += list(request.reports.items())
+    return outputs
+
+
+def _write(text: str, target: str | None) -> None:
+    if target is None:
+        sys.stdout.flush()  # anything already written as text goes first
+        write_text(text, sys.stdout.buffer)
+    else:
+        with open(target, "wb") as fh:
+            write_text(text, fh)
+
+
+# ---------------------------------------------------------------------- check
+def execute(request: CheckRequest, stderr: IO[str] | None = None) -> int:
+    """Run ``check`` as requested; returns the exit code."""
+    stderr = stderr or sys.stderr
+    try:
+        return _execute(request, stderr)
+    except (UsageError, ConfigError, PathError, BaselineError) as exc:
+        _err(stderr, str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _err(stderr, "interrupted")
+        return 130
+
+
+def _execute(request: CheckRequest, stderr: IO[str]) -> int:
+    config = _load_config(request)
+    options, exclude, include = _options(request, config)
+    outputs = _outputs(request, config)
+    files = collect(request.paths, include, exclude)
+    # The input is never modified: refuse any output that would overwrite a transcript.
+    targets = [t for _, t in outputs if t] + [request.write_baseline] * bool(request.write_baseline)
+    for target in targets:
+        for path in files:
+            if path != STDIN and _same_file(target, path):
+                raise UsageError(f"refusing to write {target}: it is one of the transcripts being checked")
+    baseline = Baseline.load(request.baseline) if request.baseline and not request.write_baseline else None
+
+    jobs = request.jobs or os.cpu_count() or 1
+    progress = Progress(len(files), stderr, enabled=not request.quiet)
+    try:
+        results, durations = run(files, options, jobs, on_done=progress.advance)
+    finally:
+        progress.close()
+    if request.stdin_filename:
+        results = [_renamed(r, request.stdin_filename) if r.path == STDIN else r for r in results]
+
+    report = Report(results, options.profile, options.strict, durations)
+    if request.write_baseline:
+        written = Baseline.from_results(results, request.write_baseline)
+        written.write(request.write_baseline)
+        stderr.write(
+            f"Wrote {request.write_baseline}: {sum(written.counts.values())} findings"
+            f" ({len(written.counts)} entries) are now the baseline.\n"
+        )
+        kept, hidden, _ = written.apply(results)
+        report = dataclasses.replace(report, results=kept, baselined=hidden, with_baseline=True)
+    elif baseline is not None:
+        kept, hidden, stale = baseline.apply(results)
+        report = dataclasses.replace(report, results=kept, baselined=hidden, stale=stale, with_baseline=True)
+
+    for result in report.unreadable:
+        _err(stderr, f"{result.path}: {result.error}")
+    stdout_color = use_color(request.color, sys.stdout)
+    for fmt, target in outputs:
+        reporter = REPORTERS[fmt](color=stdout_color and target is None, quiet=request.quiet)
+        try:
+            _write(reporter.render(report), target)
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        _step_summary(reporter, report, stderr)
+    return report.exit_code(request.exit_zero)
+
+
+def _renamed(result: Any, name: str) -> Any:
+    findings = [dataclasses.replace(f, path=name) for f in result.findings]
+    return dataclasses.replace(result, path=name, findings=findings)
+
+
+def _step_summary(reporter: Reporter, report: Report, stderr: IO[str]) -> None:
+    from .reporters.github import GithubReporter
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target or not isinstance(reporter, GithubReporter):
+        return
+    try:
+        with open(target, "ab") as fh:
+            write_text(reporter.step_summary(report), fh)
+    except OSError as exc:
+        # The annotations are already out; a missing summary file is not worth failing the check.
+        stderr.write(f"{PROG}: warning: cannot append to GITHUB_STEP_SUMMARY ({target}): {exc.strerror}\n")
+
+
+class LazyGroup(click.Group):
+    """Commands from other modules, imported only when used.
+
+    ``probe`` needs httpx; ``check`` and ``rules`` should not pay for importing it.
+    """
+
+    LAZY: ClassVar[dict[str, str]] = {
+        "mutate": "validator.mutate_cli:mutate_command",
+        "probe": "validator.probe:probe_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            module, _, attr = self.LAZY[cmd_name].partition(":")
+            try:
+                self.add_command(getattr(import_module(module), attr), cmd_name)
+            except (ImportError, AttributeError):
+                # An optional command whose module is not there is simply not offered.
+                return None
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name=PROG)
+def cli() -> None:
+    """Check Responses API event streams (POST /v1/responses with stream: true) for conformance."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--profile", type=click.Choice(PROFILES), help="Which API to check against.  [default: openai]")
+@click.option(
+    "--input-format",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="Transcript format; auto detects it from the content.",
+)
+@click.option("--strict/--no-strict", default=None, help="Warnings fail too, and strict-only rules report.")
+@click.option(
+    "--resumed", is_flag=True, help="The stream was resumed (starting_after): it need not start at the start."
+)
+@click.option(
+    "--fragment", is_flag=True, help="The transcript is a mid-stream excerpt: waive the start and end rules."
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules: ids, prefixes (RSP2) or names; comma-separated, repeatable.",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help="Skip these rules: ids, prefixes or names; comma-separated, repeatable.",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOBS",
+    help="Globs of files to check in directories.  [default: *.sse,*.jsonl,*.json,*.txt]",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="GLOBS",
+    help="Globs of files or directories to skip; comma-separated, repeatable.",
+)
+@click.option("--format", "fmt", type=click.Choice(tuple(REPORTERS)), help="Output format.  [default: text]")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout."
+)
+@click.option(
+    "--junit-xml", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JUnit XML report."
+)
+@click.option(
+    "--sarif", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a SARIF 2.1.0 report."
+)
+@click.option(
+    "--json-report", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JSON report."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line, no progress bar.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    metavar="N",
+    default=1,
+    show_default=True,
+    help="Parallel processes (0: one per CPU).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Fail only on findings not recorded in FILE.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Record the current findings in FILE.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the check.")
+@click.option(
+    "--stdin-filename", metavar="NAME", help="The name to report for a transcript read from stdin (-)."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Read settings from this pyproject.toml.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def check(
+    paths: tuple[str, ...],
+    profile: str | None,
+    input_format: str,
+    strict: bool | None,
+    resumed: bool,
+    fragment: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    fmt: str | None,
+    output: str | None,
+    junit_xml: str | None,
+    sarif: str | None,
+    json_report: str | None,
+    quiet: bool,
+    color: bool | None,
+    jobs: int,
+    baseline: str | None,
+    write_baseline: str | None,
+    exit_zero: bool,
+    stdin_filename: str | None,
+    config_file: str | None,
+    isolated: bool,
+) -> None:
+    """Check transcripts: files, directories (searched for transcripts) or - for stdin."""
+    extra = {"junit": junit_xml, "sarif": sarif, "json": json_report}
+    request = CheckRequest(
+        paths=paths,
+        profile=profile,
+        input_format=input_format,
+        strict=strict,
+        resumed=resumed,
+        fragment=fragment,
+        select=_split(select),
+        ignore=_split(ignore),
+        include=_split(include),
+        exclude=_split(exclude),
+        format=fmt,
+        output=output,
+        reports={k: v for k, v in extra.items() if v},
+        quiet=quiet,
+        color=color,
+        jobs=jobs,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        exit_zero=exit_zero,
+        stdin_filename=stdin_filename,
+        config=config_file,
+        isolated=isolated,
+    )
+    sys.exit(_guarded(request))
+
+
+def _guarded(request: CheckRequest) -> int:
+    try:
+        return execute(request)
+    except Exception as exc:  # a bug of ours: say so in one line, not a traceback
+        stderr = sys.stderr
+        if os.environ.get("RESPONSES_VALIDATOR_DEBUG"):
+            traceback.print_exc(file=stderr)
+        _err(
+            stderr,
+            f"internal error: {type(exc).__name__}: {exc}"
+            " (please report this; set RESPONSES_VALIDATOR_DEBUG=1 for a traceback)",
+        )
+        return EXIT_USAGE
+
+
+# ---------------------------------------------------------------------- rules
+def rules_table(rules: Sequence[Rule]) -> str:
+    rows = [("ID", "NAME", "SEVERITY", "LAYER")] + [(r.id, r.name, r.severity.value, r.layer) for r in rules]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "".join(
+        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}\n" for row in rows
+    )
+
+
+def rule_as_dict(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "layer": rule.layer,
+        "message": rule.message,
+        "profiles": {p: (s.value if (s := rule.severity_in(p)) else None) for p in PROFILES},
+        "strict_only": rule.strict_only,
+    }
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(fmt: str) -> None:
+    """List every rule: id, name, severity and layer."""
+    if fmt == "json":
+        click.echo(json.dumps([rule_as_dict(r) for r in RULES.values()], indent=2))
+    else:
+        click.echo(rules_table(list(RULES.values())), nl=False)
+
+
+def examples_dir() -> Path:
+    """Rule examples: packaged in the wheel, or corpus/rules in a source tree."""
+    packaged = resources.files("validator") / "_rule_examples"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "corpus" / "rules"
+
+
+def find_rule(ref: str) -> Rule | None:
+    rule_id = REDIRECTS.get(ref.upper(), ref.upper())
+    if rule_id in RULES:
+        return RULES[rule_id]
+    return next((r for r in RULES.values() if r.name == ref), None)
+
+
+def rule_text(rule: Rule, examples: Path) -> str:
+    out = [rule.doc()]
+    directory = examples / rule.id
+    for prefix, heading in (("bad", "Example (reported)"), ("good", "Conforming")):
+        found = sorted(
+            p for p in directory.glob(f"{prefix}*") if p.is_file() and not p.name.endswith(".expected.json")
+        )
+        if not found:
+            out.append(f"\n{heading}: no example file yet.\n")
+        for p in found:
+            # Examples of framing rules hold invalid UTF-8 on purpose; show those bytes escaped.
+            body = p.read_bytes().decode("utf-8", "backslashreplace")
+            out.append(f"\n{heading}: {p.name}\n\n{body}" + ("" if body.endswith("\n") else "\n"))
+    return "".join(out)
+
+
+@cli.command("rule")
+@click.argument("rule_ref", metavar="RULE")
+def rule_command(rule_ref: str) -> None:
+    """Explain one rule (by id such as RSP203, or name) with its example transcripts."""
+    rule = find_rule(rule_ref)
+    if rule is None:
+        _err(sys.stderr, f"unknown rule {rule_ref!r} (see `responses-validator rules`)")
+        sys.exit(EXIT_USAGE)
+    write_text(rule_text(rule, examples_dir()), sys.stdout.buffer)
+
+
+def main() -> None:
+    cli(prog_name=PROG)

@@ -1,0 +1,142 @@
+"""Project settings from ``[tool.responses-validator]`` in ``pyproject.toml``.
+
+The nearest ``pyproject.toml`` that has the section, searching upward from the
+current directory, supplies defaults so that the pre-commit hook, a terminal and
+CI agree; command-line options override it. Unknown keys are errors: a typo in a
+config file must not silently do nothing.
+
+Python 3.10 has no ``tomllib``; there ``tomli`` is used (a conditional
+dependency). Without either, a project that has the section gets a clear error
+rather than silently different results.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .rules import PROFILES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    try:
+        import tomli as tomllib
+    except ImportError:
+        tomllib = None
+
+__all__ = ["SECTION", "Config", "ConfigError", "discover", "find_pyproject", "load_config"]
+
+SECTION = "responses-validator"
+FILENAME = "pyproject.toml"
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or holds an invalid setting."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings from a config file; ``None`` means "not set there"."""
+
+    source: Path | None = None
+    profile: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    strict: bool | None = None
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    format: str | None = None
+
+
+KEYS = tuple(f.name for f in fields(Config) if f.name != "source")
+
+
+def _has_section(text: str) -> bool:
+    return f"[tool.{SECTION}]" in text or f'[tool."{SECTION}"]' in text
+
+
+def _parse(path: Path) -> dict[str, Any] | None:
+    """The section's table, or None when the file has none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None
+    if tomllib is None:
+        if _has_section(text):
+            raise ConfigError(
+                f"{path}: reading [tool.{SECTION}] on Python 3.10 needs tomli (pip install tomli)"
+            )
+        return None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    section = doc.get("tool", {}).get(SECTION)
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
+    return section
+
+
+def find_pyproject(start: Path | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` at or above ``start`` that has our section."""
+    here = (start or Path.cwd()).absolute()
+    for directory in (here, *here.parents):
+        candidate = directory / FILENAME
+        if candidate.is_file() and _parse(candidate) is not None:
+            return candidate
+    return None
+
+
+def _string_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    # A comma-separated string is accepted too, as on the command line.
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of strings")
+    return tuple(part.strip() for v in value for part in v.split(",") if part.strip())
+
+
+def load_config(path: Path) -> Config:
+    """Read the section from one file (an empty :class:`Config` if it has none)."""
+    section = _parse(path)
+    if section is None:
+        return Config(source=path)
+    unknown = sorted(set(section) - set(KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+            f" in [tool.{SECTION}] (known: {', '.join(KEYS)})"
+        )
+    values: dict[str, Any] = {}
+    for key in ("select", "ignore", "include", "exclude"):
+        if key in section:
+            values[key] = _string_list(path, key, section[key])
+    if "strict" in section:
+        if not isinstance(section["strict"], bool):
+            raise ConfigError(f"{path}: 'strict' must be true or false")
+        values["strict"] = section["strict"]
+    for key, allowed in (("profile", PROFILES), ("format", _formats())):
+        if key in section:
+            if section[key] not in allowed:
+                raise ConfigError(
+                    f"{path}: '{key}' must be one of {', '.join(allowed)}, not {section[key]!r}"
+                )
+            values[key] = section[key]
+    return Config(source=path, **values)
+
+
+def discover(start: Path | None = None) -> Config:
+    path = find_pyproject(start)
+    return load_config(path) if path is not None else Config()
+
+
+def _formats() -> Iterable[str]:
+    from .reporters import REPORTERS
+
+    return tuple(REPORTERS)

@@ -1,0 +1,337 @@
+"""Cross-event consistency: the same text, told several times, must be the same text.
+
+A streamed text is told up to five times: as deltas, in its ``.done`` event, in
+the closed part, in ``output_item.done`` and in the terminal response's output.
+Each link of that chain is compared with the link before it, exactly (no
+trimming, no Unicode normalisation; RULES.md E9).
+
+One defect must give one finding. When a link disagrees with the one before it,
+the following link is accepted if it matches *either* version (a
+:class:`Finals` holds both), so a corrupted ``.done`` text is reported once and
+not again at the part, the item and the final output.
+
+Only open streams keep their text (a list of deltas, joined at done); closed
+items are kept as a digest (plus the item itself while it is small, to say
+*where* the final output differs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from .families import ItemSpec, TextFamily
+from .findings import Issue
+
+__all__ = [
+    "Finals",
+    "ItemDigest",
+    "TextStream",
+    "annotation_issues",
+    "arguments_issue",
+    "first_difference",
+    "item_digest",
+    "text_issue",
+    "usage_issue",
+]
+
+#: One version of a (multi-channel) text: a string per channel of its family.
+Text = tuple[str, ...]
+#: The versions a next link may match (one, or two after a disagreement).
+Finals = tuple[Text, ...]
+
+
+def _short(text: Text) -> str:
+    joined = "|".join(text)
+    return repr(joined if len(joined) <= 60 else joined[:57] + "...")
+
+
+class TextStream:
+    """The deltas of one text stream until its done event."""
+
+    __slots__ = ("chunks", "deltas", "done", "family", "finals", "logprobs")
+
+    def __init__(self, family: TextFamily, initial: Text | None = None) -> None:
+        self.family = family
+        self.chunks: list[list[str]] = [[t] for t in initial] if initial else [[] for _ in family.channels]
+        self.deltas = 0
+        self.done = False
+        self.finals: Finals = ()
+        #: Logprobs of the deltas, kept only once a delta carries some (RULES.md E10).
+        self.logprobs: list[Any] | None = None
+
+    def add(self, event: dict[str, Any]) -> None:
+        self.deltas += 1
+        delta = event.get("delta")
+        channels = self.family.channels
+        if channels == ("",):
+            if isinstance(delta, str):
+                self.chunks[0].append(delta)
+        elif isinstance(delta, dict):
+            for i, channel in enumerate(channels):
+                piece = delta.get(channel)
+                if isinstance(piece, str):
+                    self.chunks[i].append(piece)
+        if self.family.logprobs:
+            lp = event.get("logprobs")
+            if isinstance(lp, list) and (lp or self.logprobs is not None):
+                (self.logprobs if self.logprobs is not None else self._start_logprobs()).extend(lp)
+
+    def _start_logprobs(self) -> list[Any]:
+        self.logprobs = []
+        return self.logprobs
+
+    def streamed(self) -> Text:
+        return tuple("".join(c) for c in self.chunks)
+
+    def finish(self, event: dict[str, Any], check: bool) -> list[Issue]:
+        """Close the stream with its done event: RSP301 (and RSP310) when they disagree."""
+        self.done = True
+        streamed = self.streamed()
+        self.chunks = []
+        done = extract(self.family.done_text, event, None)
+        if done is None:
+            # No final text on the event (audio, or a malformed done the schema reports).
+            self.finals = (streamed,)
+            return []
+        issues: list[Issue] = []
+        # Zero deltas: the done event is the only carrier of the text (RULES.md E4; LM Studio
+        # sends function arguments only in .done, corpus 063), so there is nothing to compare.
+        if self.deltas == 0 and streamed == ("",) * len(streamed):
+            self.finals = (done,)
+        elif done == streamed:
+            self.finals = (done,)
+        else:
+            self.finals = (done, streamed)
+            if check:
+                issues.append(
+                    Issue(
+                        "RSP301",
+                        f"{self.family.name}: {self.deltas} deltas concatenate to {_short(streamed)}, "
+                        f"but the done event says {_short(done)}",
+                        pointer=_DONE_FIELD.get(self.family.name, ""),
+                    )
+                )
+        if check and self.logprobs is not None:
+            final = event.get("logprobs")
+            if isinstance(final, list) and final != self.logprobs:
+                issues.append(
+                    Issue(
+                        "RSP310",
+                        f"{self.family.name}.done carries {len(final)} logprobs, the deltas {len(self.logprobs)}",
+                        pointer="/logprobs",
+                    )
+                )
+        self.logprobs = None
+        return issues
+
+    def current(self) -> Finals:
+        """What the stream says so far (its finals once done)."""
+        return self.finals if self.done else (self.streamed(),)
+
+
+_DONE_FIELD = {
+    "output_text": "/text",
+    "refusal": "/refusal",
+    "reasoning_text": "/text",
+    "reasoning_summary_text": "/text",
+    "function_call_arguments": "/arguments",
+    "custom_tool_call_input": "/input",
+    "mcp_call_arguments": "/arguments",
+    "code_interpreter_call_code": "/code",
+    "apply_patch_call_operation_diff": "/diff",
+    "shell_call_command": "/command",
+    "shell_call_output_content": "/output",
+}
+
+
+def extract(extractors: Iterable[Any], obj: Any, index: int | None) -> Text | None:
+    """The text per channel, or None when any channel is missing or not a string."""
+    texts = tuple(fn(obj, index) for fn in extractors)
+    if not texts or not all(isinstance(t, str) for t in texts):
+        return None
+    return texts
+
+
+def text_issue(
+    rule: str, what: str, value: Text | None, finals: Finals, pointer: str = ""
+) -> tuple[Finals, Issue | None]:
+    """Compare one link of the chain with the finals before it.
+
+    Returns the finals for the next link and the issue, if any. A missing value is
+    not a mismatch here (the schema layer reports missing fields).
+    """
+    if value is None or not finals:
+        return finals, None
+    if value in finals:
+        return (value,), None
+    issue = Issue(
+        rule, f"{what} is {_short(value)}, but the streamed text is {_short(finals[0])}", pointer=pointer
+    )
+    return (*finals, value), issue
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+def annotation_issues(announced: dict[int, Any], part: Any, pointer: str) -> list[Issue]:
+    """RSP307: each announced annotation is in the final part at its index."""
+    final = part.get("annotations") if isinstance(part, dict) else None
+    if not isinstance(final, list):
+        final = []
+    missing = [i for i, a in sorted(announced.items()) if i >= len(final) or final[i] != a]
+    if not missing:
+        return []
+    return [
+        Issue(
+            "RSP307",
+            f"annotation_index {', '.join(map(str, missing))} announced by output_text.annotation.added "
+            f"{'is' if len(missing) == 1 else 'are'} not in the final part's annotations",
+            pointer=f"{pointer}/annotations",
+        )
+    ]
+
+
+_SPAN_TYPES = frozenset({"url_citation", "container_file_citation"})
+
+
+def span_issues(part: Any, pointer: str) -> list[Issue]:
+    """RSP313: span annotations stay inside the final text."""
+    if not isinstance(part, dict):
+        return []
+    text, annotations = part.get("text"), part.get("annotations")
+    if not isinstance(text, str) or not isinstance(annotations, list):
+        return []
+    issues = []
+    for i, ann in enumerate(annotations):
+        if not isinstance(ann, dict) or ann.get("type") not in _SPAN_TYPES:
+            continue
+        start, end = ann.get("start_index"), ann.get("end_index")
+        if not (isinstance(start, int) and isinstance(end, int)):
+            continue
+        if not 0 <= start <= end <= len(text):
+            issues.append(
+                Issue(
+                    "RSP313",
+                    f"{ann.get('type')} span {start}..{end} is outside the text ({len(text)} characters)",
+                    pointer=f"{pointer}/annotations/{i}",
+                )
+            )
+    return issues
+
+
+# --------------------------------------------------------------------------- tool calls and usage
+
+
+def arguments_issue(arguments: Any, pointer: str) -> Issue | None:
+    """RSP312: final function arguments are a JSON object text."""
+    if not isinstance(arguments, str):
+        return None
+    try:
+        value = orjson.loads(arguments)
+    except orjson.JSONDecodeError:
+        return Issue("RSP312", f"arguments {_short((arguments,))} are not valid JSON", pointer=pointer)
+    if not isinstance(value, dict):
+        return Issue(
+            "RSP312", f"arguments are JSON but not an object ({type(value).__name__})", pointer=pointer
+        )
+    return None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def usage_issue(response: Any) -> Issue | None:
+    """RSP308: total_tokens = input_tokens + output_tokens, where all three are given."""
+    usage = response.get("usage") if isinstance(response, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    i, o, t = (_count(usage.get(k)) for k in ("input_tokens", "output_tokens", "total_tokens"))
+    if i is None or o is None or t is None or i + o == t:
+        return None
+    return Issue(
+        "RSP308",
+        f"usage.total_tokens is {t}, but input_tokens + output_tokens = {i + o}",
+        pointer="/response/usage/total_tokens",
+    )
+
+
+# --------------------------------------------------------------------------- final output
+
+
+#: Done items larger than this are kept as a digest only.
+_KEEP_ITEM_BYTES = 64 * 1024
+
+
+class ItemDigest:
+    """A closed item as the terminal comparison needs it: a hash, and the item while small."""
+
+    __slots__ = ("digest", "item")
+
+    def __init__(self, digest: bytes, item: dict[str, Any] | None) -> None:
+        self.digest = digest
+        self.item = item
+
+
+def _without(value: Any, path: tuple[str, ...]) -> Any:
+    """``value`` without the field at ``path``, copying only along the path."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if head == "*":
+        return [_without(v, rest) for v in value] if isinstance(value, list) else value
+    if not isinstance(value, dict) or head not in value:
+        return value
+    if not rest:
+        return {k: v for k, v in value.items() if k != head}
+    return {**value, head: _without(value[head], rest)}
+
+
+def normalize(item: dict[str, Any], spec: ItemSpec) -> dict[str, Any]:
+    """The item without the fields the two snapshots may legitimately disagree on."""
+    for path in spec.volatile:
+        item = _without(item, path)
+    return item
+
+
+def _dump(item: Any) -> bytes:
+    try:
+        return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):
+        # Integers beyond 64 bits: fall back to a slower but total encoding.
+        return repr(item).encode()
+
+
+def item_digest(item: dict[str, Any], spec: ItemSpec) -> ItemDigest:
+    norm = normalize(item, spec)
+    raw = _dump(norm)
+    return ItemDigest(
+        hashlib.blake2b(raw, digest_size=16).digest(), norm if len(raw) <= _KEEP_ITEM_BYTES else None
+    )
+
+
+def same_item(kept: ItemDigest, item: dict[str, Any], spec: ItemSpec) -> bool:
+    return hashlib.blake2b(_dump(normalize(item, spec)), digest_size=16).digest() == kept.digest
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str:
+    """JSON pointer of the first place where two JSON values differ ('' when equal)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{path}/{key}"
+            where = first_difference(a[key], b[key], f"{path}/{key}")
+            if where:
+                return where
+        return ""
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            where = first_difference(x, y, f"{path}/{i}")
+            if where:
+                return where
+        return f"{path}/{min(len(a), len(b))}" if len(a) != len(b) else ""
+    return "" if a == b and type(a) is type(b) else (path or "/")

@@ -1,0 +1,143 @@
+"""pytest plugin: assert that Responses streams are valid, and collect transcript files as tests.
+
+Registered through the ``pytest11`` entry point, so it loads in every pytest session of an
+environment where responses-validator is installed. It therefore imports nothing heavy at import
+time: the engine (schemas, jsonschema) is imported on first use. Disable it with
+``-p no:responses_validator``.
+
+* ``assert_valid_stream(source, profile="openai", **options)``: ``source`` is a list of event
+  dicts, the bytes of a transcript, or a path. On failure it raises ``AssertionError`` whose
+  message lists the findings as ``path:line:col: RSPnnn severity: message``.
+* fixture ``responses_validator``: the same function.
+* ini ``responses_validator_paths``: folders whose ``*.sse`` / ``*.jsonl`` files become test
+  items (one per file), when pytest collects them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .engine import FileResult
+
+__all__ = ["StreamValidationError", "assert_valid_stream", "format_findings"]
+
+_SUFFIXES = (".sse", ".jsonl")
+
+
+class StreamValidationError(AssertionError):
+    """The stream has findings at or above the failing severity."""
+
+    def __init__(self, message: str, result: FileResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def format_findings(result: FileResult) -> str:
+    """The text-reporter line format, one finding a line (``path:line:col: RSPnnn error: message``)."""
+    lines = []
+    if result.error is not None:
+        lines.append(f"{result.path}: error: {result.error}")
+    lines.extend(
+        f"{f.path}:{f.line}:{f.column}: {f.rule} {f.severity.value}: {f.message}" for f in result.findings
+    )
+    return "\n".join(lines)
+
+
+def check_source(source: Any, profile: str = "openai", **options: Any) -> FileResult:
+    """Check a list of event dicts, transcript bytes, or a path; returns the engine's FileResult."""
+    from .engine import CheckOptions, check_bytes, check_events, check_file
+
+    path = options.pop("path", None)
+    opts = CheckOptions(profile=profile, **options)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return check_bytes(bytes(source), path or "<bytes>", opts)
+    if isinstance(source, (str, os.PathLike)):
+        return check_file(os.fspath(source), opts)
+    if isinstance(source, Mapping):
+        raise TypeError("assert_valid_stream expects a list of events, not a single event dict")
+    if isinstance(source, Iterable):
+        return check_events(list(source), path or "<events>", opts)
+    raise TypeError(f"cannot check a {type(source).__name__}: pass a list of event dicts, bytes or a path")
+
+
+def assert_valid_stream(source: Any, profile: str = "openai", **options: Any) -> FileResult:
+    """Raise AssertionError listing the findings unless ``source`` is a valid stream.
+
+    ``options`` are :class:`validator.engine.CheckOptions` fields (``strict``, ``fragment``,
+    ``resumed``, ``input_format``, ``select``, ``ignore``) plus ``path`` to name an in-memory
+    source in messages. Returns the result when the stream passes, for further assertions.
+    """
+    strict = bool(options.get("strict", False))
+    result = check_source(source, profile, **options)
+    if result.failed(strict):
+        what = "could not be read" if result.error is not None else "is not a valid Responses stream"
+        raise StreamValidationError(f"{result.path} {what}:\n{format_findings(result)}", result)
+    return result
+
+
+@pytest.fixture
+def responses_validator() -> Any:
+    """``assert_valid_stream`` as a fixture."""
+    return assert_valid_stream
+
+
+# ---------------------------------------------------------------- collection of transcript files
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "responses_validator_paths",
+        "folders whose *.sse and *.jsonl files are collected as Responses stream tests",
+        type="paths",
+        default=[],
+    )
+    parser.addini("responses_validator_profile", "profile for collected streams", default="openai")
+    parser.addini(
+        "responses_validator_strict", "fail collected streams on warnings too", type="bool", default=False
+    )
+
+
+def _configured_folders(config: pytest.Config) -> list[Path]:
+    return [Path(p).resolve() for p in config.getini("responses_validator_paths")]
+
+
+def _is_under(path: Path, folders: Iterable[Path]) -> bool:
+    return any(path == folder or folder in path.parents for folder in folders)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix not in _SUFFIXES:
+        return None
+    folders = _configured_folders(parent.config)
+    if not folders or not _is_under(file_path.resolve(), folders):
+        return None
+    return StreamFile.from_parent(parent, path=file_path)
+
+
+class StreamFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        yield StreamItem.from_parent(self, name=self.path.name)
+
+
+class StreamItem(pytest.Item):
+    def runtest(self) -> None:
+        config = self.config
+        assert_valid_stream(
+            self.path,
+            profile=str(config.getini("responses_validator_profile")),
+            strict=bool(config.getini("responses_validator_strict")),
+        )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, AssertionError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"responses stream {self.name}"
