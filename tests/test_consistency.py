@@ -150,7 +150,13 @@ def _stream(item: dict[str, Any], middle: list[Ev], done_item: dict[str, Any]) -
 
 
 def _shell(command_done: str = "ls -a", item_cmd: str = "ls -a") -> list[Ev]:
-    item = {"id": "sh_1", "type": "shell_call", "status": "in_progress", "call_id": "c", "action": {"commands": []}}
+    item = {
+        "id": "sh_1",
+        "type": "shell_call",
+        "status": "in_progress",
+        "call_id": "c",
+        "action": {"commands": []},
+    }
     done = {**item, "status": "completed", "action": {"commands": [item_cmd]}}
     cmd = {"output_index": 0, "command_index": 0}
     return _stream(
@@ -174,7 +180,11 @@ def _shell_output(stdout_done: str = "a\nb\n") -> list[Ev]:
         item,
         [
             {"type": "response.shell_call_output_content.delta", **ref, "delta": {"stdout": "a\n"}},
-            {"type": "response.shell_call_output_content.delta", **ref, "delta": {"stdout": "b\n", "stderr": ""}},
+            {
+                "type": "response.shell_call_output_content.delta",
+                **ref,
+                "delta": {"stdout": "b\n", "stderr": ""},
+            },
             {"type": "response.shell_call_output_content.done", **ref, "output": [chunk]},
         ],
         done,

@@ -106,6 +106,14 @@ def test_nesting_100000_deep_is_rsp002_not_recursion_error() -> None:
         assert issue.position is not None and issue.position.line == 1
 
 
+def test_error_deeper_than_the_stdlib_parser_goes_uses_orjson_diagnosis() -> None:
+    data = "[" * 1010 + "1,,2" + "]" * 1010
+    value, [issue] = decode(raw(data))
+    assert value is None and issue.rule == "RSP002"
+    assert issue.position == Position(1, 7 + 1012, 6 + 1012)
+    assert "nesting too deep" not in issue.message
+
+
 def test_valid_json_that_orjson_refuses_is_accepted() -> None:
     # A lone surrogate escape is valid JSON grammar (RFC 8259 §8.2 only warns about it).
     value, issues = decode(raw('{"t":"\\ud800"}'))

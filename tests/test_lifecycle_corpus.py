@@ -13,13 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, SHARED_CORPUS, needs_shared
 
 from validator.events import Event, RawEvent, RawKind
 from validator.findings import Issue, Position, Severity
 from validator.lifecycle import StreamChecker
 from validator.rules import RULES
-
-from conftest import SEEDS, SHARED_CORPUS, needs_shared
 
 Item = tuple[str, object]  # ("event", Event) | ("raw", RawEvent) | ("done", RawEvent)
 
@@ -116,9 +115,23 @@ def rules(found: list[tuple[str, int, Severity]]) -> Counter[str]:
 
 
 def test_seed_000_unclosed_image_item_and_no_terminal() -> None:
+    items, end = load(SEEDS / "000_e3213cea1afb5a14.sse")
+    # Line 20, the image item's output_item.done, is broken JSON (RSP002 is the decoder's,
+    # not this checker's): the file ends on that line without a newline.
+    assert items[-1][0] == "raw" and end.line == 20
     found = run(SEEDS / "000_e3213cea1afb5a14.sse")
-    # The image item added at line 8 is never closed (its output_item.done, line 20, is broken JSON).
-    assert sorted((r, line) for r, line, _ in found) == [("RSP209", 20), ("RSP228", 8)]
+    # The image item added at line 8 is never closed: visible at the end of input (line 20).
+    assert sorted((r, line) for r, line, _ in found) == [("RSP209", 20), ("RSP228", 20)]
+    checker = StreamChecker("openai")
+    for kind, value in items:
+        if kind == "event":
+            assert isinstance(value, Event)
+            checker.feed(value)
+        elif kind == "raw":
+            assert isinstance(value, RawEvent)
+            checker.feed_undecodable(value)
+    (unclosed,) = [i for i in checker.finish(end) if i.rule == "RSP228"]
+    assert "added at line 8" in unclosed.message
 
 
 def test_seed_004_clean() -> None:

@@ -8,14 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, SHARED_CORPUS, needs_shared
 
 from validator import transcript
 from validator.decode import decode
 from validator.events import RawEvent, RawKind
 from validator.findings import Issue, Position
 from validator.reader import FORMATS, Reader
-
-from conftest import SEEDS, SHARED_CORPUS, needs_shared
 
 BOM = b"\xef\xbb\xbf"
 
@@ -84,6 +83,7 @@ def test_multibyte_text_moves_columns_in_code_points_and_offsets_in_bytes() -> N
     data = 'data: {"t":"é€😀"}\n\ndata: {"t":"x"}\n\n: ünï\ndata: {"u":"→"}\n\n'.encode()
     items, _ = read(data)
     a, b, c = events(items)
+    assert a.position == Position(1, 7, 6)
     assert b.position == pos_of(data, b'{"t":"x"}')
     assert c.position == pos_of(data, b'{"u"')
     assert c.position.offset == data.index(b'{"u"')
@@ -186,6 +186,7 @@ def test_unterminated_last_event_is_dispatched_with_rsp011(ending: bytes) -> Non
     data = b'data: {"a":1}\n\ndata: {"a":2}' + ending
     items, rd = read(data)
     ev1, ev2, warning = items
+    assert ev1.data == '{"a":1}'
     assert ev2.data == '{"a":2}'
     assert warning.rule == "RSP011"
     assert warning.position == ev2.position
@@ -370,6 +371,7 @@ def test_jsonl_json_error_position_and_invalid_utf8() -> None:
     data = b'{"a":1}\n{"b": 2 "c": 3}\n{"t":"\xff"}\n'
     items, _ = read(data)
     a, b, c, bad = items
+    assert decode(a) == ({"a": 1}, [])
     _, found = decode(b)
     assert [(f.rule, f.position) for f in found] == [("RSP002", pos_of(data, b'"c"'))]
     assert (bad.rule, bad.position) == ("RSP001", Position(3, 7, data.index(b"\xff")))

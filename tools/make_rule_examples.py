@@ -1376,11 +1376,12 @@ def _rsp227() -> Example:
 def _rsp228() -> Example:
     _, bad = text_response("rsp228")
     _, good = text_response("rsp228")
-    pick(bad, "response.output_item.added").mark("RSP228")
     bad.remove(pick(bad, "response.output_item.done"))
+    pick(bad, "response.completed").mark("RSP228")
     return Example(
         "RSP228",
-        "the message is never closed: output_item.done is missing (reported at its output_item.added)",
+        "the message is never closed: output_item.done is missing (reported at response.completed, "
+        "where the item had to be closed)",
         "output_item.done closes the message before response.completed",
         bad,
         good,
@@ -1517,8 +1518,8 @@ def _rsp243() -> Example:
 def _rsp244() -> Example:
     _, bad = text_response("rsp244")
     _, good = text_response("rsp244")
-    pick(bad, "response.content_part.added").mark("RSP244")
     bad.remove(pick(bad, "response.content_part.done"))
+    pick(bad, "response.output_item.done").mark("RSP244")
     return Example(
         "RSP244",
         "content_part.done is never sent; the item is closed with its part still open",

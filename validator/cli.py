@@ -25,7 +25,7 @@ import click
 from . import __version__
 from .baseline import Baseline, BaselineError
 from .config import Config, ConfigError, discover, load_config
-from .reader import FORMATS
+from .engine import INPUT_FORMATS
 from .report import EXIT_USAGE, Progress, Report, write_text
 from .reporters import REPORTERS, Reporter
 from .rules import PROFILES, REDIRECTS, RULES, Rule
@@ -283,7 +283,7 @@ def cli() -> None:
 @click.option("--profile", type=click.Choice(PROFILES), help="Which API to check against.  [default: openai]")
 @click.option(
     "--input-format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(INPUT_FORMATS),
     default="auto",
     show_default=True,
     help="Transcript format; auto detects it from the content.",

@@ -100,9 +100,7 @@ class TextStream:
         issues: list[Issue] = []
         # Zero deltas: the done event is the only carrier of the text (RULES.md E4; LM Studio
         # sends function arguments only in .done, corpus 063), so there is nothing to compare.
-        if self.deltas == 0 and streamed == ("",) * len(streamed):
-            self.finals = (done,)
-        elif done == streamed:
+        if (self.deltas == 0 and streamed == ("",) * len(streamed)) or done == streamed:
             self.finals = (done,)
         else:
             self.finals = (done, streamed)
@@ -121,7 +119,8 @@ class TextStream:
                 issues.append(
                     Issue(
                         "RSP310",
-                        f"{self.family.name}.done carries {len(final)} logprobs, the deltas {len(self.logprobs)}",
+                        f"{self.family.name}.done carries {len(final)} logprobs, "
+                        f"the deltas {len(self.logprobs)}",
                         pointer="/logprobs",
                     )
                 )
@@ -270,11 +269,16 @@ _KEEP_ITEM_BYTES = 64 * 1024
 class ItemDigest:
     """A closed item as the terminal comparison needs it: a hash, and the item while small."""
 
-    __slots__ = ("digest", "item")
+    __slots__ = ("digest", "item", "size")
 
-    def __init__(self, digest: bytes, item: dict[str, Any] | None) -> None:
+    def __init__(self, digest: bytes, item: dict[str, Any] | None, size: int) -> None:
         self.digest = digest
         self.item = item
+        self.size = size
+
+    def forget(self) -> None:
+        """Keep the digest only (the memory budget for kept items is spent)."""
+        self.item = None
 
 
 def _without(value: Any, path: tuple[str, ...]) -> Any:
@@ -309,9 +313,8 @@ def _dump(item: Any) -> bytes:
 def item_digest(item: dict[str, Any], spec: ItemSpec) -> ItemDigest:
     norm = normalize(item, spec)
     raw = _dump(norm)
-    return ItemDigest(
-        hashlib.blake2b(raw, digest_size=16).digest(), norm if len(raw) <= _KEEP_ITEM_BYTES else None
-    )
+    digest = hashlib.blake2b(raw, digest_size=16).digest()
+    return ItemDigest(digest, norm if len(raw) <= _KEEP_ITEM_BYTES else None, len(raw))
 
 
 def same_item(kept: ItemDigest, item: dict[str, Any], spec: ItemSpec) -> bool:
@@ -329,7 +332,7 @@ def first_difference(a: Any, b: Any, path: str = "") -> str:
                 return where
         return ""
     if isinstance(a, list) and isinstance(b, list):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             where = first_difference(x, y, f"{path}/{i}")
             if where:
                 return where

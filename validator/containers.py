@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from .findings import Finding, Severity
+from .findings import Finding
 from .rules import RULES, Rule
 
 __all__ = [
@@ -481,6 +481,8 @@ def detect_kind(data: bytes) -> str | None:
             log = top.get("log")
             if log and "entries" in json_member_offsets(text, log[0]):
                 return "har"
+            if "interactions" in top or "http_interactions" in top:
+                return "cassette"  # vcrpy's JSON serializer; JSON is YAML, so it reads the same way
         except (ContainerError, ValueError):
             # Broken JSON that names a log: call it HAR so the reader says where the JSON breaks.
             if b'"log"' in data[:4096]:
@@ -555,7 +557,8 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     """Check every Responses stream in a cassette or HAR file; findings point into the container.
 
     Returns an engine ``FileResult`` (``input_format`` is the container kind). A container that
-    cannot be read, or holds no Responses stream, gives ``FileResult.error``.
+    cannot be read gives ``FileResult.error``; one without Responses streams gives no findings
+    and ``events == 0``.
     """
     from .engine import CheckOptions, FileResult, check_bytes
 
@@ -566,10 +569,9 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
         streams = list(iter_streams(data, detected or kind))
     except ContainerError as exc:
         return FileResult(path, error=str(exc), input_format=kind if kind != "auto" else None)
+    # A cassette without Responses streams is not an error: checking a folder of cassettes
+    # meets many that record other calls (model listings, non-streaming requests).
     result = FileResult(path, input_format=detected)
-    if not streams:
-        result.error = "no Responses event stream found (no POST …/responses answered with text/event-stream)"
-        return result
     errors = []
     table = LineTable(_text(data), JSON_BREAKS if detected == "har" else YAML_BREAKS)
     for stream in streams:
@@ -589,117 +591,7 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
 # ---------------------------------------------------------------- findings made outside the engine
 #
 # WebSocket and probe checks are about the transport around a stream, so they stamp their own
-# findings. Their rules belong in the catalog (validator/rules.py); until the catalog has them,
-# these definitions stand in, so the checks work either way.
-
-_E, _W = Severity.ERROR, Severity.WARNING
-_OR = "https://www.openresponses.org/specification/2026-04-24"
-
-TRANSPORT_RULES: dict[str, Rule] = {
-    r.id: r
-    for r in (
-        Rule(
-            "RSP013",
-            "websocket-done-before-terminal",
-            _E,
-            "[DONE] frame before the turn's terminal event",
-            "Over WebSocket, a `[DONE]` text frame comes only after the in-flight response's terminal event.",
-            "The Open Responses compliance suite fails a turn with 'Received [DONE] before a "
-            "terminal WebSocket event'.",
-            "RULES.md A5, M (OR-CT WebSocket sessions)",
-        ),
-        Rule(
-            "RSP014",
-            "not-an-event-stream",
-            _E,
-            "streaming response is not text/event-stream",
-            "A request with `stream: true` is answered with status 200 and `Content-Type: "
-            "text/event-stream`.",
-            "Clients parse the body as SSE only when the server says it is one; anything else is an "
-            "error to them.",
-            f"RULES.md A1; Open Responses L84 ({_OR})",
-        ),
-        Rule(
-            "RSP015",
-            "pre-stream-error-not-json",
-            _E,
-            "rejected request not answered with a 4xx JSON error",
-            'A malformed request gets a 4xx status and an `application/json` body `{"error": '
-            '{"message": …}}`, even with `stream: true`.',
-            "SDKs raise a typed error from that body; an event stream or an HTML page gives them "
-            "nothing to raise.",
-            "RULES.md A8; Open Responses 'Errors' section",
-        ),
-        Rule(
-            "RSP107",
-            "websocket-error-shape",
-            _E,
-            "WebSocket error message does not have the error envelope shape",
-            "A WebSocket `error` message carries an `error` object with a string `message` (OpenAI "
-            "`ResponseWsError`); "
-            "in the open-responses profile also an integer `status` and a string `error.code`.",
-            "Clients read the failure from the envelope; the compliance suite records `error.code`.",
-            "RULES.md K2; EVENTS.md §8 C/D",
-        ),
-        Rule(
-            "RSP108",
-            "invalid-stream-id",
-            _E,
-            "stream_id is not 1-256 characters of [A-Za-z0-9_.-]",
-            "A `stream_id` matches `^[A-Za-z0-9_.-]+$` and is 1 to 256 characters long.",
-            "OpenAI rejects other values in `response.create`; a server that echoes a different "
-            "value breaks lane routing.",
-            "RULES.md K4",
-            profiles={"open-responses": None},
-        ),
-        Rule(
-            "RSP109",
-            "websocket-create-transport-field",
-            _W,
-            "response.create over WebSocket sends stream, stream_options or background",
-            "The client's `response.create` message carries no `stream`, `stream_options` or `background`.",
-            "These are HTTP/SSE fields: Open Responses forbids them over WebSocket; OpenAI says "
-            "stream is implicit and background unsupported.",
-            f"RULES.md K1; Open Responses L99 ({_OR})",
-            profiles={"open-responses": _E},
-        ),
-        Rule(
-            "RSP250",
-            "websocket-multiplexed",
-            _E,
-            "a response starts while another is in flight",
-            "On one WebSocket connection a response starts only after the previous one ended "
-            "(openai profile: per `stream_id` lane; open-responses profile: per connection).",
-            "Turns are processed sequentially; interleaved events cannot be attributed to their response.",
-            f"RULES.md K3; Open Responses L119 ({_OR})",
-        ),
-        Rule(
-            "RSP251",
-            "stream-id-not-echoed",
-            _E,
-            "event does not echo its response's stream_id",
-            "When a response's events carry a `stream_id`, every event of that response carries it.",
-            "Clients route events to their lane by `stream_id`; an event without it cannot be routed.",
-            "RULES.md K4",
-            profiles={"open-responses": None},
-        ),
-        Rule(
-            "RSP260",
-            "probe-expectation",
-            _E,
-            "the probe scenario's expectation is not met",
-            "A live-probe scenario reached its goal: terminal status completed, non-empty output, and the "
-            "scenario's own item (a function_call for the tool scenarios, JSON text for structured output).",
-            "The Open Responses compliance suite checks the same outcomes (hasOutput, "
-            "completedStatus, hasOutputType).",
-            "RULES.md M",
-        ),
-    )
-}
-
-
-def transport_rule(rule_id: str) -> Rule:
-    return RULES.get(rule_id) or TRANSPORT_RULES[rule_id]
+# findings, with rules from the catalog like every other layer.
 
 
 def _matches(rule: Rule, patterns: Sequence[str]) -> bool:
@@ -715,7 +607,7 @@ def make_finding(
     **fields: Any,
 ) -> Finding | None:
     """A finding for a transport rule, honouring the profile and --select/--ignore; None if off."""
-    rule = transport_rule(rule_id)
+    rule = RULES[rule_id]
     if (options.select and not _matches(rule, options.select)) or _matches(rule, options.ignore):
         return None
     if rule.strict_only and not options.strict:

@@ -86,7 +86,9 @@ def _slow(raw: RawEvent, fast_error: orjson.JSONDecodeError) -> tuple[dict[str, 
             end = (rest, "Extra data")
         at, message = end
         if message == "nesting too deep":
-            at = fast_error.pos
+            # Deeper than the stdlib parser goes but within orjson's limit: orjson's own
+            # diagnosis is the accurate one.
+            at, message = fast_error.pos, fast_error.msg
     return None, [Issue("RSP002", f"invalid JSON: {message}", position=locate(raw, at))]
 
 

@@ -9,6 +9,7 @@ sequence number and event type, applies the profile's severities and the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,21 @@ from .lifecycle import StreamChecker
 from .rules import PROFILES, RULES, select_rules
 from .schemas import SchemaChecker
 
-__all__ = ["CheckOptions", "FileResult", "check_bytes", "check_chunks", "check_events", "check_file"]
+__all__ = [
+    "CONTAINER_FORMATS",
+    "INPUT_FORMATS",
+    "CheckOptions",
+    "FileResult",
+    "check_bytes",
+    "check_chunks",
+    "check_events",
+    "check_file",
+]
 
 _START = Position(1, 1, 0)
+#: Inputs that hold streams rather than being one: each embedded stream is checked on its own.
+CONTAINER_FORMATS = ("cassette", "har", "websocket")
+INPUT_FORMATS = (*reader.FORMATS, *CONTAINER_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -41,9 +54,9 @@ class CheckOptions:
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r} (choose from {', '.join(PROFILES)})")
-        if self.input_format not in reader.FORMATS:
+        if self.input_format not in INPUT_FORMATS:
             raise ValueError(
-                f"unknown input format {self.input_format!r} (choose from {', '.join(reader.FORMATS)})"
+                f"unknown input format {self.input_format!r} (choose from {', '.join(INPUT_FORMATS)})"
             )
 
 
@@ -115,13 +128,20 @@ class _Stamper:
         )
 
 
-def _run(items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str, options: CheckOptions) -> FileResult:
+def _run(
+    items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str, options: CheckOptions
+) -> FileResult:
     stamper = _Stamper(path, options)
     schemas = SchemaChecker.for_profile(options.profile, strict=options.strict)
     machine = StreamChecker(options.profile, resumed=options.resumed, fragment=options.fragment)
     count = 0
+    undecodable: Position | None = None
     for item in items:
         if isinstance(item, Issue):
+            # A transcript cut off mid-event is one root cause: its broken JSON (RSP002) is
+            # already reported, so the missing blank line after it is not reported again.
+            if item.rule == "RSP011" and item.position == undecodable:
+                continue
             stamper.add(item, None)
             continue
         if item.kind is RawKind.DONE:
@@ -133,15 +153,21 @@ def _run(items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str,
         for issue in issues:
             stamper.add(issue, item)
         if data is None:
+            undecodable = item.position
             machine.feed_undecodable(item)
             continue
         event = Event(item.index, data, item.position, item.event_name, item.framed)
+        # The hot path: most events have no issue at all, so only lists that are not empty
+        # are walked.
         schema_issues = schemas.check(data)
-        event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
-        for issue in schema_issues:
-            stamper.add(issue, event)
-        for issue in machine.feed(event):
-            stamper.add(issue, event)
+        if schema_issues:
+            event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
+            for issue in schema_issues:
+                stamper.add(issue, event)
+        lifecycle_issues = machine.feed(event)
+        if lifecycle_issues:
+            for issue in lifecycle_issues:
+                stamper.add(issue, event)
     end = rd.end if rd is not None else _START
     for issue in machine.finish(end):
         stamper.add(issue, None)
@@ -149,7 +175,9 @@ def _run(items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str,
     return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
 
 
-def check_chunks(chunks: Iterable[bytes], path: str = "<stream>", options: CheckOptions | None = None) -> FileResult:
+def check_chunks(
+    chunks: Iterable[bytes], path: str = "<stream>", options: CheckOptions | None = None
+) -> FileResult:
     """Check a transcript given as an iterable of byte chunks (read incrementally)."""
     options = options or CheckOptions()
     rd = reader.Reader(chunks, options.input_format)
@@ -160,10 +188,49 @@ def check_bytes(data: bytes, path: str = "<bytes>", options: CheckOptions | None
     return check_chunks([data], path, options)
 
 
+def _container_kind(path: str, input_format: str) -> str | None:
+    if input_format in CONTAINER_FORMATS:
+        return input_format
+    if input_format == "auto":
+        # Cassettes and HAR files are recognised by name: their content is YAML/JSON that could
+        # otherwise be mistaken for a JSON-array transcript.
+        lower = path.lower()
+        if lower.endswith(".har"):
+            return "har"
+        if lower.endswith((".yaml", ".yml")):
+            return "cassette"
+    return None
+
+
+def _check_container(name: str, kind: str, options: CheckOptions) -> FileResult:
+    # Containers are small test fixtures, not multi-GB captures: reading them whole is fine.
+    try:
+        with transcript.open_input(name) as chunks:
+            data = b"".join(chunks)
+    except transcript.TranscriptReadError as exc:
+        return FileResult(name, error=str(exc))
+    inner = dataclasses.replace(options, input_format="auto")
+    if kind == "websocket":
+        from .websocket import check_websocket
+
+        return check_websocket(data, name, inner)
+    from .containers import check_container
+
+    result: FileResult = check_container(data, name, inner, kind=kind)
+    return result
+
+
 def check_file(path: str | Path, options: CheckOptions | None = None, **kwargs: Any) -> FileResult:
-    """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``."""
+    """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``.
+
+    Cassettes (vcrpy, go-vcr, Ruby VCR), HAR files and WebSocket transcripts are recognised by
+    ``input_format`` (or a .har/.yaml name) and each stream inside them is checked.
+    """
     options = options or CheckOptions(**kwargs)
     name = str(path)
+    kind = _container_kind(name, options.input_format)
+    if kind is not None:
+        return _check_container(name, kind, options)
     try:
         with transcript.open_input(name) as chunks:
             return check_chunks(chunks, name, options)
@@ -175,7 +242,9 @@ def _event_items(events: Iterable[Any]) -> Iterator[RawEvent]:
     # Without a file, an event's "line" is its 1-based position in the sequence.
     for index, value in enumerate(events):
         pos = Position(index + 1, 1, 0)
-        yield RawEvent(index, RawKind.EVENT, "", pos, (pos,), None, framed=False, value=value)
+        # ``None`` is a legitimate (wrong) event value: decode it as the JSON ``null`` it stands for.
+        data = "null" if value is None else ""
+        yield RawEvent(index, RawKind.EVENT, data, pos, (pos,), None, framed=False, value=value)
 
 
 def check_events(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .findings import Position
@@ -50,7 +50,6 @@ class Event:
     event_name: str | None = None
     framed: bool = True
     schema_ok: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def type(self) -> str | None:

@@ -127,9 +127,19 @@ _START_BEFORE: dict[Lifecycle, Phase] = {
 #: Phases in which output events are early (RULES.md C13).
 _BEFORE_IN_PROGRESS = frozenset({_P.START, _P.QUEUED_FIRST, _P.CREATED, _P.QUEUED})
 
-#: Rules about the numbering itself: kept even for events that failed their schema.
-_SEQUENCE_RULES = frozenset({"RSP201", "RSP203", "RSP204", "RSP205", "RSP004", "RSP005", "RSP008", "RSP217"})
+#: Rules about *where* an event is, not what its payload says: they stand even for an event
+#: that failed its schema (RSP228 at a terminal event whose snapshot is malformed, corpus 052).
+_KEPT_FOR_INVALID_EVENTS = frozenset(
+    {
+        *("RSP004", "RSP005", "RSP008"),
+        *("RSP201", "RSP203", "RSP204", "RSP205", "RSP206", "RSP207", "RSP208", "RSP214", "RSP215", "RSP217"),
+        *("RSP228", "RSP244", "RSP247"),
+    }
+)
 
+
+#: Total size of closed items kept whole for the terminal comparison.
+_KEEP_TOTAL_BYTES = 8 * 1024 * 1024
 
 #: Findings at output_item.done that already explain a difference in the terminal output.
 _SHOWN_AT_DONE = frozenset({"RSP225", "RSP303"})
@@ -173,9 +183,9 @@ class Item:
         "abandoned",
         "call_id",
         "digest",
+        "final_id",
         "finals",
         "id",
-        "final_id",
         "index",
         "misplaced",
         "name",
@@ -277,6 +287,7 @@ class StreamChecker:
         self.aliases: dict[int, Item] = {}
         self.call_ids: set[tuple[str, str]] = set()
         self.next_index = 0
+        self.kept_bytes = 0
         self.added_in_stream = False
         self.streams: dict[str, TextStream] = {}
         # per event
@@ -299,7 +310,7 @@ class StreamChecker:
         if not event.schema_ok:
             for item in self._touched:
                 item.tainted = True
-            issues = [i for i in issues if i.rule in _SEQUENCE_RULES]
+            issues = [i for i in issues if i.rule in _KEPT_FOR_INVALID_EVENTS]
         self._event = None
         return issues
 
@@ -337,7 +348,12 @@ class StreamChecker:
             )
             for item in self._open_items():
                 issues.append(
-                    Issue("RSP228", f"{item.label()} is never closed (no output_item.done)", event=item.ref)
+                    Issue(
+                        "RSP228",
+                        f"{item.label()} (added at line {item.ref.position.line}) is never closed: "
+                        "the stream ends before its output_item.done",
+                        position=end,
+                    )
                 )
         if not self.done_sentinels:
             issues.append(Issue("RSP007", "the stream does not end with data: [DONE]", position=end))
@@ -431,9 +447,13 @@ class StreamChecker:
         if prior == skipped and not low <= seq <= prior:
             self.emit("RSP203", f"the first sequence_number is {seq}, not 0", "/sequence_number")
         elif seq < low:
-            self.emit("RSP205", f"sequence_number {seq}, but {prior} events came before it", "/sequence_number")
+            self.emit(
+                "RSP205", f"sequence_number {seq}, but {prior} events came before it", "/sequence_number"
+            )
         elif seq > prior:
-            self.emit("RSP204", f"sequence_number {seq}, but only {prior} events came before it", "/sequence_number")
+            self.emit(
+                "RSP204", f"sequence_number {seq}, but only {prior} events came before it", "/sequence_number"
+            )
 
     def _detect_resumed(self, event: Event, seq: int) -> bool:
         if self.resumed is not None or self.events != 1 + self.skipped or event.type == "response.created":
@@ -454,14 +474,20 @@ class StreamChecker:
             return
         self.in_gap, self.gap_length = True, 1
         if self.numbered:
-            self.emit("RSP201", "event has no sequence_number, unlike the rest of the stream", "/sequence_number")
+            self.emit(
+                "RSP201", "event has no sequence_number, unlike the rest of the stream", "/sequence_number"
+            )
         else:
             self.pending = self.ref()
 
     def _flush_pending(self) -> None:
         if self.pending is not None:
             more = f" (nor do the {self.gap_length - 1} events after it)" if self.gap_length > 1 else ""
-            self.emit("RSP201", f"event has no sequence_number{more}, unlike the rest of the stream", event=self.pending)
+            self.emit(
+                "RSP201",
+                f"event has no sequence_number{more}, unlike the rest of the stream",
+                event=self.pending,
+            )
         self.pending = None
 
     # ------------------------------------------------------------------ dispatch
@@ -470,8 +496,7 @@ class StreamChecker:
         life = LIFECYCLE.get(etype)
         spec = EVENTS.get(etype)
         if not self.started:
-            self.started = True
-            self._start(life)
+            self._start(etype, life)
         if self.phase is Phase.TERMINAL:
             self.emit_once("RSP208", f"{etype} after the terminal event; clients stop at the terminal event")
             return
@@ -483,8 +508,22 @@ class StreamChecker:
         elif self.phase is Phase.ERRORED:
             self.emit_once("RSP214", f"{etype} after an error event; only response.failed may follow")
 
-    def _start(self, life: Lifecycle | None) -> None:
-        if life is Lifecycle.CREATED or (life is Lifecycle.QUEUED and not self.lenient):
+    def _start(self, etype: str, life: Lifecycle | None) -> None:
+        """Until response.created has come, or is certain to be missing (RULES.md C1)."""
+        if self.phase is Phase.QUEUED_FIRST:
+            # C2 tolerates queued before created, not created missing: what follows queued
+            # must be created, so this event is where the missing created becomes certain.
+            self.started = True
+            if life is not Lifecycle.CREATED:
+                self.emit("RSP206", f"response.created never comes: {etype} follows response.queued")
+                # Best understanding: created was lost after queued; go on from there.
+                self.phase = Phase.QUEUED
+            return
+        if life is Lifecycle.QUEUED and not self.lenient:
+            # Not yet decided: created may still follow (the next event settles it).
+            return
+        self.started = True
+        if life is Lifecycle.CREATED:
             return
         if not self.lenient:
             self.emit("RSP206", "the stream does not start with response.created")
@@ -562,7 +601,8 @@ class StreamChecker:
             if report:
                 self.emit(
                     "RSP228",
-                    f"{item.label()} (added at line {item.ref.position.line}) is not closed before {life.value}",
+                    f"{item.label()} (added at line {item.ref.position.line}) is not closed "
+                    f"before {life.value}",
                 )
 
     def _compare_output(self, output: list[Any]) -> None:
@@ -570,7 +610,9 @@ class StreamChecker:
         # The done item's id, unless it was reported as differing from the added one (RSP225).
         ids = [i.id if "RSP225" in i.reported else (i.final_id or i.id) for i in streamed]
         out_ids = [_str(o.get("id")) if isinstance(o, dict) else None for o in output]
-        if len(output) != len(streamed) or any(a and b and a != b for a, b in zip(ids, out_ids)):
+        if len(output) != len(streamed) or any(
+            a and b and a != b for a, b in zip(ids, out_ids, strict=False)
+        ):
             self.emit(
                 "RSP305",
                 f"response.output has {len(output)} items {out_ids}, the stream added {len(streamed)} {ids}",
@@ -582,7 +624,12 @@ class StreamChecker:
             pairs = list(enumerate(streamed))
         for k, item in pairs:
             final = output[k]
-            if item.digest is None or item.tainted or item.reported & _SHOWN_AT_DONE or not isinstance(final, dict):
+            if (
+                item.digest is None
+                or item.tainted
+                or item.reported & _SHOWN_AT_DONE
+                or not isinstance(final, dict)
+            ):
                 continue
             if same_item(item.digest, final, item.spec):
                 continue
@@ -610,7 +657,11 @@ class StreamChecker:
         at_index = self._at(index)
         by_id = self.ids.get(item_id) if item_id else None
         # When index and id name different items, the open one is the better reading.
-        item = by_id if by_id is not None and (at_index is None or (by_id.open and not at_index.open)) else at_index
+        item = (
+            by_id
+            if by_id is not None and (at_index is None or (by_id.open and not at_index.open))
+            else at_index
+        )
         if item is None:
             if index is None and item_id is None:
                 return None
@@ -681,7 +732,12 @@ class StreamChecker:
         elif existing is not None and new.id and new.id == existing.id:
             self.emit("RSP222", f"{existing.label()} is added twice", "/item/id")
             return
-        elif existing is not None and existing.misplaced is not None and existing.misplaced not in self.items:
+        elif (
+            existing is not None
+            and existing.misplaced is not None
+            and existing.misplaced not in self.items
+            and self.items.get(index) is existing
+        ):
             # The earlier item's index was the wrong one (already reported): move it to the
             # index it should have had, and this item takes its own index without a finding.
             del self.items[index]
@@ -739,7 +795,8 @@ class StreamChecker:
             if part.open and not part.phantom:
                 self.emit(
                     "RSP244",
-                    f"{part.label()} of {item.label()} (added at line {part.ref.position.line}) is never closed",
+                    f"{part.label()} of {item.label()} (added at line {part.ref.position.line}) "
+                    "is never closed",
                 )
         for stream in item.streams.values():
             name = stream.family.name
@@ -753,7 +810,15 @@ class StreamChecker:
                 if issue is not None:
                     self._issues.append(issue)
             item.digest = item_digest(raw, item.spec)
+            self._keep(item.digest)
         item.close()
+
+    def _keep(self, digest: ItemDigest) -> None:
+        # Closed items are kept whole (for a precise RSP304 pointer) only within a budget.
+        if digest.item is not None:
+            self.kept_bytes += digest.size
+            if self.kept_bytes > _KEEP_TOTAL_BYTES:
+                digest.forget()
 
     def _identity(self, item: Item, raw: dict[str, Any], index: int | None, done_id: str | None) -> None:
         diffs = []
@@ -765,7 +830,12 @@ class StreamChecker:
         call_id = _str(raw.get("call_id"))
         if call_id and item.call_id and call_id != item.call_id:
             diffs.append(f"call_id {call_id!r} (added: {item.call_id!r})")
-        if index is not None and item.index is not None and index != item.index and self._at(index) is not item:
+        if (
+            index is not None
+            and item.index is not None
+            and index != item.index
+            and self._at(index) is not item
+        ):
             diffs.append(f"output_index {index} (added: {item.index})")
         if diffs:
             self.emit_for(
@@ -782,7 +852,8 @@ class StreamChecker:
         if rank < 3:
             self.emit(
                 "RSP231",
-                f"{item.label()} is closed after its {announced} status event without a completed or failed one",
+                f"{item.label()} is closed after its {announced} status event "
+                "without a completed or failed one",
             )
         elif status is not None and status != announced and announced in ("completed", "failed"):
             self.emit(

@@ -149,12 +149,12 @@ def _streamed_function_call(o: Outcome) -> list[str]:
         return False
 
     wanted = [
-        ("response.output_item.added", "function_call", "an output_item.added with a function_call item"),
-        ("response.function_call_arguments.delta", None, "a function_call_arguments.delta"),
-        ("response.function_call_arguments.done", None, "a function_call_arguments.done"),
-        ("response.output_item.done", "function_call", "an output_item.done with a function_call item"),
+        ("response.output_item.added", "function_call", "output_item.added with a function_call item"),
+        ("response.function_call_arguments.delta", None, "function_call_arguments.delta"),
+        ("response.function_call_arguments.done", None, "function_call_arguments.done"),
+        ("response.output_item.done", "function_call", "output_item.done with a function_call item"),
     ]
-    return [f"the stream has no {what}" for etype, item, what in wanted if not seen(etype, item)]
+    return [f"no {what} in the stream" for etype, item, what in wanted if not seen(etype, item)]
 
 
 def _json_text(o: Outcome) -> list[str]:
