@@ -489,6 +489,38 @@ def test_queued_before_created_is_tolerated() -> None:
     assert check(events) == []
 
 
+#: What follows a leading response.queued when created never comes -> findings. RSP206 once,
+#: at the event that shows created is missing (C2 tolerates the order, not the absence).
+QUEUED_WITHOUT_CREATED: dict[str, tuple[list[Ev], Found]] = {
+    "in-progress": ([life("queued", "queued"), *base()[1:]], [("RSP206", 1)]),
+    "failed": (
+        [life("queued", "queued"), life("failed", "failed", error={"code": "x", "message": "y"})],
+        [("RSP206", 1)],
+    ),
+    # in_progress is missing too: a second, real defect, reported as when only it is dropped.
+    "output-event": (
+        [life("queued", "queued"), *base()[2:]],
+        [("RSP206", 1), ("RSP215", 1), ("RSP207", 20)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUEUED_WITHOUT_CREATED))
+def test_queued_without_created_is_one_rsp206(name: str) -> None:
+    events, expected = QUEUED_WITHOUT_CREATED[name]
+    assert check(events) == expected
+
+
+def test_queued_then_end_is_only_the_missing_terminal() -> None:
+    # Cut after queued: created might still have come, so only the end is certain.
+    assert errors([life("queued", "queued")]) == [("RSP209", END)]
+
+
+def test_resumed_stream_from_queued_has_no_rsp206() -> None:
+    events = numbered([life("queued", "queued"), *base()[1:]], start=3)
+    assert check(events, number=False) == [("RSP217", 0)]
+
+
 def test_error_then_completed() -> None:
     events = base()
     events.insert(21, {"type": "error", "code": "server_error", "message": "boom", "param": None})

@@ -25,14 +25,7 @@ OPS = list(mutate.OPERATORS)
 
 #: Mutants the implementation reports differently from what the spec asks; each is an xfail
 #: (strict, so it turns red once fixed) and is listed in the mutation report for the lead.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    # RULES.md C1 (MUST): the first event is response.created. A stream that starts with queued and
-    # never sends created is reported only as RSP207 (in_progress in phase queued-first).
-    ("background_queued.sse", "drop-created"): "RSP207 instead of RSP206 when created never follows queued",
-    ("shared/005_openai_background_queued.sse", "drop-created"): (
-        "RSP207 instead of RSP206 when created never follows queued"
-    ),
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _ids(bases: list[Base]) -> list[str]:

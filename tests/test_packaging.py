@@ -9,7 +9,7 @@ import venv
 import zipfile
 from pathlib import Path
 
-from tests.conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS
 
 
 def _build_wheel(out: Path) -> Path:
