@@ -13,6 +13,7 @@ from conftest import CORPUS, ROOT
 from validator import rules as catalog
 from validator.engine import CheckOptions
 from validator.findings import Severity
+from validator.probe import SCENARIOS
 from validator.rules import PROFILES, REDIRECTS, RETIRED, RULES, Rule
 
 RULE_DIR = CORPUS / "rules"
@@ -23,7 +24,8 @@ NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Names say what is wrong, not what to do about it (ruff: "allow ${rule}" must read naturally).
 BAD_NAME_PREFIXES = ("no-", "check-", "disallow-", "ensure-", "require-", "must-", "should-")
 LAYERS = ("framing", "schema", "lifecycle", "consistency")
-EXAMPLE_EXTS = ("sse", "jsonl", "json")
+#: Streams (sse, jsonl, json; a WebSocket session is jsonl) and containers (a cassette, a HAR file).
+EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har")
 ALL_RULES = sorted(RULES.values(), key=lambda r: r.id)
 
 
@@ -162,14 +164,26 @@ def test_no_examples_for_unknown_rules() -> None:
 
 
 OPTION_FIELDS = {f.name for f in dataclasses.fields(CheckOptions)}
+#: Rules only a live probe run can raise: their examples are a scenario's answers (corpus/README.md).
+PROBE_ONLY = {"RSP260"}
+
+
+def test_probe_only_rules_have_probe_examples() -> None:
+    for rule_id in sorted(PROBE_ONLY):
+        sidecar = json.loads((RULE_DIR / rule_id / "bad.expected.json").read_text(encoding="utf-8"))
+        assert "probe" in sidecar, f"{rule_id} is raised only by the probe: its sidecar names a scenario"
 
 
 @pytest.mark.parametrize("directory", example_dirs(), ids=[d.name for d in example_dirs()])
 def test_sidecar_well_formed(directory: Path) -> None:
     sidecar = json.loads((directory / "bad.expected.json").read_text(encoding="utf-8"))
-    assert isinstance(sidecar, dict) and set(sidecar) <= {"options", "findings"}
+    assert isinstance(sidecar, dict) and set(sidecar) <= {"options", "findings", "probe"}
     options = sidecar.get("options", {})
     assert set(options) <= OPTION_FIELDS, f"unknown options {set(options) - OPTION_FIELDS}"
+    if "probe" in sidecar:
+        # Only rules that nothing but the live probe raises are run as probe scenarios.
+        assert directory.name in PROBE_ONLY, f"{directory.name}: a probe example for a rule files can show"
+        assert set(sidecar["probe"]) == {"scenario"} and sidecar["probe"]["scenario"] in SCENARIOS
     findings = sidecar["findings"]
     assert findings, "a bad example produces at least its own finding"
     for f in findings:

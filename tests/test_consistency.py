@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from test_lifecycle import CALL_DONE, Ev, Found, base, check, errors, life, mutate
 
-from validator.consistency import first_difference, item_digest, normalize, same_item
+from validator.consistency import first_difference, item_digest, normalize, part_count_issue, same_item
 from validator.families import ITEMS
 
 
@@ -41,6 +41,16 @@ CHAIN: dict[str, tuple[Callable[[list[Ev]], None], Found]] = {
         lambda ev: ev[8].update(item={**ev[8]["item"], "summary": [{"type": "summary_text", "text": "x"}]}),
         [("RSP303", 8)],
     ),
+    # vLLM-style: the done item (and the final output) drop the streamed part; an empty
+    # list is schema-valid, so only the part count shows it. RSP304 would repeat it.
+    "item-content-empty": (
+        lambda ev: [
+            ev[15].update(item={**ev[15]["item"], "content": []}),
+            ev[21]["response"]["output"][1].update(content=[]),
+        ],
+        [("RSP303", 15)],
+    ),
+    "summary-item-empty": (lambda ev: ev[8].update(item={**ev[8]["item"], "summary": []}), [("RSP303", 8)]),
     "arguments-delta": (lambda ev: ev[18].update(delta='"Rome"}'), [("RSP301", 19)]),
     "arguments-item": (lambda ev: ev[20].update(item={**CALL_DONE, "arguments": "{}"}), [("RSP303", 20)]),
     "final-missing-item": (lambda ev: ev[21]["response"]["output"].pop(), [("RSP305", 21)]),
@@ -54,6 +64,20 @@ CHAIN: dict[str, tuple[Callable[[list[Ev]], None], Found]] = {
 def test_one_change_one_finding(name: str) -> None:
     fn, expected = CHAIN[name]
     assert errors(mutate(fn)) == expected
+
+
+def test_item_without_content_field_is_left_to_the_schema() -> None:
+    # A missing field is a schema finding (RSP10x), not a consistency one.
+    events = mutate(lambda ev: ev[15]["item"].pop("content"))
+    assert ("RSP303", 15) not in errors(events)
+
+
+def test_part_count_message() -> None:
+    issue = part_count_issue("content", "content", {"content": []}, 1)
+    assert issue is not None and issue.rule == "RSP303" and issue.pointer == "/item/content"
+    assert "holds 0 content parts in content, but 1 was streamed" in issue.message
+    assert part_count_issue("content", "content", {"content": [{}]}, 1) is None
+    assert part_count_issue("content", "content", {}, 1) is None
 
 
 def test_no_trimming_or_normalisation() -> None:

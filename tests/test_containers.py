@@ -23,6 +23,7 @@ from validator.containers import (
     check_container,
     detect_kind,
     is_responses_request,
+    iter_answer_problems,
     iter_streams,
 )
 from validator.engine import CheckOptions, check_bytes
@@ -279,10 +280,130 @@ def test_only_responses_stream_interactions_are_checked() -> None:
     assert streams[0].body == OWN["text"]
 
 
-def test_json_response_to_a_responses_call_is_not_a_stream() -> None:
-    text = vcrpy_literal(OWN["text"]).replace("text/event-stream; charset=utf-8", "application/json")
+def _interaction_line(text: str, number: int) -> int:
+    """1-based line of the n-th ``- request:`` / ``- id:`` item of a cassette."""
+    starts = [i for i, line in enumerate(text.split("\n"), 1) if re.match(r"- (request|id):", line)]
+    return starts[number - 1]
+
+
+def test_json_answer_to_a_stream_request_is_not_an_event_stream() -> None:
+    # The request says "stream": true; a 200 JSON answer is what a server ignoring it sends.
+    response = json.dumps({"id": "resp_1", "object": "response", "status": "completed"}, indent=2)
+    text = vcrpy_literal(response.encode()).replace("text/event-stream; charset=utf-8", "application/json")
+    result = check_container(text.encode(), "c.yaml", OPTIONS)
+    assert result.error is None and result.events == 0
+    (f,) = result.findings
+    assert (f.rule, f.line, f.column) == ("RSP014", _interaction_line(text, 2), 3)
+    assert f.message.startswith(
+        "interaction 2: stream: true request answered with HTTP 200 (application/json)"
+    )
+    assert '{\\n  "id": "resp_1"' in f.message  # the first bytes, on one line
+    assert text.encode()[f.offset :].startswith(b"request:")
+
+
+def test_json_answer_to_a_non_stream_request_is_fine() -> None:
+    text = vcrpy_literal(b'{"id": "resp_1"}').replace("text/event-stream; charset=utf-8", "application/json")
+    text = text.replace("""body: '{"stream": true}'""", """body: '{"stream": false}'""")
     result = check_container(text.encode(), "c.yaml", OPTIONS)
     assert (result.error, result.events, result.findings) == (None, 0, [])
+
+
+def test_resumed_get_answered_with_json_is_not_an_event_stream() -> None:
+    # GET /responses/{id}?stream=true asks for a stream in its URL.
+    text = (
+        vcrpy_literal(b'{"id": "resp_1", "status": "completed"}')
+        .replace(f"method: POST\n    uri: {URL}", f"method: GET\n    uri: {URL}/resp_1?stream=true")
+        .replace("text/event-stream; charset=utf-8", "application/json")
+    )
+    assert [f.rule for f in check_container(text.encode(), "c.yaml", OPTIONS).findings] == ["RSP014"]
+
+
+def test_sniffed_stream_without_content_type_is_not_rsp014() -> None:
+    # go-vcr files sometimes drop headers: a body that starts like SSE still counts as a stream.
+    text = govcr(OWN["text"]).replace("      Content-Type:\n      - text/event-stream; charset=utf-8\n", "")
+    assert "text/event-stream" not in text
+    result = check_container(text.encode(), "c.yaml", OPTIONS)
+    assert result.findings == [] and result.events > 0
+
+
+def _har_answer(status: int, mime: str, body: str, request_body: str | None = '{"stream":true}') -> str:
+    request: dict[str, object] = {"method": "POST", "url": URL, "headers": []}
+    if request_body is not None:
+        request["postData"] = {"mimeType": "application/json", "text": request_body}
+    entry = {
+        "request": request,
+        "response": {
+            "status": status,
+            "headers": [{"name": "Content-Type", "value": mime}],
+            "content": {"size": len(body), "mimeType": mime, "text": body},
+        },
+    }
+    return json.dumps({"log": {"version": "1.2", "entries": [entry]}}, indent=2)
+
+
+def test_har_json_answer_to_a_stream_request() -> None:
+    text = _har_answer(200, "application/json", '{"id": "resp_1"}')
+    (f,) = check_container(text.encode(), "s.har", OPTIONS).findings
+    assert (f.rule, f.line) == ("RSP014", 5)  # the entry's opening brace
+    assert f.message.startswith("entry 1: ")
+    assert check_container(_har_answer(200, "application/json", "{}", None).encode(), "s.har").findings == []
+
+
+@pytest.mark.parametrize(
+    ("status", "mime", "body"),
+    [
+        (400, "text/html", "<html><body><h1>400 Bad Request</h1></body></html>"),
+        (
+            422,
+            "application/json",
+            '{"detail": [{"loc": ["body", "input"], "msg": "Input should be a valid list"}]}',
+        ),
+        (500, "text/plain", "Internal Server Error"),
+        (502, "application/json", ""),
+        (400, "application/json", '{"error": "input must be a string or a list"}'),
+        (400, "text/event-stream", 'event: error\ndata: {"type":"error","message":"bad input"}\n\n'),
+    ],
+)
+def test_error_answer_without_a_json_error_body(status: int, mime: str, body: str) -> None:
+    text = _har_answer(status, mime, body)
+    result = check_container(text.encode(), "s.har", OPTIONS)
+    problems = [f for f in result.findings if f.rule == "RSP015"]
+    assert [(f.line, f.column) for f in problems] == [(5, 7)]
+    assert f"HTTP {status} ({mime})" in problems[0].message
+    assert list(iter_answer_problems(text.encode())) and all(
+        p.rule == "RSP015" for p in iter_answer_problems(text.encode())
+    )
+
+
+@pytest.mark.parametrize("status", [400, 404, 429, 500])
+def test_json_error_answer_is_fine(status: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "message": "Invalid type for 'input'.",
+                "type": "invalid_request_error",
+                "param": "input",
+                "code": None,
+            }
+        }
+    )
+    assert check_container(_har_answer(status, "application/json", body).encode(), "s.har").findings == []
+
+
+def test_cassette_error_answer_and_ignore() -> None:
+    # A proxy in front of the server answered 503 with a plain-text page.
+    text = (
+        vcrpy_literal(b"upstream connect error")
+        .replace("text/event-stream; charset=utf-8", "text/plain")
+        .replace(
+            "status:\n      code: 200\n      message: OK\nversion",
+            "status:\n      code: 503\n      message: Service Unavailable\nversion",
+        )
+    )
+    assert [f.rule for f in check_container(text.encode(), "c.yaml", OPTIONS).findings] == ["RSP015"]
+    # Answer findings honour --ignore / --select like every other finding.
+    assert check_container(text.encode(), "c.yaml", CheckOptions(ignore=("RSP015",))).findings == []
+    assert check_container(text.encode(), "c.yaml", CheckOptions(select=("RSP2",))).findings == []
 
 
 def test_vcrpy_json_cassette() -> None:

@@ -264,6 +264,25 @@ def test_dropped_output_item_added_is_one_finding_not_a_cascade() -> None:
     assert check(drop(9)) == [("RSP220", 9)]
 
 
+def _message_only() -> list[Ev]:
+    """base() with only the message item, at output_index 0 (10 events)."""
+    events = base()
+    msg = [{**e, "output_index": 0} for e in events[9:16]]
+    final = events[21]
+    final["response"]["output"] = [msg[-1]["item"]]
+    return [*events[:2], *msg, final]
+
+
+def test_stray_delta_for_an_unknown_item_is_one_finding() -> None:
+    # One delta for an item never added: not also RSP240 for its part (the item is the
+    # phantom, so its part is too) nor RSP305/RSP304 for an item the output cannot hold.
+    events = _message_only()
+    assert check(events) == []
+    stray = {"type": "response.output_text.delta", "item_id": "msg_zz", "output_index": 1}
+    events.insert(9, {**stray, "content_index": 0, "delta": "x"})
+    assert check(events) == [("RSP220", 9)]
+
+
 # --------------------------------------------------------------------------- reordering
 
 

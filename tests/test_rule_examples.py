@@ -1,9 +1,15 @@
 """Every rule's examples run as tests: ``bad`` gives exactly its sidecar, ``good`` gives nothing.
 
-``corpus/rules/RSPnnn/`` holds ``bad.<ext>``, ``good.<ext>`` (``sse``, ``jsonl`` or ``json``) and
-``bad.expected.json``: ``{"options": {CheckOptions fields}, "findings": [{"rule", "line"}, ...]}``.
-Findings compare as a multiset of (rule, line), so rewording a message never churns a sidecar.
-The good example is checked under the same options as the bad one.
+``corpus/rules/RSPnnn/`` holds ``bad.<ext>``, ``good.<ext>`` and ``bad.expected.json``:
+``{"options": {CheckOptions fields}, "findings": [{"rule", "line"}, ...]}``. The transcript is
+``sse``, ``jsonl`` or ``json`` (a stream, or a WebSocket session with ``input_format:
+"websocket"``), or ``yaml`` / ``har`` (a cassette or HAR file). Findings compare as a multiset of
+(rule, line), so rewording a message never churns a sidecar. The good example is checked under
+the same options as the bad one.
+
+A rule only the live probe raises (RSP260) has ``"probe": {"scenario": name}`` in its sidecar:
+its ``bad``/``good`` are the bodies that scenario is answered with, and the test runs
+``validator.probe`` against the local replay server (``validator.replay``) serving them.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ import pytest
 from conftest import CORPUS, ROOT
 
 from validator.engine import CheckOptions, FileResult, check_file
+from validator.probe import SCENARIOS, run_probe
+from validator.replay import ReplayServer, Reply
 
 RULE_DIR = CORPUS / "rules"
-EXAMPLE_EXTS = ("sse", "jsonl", "json")
+EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har")
+SIDECAR_KEYS = {"options", "findings", "probe"}
 
 
 def example_dirs() -> list[Path]:
@@ -39,7 +48,7 @@ def example_file(directory: Path, kind: str) -> Path:
 
 def load_sidecar(directory: Path) -> dict[str, Any]:
     sidecar = json.loads((directory / "bad.expected.json").read_text(encoding="utf-8"))
-    assert set(sidecar) <= {"options", "findings"}, f"{directory.name}: unknown sidecar keys {set(sidecar)}"
+    assert set(sidecar) <= SIDECAR_KEYS, f"{directory.name}: unknown sidecar keys {set(sidecar)}"
     return sidecar
 
 
@@ -50,6 +59,18 @@ def options_of(sidecar: dict[str, Any]) -> CheckOptions:
         if key in opts:
             opts[key] = tuple(opts[key])
     return CheckOptions(**opts)
+
+
+def run_example(path: Path, sidecar: dict[str, Any], options: CheckOptions) -> FileResult:
+    """Check an example the way its rule is raised: as a file, or as a probe scenario's answer."""
+    probe = sidecar.get("probe")
+    if probe is None:
+        return check_file(path, options)
+    scenario = probe["scenario"]
+    # The replay server answers the scenario with the example body, as a live endpoint would.
+    with ReplayServer({scenario: Reply.sse(path.read_bytes())}) as server:
+        (result,) = run_probe(server.url, [scenario], options=options, timeout=10.0)
+    return result
 
 
 def show(result: FileResult) -> str:
@@ -72,7 +93,7 @@ def test_examples_exist() -> None:
 def test_bad_example(directory: Path) -> None:
     sidecar = load_sidecar(directory)
     path = example_file(directory, "bad")
-    result = check_file(path, options_of(sidecar))
+    result = run_example(path, sidecar, options_of(sidecar))
     assert result.error is None, f"{path}: {result.error}"
     expected = Counter((f["rule"], f["line"]) for f in sidecar["findings"])
     actual = Counter((f.rule, f.line) for f in result.findings)
@@ -98,7 +119,7 @@ def test_bad_example_names_its_rule(directory: Path) -> None:
 def test_good_example(directory: Path) -> None:
     sidecar = load_sidecar(directory)
     path = example_file(directory, "good")
-    result = check_file(path, options_of(sidecar))
+    result = run_example(path, sidecar, options_of(sidecar))
     assert result.error is None, f"{path}: {result.error}"
     assert not result.findings, (
         f"{path} (options {sidecar.get('options', {})}) should give no findings, got:\n{show(result)}"
@@ -111,8 +132,23 @@ def test_good_example_is_clean_when_strict(directory: Path) -> None:
     sidecar = load_sidecar(directory)
     options = {**sidecar.get("options", {}), "strict": True}
     path = example_file(directory, "good")
-    result = check_file(path, options_of({"options": options}))
+    result = run_example(path, sidecar, options_of({"options": options}))
     assert not result.findings, f"{path} with strict=True should give no findings, got:\n{show(result)}"
+
+
+PROBE_DIRS = [d for d in DIRS if "probe" in load_sidecar(d)]
+
+
+@pytest.mark.parametrize("directory", PROBE_DIRS, ids=[d.name for d in PROBE_DIRS])
+def test_probe_example_bodies_are_valid_streams(directory: Path) -> None:
+    # A probe rule is about the answer to a request, not the stream's form: both bodies are
+    # conforming streams, and only the scenario's expectation tells them apart.
+    sidecar = load_sidecar(directory)
+    assert sidecar["probe"]["scenario"] in SCENARIOS
+    for kind in ("bad", "good"):
+        path = example_file(directory, kind)
+        result = check_file(path, options_of(sidecar))
+        assert (result.error, result.findings) == (None, []), f"{path}:\n{show(result)}"
 
 
 def test_examples_match_their_generator() -> None:

@@ -31,7 +31,7 @@ SHARED_CORPUS = (
     Path(os.environ.get("RESPONSES_VALIDATOR_SHARED", ROOT.parent / "shared")).resolve() / "corpus"
 )
 SUFFIX = ".expected.json"
-TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson")
+TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".yaml", ".har")
 #: Keys written for each finding unless the sidecar's entries already use another set.
 DEFAULT_KEYS = ("rule", "line", "severity")
 KNOWN_KEYS = ("rule", "line", "column", "severity", "message")
@@ -89,7 +89,10 @@ def discover(rules: bool = False, root: Path = CORPUS) -> list[Sidecar]:
     paths += sorted((root / "real").rglob(f"*{SUFFIX}"))
     if rules:
         paths += sorted((root / "rules").glob(f"*/bad{SUFFIX}"))
-    return [load(p) for p in paths]
+    sidecars = [load(p) for p in paths]
+    # Probe-only examples are judged by a live probe run (tests/test_rule_examples.py), not by
+    # check_file: rewriting them from check_file would erase their findings.
+    return [s for s in sidecars if "probe" not in s.data]
 
 
 def run(sidecar: Sidecar, shared: Path = SHARED_CORPUS) -> Any:

@@ -34,6 +34,7 @@ __all__ = [
     "arguments_issue",
     "first_difference",
     "item_digest",
+    "part_count_issue",
     "text_issue",
     "usage_issue",
 ]
@@ -161,7 +162,8 @@ def text_issue(
     """Compare one link of the chain with the finals before it.
 
     Returns the finals for the next link and the issue, if any. A missing value is
-    not a mismatch here (the schema layer reports missing fields).
+    not a mismatch here (the schema layer reports missing fields); a part missing
+    from a list that is present but short is :func:`part_count_issue`'s.
     """
     if value is None or not finals:
         return finals, None
@@ -171,6 +173,23 @@ def text_issue(
         rule, f"{what} is {_short(value)}, but the streamed text is {_short(finals[0])}", pointer=pointer
     )
     return (*finals, value), issue
+
+
+def part_count_issue(kind: str, field: str, item: dict[str, Any], streamed: int) -> Issue | None:
+    """RSP303: the done item holds (at least) every part that was streamed for it.
+
+    A short list is schema-valid (``content: []`` after part 0 was streamed, as vLLM sends
+    it), so the text comparison, which skips missing values, would never see it.
+    """
+    held = item.get(field)
+    if not isinstance(held, list) or len(held) >= streamed:
+        return None
+    return Issue(
+        "RSP303",
+        f"output_item.done holds {len(held)} {kind} part{'' if len(held) == 1 else 's'} in {field}, "
+        f"but {streamed} {'was' if streamed == 1 else 'were'} streamed",
+        pointer=f"/item/{field}",
+    )
 
 
 # --------------------------------------------------------------------------- annotations

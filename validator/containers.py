@@ -8,6 +8,11 @@ each body line. :func:`check_container` runs the engine on each body and puts th
 in the container: a body stored as a YAML literal block (``|``) maps line for line; an encoded
 body cannot, so its findings point at the interaction.
 
+The recorded answer itself is judged too, as the live probe judges it: a ``stream: true``
+request answered 2xx with something other than an event stream is RSP014, and a Responses call
+answered 4xx/5xx without a JSON ``{"error": {...}}`` body is RSP015 (:class:`AnswerProblem`,
+found by :func:`iter_answer_problems`).
+
 Shapes understood:
 
 * vcrpy / pytest-recording: ``interactions: [{request: {method, uri}, response: {status:
@@ -41,12 +46,14 @@ from .rules import RULES, Rule
 
 __all__ = [
     "KINDS",
+    "AnswerProblem",
     "ContainerError",
     "EmbeddedStream",
     "LineTable",
     "check_container",
     "detect_kind",
     "is_responses_request",
+    "iter_answer_problems",
     "iter_streams",
     "json_member_offsets",
 ]
@@ -138,6 +145,22 @@ class EmbeddedStream:
         return mapped[0] if mapped else None
 
 
+@dataclass(frozen=True)
+class AnswerProblem:
+    """A recorded answer to a Responses call that clients cannot use (RSP014, RSP015).
+
+    It points at the interaction (or HAR entry): the defect is the whole answer, not a line of it.
+    """
+
+    rule: str
+    message: str
+    label: str
+    index: int
+    line: int
+    column: int = 1
+    offset: int = 0
+
+
 # ---------------------------------------------------------------- request and response tests
 
 
@@ -162,6 +185,74 @@ def _is_event_stream(content_type: str, body: bytes) -> bool:
     # No Content-Type recorded (some go-vcr files drop headers): sniff the first field name.
     head = body.lstrip()[:16]
     return head.startswith((b"event:", b"data:", b":"))
+
+
+def _preview(body: bytes, limit: int = 80) -> str:
+    """The first bytes of a body, on one line, for a message."""
+    text = body[:limit].decode("utf-8", "backslashreplace").replace("\r", "\\r").replace("\n", "\\n")
+    return text + ("…" if len(body) > limit else "")
+
+
+def _asks_for_stream(method: str, request_body: bytes | None) -> bool:
+    """Whether the request wants an event stream: a GET resume (``?stream=true``, checked by
+    :func:`is_responses_request`) or a JSON body with ``"stream": true``."""
+    if method.upper() == "GET":
+        return True
+    if not request_body:
+        return False
+    try:
+        value = json.loads(request_body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(value, dict) and value.get("stream") is True
+
+
+def _status_code(status: Any) -> int | None:
+    try:
+        return int(str(status).strip().split(" ")[0])
+    except ValueError:
+        return None
+
+
+def _is_json_error(body: bytes) -> bool:
+    """``{"error": {"message": "…", …}}``: what the SDKs turn into a typed error (as the probe asks)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    err = value.get("error") if isinstance(value, dict) else None
+    return isinstance(err, dict) and isinstance(err.get("message"), str)
+
+
+def _judge_answer(
+    base: dict[str, Any], status: int | None, request_body: bytes | None, body: bytes
+) -> AnswerProblem | None:
+    """RSP014 / RSP015 for one recorded answer to a Responses call, or None."""
+    if status is None:
+        return None
+    content_type = str(base["content_type"])
+    shown = content_type or "no content type recorded"
+    where = {k: base[k] for k in ("label", "index", "line", "column", "offset")}
+    if 400 <= status < 600:
+        if _is_json_error(body):
+            return None
+        return AnswerProblem(
+            "RSP015",
+            f'{base["label"]}: HTTP {status} ({shown}) without a JSON {{"error": {{"message": …}}}} body: '
+            f"{_preview(body) or '(empty body)'}",
+            **where,
+        )
+    if not 200 <= status < 300 or not _asks_for_stream(str(base["method"]), request_body):
+        return None
+    if _is_event_stream(content_type, body) or (not content_type and not body.strip()):
+        # No content type and no body: the recorder kept nothing to judge (some drop both).
+        return None
+    return AnswerProblem(
+        "RSP014",
+        f"{base['label']}: stream: true request answered with HTTP {status} ({shown}), "
+        f"not text/event-stream: {_preview(body) or '(empty body)'}",
+        **where,
+    )
 
 
 def _decode_content(body: bytes, encoding: str) -> bytes:
@@ -273,7 +364,20 @@ def _yaml_status(response: yaml.Node | None) -> str:
     return _yaml_str(code) or _yaml_str(status).split(" ")[0]
 
 
-def _iter_cassette(text: str, root: yaml.Node) -> Iterator[EmbeddedStream]:
+def _yaml_request_body(request: yaml.Node | None) -> bytes | None:
+    """The request body: a scalar (vcrpy, go-vcr; ``!!binary`` too) or ``{string | base64_string}``."""
+    node, is_b64 = _yaml_body(request)
+    if node is None or node.tag == "tag:yaml.org,2002:null":
+        return None
+    try:
+        if node.tag == _BINARY_TAG or is_b64:
+            return base64.b64decode(node.value)
+    except (ValueError, binascii.Error):
+        return None
+    return str(node.value).encode("utf-8", "surrogatepass")
+
+
+def _walk_cassette(text: str, root: yaml.Node) -> Iterator[EmbeddedStream | AnswerProblem]:
     table = LineTable(text, YAML_BREAKS)
     items = _yaml_get(root, "interactions") or _yaml_get(root, "http_interactions")
     if not isinstance(items, yaml.SequenceNode):
@@ -313,6 +417,9 @@ def _iter_cassette(text: str, root: yaml.Node) -> Iterator[EmbeddedStream]:
             if _is_event_stream(base["content_type"], b"data:"):
                 yield EmbeddedStream(body=b"", error=f"cannot decode the body: {exc}", **base)
             continue
+        problem = _judge_answer(base, _status_code(_yaml_status(response)), _yaml_request_body(request), body)
+        if problem is not None:
+            yield problem
         if body != raw:
             literal = None  # decoded bytes no longer match the stored text line for line
         if _is_event_stream(base["content_type"], body):
@@ -411,7 +518,13 @@ def har_headers(headers: Any) -> dict[str, str]:
     return out
 
 
-def _iter_har(text: str) -> Iterator[EmbeddedStream]:
+def _har_request_body(request: dict[str, Any]) -> bytes | None:
+    post = request.get("postData")
+    text = post.get("text") if isinstance(post, dict) else None
+    return text.encode("utf-8", "surrogatepass") if isinstance(text, str) else None
+
+
+def _walk_har(text: str) -> Iterator[EmbeddedStream | AnswerProblem]:
     table = LineTable(text, JSON_BREAKS)
     for number, (start, entry) in enumerate(har_entries(text), start=1):
         request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
@@ -435,6 +548,7 @@ def _iter_har(text: str) -> Iterator[EmbeddedStream]:
         }
         body_text = content.get("text")
         if not isinstance(body_text, str):
+            # HAR writers leave out text they did not capture: nothing to judge or check.
             continue
         try:
             if content.get("encoding") == "base64":
@@ -446,6 +560,9 @@ def _iter_har(text: str) -> Iterator[EmbeddedStream]:
             if _is_event_stream(content_type, b"data:"):
                 yield EmbeddedStream(body=b"", error=f"cannot decode the body: {exc}", **base)
             continue
+        problem = _judge_answer(base, _status_code(response.get("status")), _har_request_body(request), body)
+        if problem is not None:
+            yield problem
         if _is_event_stream(content_type, body):
             yield EmbeddedStream(body=body, **base)
 
@@ -493,11 +610,7 @@ def detect_kind(data: bytes) -> str | None:
     return None
 
 
-def iter_streams(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream]:
-    """Every Responses event stream in a cassette or HAR file, in file order.
-
-    Raises :class:`ContainerError` when the input is not a container of the given kind.
-    """
+def _walk(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream | AnswerProblem]:
     if kind not in KINDS:
         raise ContainerError(f"unknown container kind {kind!r} (choose from {', '.join(KINDS)})")
     if kind == "auto":
@@ -510,9 +623,26 @@ def iter_streams(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream]:
         kind = detected
     text = _text(data)
     if kind == "har":
-        yield from _iter_har(text)
+        yield from _walk_har(text)
     else:
-        yield from _iter_cassette(text, _load_yaml(text))
+        yield from _walk_cassette(text, _load_yaml(text))
+
+
+def iter_streams(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream]:
+    """Every Responses event stream in a cassette or HAR file, in file order.
+
+    Raises :class:`ContainerError` when the input is not a container of the given kind.
+    """
+    for found in _walk(data, kind):
+        if isinstance(found, EmbeddedStream):
+            yield found
+
+
+def iter_answer_problems(data: bytes, kind: str = "auto") -> Iterator[AnswerProblem]:
+    """Every recorded answer that is not what a Responses client can use (RSP014, RSP015)."""
+    for found in _walk(data, kind):
+        if isinstance(found, AnswerProblem):
+            yield found
 
 
 def relocate(finding: Finding, stream: EmbeddedStream, path: str, prefix: str | None = None) -> Finding:
@@ -566,7 +696,7 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     body_options = dataclasses.replace(options, input_format="sse")
     try:
         detected = detect_kind(data) if kind == "auto" else kind
-        streams = list(iter_streams(data, detected or kind))
+        found = list(_walk(data, detected or kind))
     except ContainerError as exc:
         return FileResult(path, error=str(exc), input_format=kind if kind != "auto" else None)
     # A cassette without Responses streams is not an error: checking a folder of cassettes
@@ -574,7 +704,14 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     result = FileResult(path, input_format=detected)
     errors = []
     table = LineTable(_text(data), JSON_BREAKS if detected == "har" else YAML_BREAKS)
-    for stream in streams:
+    for stream in found:
+        if isinstance(stream, AnswerProblem):
+            finding = make_finding(
+                stream.rule, stream.message, path, (stream.line, stream.column, stream.offset), options
+            )
+            if finding is not None:
+                result.findings.append(finding)
+            continue
         if stream.error is not None:
             errors.append(f"{stream.label} (line {stream.line}): {stream.error}")
             continue
