@@ -10,30 +10,26 @@ the following link is accepted if it matches *either* version (a
 :class:`Finals` holds both), so a corrupted ``.done`` text is reported once and
 not again at the part, the item and the final output.
 
-Only open streams keep their text (a list of deltas, joined at done); closed
-items are kept as a digest (plus the item itself while it is small, to say
-*where* the final output differs).
+Only open streams keep their text (a list of deltas, joined at done). The last
+link, the terminal response's output, is compared item by item in
+:mod:`validator.output`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
-from .families import ItemSpec, TextFamily
+from .families import TextFamily
 from .findings import Issue
 
 __all__ = [
     "Finals",
-    "ItemDigest",
     "TextStream",
     "annotation_issues",
     "arguments_issue",
-    "first_difference",
-    "item_digest",
     "part_count_issue",
     "text_issue",
     "usage_issue",
@@ -276,84 +272,3 @@ def usage_issue(response: Any) -> Issue | None:
         f"usage.total_tokens is {t}, but input_tokens + output_tokens = {i + o}",
         pointer="/response/usage/total_tokens",
     )
-
-
-# --------------------------------------------------------------------------- final output
-
-
-#: Done items larger than this are kept as a digest only.
-_KEEP_ITEM_BYTES = 64 * 1024
-
-
-class ItemDigest:
-    """A closed item as the terminal comparison needs it: a hash, and the item while small."""
-
-    __slots__ = ("digest", "item", "size")
-
-    def __init__(self, digest: bytes, item: dict[str, Any] | None, size: int) -> None:
-        self.digest = digest
-        self.item = item
-        self.size = size
-
-    def forget(self) -> None:
-        """Keep the digest only (the memory budget for kept items is spent)."""
-        self.item = None
-
-
-def _without(value: Any, path: tuple[str, ...]) -> Any:
-    """``value`` without the field at ``path``, copying only along the path."""
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if head == "*":
-        return [_without(v, rest) for v in value] if isinstance(value, list) else value
-    if not isinstance(value, dict) or head not in value:
-        return value
-    if not rest:
-        return {k: v for k, v in value.items() if k != head}
-    return {**value, head: _without(value[head], rest)}
-
-
-def normalize(item: dict[str, Any], spec: ItemSpec) -> dict[str, Any]:
-    """The item without the fields the two snapshots may legitimately disagree on."""
-    for path in spec.volatile:
-        item = _without(item, path)
-    return item
-
-
-def _dump(item: Any) -> bytes:
-    try:
-        return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
-    except (orjson.JSONEncodeError, TypeError):
-        # Integers beyond 64 bits: fall back to a slower but total encoding.
-        return repr(item).encode()
-
-
-def item_digest(item: dict[str, Any], spec: ItemSpec) -> ItemDigest:
-    norm = normalize(item, spec)
-    raw = _dump(norm)
-    digest = hashlib.blake2b(raw, digest_size=16).digest()
-    return ItemDigest(digest, norm if len(raw) <= _KEEP_ITEM_BYTES else None, len(raw))
-
-
-def same_item(kept: ItemDigest, item: dict[str, Any], spec: ItemSpec) -> bool:
-    return hashlib.blake2b(_dump(normalize(item, spec)), digest_size=16).digest() == kept.digest
-
-
-def first_difference(a: Any, b: Any, path: str = "") -> str:
-    """JSON pointer of the first place where two JSON values differ ('' when equal)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            if key not in a or key not in b:
-                return f"{path}/{key}"
-            where = first_difference(a[key], b[key], f"{path}/{key}")
-            if where:
-                return where
-        return ""
-    if isinstance(a, list) and isinstance(b, list):
-        for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            where = first_difference(x, y, f"{path}/{i}")
-            if where:
-                return where
-        return f"{path}/{min(len(a), len(b))}" if len(a) != len(b) else ""
-    return "" if a == b and type(a) is type(b) else (path or "/")

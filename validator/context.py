@@ -37,7 +37,7 @@ class Reporting(Protocol):
 class EventContext:
     """Per stream: the start-of-stream flags; per event: the event, its findings, its items."""
 
-    __slots__ = ("_ref", "event", "fragment", "issues", "once", "resumed", "touched")
+    __slots__ = ("cached_ref", "event", "fragment", "issues", "once", "resumed", "touched")
 
     def __init__(self, *, fragment: bool, resumed: bool | None) -> None:
         self.fragment = fragment
@@ -48,11 +48,8 @@ class EventContext:
         self.event: Event | None = None
         self.issues: list[Issue] = []
         self.touched: list[Item] = []
-        self._ref: EventRef | None = None
-
-    def begin(self, event: Event) -> None:
-        # Fresh lists per event: the caller keeps the returned issues.
-        self.event, self.issues, self._ref, self.touched = event, [], None, []
+        #: The event as an EventRef, built on first use (most events never need one).
+        self.cached_ref: EventRef | None = None
 
     @property
     def lenient(self) -> bool:
@@ -61,11 +58,11 @@ class EventContext:
 
     def ref(self) -> EventRef:
         """The event being fed, as a reference kept by state that outlives it (built once)."""
-        if self._ref is None:
+        if self.cached_ref is None:
             e = self.event
             assert e is not None
-            self._ref = EventRef(e.index, e.position, e.sequence_number, e.type)
-        return self._ref
+            self.cached_ref = EventRef(e.index, e.position, e.sequence_number, e.type)
+        return self.cached_ref
 
     def event_type(self) -> str:
         return (self.event.type if self.event else None) or "event"

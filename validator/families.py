@@ -1,7 +1,8 @@
 """The protocol as data: which events exist, what they target, how their text is checked.
 
-Rule: everything the lifecycle machine knows about a specific event type or item
-type lives in these tables, never in ``if`` chains in :mod:`validator.lifecycle`.
+Rule: everything the lifecycle machines know about a specific event type or item
+type lives in these tables, never in ``if`` chains in :mod:`validator.lifecycle` and the
+machines it drives (:mod:`validator.response`, :mod:`validator.items`, :mod:`validator.parts`).
 Adding an item type or an event family is one table entry (plus its schema).
 
 Vocabulary:
@@ -48,7 +49,7 @@ __all__ = [
 
 
 class Lifecycle(enum.Enum):
-    """The response-level events, which drive the response machine in ``lifecycle.py``."""
+    """The response-level events, which drive the response machine in ``response.py``."""
 
     CREATED = "response.created"
     QUEUED = "response.queued"

@@ -16,28 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .consistency import (
-    Finals,
-    ItemDigest,
-    TextStream,
-    arguments_issue,
-    first_difference,
-    item_digest,
-    normalize,
-    same_item,
-)
+from .consistency import Finals, TextStream, arguments_issue
 from .context import EventContext, int_or_none, str_or_none
 from .families import FINAL_ITEM_STATUSES, ITEMS, UNKNOWN_ITEM, EventSpec, ItemSpec, TextFamily
 from .findings import EventRef
+from .output import ItemDigest, item_digest, output_issues
 from .parts import Part, check_item_texts, check_unclosed
 
 __all__ = ["Item", "ItemTracker"]
 
 #: Total size of closed items kept whole for the terminal comparison.
 _KEEP_TOTAL_BYTES = 8 * 1024 * 1024
-
-#: Findings at output_item.done that already explain a difference in the terminal output.
-_SHOWN_AT_DONE = frozenset({"RSP225", "RSP303"})
 
 
 class Item:
@@ -167,41 +156,7 @@ class ItemTracker:
         # An unknown item still open at the end is only a reference (RSP220): nothing says it
         # exists. One closed by output_item.done lost only its added: it is a real item.
         streamed = [item for _, item in sorted(self.items.items()) if not (item.unknown and item.open)]
-        # The done item's id, unless it was reported as differing from the added one (RSP225).
-        ids = [i.id if "RSP225" in i.reported else (i.final_id or i.id) for i in streamed]
-        out_ids = [str_or_none(o.get("id")) if isinstance(o, dict) else None for o in output]
-        if len(output) != len(streamed) or any(
-            a and b and a != b for a, b in zip(ids, out_ids, strict=False)
-        ):
-            self.ctx.emit(
-                "RSP305",
-                f"response.output has {len(output)} items {out_ids}, the stream added {len(streamed)} {ids}",
-                "/response/output",
-            )
-            by_id = {oid: k for k, oid in enumerate(out_ids) if oid}
-            pairs = [(by_id[oid], i) for oid, i in zip(ids, streamed, strict=True) if oid in by_id]
-        else:
-            pairs = list(enumerate(streamed))
-        for k, item in pairs:
-            final = output[k]
-            if (
-                item.digest is None
-                or item.tainted
-                or item.reported & _SHOWN_AT_DONE
-                or not isinstance(final, dict)
-            ):
-                continue
-            if same_item(item.digest, final, item.spec):
-                continue
-            where = (
-                first_difference(item.digest.item, normalize(final, item.spec)) if item.digest.item else ""
-            )
-            self.ctx.emit(
-                "RSP304",
-                f"response.output[{k}] ({item.label()}) differs from its output_item.done"
-                + (f" at {where}" if where else ""),
-                f"/response/output/{k}{where}",
-            )
+        self.ctx.issues.extend(output_issues(streamed, output))
 
     # ------------------------------------------------------------------ resolution
 

@@ -105,6 +105,10 @@ class StreamChecker:
         return self.ctx.fragment
 
     @property
+    def phase(self) -> Phase:
+        return self.response.phase
+
+    @property
     def resumed(self) -> bool | None:
         """True once the stream is known to be resumed (given, or detected: RSP217)."""
         return self.ctx.resumed
@@ -113,7 +117,9 @@ class StreamChecker:
 
     def feed(self, event: Event) -> list[Issue]:
         ctx = self.ctx
-        ctx.begin(event)
+        # A fresh context per event (the caller keeps the returned list); inlined, as this
+        # runs once per event, deltas included.
+        ctx.event, ctx.issues, ctx.cached_ref, ctx.touched = event, [], None, []
         self.sequence.feed(event)
         etype = event.type
         if etype is not None:
@@ -181,7 +187,9 @@ class StreamChecker:
         if life is not None:
             response.lifecycle(life, event.data)
         elif spec is not None:
-            response.output_phase(etype)
+            # Output events are in phase in_progress, except in broken streams.
+            if response.phase is not Phase.IN_PROGRESS:
+                response.output_phase(etype)
             self.handlers[spec.action](spec, event.data)
         elif response.phase is Phase.ERRORED:
             self.ctx.emit_once("RSP214", f"{etype} after an error event; only response.failed may follow")
