@@ -37,7 +37,7 @@ class Reporting(Protocol):
 class EventContext:
     """Per stream: the start-of-stream flags; per event: the event, its findings, its items."""
 
-    __slots__ = ("cached_ref", "event", "fragment", "issues", "once", "resumed", "touched")
+    __slots__ = ("cached_ref", "event", "fragment", "issues", "once", "resumed", "serial", "touched")
 
     def __init__(self, *, fragment: bool, resumed: bool | None) -> None:
         self.fragment = fragment
@@ -50,6 +50,8 @@ class EventContext:
         self.touched: list[Item] = []
         #: The event as an EventRef, built on first use (most events never need one).
         self.cached_ref: EventRef | None = None
+        #: Events fed so far: a cache may tell whether nothing happened since it was filled.
+        self.serial = 0
 
     @property
     def lenient(self) -> bool:

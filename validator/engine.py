@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from . import decode, reader, transcript
 from .events import Event, RawEvent, RawKind
 from .findings import Finding, Issue, Position, Severity
@@ -34,6 +36,7 @@ __all__ = [
 ]
 
 _START = Position(1, 1, 0)
+_DONE = RawKind.DONE
 #: Inputs that hold streams rather than being one: each embedded stream is checked on its own.
 CONTAINER_FORMATS = ("cassette", "har", "websocket")
 INPUT_FORMATS = (*reader.FORMATS, *CONTAINER_FORMATS)
@@ -132,45 +135,62 @@ def _run(
     items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str, options: CheckOptions
 ) -> FileResult:
     stamper = _Stamper(path, options)
+    add = stamper.add
     schemas = SchemaChecker.for_profile(options.profile, strict=options.strict)
+    #: event type -> verdict, for the types whose valid events need nothing else (filled as types are met).
+    fast = schemas.fast
     machine = StreamChecker(options.profile, resumed=options.resumed, fragment=options.fragment)
+    feed = machine.feed
+    loads = orjson.loads
+    json_error = orjson.JSONDecodeError
     count = 0
     undecodable: Position | None = None
+    # The hot path (once per event, deltas included): locals for the lookups, orjson called here
+    # rather than through decode.decode, and no list walked unless it holds an issue.
     for item in items:
         if isinstance(item, Issue):
             # A transcript cut off mid-event is one root cause: its broken JSON (RSP002) is
             # already reported, so the missing blank line after it is not reported again.
             if item.rule == "RSP011" and item.position == undecodable:
                 continue
-            stamper.add(item, None)
+            add(item, None)
             continue
-        if item.kind is RawKind.DONE:
+        if item.kind is _DONE:
             for issue in machine.feed_done(item):
-                stamper.add(issue, item)
+                add(issue, item)
             continue
         count += 1
-        data, issues = decode.decode(item)
-        for issue in issues:
-            stamper.add(issue, item)
-        if data is None:
-            undecodable = item.position
-            machine.feed_undecodable(item)
-            continue
+        data: Any = None
+        if item.value is None:
+            try:
+                data = loads(item.data)
+            except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
+                data = None
+        if type(data) is not dict:
+            # Broken JSON, not an object, or an already-decoded value: decode says which.
+            data, issues = decode.decode(item)
+            for issue in issues:
+                add(issue, item)
+            if data is None:
+                undecodable = item.position
+                machine.feed_undecodable(item)
+                continue
         event = Event(item.index, data, item.position, item.event_name, item.framed)
-        # The hot path: most events have no issue at all, so only lists that are not empty
-        # are walked.
-        schema_issues = schemas.check(data)
-        if schema_issues:
-            event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
-            for issue in schema_issues:
-                stamper.add(issue, event)
-        lifecycle_issues = machine.feed(event)
+        etype = data.get("type")
+        valid = fast.get(etype) if type(etype) is str else None
+        if valid is None or not valid(data):
+            schema_issues = schemas.check(data)
+            if schema_issues:
+                event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
+                for issue in schema_issues:
+                    add(issue, event)
+        lifecycle_issues = feed(event)
         if lifecycle_issues:
             for issue in lifecycle_issues:
-                stamper.add(issue, event)
+                add(issue, event)
     end = rd.end if rd is not None else _START
     for issue in machine.finish(end):
-        stamper.add(issue, None)
+        add(issue, None)
     stamper.findings.sort(key=Finding.sort_key)
     return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
 

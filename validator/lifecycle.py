@@ -54,7 +54,7 @@ from typing import Any
 
 from .context import EventContext
 from .events import Event, RawEvent
-from .families import EVENTS, LIFECYCLE, Action, EventSpec
+from .families import EVENTS, LIFECYCLE, Action, EventSpec, Lifecycle
 from .findings import Issue, Position
 from .items import ItemTracker
 from .parts import PartTracker
@@ -74,12 +74,14 @@ _KEPT_FOR_INVALID_EVENTS = frozenset(
 )
 
 Handler = Callable[[EventSpec, dict[str, Any]], None]
+Route = tuple[Lifecycle | None, EventSpec | None, Handler | None]
+_NO_ROUTE: Route = (None, None, None)
 
 
 class StreamChecker:
     """Checks the events of one stream, in order; see the module docstring."""
 
-    __slots__ = ("ctx", "handlers", "items", "parts", "profile", "response", "sequence")
+    __slots__ = ("ctx", "handlers", "items", "parts", "profile", "response", "routes", "sequence")
 
     def __init__(self, profile: str, *, resumed: bool | None = None, fragment: bool = False) -> None:
         self.profile = profile
@@ -99,6 +101,9 @@ class StreamChecker:
             Action.ANNOTATION: parts.annotation,
             Action.STATUS: items.status,
         }
+        #: event type -> (lifecycle, spec, handler): one lookup per event instead of three.
+        self.routes: dict[str, Route] = {t: (life, None, None) for t, life in LIFECYCLE.items()}
+        self.routes.update((t, (None, spec, self.handlers[spec.action])) for t, spec in EVENTS.items())
 
     @property
     def fragment(self) -> bool:
@@ -120,10 +125,22 @@ class StreamChecker:
         # A fresh context per event (the caller keeps the returned list); inlined, as this
         # runs once per event, deltas included.
         ctx.event, ctx.issues, ctx.cached_ref, ctx.touched = event, [], None, []
-        self.sequence.feed(event)
-        etype = event.type
+        ctx.serial += 1
+        etype = event.data.get("type")
+        if not isinstance(etype, str):
+            etype = None
+        self.sequence.feed(event, etype)
         if etype is not None:
-            self._dispatch(etype, event)
+            response = self.response
+            if response.phase is Phase.IN_PROGRESS and response.started:
+                # The usual case, inlined: an output event while the response is in progress.
+                _, spec, handler = self.routes.get(etype, _NO_ROUTE)
+                if handler is not None:
+                    handler(spec, event.data)  # type: ignore[arg-type]
+                else:
+                    self._dispatch(etype, event)
+            else:
+                self._dispatch(etype, event)
         issues = ctx.issues
         if not event.schema_ok:
             for item in ctx.touched:
@@ -174,22 +191,22 @@ class StreamChecker:
     # ------------------------------------------------------------------ dispatch
 
     def _dispatch(self, etype: str, event: Event) -> None:
-        life = LIFECYCLE.get(etype)
-        spec = EVENTS.get(etype)
+        life, spec, handler = self.routes.get(etype, _NO_ROUTE)
         response = self.response
         if not response.started:
             response.start(etype, life)
-        if response.phase is Phase.TERMINAL:
+        phase = response.phase
+        if phase is Phase.TERMINAL:
             self.ctx.emit_once(
                 "RSP208", f"{etype} after the terminal event; clients stop at the terminal event"
             )
             return
         if life is not None:
             response.lifecycle(life, event.data)
-        elif spec is not None:
+        elif spec is not None and handler is not None:
             # Output events are in phase in_progress, except in broken streams.
-            if response.phase is not Phase.IN_PROGRESS:
+            if phase is not Phase.IN_PROGRESS:
                 response.output_phase(etype)
-            self.handlers[spec.action](spec, event.data)
-        elif response.phase is Phase.ERRORED:
+            handler(spec, event.data)
+        elif phase is Phase.ERRORED:
             self.ctx.emit_once("RSP214", f"{etype} after an error event; only response.failed may follow")

@@ -130,13 +130,16 @@ def _texts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> None:
 class PartTracker:
     """Handlers of the part and text events; the items come from an :class:`ItemTracker`."""
 
-    __slots__ = ("ctx", "items", "streams")
+    __slots__ = ("ctx", "hot", "items", "streams")
 
     def __init__(self, ctx: EventContext, items: ItemTracker) -> None:
         self.ctx = ctx
         self.items = items
         #: Unscoped text streams (``response.audio.*``), by family name.
         self.streams: dict[str, TextStream] = {}
+        #: The last delta's lookup: (serial, spec, output_index, item_id, part index, its field,
+        #: item, stream), kept while a run of deltas to one stream goes on (:meth:`delta`).
+        self.hot: tuple[Any, ...] | None = None
 
     # ------------------------------------------------------------------ parts
 
@@ -295,6 +298,28 @@ class PartTracker:
         return item, part, stream
 
     def delta(self, spec: EventSpec, data: dict[str, Any]) -> None:
+        # The hot path: a run of deltas to the same stream. The last delta left a state on which
+        # the same lookup finds the same item and stream with no finding and no change
+        # (:meth:`_steady`); if nothing was fed since (``serial``) and this delta names the same
+        # spec, output_index, item_id and part index, the lookup is skipped.
+        ctx = self.ctx
+        hot = self.hot
+        if hot is not None and hot[0] == ctx.serial - 1 and hot[1] is spec:
+            index_field = hot[5]
+            oi = data.get("output_index")
+            ci = data.get(index_field) if index_field else None
+            if (
+                type(oi) is int
+                and oi == hot[2]
+                and data.get("item_id") == hot[3]
+                and (index_field is None or (type(ci) is int and ci == hot[4]))
+            ):
+                item, stream = hot[6], hot[7]
+                ctx.touched.append(item)
+                self.hot = (ctx.serial, *hot[1:])
+                stream.add(data)
+                return
+        self.hot = None
         item, _, stream = self._stream_for(spec, data)
         if stream is None:
             return
@@ -306,6 +331,31 @@ class PartTracker:
                 self.ctx.emit_once("RSP246", message)
             return
         stream.add(data)
+        if item is not None and self._steady(spec, data, item):
+            family = stream.family
+            oi, ci = data.get("output_index"), data.get(family.index_field) if family.index_field else None
+            if type(oi) is int and (family.index_field is None or type(ci) is int):
+                self.hot = (ctx.serial, spec, oi, data.get("item_id"), ci, family.index_field, item, stream)
+
+    def _steady(self, spec: EventSpec, data: dict[str, Any], item: Item) -> bool:
+        """Would the same delta, on the state this one left, resolve ``item`` silently and unchanged?
+
+        The rest of the lookup is then idempotent: the item passed :meth:`ItemTracker.usable`
+        (its type does not change), and its part and stream now exist, open, of the right type.
+        """
+        items = self.items
+        index = int_or_none(data.get("output_index"))
+        item_id = None if spec.index_only else str_or_none(data.get("item_id"))
+        at_index = items.at(index)
+        by_id = items.ids.get(item_id) if item_id else None
+        found = (
+            by_id
+            if by_id is not None and (at_index is None or (by_id.open and not at_index.open))
+            else at_index
+        )
+        if found is not item:
+            return False
+        return not (item_id and item.id and at_index is not by_id and "RSP223" not in item.reported)
 
     def text_done(self, spec: EventSpec, data: dict[str, Any]) -> None:
         item, part, stream = self._stream_for(spec, data)

@@ -37,7 +37,7 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from itertools import islice, repeat
+from itertools import repeat
 
 from .events import RawEvent, RawKind
 from .findings import Issue, Position
@@ -63,6 +63,16 @@ _COLON = 0x3A
 
 
 _pos = Position
+#: Payloads longer than this are decoded through a memoryview: no copy of the bytes first.
+_BIG = 1 << 16
+
+
+def _payload(block: bytes, start: int) -> str:
+    """``block[start:]`` decoded as UTF-8 (raises UnicodeDecodeError)."""
+    if len(block) < _BIG:
+        return block[start:].decode()
+    with memoryview(block) as view:
+        return str(view[start:], "utf-8")
 
 
 def _show(raw: bytes, limit: int = 40) -> str:
@@ -89,11 +99,13 @@ def _decode_part(line: bytes, start: int, line_no: int, line_offset: int) -> tup
         return part.decode("utf-8", "replace"), _utf8_issue(line, start + exc.start, line_no, line_offset)
 
 
-def _whole_lines(chunks: Iterable[bytes], cr_is_eol: bool) -> Iterator[tuple[bytes, bool]]:
-    """Re-cut chunks into buffers of whole lines: ``(buffer, True)``, each ending with a line end.
+def _whole_lines(chunks: Iterable[bytes], cr_is_eol: bool) -> Iterator[tuple[list[bytes], bool]]:
+    """Re-cut chunks into buffers of whole lines: ``([buffer], True)``, each ending with a line end.
 
-    The input's last line, when nothing terminates it, comes last as ``(line, False)``.
+    The input's last line, when nothing terminates it, comes last as ``([line], False)``.
     A line that spans chunks is joined once, so a single huge line costs linear time.
+    Each buffer comes in a one-element list that this generator keeps no reference to: the
+    consumer pops it, so a huge buffer is freed as soon as the consumer is done with it.
     """
     pending: list[bytes] = []
     held_cr = False
@@ -119,14 +131,16 @@ def _whole_lines(chunks: Iterable[bytes], cr_is_eol: bool) -> Iterator[tuple[byt
             pending.append(lines)
             lines = b"".join(pending)
             pending = []
-        yield lines, True
+        box = [lines]
+        lines = b""
+        yield box, True
         if cut + 1 < len(chunk):
             pending.append(chunk[cut + 1 :])
     if held_cr:
         pending.append(b"\r")
-        yield b"".join(pending), True
+        yield [b"".join(pending)], True
     elif pending:
-        yield b"".join(pending), False
+        yield [b"".join(pending)], False
 
 
 def _split(region: bytes) -> tuple[list[bytes], Iterable[int]]:
@@ -154,14 +168,18 @@ class _SseParser:
         #: Issues positioned after the start of the event being built: yielded after it.
         self.late: list[Issue] = []
 
-    def buffer(self, buf: bytes) -> Iterator[RawEvent | Issue]:
-        """Whole lines. Typical blocks take a fast path, the rest goes line by line.
+    def buffer(self, box: list[bytes]) -> Iterator[RawEvent | Issue]:
+        """Whole lines (popped from ``box``). Typical blocks take a fast path, the rest goes line by line.
 
         The buffer is cut at blank lines (in C); a block that is exactly
         ``event: NAME`` + ``data: PAYLOAD``, or a lone ``data: PAYLOAD``, becomes an
         event without looking at its lines one by one. That needs one kind of line
         end in the buffer (LF, CRLF or CR only); mixed buffers go line by line.
+
+        Memory: the buffer is dropped once cut, and each block once read, so that a huge
+        event (a terminal response with every item) is held once, as its text.
         """
+        buf = box.pop()
         if b"\r" not in buf:
             eol = b"\n"
         elif b"\n" not in buf:
@@ -175,50 +193,54 @@ class _SseParser:
         nl = eol[-1:]  # in this buffer, every line end contains this byte
         step = 2 * size  # the line end of the last line plus the blank line
         blocks = buf.split(eol + eol)
+        del buf
         tail = blocks.pop()
-        skip = 0
+        blocks.reverse()  # popped in input order: a block is released as soon as it is read
+        pop = blocks.pop
         if blocks and (self.values or self.event_name is not None):
             # The first block continues an event begun in the previous buffer.
-            lines = blocks[0].split(eol)
+            lines = pop().split(eol)
             lines.append(b"")
             yield from self.lines(lines, repeat(size))
-            skip = 1
         line_no, offset, index = self.line_no, self.offset, self.index
-        for block in islice(blocks, skip, None):
+        while blocks:
+            block = pop()
             if block.startswith(b"data: "):
                 if block.find(nl, 6) < 0:
                     try:
-                        text = block[6:].decode()
+                        text = _payload(block, 6)
                     except UnicodeDecodeError:
                         pass
                     else:
                         position = _pos(line_no, 7, offset + 6)
+                        line_no += 2
+                        offset += len(block) + step
+                        block = b""
                         if text[:1] == "[" and text.strip(" \t") == "[DONE]":
                             yield RawEvent(index, _DONE, text, position, (position,), None, True)
                         else:
                             yield RawEvent(index, _EVENT, text, position, (position,), None, True)
                             index += 1
-                        line_no += 2
-                        offset += len(block) + step
                         continue
             elif block.startswith(b"event: "):
                 end = block.find(eol, 7)
                 at = end + size + 6
                 if end > 0 and block.startswith(b"data: ", end + size) and block.find(nl, at) < 0:
                     try:
-                        text = block[at:].decode()
+                        text = _payload(block, at)
                         name = block[7:end].decode()
                     except UnicodeDecodeError:
                         pass
                     else:
                         position = _pos(line_no + 1, 7, offset + at)
+                        line_no += 3
+                        offset += len(block) + step
+                        block = b""
                         if text[:1] == "[" and text.strip(" \t") == "[DONE]":
                             yield RawEvent(index, _DONE, text, position, (position,), name, True)
                         else:
                             yield RawEvent(index, _EVENT, text, position, (position,), name, True)
                             index += 1
-                        line_no += 3
-                        offset += len(block) + step
                         continue
             self.line_no, self.offset, self.index = line_no, offset, index
             lines = block.split(eol)
@@ -408,12 +430,12 @@ class Reader:
     def _sse(self, chunks: Iterable[bytes], offset: int) -> Iterator[RawEvent | Issue]:
         parser = _SseParser(offset)
         last = b""
-        for buf, whole in _whole_lines(chunks, True):
+        for box, whole in _whole_lines(chunks, True):
             if whole:
-                yield from parser.buffer(buf)
+                yield from parser.buffer(box)
             else:
-                last = buf
-                yield from parser.lines([buf], (0,))
+                last = box[0]
+                yield from parser.lines([last], (0,))
         yield from parser.finish()
         self._finish(parser.line_no, parser.offset, last)
 
@@ -421,7 +443,8 @@ class Reader:
         line_no = 1
         index = 0
         last = b""
-        for buf, whole in _whole_lines(chunks, False):
+        for box, whole in _whole_lines(chunks, False):
+            buf = box.pop()
             if whole:
                 lines = buf.split(b"\n")
                 lines.pop()

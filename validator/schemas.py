@@ -7,7 +7,8 @@ is an internal error (:class:`SchemaLoadError`), never a network fetch.
 
 The yes/no verdict comes from ``jsonschema_rs`` (compiled once per type); the
 pure-Python ``jsonschema`` only runs on an event that failed, to explain the
-failure with the most relevant error (``best_match``).
+failure with the most relevant error (``best_match``). It and ``referencing`` are
+imported, and their registry built, only then: a valid transcript never pays for them.
 """
 
 from __future__ import annotations
@@ -19,16 +20,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
-import jsonschema
-import jsonschema.exceptions
 import jsonschema_rs
-import referencing
-import referencing.exceptions
-from referencing.jsonschema import DRAFT202012
 
 from .findings import Issue
+
+if TYPE_CHECKING:
+    import jsonschema
+    import jsonschema.exceptions
+    import referencing
 
 __all__ = ["BASE_URI", "SchemaChecker", "SchemaLoadError", "SchemaSet", "load_schema_set", "schema_root"]
 
@@ -57,6 +59,8 @@ def schema_root() -> Path:
 
 
 def _refuse(uri: str) -> referencing.Resource[Any]:
+    import referencing.exceptions
+
     raise referencing.exceptions.NoSuchResource(ref=uri)
 
 
@@ -74,6 +78,9 @@ class SchemaSet:
     drift_events: Mapping[str, str]  #: event type -> $id of the spec-exact variant
 
     def registry(self) -> referencing.Registry[Any]:
+        import referencing
+        from referencing.jsonschema import DRAFT202012
+
         resources = [(uri, DRAFT202012.create_resource(s)) for uri, s in self.resources.items()]
         return referencing.Registry(retrieve=_refuse).with_resources(resources).crawl()  # type: ignore[call-arg]
 
@@ -132,40 +139,122 @@ def _describe(error: jsonschema.exceptions.ValidationError) -> str:
     return f"{keyword}: {where}: {message}"
 
 
+#: Keywords of an event schema that a split (below) leaves exact: none looks into a property.
+_SPLITTABLE = frozenset(
+    {"$schema", "$id", "title", "description", "$comment", "type", "properties", "required"}
+)
+#: Keywords beside a ``$ref`` that do not validate.
+_ANNOTATIONS = frozenset({"$ref", "description", "title", "$comment"})
+
+
+def _ref_properties(schema: dict[str, Any]) -> dict[str, str]:
+    """Properties that are only a ``$ref`` (absolute URI by name), if the schema can be split there."""
+    if not _SPLITTABLE.issuperset(schema) or not isinstance(schema.get("properties"), dict):
+        return {}
+    base = schema.get("$id", "")
+    return {
+        name: urljoin(base, sub["$ref"])
+        for name, sub in schema["properties"].items()
+        if isinstance(sub, dict) and isinstance(sub.get("$ref"), str) and _ANNOTATIONS.issuperset(sub)
+    }
+
+
+class _Engines:
+    """What the compiled schemas of one checker share: the registries and the split-off validators."""
+
+    def __init__(self, schemas: SchemaSet) -> None:
+        self.schemas = schemas
+        self.rs_registry = schemas.rs_registry()
+        self._registry: Any = None
+        self._shared: dict[str, Any] = {}
+
+    @property
+    def registry(self) -> referencing.Registry[Any]:
+        # Built on the first failure only: it is for explaining, and costs import and crawl time.
+        if self._registry is None:
+            self._registry = self.schemas.registry()
+        return self._registry
+
+    def compile(self, schema: dict[str, Any]) -> Any:
+        try:
+            return jsonschema_rs.Draft202012Validator(
+                schema, registry=self.rs_registry, validate_formats=False, retriever=_refuse_rs
+            )
+        except (jsonschema_rs.ReferencingError, ValueError) as exc:
+            raise SchemaLoadError(f"cannot compile {schema.get('$id', schema)}: {exc}") from exc
+
+    def shared(self, uri: str) -> Any:
+        """One validator per referenced schema, for every event type that refers to it."""
+        validator = self._shared.get(uri)
+        if validator is None:
+            validator = self._shared[uri] = self.compile({"$ref": uri})
+        return validator
+
+
 class _Compiled:
-    """One event schema, compiled for both engines on first use."""
+    """One event schema, compiled for both engines on first use.
 
-    __slots__ = ("_py", "_rs", "registry", "rs_registry", "schema")
+    A property that is only a ``$ref`` to a schema other event types refer to as well
+    (``response``, ``item``, ``part``) is validated by one shared validator: jsonschema_rs
+    compiles every referenced schema into each validator, ~10 MB per event type for the
+    Response schema. The verdict is the same: the rest of the event schema never looks
+    into that property (:data:`_SPLITTABLE`), so it is valid iff the rest is valid with
+    ``{}`` there and the property, when present, is valid against its reference.
+    """
 
-    def __init__(self, schema: dict[str, Any], registry: Any, rs_registry: Any) -> None:
+    __slots__ = ("_py", "_rs", "_split", "engines", "schema")
+
+    def __init__(
+        self, schema: dict[str, Any], engines: _Engines, shared: frozenset[str] = frozenset()
+    ) -> None:
         self.schema = schema
-        self.registry = registry
-        self.rs_registry = rs_registry
+        self.engines = engines
         self._rs: Any = None
         self._py: Any = None
+        refs = {name: uri for name, uri in _ref_properties(schema).items() if uri in shared}
+        self._split: tuple[tuple[str, str], ...] = tuple(refs.items())
 
     @property
     def rs(self) -> Any:
         if self._rs is None:
-            try:
-                self._rs = jsonschema_rs.Draft202012Validator(
-                    self.schema, registry=self.rs_registry, validate_formats=False, retriever=_refuse_rs
-                )
-            except (jsonschema_rs.ReferencingError, ValueError) as exc:
-                raise SchemaLoadError(f"cannot compile {self.schema.get('$id')}: {exc}") from exc
+            schema = self.schema
+            if self._split:
+                schema = {
+                    **schema,
+                    "properties": {**schema["properties"], **{name: {} for name, _ in self._split}},
+                }
+            self._rs = self.engines.compile(schema)
         return self._rs
+
+    @property
+    def registry(self) -> referencing.Registry[Any]:
+        return self.engines.registry
 
     @property
     def py(self) -> jsonschema.Draft202012Validator:
         if self._py is None:
+            import jsonschema
+
             self._py = jsonschema.Draft202012Validator(self.schema, registry=self.registry)
         return self._py
 
     def is_valid(self, event: Any) -> bool:
-        return bool(self.rs.is_valid(event))
+        if not self.rs.is_valid(event):
+            return False
+        if self._split and isinstance(event, dict):
+            shared = self.engines.shared
+            return all(shared(uri).is_valid(event[name]) for name, uri in self._split if name in event)
+        return True
+
+    def validator(self) -> Any:
+        """A callable verdict: the compiled ``is_valid`` itself when nothing is split off."""
+        return self.is_valid if self._split else self.rs.is_valid
 
     def errors(self, event: Any) -> list[jsonschema.exceptions.ValidationError]:
         """All errors, the most relevant first (best_match's relevance order)."""
+        import jsonschema.exceptions
+        import referencing.exceptions
+
         try:
             errors = list(self.py.iter_errors(event))
         except referencing.exceptions.Unresolvable as exc:
@@ -180,19 +269,23 @@ class SchemaChecker:
     def __init__(self, schemas: SchemaSet, strict: bool = False) -> None:
         self.profile = schemas.profile
         self.strict = strict
-        registry = schemas.registry()
-        rs_registry = schemas.rs_registry()
-        self._by_type = {
-            t: _Compiled(schemas.resources[u], registry, rs_registry) for t, u in schemas.events.items()
-        }
+        engines = _Engines(schemas)
+        event_schemas = {t: schemas.resources[u] for t, u in schemas.events.items()}
+        # A reference is split off only where two event types share it (the memory is in the sharing).
+        counts: dict[str, int] = {}
+        for schema in event_schemas.values():
+            for uri in set(_ref_properties(schema).values()):
+                counts[uri] = counts.get(uri, 0) + 1
+        shared = frozenset(uri for uri, n in counts.items() if n > 1)
+        self._by_type = {t: _Compiled(schema, engines, shared) for t, schema in event_schemas.items()}
         self._drift = (
-            {
-                t: _Compiled(schemas.resources[u], registry, rs_registry)
-                for t, u in schemas.drift_events.items()
-            }
+            {t: _Compiled(schemas.resources[u], engines) for t, u in schemas.drift_events.items()}
             if strict
             else {}
         )
+        #: event type -> verdict callable, for the types whose valid events need no other check: the
+        #: engine's hot path calls it directly and falls back to :meth:`check` when it says no.
+        self.fast: dict[str, Any] = {}
 
     @classmethod
     def for_profile(cls, profile: str, strict: bool = False) -> SchemaChecker:
@@ -227,6 +320,10 @@ class SchemaChecker:
             ]
         if not compiled.is_valid(event):
             return [self._violation(etype, compiled, event)]
+        extra = (etype == "error" and self.profile == "openai") or (self.strict and etype in self._drift)
+        if not extra:
+            self.fast[etype] = compiled.validator()
+            return []
         issues: list[Issue] = []
         if etype == "error" and self.profile == "openai" and not isinstance(event.get("error"), dict):
             issues.append(
@@ -299,6 +396,8 @@ def _deepest(
     ``best_match`` stops at a union when several branches fail equally; with
     ``X | null`` the null branch never explains anything, so descend past it.
     """
+    import jsonschema.exceptions
+
     while error is not None and error.validator in ("anyOf", "oneOf") and error.context:
         candidates = _relevant_context(error)
         if len({e.relative_schema_path[0] for e in candidates if e.relative_schema_path}) != 1:

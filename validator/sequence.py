@@ -52,10 +52,25 @@ class SequenceTracker:
 
     # ------------------------------------------------------------------ per event
 
-    def feed(self, event: Event) -> None:
+    def feed(self, event: Event, etype: str | None) -> None:
+        """One decoded event; ``etype`` is its type (None when it has no string type)."""
         self.events += 1
-        self._sequence(event)
-        self._framing(event)
+        raw = event.data.get("sequence_number")
+        last = self.last_seq
+        if type(raw) is int and self.numbered and last is not None and last < raw <= last + 1 + self.skipped:
+            # The usual case, inlined (once per event): the next number of a numbered stream.
+            self.in_gap = False
+            self.skipped = 0
+            self.last_seq = raw
+        else:
+            self._sequence(event, raw)
+        # Framing, inlined: nothing to report for a named SSE event before any [DONE].
+        if event.framed:
+            name = event.event_name
+            if name != etype or name is None or self.done_sentinels:
+                self._framing(event, etype)
+        elif self.done_sentinels:
+            self._framing(event, etype)
 
     def undecodable(self) -> None:
         # It occupied a sequence number we cannot read: accept one more step in the next one.
@@ -84,13 +99,13 @@ class SequenceTracker:
 
     # ------------------------------------------------------------------ framing
 
-    def _framing(self, event: Event) -> None:
+    def _framing(self, event: Event, etype: str | None) -> None:
         ctx = self.ctx
         if self.done_sentinels:
             ctx.emit_once("RSP008", "event after the data: [DONE] sentinel; clients stop reading at [DONE]")
         if not event.framed:
             return
-        name, etype = event.event_name, event.type
+        name = event.event_name
         if name is None:
             ctx.emit_once("RSP005", "SSE events carry no event: line")
         elif etype is not None and name != etype:
@@ -98,8 +113,7 @@ class SequenceTracker:
 
     # ------------------------------------------------------------------ numbering
 
-    def _sequence(self, event: Event) -> None:
-        raw = event.data.get("sequence_number")
+    def _sequence(self, event: Event, raw: object) -> None:
         if self.first is None:
             self.first = self.ctx.ref()
         if raw is None:
