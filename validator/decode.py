@@ -10,7 +10,9 @@ NaN and Infinity are refused by both, as RFC 8259 says.
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from typing import Any
 
 import orjson
@@ -19,7 +21,7 @@ from .events import RawEvent
 from .findings import Issue, Position
 from .reader import raw_decode
 
-__all__ = ["decode", "locate"]
+__all__ = ["HUGE", "decode", "decode_huge", "locate", "release_free_memory"]
 
 #: orjson's message when its depth limit (1024) is hit. The stdlib parser is not
 #: run on such input: its recursion is bounded only by the interpreter's limit.
@@ -90,6 +92,83 @@ def _slow(raw: RawEvent, fast_error: orjson.JSONDecodeError) -> tuple[dict[str, 
             # diagnosis is the accurate one.
             at, message = fast_error.pos, fast_error.msg
     return None, [Issue("RSP002", f"invalid JSON: {message}", position=locate(raw, at))]
+
+
+# --------------------------------------------------------------------------- huge payloads
+
+#: Payloads longer than this (a terminal response holding every item) go through decode_huge.
+HUGE = 1 << 20
+_I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1
+
+
+class _Refused(ValueError):
+    """A value orjson would read differently: decode_huge leaves the payload to decode()."""
+
+
+def _int_as_orjson(digits: str) -> int:
+    value = int(digits)
+    if not _I64_MIN <= value <= _U64_MAX:  # orjson reads these as floats, or refuses them
+        raise _Refused(digits)
+    return value
+
+
+def _float_as_orjson(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):  # orjson refuses them ("number is infinity")
+        raise _Refused(text)
+    return value
+
+
+_HUGE_DECODER = json.JSONDecoder(parse_int=_int_as_orjson, parse_float=_float_as_orjson)
+#: Deeper than this, orjson refuses what the stdlib parser might accept.
+_ORJSON_DEPTH = 1024
+
+
+def decode_huge(raw: RawEvent) -> dict[str, Any] | None:
+    """A huge payload that is a valid JSON object, as orjson reads it; None: use :func:`decode`.
+
+    orjson builds a document of the whole text before the first Python object, ~1.5 times the
+    text on top of the result: for a 27 MB terminal event that document, not the event, set the
+    peak memory of a check. The stdlib parser builds the objects directly. It is used only where
+    it gives what orjson gives: a lone surrogate escape, an integer past 64 bits, a number out of
+    float range, or nesting orjson refuses all go back to decode() and its exact diagnosis.
+    """
+    data = raw.data
+    if raw.value is not None or "\\ud" in data or "\\uD" in data or sys.getrecursionlimit() > _ORJSON_DEPTH:
+        return None
+    try:
+        value, end = _HUGE_DECODER.raw_decode(data, _skip_ws(data))
+    except (ValueError, RecursionError):  # JSONDecodeError and _Refused are ValueErrors
+        return None
+    if type(value) is not dict or _skip_ws(data, end) != len(data):
+        return None
+    return value
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc only; elsewhere nothing).
+
+    Framing a huge event frees buffers as large as the event, which glibc keeps in its heap
+    once it has raised its mmap threshold; the objects parsed next live in pymalloc's own
+    arenas and cannot reuse them, so without this they add to the peak.
+    """
+    global _trim
+    if _trim is None:
+        _trim = _find_trim()
+    _trim()
+
+
+def _find_trim() -> Any:
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError, TypeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
+_trim: Any = None
 
 
 def _skip_ws(text: str, start: int = 0) -> int:

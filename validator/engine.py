@@ -143,6 +143,7 @@ def _run(
     feed = machine.feed
     loads = orjson.loads
     json_error = orjson.JSONDecodeError
+    huge = decode.HUGE
     count = 0
     undecodable: Position | None = None
     # The hot path (once per event, deltas included): locals for the lookups, orjson called here
@@ -162,10 +163,13 @@ def _run(
         count += 1
         data: Any = None
         if item.value is None:
-            try:
-                data = loads(item.data)
-            except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
-                data = None
+            if len(item.data) > huge:
+                data = _decode_huge(item)
+            else:
+                try:
+                    data = loads(item.data)
+                except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
+                    data = None
         if type(data) is not dict:
             # Broken JSON, not an object, or an already-decoded value: decode says which.
             data, issues = decode.decode(item)
@@ -193,6 +197,25 @@ def _run(
         add(issue, None)
     stamper.findings.sort(key=Finding.sort_key)
     return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
+
+
+def _decode_huge(item: RawEvent) -> Any:
+    """A huge payload (the terminal response with every item): parsed with the least memory.
+
+    What framing freed goes back to the system first (it could not hold the parsed objects),
+    and once parsed, the text is dropped: only the decoded event is needed from here on.
+    """
+    decode.release_free_memory()
+    data = decode.decode_huge(item)
+    if data is None:
+        try:
+            data = orjson.loads(item.data)
+        except orjson.JSONDecodeError:
+            return None
+    if type(data) is dict:
+        item.data = ""
+        decode.release_free_memory()
+    return data
 
 
 def check_chunks(

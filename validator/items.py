@@ -17,16 +17,25 @@ from __future__ import annotations
 from typing import Any
 
 from .consistency import Finals, TextStream, arguments_issue
-from .context import EventContext, int_or_none, str_or_none
+from .context import NOTHING_REPORTED, EventContext, int_or_none, str_or_none
 from .families import FINAL_ITEM_STATUSES, ITEMS, UNKNOWN_ITEM, EventSpec, ItemSpec, TextFamily
-from .findings import EventRef
-from .output import ItemDigest, item_digest, output_issues
+from .findings import EventRef, Position
+from .output import Kept, item_digest, output_issues
 from .parts import Part, check_item_texts, check_unclosed
 
 __all__ = ["Item", "ItemTracker"]
 
-#: Total size of closed items kept whole for the terminal comparison.
-_KEEP_TOTAL_BYTES = 8 * 1024 * 1024
+#: Total size of closed items kept whole (as JSON text) for the terminal comparison.
+_KEEP_TOTAL_BYTES = 1024 * 1024
+
+#: What a closed item holds instead of its own part and text tables: they are never read or
+#: written once it is closed (every part and text event stops at ItemTracker.usable).
+_NO_PARTS: dict[tuple[str, int], Part] = {}
+_NO_NEXT_PART: dict[str, int] = {}
+_NO_STREAMS: dict[tuple[str, int | None], TextStream] = {}
+_NO_FINALS: dict[tuple[str, int | None], tuple[TextFamily, Finals]] = {}
+#: A closed item's reference to its added event: only an open item's is ever shown (RSP228).
+_CLOSED_REF = EventRef(-1, Position(0, 0, 0))
 
 
 class Item:
@@ -40,6 +49,7 @@ class Item:
         "finals",
         "id",
         "index",
+        "kept",
         "misplaced",
         "name",
         "next_part",
@@ -83,9 +93,12 @@ class Item:
         self.finals: dict[tuple[str, int | None], tuple[TextFamily, Finals]] = {}
         self.status: tuple[int, str] | None = None
         self.partial_images = 0
-        self.reported: set[str] = set()
+        self.reported: set[str] | frozenset[str] = set()
         self.tainted = False
-        self.digest: ItemDigest | None = None
+        #: Hash of the normalized output_item.done (:func:`validator.output.digest_of`).
+        self.digest: bytes | None = None
+        #: The normalized done item while the memory budget allows (for a precise RSP304 pointer).
+        self.kept: Kept | None = None
 
     def identify(self, item: Any) -> None:
         if not isinstance(item, dict):
@@ -105,12 +118,26 @@ class Item:
         what = self.type or "item"
         return f"{what} {self.id}" if self.id else f"{what} at output_index {self.index}"
 
+    def mark(self, rule: str) -> None:
+        """Record a rule reported for this (open) item without going through emit_for."""
+        if type(self.reported) is not set:
+            self.reported = set()
+        self.reported.add(rule)  # type: ignore[union-attr]
+
     def close(self) -> None:
-        # A closed item keeps only what later checks need: identity, flags and the digest.
+        # A closed item keeps only what later checks need: identity, flags and the digest. Tens of
+        # thousands of them stay until the terminal event, so everything else goes, down to
+        # empty containers (shared instead) and strings the done event repeats.
         self.open = False
-        self.parts = {}
-        self.streams = {}
-        self.finals = {}
+        self.parts = _NO_PARTS
+        self.next_part = _NO_NEXT_PART
+        self.streams = _NO_STREAMS
+        self.finals = _NO_FINALS
+        self.ref = _CLOSED_REF
+        self.call_id = self.name = None
+        self.status = None
+        if not self.reported:
+            self.reported = NOTHING_REPORTED
 
 
 class ItemTracker:
@@ -276,7 +303,7 @@ class ItemTracker:
         if item.id and item.id in self.ids:
             self.ctx.emit("RSP222", f"item id {item.id!r} is already used by an earlier item", "/item/id")
             # Its id is not what later events use: do not report each of them again.
-            item.reported.add("RSP223")
+            item.mark("RSP223")
             item.id = None
         if item.call_id and item.spec.unique_call_id:
             key = (item.type or "", item.call_id)
@@ -307,7 +334,8 @@ class ItemTracker:
                 self.ctx.emit_for(item, "RSP226", f"{item.label()} is closed a second time")
             return
         self._identity(item, raw, index, done_id)
-        item.final_id = done_id
+        # The same text as the added id is kept once.
+        item.final_id = item.id if done_id == item.id else done_id
         if item.phantom:
             item.identify(raw)
         check_unclosed(self.ctx, item)
@@ -318,16 +346,14 @@ class ItemTracker:
                 issue = arguments_issue(raw.get("arguments"), "/item/arguments")
                 if issue is not None:
                     self.ctx.issues.append(issue)
-            item.digest = item_digest(raw, item.spec)
-            self._keep(item.digest)
+            digest = item_digest(raw, item.spec)
+            item.digest = digest.digest
+            # Closed items are kept whole (for a precise RSP304 pointer) only within a budget.
+            if digest.item is not None:
+                self.kept_bytes += digest.size
+                if self.kept_bytes <= _KEEP_TOTAL_BYTES:
+                    item.kept = digest.item
         item.close()
-
-    def _keep(self, digest: ItemDigest) -> None:
-        # Closed items are kept whole (for a precise RSP304 pointer) only within a budget.
-        if digest.item is not None:
-            self.kept_bytes += digest.size
-            if self.kept_bytes > _KEEP_TOTAL_BYTES:
-                digest.forget()
 
     def _identity(self, item: Item, raw: dict[str, Any], index: int | None, done_id: str | None) -> None:
         diffs = []

@@ -97,7 +97,7 @@ def _part_counts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> bool:
         streamed = sum(1 for (name, _), part in item.parts.items() if name == kind.name and not part.phantom)
         issue = part_count_issue(kind.name, kind.item_field, raw, streamed) if streamed else None
         if issue is not None:
-            item.reported.add("RSP303")
+            item.mark("RSP303")
             ctx.issues.append(issue)
             return True
     return False
@@ -120,7 +120,7 @@ def _texts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> None:
             pointer,
         )
         if issue is not None:
-            item.reported.add("RSP303")
+            item.mark("RSP303")
             ctx.issues.append(issue)
 
 
