@@ -36,6 +36,9 @@ _NO_STREAMS: dict[tuple[str, int | None], TextStream] = {}
 _NO_FINALS: dict[tuple[str, int | None], tuple[TextFamily, Finals]] = {}
 #: A closed item's reference to its added event: only an open item's is ever shown (RSP228).
 _CLOSED_REF = EventRef(-1, Position(0, 0, 0))
+#: Each known item type's name as one string: tens of thousands of items keep their type until
+#: the terminal event, and the string decoded from each added event would be a copy (56 bytes).
+_TYPE_NAMES = {name: name for name in ITEMS}
 
 
 class Item:
@@ -104,7 +107,8 @@ class Item:
         if not isinstance(item, dict):
             return
         self.id = str_or_none(item.get("id")) or self.id
-        self.type = str_or_none(item.get("type")) or self.type
+        item_type = str_or_none(item.get("type"))
+        self.type = _TYPE_NAMES.get(item_type, item_type) if item_type else self.type
         self.call_id = str_or_none(item.get("call_id")) or self.call_id
         self.name = str_or_none(item.get("name")) or self.name
         self.spec = ITEMS.get(self.type or "", UNKNOWN_ITEM)

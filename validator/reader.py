@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import repeat
 
 from .events import RawEvent, RawKind
@@ -65,6 +65,8 @@ _COLON = 0x3A
 _pos = Position
 #: Payloads longer than this are decoded through a memoryview: no copy of the bytes first.
 _BIG = 1 << 16
+#: Buffers longer than this (a huge event's line) give their freed copies back to the system.
+_HUGE = 1 << 20
 
 
 def _payload(block: bytes, start: int) -> str:
@@ -73,6 +75,33 @@ def _payload(block: bytes, start: int) -> str:
         return block[start:].decode()
     with memoryview(block) as view:
         return str(view[start:], "utf-8")
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc only; elsewhere nothing).
+
+    Framing a huge event frees buffers as large as the event, which glibc keeps in its heap
+    once it has raised its mmap threshold; the next copy of the event (joined, cut, decoded)
+    and the objects parsed from it cannot always reuse them, so without this they add to the
+    peak: three copies of a 27 MB terminal event at once instead of two.
+    """
+    global _trim
+    if _trim is None:
+        _trim = _find_trim()
+    _trim()
+
+
+def _find_trim() -> Callable[[], object]:
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError, TypeError):
+        return lambda: None
+    return lambda: trim(0)
+
+
+_trim: Callable[[], object] | None = None
 
 
 def _show(raw: bytes, limit: int = 40) -> str:
@@ -131,6 +160,8 @@ def _whole_lines(chunks: Iterable[bytes], cr_is_eol: bool) -> Iterator[tuple[lis
             pending.append(lines)
             lines = b"".join(pending)
             pending = []
+            if len(lines) > _HUGE:  # the pieces of a huge line, freed: see release_free_memory
+                release_free_memory()
         box = [lines]
         lines = b""
         yield box, True
@@ -193,7 +224,10 @@ class _SseParser:
         nl = eol[-1:]  # in this buffer, every line end contains this byte
         step = 2 * size  # the line end of the last line plus the blank line
         blocks = buf.split(eol + eol)
+        huge = len(buf) > _HUGE
         del buf
+        if huge:  # the buffer, freed now that its blocks are cut: see release_free_memory
+            release_free_memory()
         tail = blocks.pop()
         blocks.reverse()  # popped in input order: a block is released as soon as it is read
         pop = blocks.pop
