@@ -12,7 +12,6 @@ pay for loading the JSON schemas.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from .findings import Finding, Issue, Severity
@@ -34,15 +33,24 @@ __all__ = [
     "check_file",
 ]
 
-try:
-    __version__ = version("responses-validator")
-except PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+
+def _version() -> str:
+    # importlib.metadata (and the email package it pulls in) is only loaded when asked for.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("responses-validator")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
 
 _LAZY = {"CheckOptions", "FileResult", "check_bytes", "check_events", "check_file"}
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = globals()["__version__"] = _version()
+        return value
     if name in _LAZY:
         value = getattr(import_module(".engine", __name__), name)
         globals()[name] = value
@@ -51,4 +59,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | _LAZY | {"__version__"})

@@ -22,7 +22,6 @@ from typing import IO, Any, ClassVar
 
 import click
 
-from . import __version__
 from .baseline import Baseline, BaselineError
 from .config import Config, ConfigError, discover, load_config
 from .engine import INPUT_FORMATS
@@ -272,8 +271,25 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    # The version comes from importlib.metadata, which is only worth loading when asked for.
+    if value and not ctx.resilient_parsing:
+        from . import __version__
+
+        click.echo(f"{PROG}, version {__version__}")
+        ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name=PROG)
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 def cli() -> None:
     """Check Responses API event streams (POST /v1/responses with stream: true) for conformance."""
 

@@ -18,7 +18,6 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 from .findings import Finding
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from .engine import CheckOptions, FileResult
 
 __all__ = ["DEFAULT_EXCLUDE", "DEFAULT_INCLUDE", "PathError", "check_one", "collect", "run"]
@@ -157,6 +158,9 @@ def run(
     remote = [i for i, p in enumerate(paths) if p != STDIN] if jobs > 1 else []
     pool: ProcessPoolExecutor | None = None
     if len(remote) >= 2:
+        # Imported here: the process machinery costs a serial run memory and start-up time.
+        from concurrent.futures import ProcessPoolExecutor
+
         try:
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(remote)))
         except (OSError, NotImplementedError):  # no process support here (some sandboxes): go serial
@@ -169,6 +173,8 @@ def run(
         if on_done:
             on_done()
     if pool is not None:
+        from concurrent.futures import as_completed
+
         with pool:
             futures = {pool.submit(_worker, paths[i], options): i for i in remote}
             for future in as_completed(futures):
