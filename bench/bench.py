@@ -32,6 +32,14 @@ import sys
 import time
 from pathlib import Path
 
+from validator.streamkit import (
+    function_call_events,
+    message_events,
+    response_snapshot,
+    sse_frame,
+    usage,
+)
+
 HERE = Path(__file__).resolve().parent
 WORDS = [
     "the",
@@ -54,9 +62,9 @@ WORDS = [
 
 
 def _sse(out: list[str], seq: list[int], event: dict) -> None:
-    event["sequence_number"] = seq[0]
+    # The transcript carries sequence_number last (it was appended to each event when written).
+    out.append(sse_frame({**event, "sequence_number": seq[0]}))
     seq[0] += 1
-    out.append(f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n")
 
 
 def _obf(rng: random.Random) -> str:
@@ -65,233 +73,95 @@ def _obf(rng: random.Random) -> str:
     )
 
 
+# The snapshot the transcript was first written with: no completed_at in its place (the final
+# response appends it) and none of these later wire keys.
+_NOT_IN_BENCH = (
+    "completed_at",
+    "frequency_penalty",
+    "presence_penalty",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "safety_identifier",
+)
+
+
 def _response(rid: str, status: str, output: list, usage: dict | None) -> dict:
-    return {
-        "id": rid,
-        "object": "response",
-        "created_at": 1762527468,
-        "status": status,
-        "background": False,
-        "error": None,
-        "incomplete_details": None,
-        "instructions": None,
-        "max_output_tokens": None,
-        "max_tool_calls": None,
-        "model": "gpt-4o-2024-08-06",
-        "output": output,
-        "parallel_tool_calls": True,
-        "previous_response_id": None,
-        "reasoning": {"effort": None, "summary": None},
-        "service_tier": "auto",
-        "store": True,
-        "temperature": 1.0,
-        "text": {"format": {"type": "text"}, "verbosity": "medium"},
-        "tool_choice": "auto",
-        "tools": [],
-        "top_logprobs": 0,
-        "top_p": 1.0,
-        "truncation": "disabled",
-        "usage": usage,
-        "user": None,
-        "metadata": {},
-    }
+    return response_snapshot(
+        rid,
+        status,
+        created_at=1762527468,
+        model="gpt-4o-2024-08-06",
+        omit=_NOT_IN_BENCH,
+        output=output,
+        usage=usage,
+    )
 
 
 def _text(rng: random.Random, n: int) -> list[str]:
     return [(" " if i else "") + rng.choice(WORDS) for i in range(n)]
 
 
+def _emit(out: list[str], seq: list[int], events: list[dict]) -> dict:
+    """Write an item's events; return the item of its output_item.done (the last event)."""
+    for event in events:
+        _sse(out, seq, event)
+    return events[-1]["item"]
+
+
 def _message(out: list[str], seq: list[int], rng: random.Random, idx: int) -> dict:
-    iid = f"msg_{idx:08x}"
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.output_item.added",
-            "output_index": idx,
-            "item": {
-                "id": iid,
-                "type": "message",
-                "status": "in_progress",
-                "content": [],
-                "role": "assistant",
-            },
-        },
-    )
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.content_part.added",
-            "item_id": iid,
-            "output_index": idx,
-            "content_index": 0,
-            "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
-        },
-    )
     deltas = _text(rng, rng.randint(40, 160))
-    for d in deltas:
-        _sse(
-            out,
-            seq,
-            {
-                "type": "response.output_text.delta",
-                "item_id": iid,
-                "output_index": idx,
-                "content_index": 0,
-                "delta": d,
-                "logprobs": [],
-                "obfuscation": _obf(rng),
-            },
-        )
-    text = "".join(deltas)
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.output_text.done",
-            "item_id": iid,
-            "output_index": idx,
-            "content_index": 0,
-            "text": text,
-            "logprobs": [],
-        },
-    )
-    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.content_part.done",
-            "item_id": iid,
-            "output_index": idx,
-            "content_index": 0,
-            "part": part,
-        },
-    )
-    item = {"id": iid, "type": "message", "status": "completed", "content": [part], "role": "assistant"}
-    _sse(out, seq, {"type": "response.output_item.done", "output_index": idx, "item": item})
-    return item
+    # Random padding, drawn once per delta in order: the delta itself does not matter.
+    events = message_events(f"msg_{idx:08x}", idx, deltas, obfuscation=lambda i, d: _obf(rng))
+    return _emit(out, seq, events)
 
 
 def _function_call(out: list[str], seq: list[int], rng: random.Random, idx: int) -> dict:
-    iid, call = f"fc_{idx:08x}", f"call_{idx:08x}"
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.output_item.added",
-            "output_index": idx,
-            "item": {
-                "id": iid,
-                "type": "function_call",
-                "status": "in_progress",
-                "arguments": "",
-                "call_id": call,
-                "name": "get_weather",
-            },
-        },
-    )
     args = json.dumps({"location": " ".join(_text(rng, 8)), "unit": "celsius"})
     deltas = [args[i : i + 3] for i in range(0, len(args), 3)]
-    for d in deltas:
-        _sse(
-            out,
-            seq,
-            {
-                "type": "response.function_call_arguments.delta",
-                "item_id": iid,
-                "output_index": idx,
-                "delta": d,
-                "obfuscation": _obf(rng),
-            },
-        )
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.function_call_arguments.done",
-            "item_id": iid,
-            "output_index": idx,
-            "arguments": args,
-            "name": "get_weather",
-        },
+    events = function_call_events(
+        f"fc_{idx:08x}",
+        f"call_{idx:08x}",
+        idx,
+        deltas,
+        name="get_weather",
+        obfuscation=lambda i, d: _obf(rng),
+        done_keys=("arguments", "name"),
     )
-    item = {
-        "id": iid,
-        "type": "function_call",
-        "status": "completed",
-        "arguments": args,
-        "call_id": call,
-        "name": "get_weather",
-    }
-    _sse(out, seq, {"type": "response.output_item.done", "output_index": idx, "item": item})
-    return item
+    return _emit(out, seq, events)
 
 
 def _reasoning(out: list[str], seq: list[int], rng: random.Random, idx: int) -> dict:
     iid = f"rs_{idx:08x}"
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.output_item.added",
-            "output_index": idx,
-            "item": {"id": iid, "type": "reasoning", "summary": []},
-        },
-    )
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.reasoning_summary_part.added",
-            "item_id": iid,
-            "output_index": idx,
-            "summary_index": 0,
-            "part": {"type": "summary_text", "text": ""},
-        },
-    )
+    where = {"item_id": iid, "output_index": idx, "summary_index": 0}
     deltas = _text(rng, rng.randint(20, 80))
-    for d in deltas:
-        _sse(
-            out,
-            seq,
-            {
-                "type": "response.reasoning_summary_text.delta",
-                "item_id": iid,
-                "output_index": idx,
-                "summary_index": 0,
-                "delta": d,
-                "obfuscation": _obf(rng),
-            },
-        )
     text = "".join(deltas)
-    _sse(
-        out,
-        seq,
-        {
-            "type": "response.reasoning_summary_text.done",
-            "item_id": iid,
-            "output_index": idx,
-            "summary_index": 0,
-            "text": text,
-        },
-    )
     part = {"type": "summary_text", "text": text}
-    _sse(
+    item = {"id": iid, "type": "reasoning", "summary": [part]}
+    added = {"id": iid, "type": "reasoning", "summary": []}
+    return _emit(
         out,
         seq,
-        {
-            "type": "response.reasoning_summary_part.done",
-            "item_id": iid,
-            "output_index": idx,
-            "summary_index": 0,
-            "part": part,
-        },
+        [
+            {"type": "response.output_item.added", "output_index": idx, "item": added},
+            {
+                "type": "response.reasoning_summary_part.added",
+                **where,
+                "part": {"type": "summary_text", "text": ""},
+            },
+            *(
+                {
+                    "type": "response.reasoning_summary_text.delta",
+                    **where,
+                    "delta": d,
+                    "obfuscation": _obf(rng),
+                }
+                for d in deltas
+            ),
+            {"type": "response.reasoning_summary_text.done", **where, "text": text},
+            {"type": "response.reasoning_summary_part.done", **where, "part": part},
+            {"type": "response.output_item.done", "output_index": idx, "item": item},
+        ],
     )
-    item = {"id": iid, "type": "reasoning", "summary": [part]}
-    _sse(out, seq, {"type": "response.output_item.done", "output_index": idx, "item": item})
-    return item
 
 
 def generate(path: Path, size_mb: int, seed: int = 7) -> int:
@@ -315,14 +185,7 @@ def generate(path: Path, size_mb: int, seed: int = 7) -> int:
                 fh.write(chunk)
                 out.clear()
         n_in, n_out = 1000, seq[0]
-        usage = {
-            "input_tokens": n_in,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-            "output_tokens": n_out,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": n_in + n_out,
-        }
-        final = _response(rid, "completed", items, usage)
+        final = _response(rid, "completed", items, usage(n_in, n_out, cache_write=0))
         final["completed_at"] = 1762527470
         _sse(out, seq, {"type": "response.completed", "response": final})
         fh.write("".join(out))

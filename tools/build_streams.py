@@ -16,13 +16,13 @@ import base64
 import copy
 import hashlib
 import json
-import struct
 import sys
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from validator.streamkit import png_b64, response_snapshot, sse_frame, usage
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = ROOT / "corpus" / "streams"
@@ -37,18 +37,6 @@ EPOCH = 1767225600
 def _dumps(value: Any) -> str:
     # Compact and not ASCII-escaped, like the OpenAI wire: multi-byte text (and U+2028) stays raw.
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _png(rgb: tuple[int, int, int], size: int = 4) -> str:
-    """A small, valid PNG of one colour, base64-encoded (stands in for generated images)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + bytes(rgb) * size
-    raw = chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
-    raw += chunk(b"IDAT", zlib.compress(row * size, 9)) + chunk(b"IEND", b"")
-    return base64.b64encode(b"\x89PNG\r\n\x1a\n" + raw).decode("ascii")
 
 
 @dataclass
@@ -88,45 +76,21 @@ class Stream:
 
     def snapshot(self, status: str, **over: Any) -> Json:
         completed = status == "completed"
-        resp: Json = {
-            "id": self.rid,
-            "object": "response",
-            "created_at": EPOCH + self.offset,
-            "status": status,
-            "background": self.background,
-            "completed_at": EPOCH + self.offset + 3 if completed else None,
-            "error": None,
-            "frequency_penalty": 0.0,
-            "incomplete_details": None,
-            "instructions": self.instructions,
-            "max_output_tokens": self.max_output_tokens,
-            "max_tool_calls": None,
-            "model": self.model,
-            "output": [],
-            "parallel_tool_calls": True,
-            "presence_penalty": 0.0,
-            "previous_response_id": None,
-            "prompt_cache_key": None,
-            "prompt_cache_retention": None,
-            "reasoning": self.reasoning_config,
-            "safety_identifier": None,
-            "service_tier": "auto",
-            "store": True,
-            "temperature": 1.0,
-            "text": {"format": {"type": "text"}, "verbosity": "medium"},
-            "tool_choice": "auto",
-            "tools": self.tools,
-            "top_logprobs": 0,
-            "top_p": 1.0,
-            "truncation": "disabled",
-            "usage": None,
-            "user": None,
-            "metadata": {},
-        }
-        if self.profile == "open-responses":
+        resp = response_snapshot(
+            self.rid,
+            status,
+            created_at=EPOCH + self.offset,
+            model=self.model,
             # Open Responses' ResponseResource has no prompt_cache_retention/user.
-            del resp["prompt_cache_retention"], resp["user"]
-        resp.update(over)
+            omit=("prompt_cache_retention", "user") if self.profile == "open-responses" else (),
+            background=self.background,
+            completed_at=EPOCH + self.offset + 3 if completed else None,
+            instructions=self.instructions,
+            max_output_tokens=self.max_output_tokens,
+            reasoning=self.reasoning_config,
+            tools=self.tools,
+        )
+        resp.update(over)  # after the omission: an override may bring an omitted key back, last
         return resp
 
     # --------------------------------------------------------------- lifecycle
@@ -426,11 +390,12 @@ class Stream:
                 "response.image_generation_call.partial_image",
                 index,
                 partial_image_index=pi,
-                partial_image_b64=_png(rgb),
+                partial_image_b64=png_b64(rgb, 4),
                 **settings,
             )
         self.scoped("response.image_generation_call.completed", index)
-        done = {**item, "status": "completed", **settings, "result": _png(final), "revised_prompt": prompt}
+        image = png_b64(final, 4)
+        done = {**item, "status": "completed", **settings, "result": image, "revised_prompt": prompt}
         self.close(index, done)
 
     def mcp_list_tools(self, server: str, tools: list[Json]) -> None:
@@ -541,7 +506,7 @@ class Stream:
             if event is DONE:
                 out.append("data: [DONE]\n\n")
             else:
-                out.append(f"event: {event['type']}\ndata: {_dumps(event)}\n\n")
+                out.append(sse_frame(event, ensure_ascii=False))
         return "".join(out)
 
     def render_jsonl(self) -> str:
@@ -577,16 +542,6 @@ def _obfuscation(delta: str) -> str:
     # The wire pads deltas to a similar size with random characters; ours are derived, not random.
     digest = hashlib.sha256(delta.encode()).hexdigest()
     return digest[: max(1, 16 - len(delta.encode()))]
-
-
-def usage(input_tokens: int, output_tokens: int, reasoning: int = 0, cached: int = 0) -> Json:
-    return {
-        "input_tokens": input_tokens,
-        "input_tokens_details": {"cached_tokens": cached},
-        "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": reasoning},
-        "total_tokens": input_tokens + output_tokens,
-    }
 
 
 def url_citation(text_so_far: str, cited: str, url: str, title: str) -> Json:

@@ -25,9 +25,7 @@ import copy
 import hashlib
 import json
 import re
-import struct
 import sys
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpus" / "rules"
 
 sys.path.insert(0, str(ROOT))
+from validator import streamkit as kit  # noqa: E402
 from validator.probe import SCENARIOS  # noqa: E402
 from validator.rules import RULES  # noqa: E402
 
@@ -129,53 +128,24 @@ class Ctx:
 
 
 def usage(input_tokens: int, output_tokens: int, total: int | None = None) -> dict[str, Any]:
-    return {
-        "input_tokens": input_tokens,
-        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-        "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": input_tokens + output_tokens if total is None else total,
-    }
+    return kit.usage(input_tokens, output_tokens, total=total, cache_write=0)
 
 
 def snapshot(ctx: Ctx, status: str, output: Iterable[dict[str, Any]] = (), **over: Any) -> dict[str, Any]:
     """A response object as the 2026 wire sends it (also every field Open Responses requires)."""
-    r: dict[str, Any] = {
-        "id": ctx.resp_id,
-        "object": "response",
-        "created_at": CREATED_AT,
-        "status": status,
-        "background": ctx.background,
-        "completed_at": CREATED_AT + 3 if status == "completed" else None,
-        "error": None,
-        "frequency_penalty": 0.0,
-        "incomplete_details": None,
-        "instructions": None,
-        "max_output_tokens": None,
-        "max_tool_calls": None,
-        "model": MODEL,
-        "output": list(output),
-        "parallel_tool_calls": True,
-        "presence_penalty": 0.0,
-        "previous_response_id": None,
-        "prompt_cache_key": None,
-        "prompt_cache_retention": None,
-        "reasoning": {"effort": None, "summary": None},
-        "safety_identifier": None,
-        "service_tier": "default" if status in ("completed", "incomplete", "failed") else "auto",
-        "store": not ctx.background,
-        "temperature": 1.0,
-        "text": {"format": {"type": "text"}, "verbosity": "medium"},
-        "tool_choice": "auto",
-        "tools": ctx.tools,
-        "top_logprobs": 0,
-        "top_p": 1.0,
-        "truncation": "disabled",
-        "usage": None,
-        "user": None,
-        "metadata": {},
-    }
-    r.update(over)
+    r = kit.response_snapshot(
+        ctx.resp_id,
+        status,
+        created_at=CREATED_AT,
+        model=MODEL,
+        background=ctx.background,
+        completed_at=CREATED_AT + 3 if status == "completed" else None,
+        output=list(output),
+        service_tier="default" if status in ("completed", "incomplete", "failed") else "auto",
+        store=not ctx.background,
+        tools=ctx.tools,
+    )
+    r.update(over)  # over may repeat a field set above (completed_at, store, ...): its value wins
     return r
 
 
@@ -200,14 +170,13 @@ def completed(ctx: Ctx, output: list[dict[str, Any]], use: dict[str, Any]) -> Ev
 # ---------------------------------------------------------------- items
 
 
-def text_part(
-    text: str, annotations: Iterable[dict[str, Any]] = (), logprobs: Iterable[Any] = ()
-) -> dict[str, Any]:
-    return {"type": "output_text", "annotations": list(annotations), "logprobs": list(logprobs), "text": text}
+text_part = kit.text_part
+message = kit.message_item
 
 
-def message(item_id: str, status: str, content: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": item_id, "type": "message", "status": status, "content": content, "role": "assistant"}
+def _evs(payloads: list[dict[str, Any]]) -> list[Ev]:
+    # Deep copies, as ev() makes: a mutation of one event never leaks into another.
+    return [Ev(copy.deepcopy(payload)) for payload in payloads]
 
 
 def message_events(
@@ -220,43 +189,16 @@ def message_events(
     logprobs: list[list[dict[str, Any]]] | None = None,
 ) -> list[Ev]:
     """A message with one output_text part: added, part added, deltas, text done, part done, item done."""
-    text = "".join(deltas)
-    where = {"item_id": item_id, "output_index": index, "content_index": 0}
-    evs = [
-        ev("response.output_item.added", output_index=index, item=message(item_id, "in_progress", [])),
-        ev("response.content_part.added", **where, part=text_part("")),
-    ]
-    for i, d in enumerate(deltas):
-        lp = logprobs[i] if logprobs else []
-        evs.append(
-            ev(
-                "response.output_text.delta",
-                **where,
-                delta=d,
-                logprobs=lp,
-                obfuscation=ctx.obfuscation(d, str(i)),
-            )
+    return _evs(
+        kit.message_events(
+            item_id,
+            index,
+            deltas,
+            obfuscation=lambda i, d: ctx.obfuscation(d, str(i)),
+            annotations=annotations or (),
+            logprobs=logprobs,
         )
-    for a_index, annotation in enumerate(annotations or []):
-        evs.append(
-            ev(
-                "response.output_text.annotation.added",
-                **where,
-                annotation_index=a_index,
-                annotation=annotation,
-            )
-        )
-    all_lp = [tok for lp in (logprobs or []) for tok in lp]
-    evs += [
-        ev("response.output_text.done", **where, text=text, logprobs=all_lp),
-        ev("response.content_part.done", **where, part=text_part(text, annotations or [])),
-        ev(
-            "response.output_item.done",
-            output_index=index,
-            item=message(item_id, "completed", [text_part(text, annotations or [])]),
-        ),
-    ]
-    return evs
+    )
 
 
 def final_message(item_id: str, text: str, annotations: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -300,43 +242,17 @@ WEATHER_TOOL = {
 def function_call(
     item_id: str, call_id: str, status: str, arguments: str, name: str = "get_weather"
 ) -> dict[str, Any]:
-    return {
-        "id": item_id,
-        "type": "function_call",
-        "status": status,
-        "arguments": arguments,
-        "call_id": call_id,
-        "name": name,
-    }
+    return kit.function_call_item(item_id, call_id, status, arguments, name)
 
 
 def function_call_events(
     ctx: Ctx, index: int, item_id: str, call_id: str, deltas: list[str], name: str = "get_weather"
 ) -> list[Ev]:
-    args = "".join(deltas)
-    where = {"item_id": item_id, "output_index": index}
-    return [
-        ev(
-            "response.output_item.added",
-            output_index=index,
-            item=function_call(item_id, call_id, "in_progress", "", name),
-        ),
-        *[
-            ev(
-                "response.function_call_arguments.delta",
-                **where,
-                delta=d,
-                obfuscation=ctx.obfuscation(d, str(i)),
-            )
-            for i, d in enumerate(deltas)
-        ],
-        ev("response.function_call_arguments.done", **where, name=name, arguments=args),
-        ev(
-            "response.output_item.done",
-            output_index=index,
-            item=function_call(item_id, call_id, "completed", args, name),
-        ),
-    ]
+    return _evs(
+        kit.function_call_events(
+            item_id, call_id, index, deltas, name=name, obfuscation=lambda i, d: ctx.obfuscation(d, str(i))
+        )
+    )
 
 
 ARGS = ['{"city', '":"Paris', '","unit":"', 'celsius"}']
@@ -398,23 +314,7 @@ def web_search_response(
 
 def tiny_png() -> str:
     """A 2x2 PNG written here (stands in for the partial and final images)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    raw = b"".join(b"\x00" + bytes([40, 90, 160] * 2) for _ in range(2))
-    png = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw, 9))
-        + chunk(b"IEND", b"")
-    )
-    return base64.b64encode(png).decode()
+    return kit.png_b64((40, 90, 160), 2)
 
 
 IMAGE_TOOL = {
@@ -513,17 +413,6 @@ class Rendered:
     findings: list[tuple[str, int]]
 
 
-def _put_seq(payload: dict[str, Any], seq: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in payload.items():
-        out[key] = value
-        if key == "type":
-            out["sequence_number"] = seq
-    if "sequence_number" not in out:
-        out["sequence_number"] = seq
-    return out
-
-
 def render(
     evs: list[Ev], header: str | None, *, terminated: bool = True, end_marks: Iterable[str] = ()
 ) -> Rendered:
@@ -553,9 +442,9 @@ def render(
                 assert e.payload is not None
                 payload = e.payload
                 if e.seq is AUTO:
-                    payload, counter = _put_seq(payload, counter), counter + 1
+                    payload, counter = kit.sequenced(payload, counter), counter + 1
                 elif e.seq is not None:
-                    payload, counter = _put_seq(payload, e.seq), e.seq + 1
+                    payload, counter = kit.sequenced(payload, e.seq), e.seq + 1
                 data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
                 if e.mangle:
                     data = e.mangle(data)
@@ -1946,7 +1835,7 @@ def render_ws(messages: list[Ev]) -> Rendered:
             data = b"[DONE]"
         else:
             assert e.payload is not None and e.seq is not AUTO, "number each turn with numbered()"
-            payload = e.payload if e.seq is None else _put_seq(e.payload, e.seq)
+            payload = e.payload if e.seq is None else kit.sequenced(e.payload, e.seq)
             data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         out.extend(data + b"\n")
         findings.extend((rule, line) for rule in e.marks)

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .streamkit import function_call_events as _call_events
+from .streamkit import message_events, response_snapshot, sequenced, sse_frame, usage
+
 __all__ = ["SCENARIO_HEADER", "ReplayServer", "Reply", "function_call_events", "text_events", "to_sse"]
 
 SCENARIO_HEADER = "X-Responses-Validator-Scenario"
@@ -120,51 +123,36 @@ class ReplayServer:
 # ---------------------------------------------------------------- small valid streams to serve
 
 
+# The replay streams send the smaller snapshot they were written with: these keys of the 2026
+# wire stay out (and ``text`` has no verbosity), so what the probe tests serve stays the same.
+_NOT_IN_REPLAY = (
+    "frequency_penalty",
+    "presence_penalty",
+    "prompt_cache_key",
+    "prompt_cache_retention",
+    "safety_identifier",
+    "service_tier",
+    "top_logprobs",
+)
+
+
 def _response(rid: str, status: str, output: list[Any], created_at: int = 1767225740) -> dict[str, Any]:
     done = status == "completed"
-    return {
-        "id": rid,
-        "object": "response",
-        "created_at": created_at,
-        "status": status,
-        "background": False,
-        "completed_at": created_at + 2 if done else None,
-        "error": None,
-        "incomplete_details": None,
-        "instructions": None,
-        "max_output_tokens": None,
-        "max_tool_calls": None,
-        "model": "replay-1",
-        "output": output,
-        "parallel_tool_calls": True,
-        "previous_response_id": None,
-        "reasoning": {"effort": None, "summary": None},
-        "store": True,
-        "temperature": 1.0,
-        "text": {"format": {"type": "text"}},
-        "tool_choice": "auto",
-        "tools": [],
-        "top_p": 1.0,
-        "truncation": "disabled",
-        "usage": {
-            "input_tokens": 10,
-            "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": 5,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": 15,
-        }
-        if done
-        else None,
-        "user": None,
-        "metadata": {},
-    }
+    return response_snapshot(
+        rid,
+        status,
+        created_at=created_at,
+        model="replay-1",
+        omit=_NOT_IN_REPLAY,
+        completed_at=created_at + 2 if done else None,
+        output=output,
+        text={"format": {"type": "text"}},
+        usage=usage(10, 5) if done else None,
+    )
 
 
 def _numbered(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {"type": e["type"], "sequence_number": i, **{k: v for k, v in e.items() if k != "type"}}
-        for i, e in enumerate(events)
-    ]
+    return [sequenced(e, i) for i, e in enumerate(events)]
 
 
 def text_events(
@@ -174,21 +162,13 @@ def text_events(
     mid = "msg_" + rid.removeprefix("resp_")
     size = max(1, -(-len(text) // pieces))
     deltas = [text[i : i + size] for i in range(0, len(text), size)] or [""]
-    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
-    done_part = {**part, "text": text}
-    item = {"id": mid, "type": "message", "status": "in_progress", "content": [], "role": "assistant"}
-    done_item = {**item, "status": "completed", "content": [done_part]}
-    ref = {"item_id": mid, "output_index": 0, "content_index": 0}
+    events = message_events(mid, 0, deltas)
+    done_item = events[-1]["item"]
     return _numbered(
         [
             {"type": "response.created", "response": _response(rid, "in_progress", [])},
             {"type": "response.in_progress", "response": _response(rid, "in_progress", [])},
-            {"type": "response.output_item.added", "output_index": 0, "item": item},
-            {"type": "response.content_part.added", **ref, "part": part},
-            *({"type": "response.output_text.delta", **ref, "delta": d, "logprobs": []} for d in deltas),
-            {"type": "response.output_text.done", **ref, "text": text, "logprobs": []},
-            {"type": "response.content_part.done", **ref, "part": done_part},
-            {"type": "response.output_item.done", "output_index": 0, "item": done_item},
+            *events,
             {"type": "response.completed", "response": _response(rid, "completed", [done_item])},
         ]
     )
@@ -201,26 +181,14 @@ def function_call_events(
 ) -> list[dict[str, Any]]:
     """A valid stream of one function_call item whose arguments arrive in two deltas."""
     fid = "fc_" + rid.removeprefix("resp_")
-    item = {
-        "id": fid,
-        "type": "function_call",
-        "status": "in_progress",
-        "arguments": "",
-        "call_id": "call_1",
-        "name": name,
-    }
-    done_item = {**item, "status": "completed", "arguments": arguments}
     half = len(arguments) // 2
-    ref = {"item_id": fid, "output_index": 0}
+    events = _call_events(fid, "call_1", 0, [arguments[:half], arguments[half:]], name=name)
+    done_item = events[-1]["item"]
     return _numbered(
         [
             {"type": "response.created", "response": _response(rid, "in_progress", [])},
             {"type": "response.in_progress", "response": _response(rid, "in_progress", [])},
-            {"type": "response.output_item.added", "output_index": 0, "item": item},
-            {"type": "response.function_call_arguments.delta", **ref, "delta": arguments[:half]},
-            {"type": "response.function_call_arguments.delta", **ref, "delta": arguments[half:]},
-            {"type": "response.function_call_arguments.done", **ref, "name": name, "arguments": arguments},
-            {"type": "response.output_item.done", "output_index": 0, "item": done_item},
+            *events,
             {"type": "response.completed", "response": _response(rid, "completed", [done_item])},
         ]
     )
@@ -228,6 +196,4 @@ def function_call_events(
 
 def to_sse(events: list[dict[str, Any]]) -> bytes:
     """SSE framing as OpenAI sends it: an event line and a data line, then a blank line."""
-    return "".join(
-        f"event: {e['type']}\ndata: {json.dumps(e, separators=(',', ':'))}\n\n" for e in events
-    ).encode()
+    return "".join(sse_frame(e) for e in events).encode()
