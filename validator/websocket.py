@@ -27,16 +27,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .containers import (
+from .container_positions import (
     JSON_BREAKS,
     ContainerError,
     LineTable,
-    detect_kind,
     har_entries,
     json_array_offsets,
     json_member_offsets,
-    make_finding,
 )
+from .container_streams import detect_kind
+from .containers import make_finding
 from .findings import Finding
 
 __all__ = ["WsMessage", "check_websocket", "iter_connections"]
