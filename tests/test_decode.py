@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 
-from validator.decode import decode, locate
+from validator.decode import decode, decode_huge, locate
 from validator.events import RawEvent, RawKind
 from validator.findings import Position
 from validator.reader import Reader
@@ -138,3 +139,14 @@ def test_locate_clamps_and_handles_multibyte() -> None:
 def test_locate_with_too_few_segments_falls_back_to_the_event_start() -> None:
     event = raw("a\nb", (Position(5, 7, 40),))
     assert locate(event, 2) == Position(5, 7, 40)
+
+
+def test_decode_huge_takes_ids_and_call_ids_from_the_known_strings() -> None:
+    # The terminal event reuses the strings the stream already holds: same values, fewer copies.
+    held = {"msg_1": "msg_1", "call_1": "call_1"}
+    text = '{"output":[{"id":"msg_1","type":"message"},{"id":"fc_2","call_id":"call_1","name":"f"}]}'
+    value = decode_huge(raw(text), lambda s: held.get(s, s))
+    assert value == orjson.loads(text)
+    first, second = value["output"]  # type: ignore[index]
+    assert first["id"] is held["msg_1"] and second["call_id"] is held["call_1"]
+    assert decode_huge(raw(text)) == value

@@ -744,6 +744,20 @@ def test_schema_invalid_event_raises_no_follow_on_findings() -> None:
     assert found == []
 
 
+def test_schema_invalid_done_exempts_its_item_from_the_terminal_comparison() -> None:
+    # The done item is tainted after its handler has closed it: the closed item the tracker
+    # keeps (and later events find) must carry that, or the terminal output would be RSP304.
+    events = to_events(numbered(base()))
+    events[15].data["item"] = {**MESSAGE_DONE, "status": 5}
+    events[15].schema_ok = False
+    events[-1].data["response"]["output"][1] = {**MESSAGE_DONE, "status": "incomplete"}
+    checker = StreamChecker("openai")
+    found = [i.rule for e in events for i in checker.feed(e)]
+    assert found == []
+    item = checker.items.ids["msg_1"]
+    assert item.tainted and not item.open
+
+
 def test_bad_input_never_raises() -> None:
     weird: list[Ev] = [
         {"type": "response.created", "response": None},

@@ -15,7 +15,7 @@ from .findings import EventRef, Issue
 
 if TYPE_CHECKING:
     from .events import Event
-    from .items import Item
+    from .items import ItemRecord
 
 __all__ = ["NOTHING_REPORTED", "EventContext", "Reporting", "int_or_none", "str_or_none"]
 
@@ -51,7 +51,7 @@ class EventContext:
         self.once: set[str] = set()
         self.event: Event | None = None
         self.issues: list[Issue] = []
-        self.touched: list[Item] = []
+        self.touched: list[ItemRecord] = []
         #: The event as an EventRef, built on first use (most events never need one).
         self.cached_ref: EventRef | None = None
         #: Events fed so far: a cache may tell whether nothing happened since it was filled.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -119,7 +120,7 @@ def _float_as_orjson(text: str) -> float:
     return value
 
 
-def _huge_decoder() -> json.JSONDecoder:
+def _huge_decoder(known: Callable[[str], str] | None = None) -> json.JSONDecoder:
     """A parser that shares equal ``type``, ``status``, ``role`` and ``name`` values.
 
     They repeat in every item of a terminal output (``message``, ``completed``, ``assistant``,
@@ -128,6 +129,9 @@ def _huge_decoder() -> json.JSONDecoder:
     already shares them. Only these fields: sharing every short string would also put each
     unique id in the table. Built per payload, so the table goes with the event; and shared
     while the objects are built, not after, so the separate copies never add up to the peak.
+
+    ``known`` gives, for an ``id`` or ``call_id``, an equal string the caller already holds (the
+    items streamed before the terminal event): one copy fewer of each instead of a table of them.
     """
     memo: dict[str, str] = {}
     share = memo.setdefault
@@ -146,6 +150,13 @@ def _huge_decoder() -> json.JSONDecoder:
         value = obj.get("name")
         if type(value) is str:
             obj["name"] = share(value, value)
+        if known is not None:
+            value = obj.get("id")
+            if type(value) is str:
+                obj["id"] = known(value)
+            value = obj.get("call_id")
+            if type(value) is str:
+                obj["call_id"] = known(value)
         return obj
 
     return json.JSONDecoder(parse_int=_int_as_orjson, parse_float=_float_as_orjson, object_hook=hook)
@@ -155,7 +166,7 @@ def _huge_decoder() -> json.JSONDecoder:
 _ORJSON_DEPTH = 1024
 
 
-def decode_huge(raw: RawEvent) -> dict[str, Any] | None:
+def decode_huge(raw: RawEvent, known: Callable[[str], str] | None = None) -> dict[str, Any] | None:
     """A huge payload that is a valid JSON object, as orjson reads it; None: use :func:`decode`.
 
     orjson builds a document of the whole text before the first Python object, ~1.5 times the
@@ -163,12 +174,13 @@ def decode_huge(raw: RawEvent) -> dict[str, Any] | None:
     peak memory of a check. The stdlib parser builds the objects directly. It is used only where
     it gives what orjson gives: a lone surrogate escape, an integer past 64 bits, a number out of
     float range, or nesting orjson refuses all go back to decode() and its exact diagnosis.
+    ``known``: see :func:`_huge_decoder`.
     """
     data = raw.data
     if raw.value is not None or "\\ud" in data or "\\uD" in data or sys.getrecursionlimit() > _ORJSON_DEPTH:
         return None
     try:
-        value, end = _huge_decoder().raw_decode(data, _skip_ws(data))
+        value, end = _huge_decoder(known).raw_decode(data, _skip_ws(data))
     except (ValueError, RecursionError):  # JSONDecodeError and _Refused are ValueErrors
         return None
     if type(value) is not dict or _skip_ws(data, end) != len(data):

@@ -10,7 +10,7 @@ sequence number and event type, applies the profile's severities and the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,7 @@ def _run(
         data: Any = None
         if item.value is None:
             if len(item.data) > huge:
-                data = _decode_huge(item)
+                data = _decode_huge(item, machine.shared_string)
             else:
                 try:
                     data = loads(item.data)
@@ -199,14 +199,15 @@ def _run(
     return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
 
 
-def _decode_huge(item: RawEvent) -> Any:
+def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:
     """A huge payload (the terminal response with every item): parsed with the least memory.
 
     What framing freed goes back to the system first (it could not hold the parsed objects),
-    and once parsed, the text is dropped: only the decoded event is needed from here on.
+    and once parsed, the text is dropped: only the decoded event is needed from here on. Ids and
+    call_ids the stream already holds (``known``) are not decoded as copies.
     """
     decode.release_free_memory()
-    data = decode.decode_huge(item)
+    data = decode.decode_huge(item, known)
     if data is None:
         try:
             data = orjson.loads(item.data)

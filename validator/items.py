@@ -14,7 +14,7 @@ as a digest for the terminal output comparison.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from .consistency import Finals, TextStream, arguments_issue
 from .context import NOTHING_REPORTED, EventContext, int_or_none, str_or_none
@@ -41,77 +41,53 @@ _CLOSED_REF = EventRef(-1, Position(0, 0, 0))
 _TYPE_NAMES = {name: name for name in ITEMS}
 
 
-class Item:
-    """One output item, from its output_item.added (or first reference) to its done."""
+class ItemRecord:
+    """What a closed item is known by: identity, flags, the digest of its output_item.done.
 
-    __slots__ = (
-        "abandoned",
-        "call_id",
-        "digest",
-        "final_id",
-        "finals",
-        "id",
-        "index",
-        "kept",
-        "misplaced",
-        "name",
-        "next_part",
-        "open",
-        "partial_images",
-        "parts",
-        "phantom",
-        "ref",
-        "reported",
-        "silent",
-        "spec",
-        "status",
-        "streams",
-        "tainted",
-        "type",
-    )
+    Tens of thousands of closed items stay until the terminal event, so a closed item that needs
+    nothing else (:meth:`ItemTracker._compact`) is replaced by one of these: 96 bytes instead of
+    the 216 of an :class:`Item` and its 23 slots. What only an open item has reads here as the
+    value every closed record has (class attributes, never written on a record: the code that
+    writes them only reaches open items). :class:`Item` extends it with the open state.
+    """
 
-    def __init__(self, index: int | None, item: Any, ref: EventRef, phantom: bool = False) -> None:
-        self.index = index
-        self.ref = ref
-        self.phantom = phantom
-        #: Opened without a finding (fragment or resumed stream: its added came earlier).
-        self.silent = False
-        self.open = True
-        #: Left open at the terminal event or end of stream (already reported).
-        self.abandoned = False
-        self.id: str | None = None
-        self.type: str | None = None
-        self.call_id: str | None = None
-        self.name: str | None = None
-        #: The id in output_item.done (what the terminal output should carry).
-        self.final_id: str | None = None
-        #: The index the item should have had, when it was added under another (RSP221).
-        self.misplaced: int | None = None
-        self.spec: ItemSpec = UNKNOWN_ITEM
-        self.identify(item)
-        self.parts: dict[tuple[str, int], Part] = {}
-        self.next_part: dict[str, int] = {}
-        self.streams: dict[tuple[str, int | None], TextStream] = {}
-        #: Final texts of closed parts and streams, for the output_item.done comparison.
-        self.finals: dict[tuple[str, int | None], tuple[TextFamily, Finals]] = {}
-        self.status: tuple[int, str] | None = None
-        self.partial_images = 0
-        self.reported: set[str] | frozenset[str] = set()
-        self.tainted = False
-        #: Hash of the normalized output_item.done (:func:`validator.output.digest_of`).
-        self.digest: bytes | None = None
-        #: The normalized done item while the memory budget allows (for a precise RSP304 pointer).
-        self.kept: Kept | None = None
+    __slots__ = ("digest", "final_id", "id", "index", "kept", "reported", "tainted", "type")
 
-    def identify(self, item: Any) -> None:
-        if not isinstance(item, dict):
-            return
-        self.id = str_or_none(item.get("id")) or self.id
-        item_type = str_or_none(item.get("type"))
-        self.type = _TYPE_NAMES.get(item_type, item_type) if item_type else self.type
-        self.call_id = str_or_none(item.get("call_id")) or self.call_id
-        self.name = str_or_none(item.get("name")) or self.name
-        self.spec = ITEMS.get(self.type or "", UNKNOWN_ITEM)
+    open = False
+    abandoned = False
+    phantom = False
+    silent = False
+    misplaced: int | None = None
+
+    index: int | None
+    id: str | None
+    type: str | None
+    #: The id in output_item.done (what the terminal output should carry).
+    final_id: str | None
+    #: Hash of the normalized output_item.done (:func:`validator.output.digest_of`).
+    digest: bytes | None
+    #: The normalized done item while the memory budget allows (for a precise RSP304 pointer).
+    kept: Kept | None
+    reported: set[str] | frozenset[str]
+    tainted: bool
+
+    @classmethod
+    def of(cls, item: Item) -> ItemRecord:
+        record = cls.__new__(cls)
+        record.index = item.index
+        record.id = item.id
+        record.type = item.type
+        record.final_id = item.final_id
+        record.digest = item.digest
+        record.kept = item.kept
+        record.reported = item.reported
+        record.tainted = item.tainted
+        return record
+
+    @property
+    def spec(self) -> ItemSpec:
+        # What Item.identify sets along with the type.
+        return ITEMS.get(self.type or "", UNKNOWN_ITEM)
 
     @property
     def unknown(self) -> bool:
@@ -123,15 +99,81 @@ class Item:
         return f"{what} {self.id}" if self.id else f"{what} at output_index {self.index}"
 
     def mark(self, rule: str) -> None:
-        """Record a rule reported for this (open) item without going through emit_for."""
+        """Record a rule reported for this item without going through emit_for."""
         if type(self.reported) is not set:
             self.reported = set()
         self.reported.add(rule)  # type: ignore[union-attr]
 
+
+class Item(ItemRecord):
+    """One output item, from its output_item.added (or first reference) to its done."""
+
+    __slots__ = (
+        "abandoned",
+        "adopted",
+        "call_id",
+        "finals",
+        "misplaced",
+        "name",
+        "next_part",
+        "open",
+        "partial_images",
+        "parts",
+        "phantom",
+        "ref",
+        "silent",
+        "spec",
+        "status",
+        "streams",
+    )
+
+    def __init__(self, index: int | None, item: Any, ref: EventRef, phantom: bool = False) -> None:
+        self.index = index
+        self.ref = ref
+        self.phantom = phantom
+        #: Was a phantom until its late output_item.added: it may be registered under two ids.
+        self.adopted = False
+        #: Opened without a finding (fragment or resumed stream: its added came earlier).
+        self.silent = False
+        self.open = True
+        #: Left open at the terminal event or end of stream (already reported).
+        self.abandoned = False
+        self.id = None
+        self.type = None
+        self.call_id: str | None = None
+        self.name: str | None = None
+        self.final_id = None
+        #: The index the item should have had, when it was added under another (RSP221).
+        self.misplaced: int | None = None
+        self.spec: ItemSpec = UNKNOWN_ITEM
+        self.identify(item)
+        self.parts: dict[tuple[str, int], Part] = {}
+        self.next_part: dict[str, int] = {}
+        self.streams: dict[tuple[str, int | None], TextStream] = {}
+        #: Final texts of closed parts and streams, for the output_item.done comparison.
+        self.finals: dict[tuple[str, int | None], tuple[TextFamily, Finals]] = {}
+        self.status: tuple[int, str] | None = None
+        self.partial_images = 0
+        self.reported = set()
+        self.tainted = False
+        self.digest = None
+        self.kept = None
+
+    def identify(self, item: Any) -> None:
+        if not isinstance(item, dict):
+            return
+        self.id = str_or_none(item.get("id")) or self.id
+        item_type = str_or_none(item.get("type"))
+        self.type = _TYPE_NAMES.get(item_type, item_type) if item_type else self.type
+        self.call_id = str_or_none(item.get("call_id")) or self.call_id
+        self.name = str_or_none(item.get("name")) or self.name
+        self.spec = ITEMS.get(self.type or "", UNKNOWN_ITEM)
+
     def close(self) -> None:
-        # A closed item keeps only what later checks need: identity, flags and the digest. Tens of
-        # thousands of them stay until the terminal event, so everything else goes, down to
-        # empty containers (shared instead) and strings the done event repeats.
+        # A closed item keeps only what later checks need: identity, flags and the digest. Most
+        # are then replaced by an ItemRecord (ItemTracker._compact); the others (phantoms,
+        # misplaced or abandoned items, rare) stay, so everything else goes, down to empty
+        # containers (shared instead) and strings the done event repeats.
         self.open = False
         self.parts = _NO_PARTS
         self.next_part = _NO_NEXT_PART
@@ -151,11 +193,14 @@ class ItemTracker:
 
     def __init__(self, ctx: EventContext) -> None:
         self.ctx = ctx
-        self.items: dict[int, Item] = {}
-        self.ids: dict[str, Item] = {}
+        #: Open items are Items; closed ones mostly ItemRecords (:meth:`_compact`).
+        self.items: dict[int, ItemRecord] = {}
+        self.ids: dict[str, ItemRecord] = {}
         #: Expected index -> item added under another index (RSP221): later events may use either.
-        self.aliases: dict[int, Item] = {}
-        self.call_ids: set[tuple[str, str]] = set()
+        self.aliases: dict[int, ItemRecord] = {}
+        #: Item type -> its call_ids so far (RSP222), each mapped to itself: the terminal event's
+        #: decoder asks for these very strings (:meth:`shared_string`), a set could not give them.
+        self.call_ids: dict[str, dict[str, str]] = {}
         self.next_index = 0
         self.kept_bytes = 0
         self.added_in_stream = False
@@ -164,10 +209,14 @@ class ItemTracker:
 
     def open_items(self) -> list[Item]:
         """Items still open and not yet reported as such, in output_index order."""
-        seen: dict[int, Item] = {id(i): i for i in self.items.values()}
+        seen: dict[int, ItemRecord] = {id(i): i for i in self.items.values()}
         seen.update((id(i), i) for i in self.ids.values())
         return sorted(
-            (i for i in seen.values() if i.open and not i.abandoned and not i.unknown),
+            (
+                i
+                for i in seen.values()
+                if isinstance(i, Item) and i.open and not i.abandoned and not i.unknown
+            ),
             key=lambda i: (i.index is None, i.index or 0),
         )
 
@@ -189,14 +238,29 @@ class ItemTracker:
         streamed = [item for _, item in sorted(self.items.items()) if not (item.unknown and item.open)]
         self.ctx.issues.extend(output_issues(streamed, output))
 
+    def shared_string(self, value: str) -> str:
+        """The tracker's own string equal to ``value`` (an item id or call_id), else ``value``.
+
+        The terminal response repeats every item's id and call_id: decoded as these objects
+        rather than as copies, they cost nothing more at the peak of a long transcript.
+        """
+        record = self.ids.get(value)
+        if record is not None and record.id == value:
+            return record.id
+        for seen in self.call_ids.values():
+            found = seen.get(value)
+            if found is not None:
+                return found
+        return value
+
     # ------------------------------------------------------------------ resolution
 
-    def at(self, index: int | None) -> Item | None:
+    def at(self, index: int | None) -> ItemRecord | None:
         if index is None:
             return None
         return self.items.get(index) or self.aliases.get(index)
 
-    def resolve(self, spec: EventSpec, data: dict[str, Any]) -> Item | None:
+    def resolve(self, spec: EventSpec, data: dict[str, Any]) -> ItemRecord | None:
         """The item an event targets; unknown items are reported once and opened as phantoms."""
         index = int_or_none(data.get("output_index"))
         item_id = None if spec.index_only else str_or_none(data.get("item_id"))
@@ -241,7 +305,7 @@ class ItemTracker:
         if item.id:
             self.ids[item.id] = item
 
-    def usable(self, item: Item, spec: EventSpec, allowed: frozenset[str] | None) -> bool:
+    def usable(self, item: ItemRecord, spec: EventSpec, allowed: frozenset[str] | None) -> TypeGuard[Item]:
         """The item is open and of a type the event's family may target (RSP227, RSP224)."""
         if not item.open:
             if not item.abandoned:
@@ -268,7 +332,9 @@ class ItemTracker:
             existing = self.ids[new.id]
         if existing is not None and existing.phantom and existing.open:
             # The late added of an item already reported (RSP220): adopt it quietly.
+            assert isinstance(existing, Item)  # a record is never open
             existing.phantom = False
+            existing.adopted = True
             existing.identify(raw)
             self._register(existing)
             self.ctx.touched.append(existing)
@@ -280,7 +346,7 @@ class ItemTracker:
             self.ctx.emit("RSP222", f"{existing.label()} is added twice", "/item/id")
             return
         elif (
-            existing is not None
+            isinstance(existing, Item)  # a record is never misplaced
             and existing.misplaced is not None
             and existing.misplaced not in self.items
             and self.items.get(index) is existing
@@ -310,14 +376,17 @@ class ItemTracker:
             item.mark("RSP223")
             item.id = None
         if item.call_id and item.spec.unique_call_id:
-            key = (item.type or "", item.call_id)
-            if key in self.call_ids:
+            seen = self.call_ids.get(item.type or "")
+            if seen is None:
+                seen = self.call_ids[item.type or ""] = {}
+            if item.call_id in seen:
                 self.ctx.emit(
                     "RSP222",
                     f"call_id {item.call_id!r} is already used by another {item.type}",
                     "/item/call_id",
                 )
-            self.call_ids.add(key)
+            else:
+                seen[item.call_id] = item.call_id
 
     # ------------------------------------------------------------------ output_item.done
 
@@ -333,7 +402,7 @@ class ItemTracker:
             item = self._phantom(index, done_id)
             item.identify(raw)
         self.ctx.touched.append(item)
-        if not item.open:
+        if not (isinstance(item, Item) and item.open):  # a record is a closed item
             if not item.abandoned:
                 self.ctx.emit_for(item, "RSP226", f"{item.label()} is closed a second time")
             return
@@ -358,6 +427,31 @@ class ItemTracker:
                 if self.kept_bytes <= _KEEP_TOTAL_BYTES:
                     item.kept = digest.item
         item.close()
+        self._compact(item)
+
+    def _compact(self, item: Item) -> None:
+        """Replace a closed item by its ItemRecord wherever the tracker and this event refer to it.
+
+        Only an item registered once (by its index and its id) and with no open-only flag set:
+        a phantom may sit under an id it no longer has, and a misplaced or abandoned item has
+        state a record does not keep. Those few stay whole.
+        """
+        if item.phantom or item.adopted or item.misplaced is not None or item.abandoned:
+            return
+        record = ItemRecord.of(item)
+        if item.index is not None and self.items.get(item.index) is item:
+            self.items[item.index] = record
+        if item.id and self.ids.get(item.id) is item:
+            self.ids[item.id] = record
+        if self.aliases:
+            for key, value in self.aliases.items():
+                if value is item:
+                    self.aliases[key] = record
+        # feed() marks the event's items tainted after this handler: the record must get it.
+        touched = self.ctx.touched
+        for k, value in enumerate(touched):
+            if value is item:
+                touched[k] = record
 
     def _identity(self, item: Item, raw: dict[str, Any], index: int | None, done_id: str | None) -> None:
         diffs = []

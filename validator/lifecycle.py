@@ -149,6 +149,10 @@ class StreamChecker:
         ctx.event = None
         return issues
 
+    def shared_string(self, value: str) -> str:
+        """An equal string the machines already hold (ids, call_ids), for decoding huge events."""
+        return self.items.shared_string(value)
+
     def feed_done(self, raw: RawEvent) -> list[Issue]:
         return self.sequence.done_sentinel()
 

@@ -19,7 +19,7 @@ from .families import ItemSpec
 from .findings import Issue
 
 if TYPE_CHECKING:
-    from .items import Item
+    from .items import ItemRecord
 
 __all__ = [
     "ItemDigest",
@@ -130,7 +130,7 @@ def first_difference(a: Any, b: Any, path: str = "") -> str:
     return "" if a == b and type(a) is type(b) else (path or "/")
 
 
-def output_issues(streamed: list[Item], output: list[Any]) -> list[Issue]:
+def output_issues(streamed: list[ItemRecord], output: list[Any]) -> list[Issue]:
     """RSP305 (which items) and RSP304 (each item): response.output against the items."""
     issues: list[Issue] = []
     # The done item's id, unless it was reported as differing from the added one (RSP225).

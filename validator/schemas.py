@@ -159,6 +159,82 @@ def _ref_properties(schema: dict[str, Any]) -> dict[str, str]:
     }
 
 
+#: Keywords of an array property that a split of its ``items`` (below) leaves exact.
+_ARRAY_SPLITTABLE = frozenset({"type", "items", "description", "title", "$comment"})
+
+
+def _item_refs(schema: dict[str, Any]) -> list[tuple[int | None, str, str]]:
+    """Array properties whose ``items`` is only a ``$ref``: (allOf branch or None, name, absolute URI).
+
+    Only properties the schema applies unconditionally (its own ``properties``, or those of a
+    direct ``allOf`` branch with no ``$id`` of its own), of arrays with no other keyword
+    looking at their elements: what they say about an element is exactly its ``$ref``.
+    """
+    base = schema.get("$id", "")
+    places: list[tuple[int | None, Any]] = [(None, schema)]
+    branches = schema.get("allOf")
+    if isinstance(branches, list):
+        places.extend((k, b) for k, b in enumerate(branches) if isinstance(b, dict) and "$id" not in b)
+    found = []
+    for branch, place in places:
+        properties = place.get("properties")
+        if not isinstance(properties, dict):
+            continue
+        for name, sub in properties.items():
+            items = sub.get("items") if isinstance(sub, dict) else None
+            if (
+                isinstance(items, dict)
+                and isinstance(items.get("$ref"), str)
+                and _ANNOTATIONS.issuperset(items)
+                and _ARRAY_SPLITTABLE.issuperset(sub)
+            ):
+                found.append((branch, name, urljoin(base, items["$ref"])))
+    return found
+
+
+def _without_items(schema: dict[str, Any], refs: list[tuple[int | None, str, str]]) -> dict[str, Any]:
+    """``schema`` with no ``items`` in those properties (copied along the way only)."""
+    schema = {**schema}
+    if any(branch is not None for branch, _, _ in refs):
+        schema["allOf"] = list(schema["allOf"])
+    for branch, name, _ in refs:
+        place = schema if branch is None else {**schema["allOf"][branch]}
+        place["properties"] = {**place["properties"]}
+        place["properties"][name] = {k: v for k, v in place["properties"][name].items() if k != "items"}
+        if branch is not None:
+            schema["allOf"][branch] = place
+    return schema
+
+
+class _ItemsSplit:
+    """A shared schema whose array elements are checked by another shared validator.
+
+    The Response schema's ``output`` holds output items, the schema output_item.added/done
+    validate with their own shared validator: compiled into the Response validator as well,
+    they cost ~2.5 MB more at every check's start (jsonschema_rs does not share compiled
+    schemas between validators). Exact for the properties :func:`_item_refs` finds: the rest
+    of the schema never looks at their elements, so a value is valid iff it is valid without
+    their ``items`` and each element of such an array (list or tuple, as jsonschema_rs reads
+    arrays) is valid against its reference.
+    """
+
+    __slots__ = ("items", "rest")
+
+    def __init__(self, rest: Any, items: tuple[tuple[str, Any], ...]) -> None:
+        self.rest = rest
+        self.items = items
+
+    def is_valid(self, value: Any) -> bool:
+        if not self.rest.is_valid(value):
+            return False
+        if isinstance(value, dict):
+            for name, validator in self.items:
+                elements = value.get(name)
+                if isinstance(elements, (list, tuple)) and not all(map(validator.is_valid, elements)):
+                    return False
+        return True
+
+
 class _Engines:
     """What the compiled schemas of one checker share: the registries and the split-off validators."""
 
@@ -167,6 +243,8 @@ class _Engines:
         self.rs_registry = schemas.rs_registry()
         self._registry: Any = None
         self._shared: dict[str, Any] = {}
+        #: The referenced schemas validated by a shared validator (set by the checker).
+        self.shared_uris: frozenset[str] = frozenset()
 
     @property
     def registry(self) -> referencing.Registry[Any]:
@@ -187,8 +265,18 @@ class _Engines:
         """One validator per referenced schema, for every event type that refers to it."""
         validator = self._shared.get(uri)
         if validator is None:
-            validator = self._shared[uri] = self.compile({"$ref": uri})
+            validator = self._shared[uri] = self._compile_shared(uri)
         return validator
+
+    def _compile_shared(self, uri: str) -> Any:
+        schema = self.schemas.resources.get(uri)
+        refs = [r for r in _item_refs(schema) if r[2] in self.shared_uris and r[2] != uri] if schema else []
+        if not refs or schema is None:
+            return self.compile({"$ref": uri})
+        return _ItemsSplit(
+            self.compile(_without_items(schema, refs)),
+            tuple((name, self.shared(ref)) for _, name, ref in refs),
+        )
 
 
 class _Compiled:
@@ -277,6 +365,7 @@ class SchemaChecker:
             for uri in set(_ref_properties(schema).values()):
                 counts[uri] = counts.get(uri, 0) + 1
         shared = frozenset(uri for uri, n in counts.items() if n > 1)
+        engines.shared_uris = shared
         self._by_type = {t: _Compiled(schema, engines, shared) for t, schema in event_schemas.items()}
         self._drift = (
             {t: _Compiled(schemas.resources[u], engines) for t, u in schemas.drift_events.items()}
