@@ -182,9 +182,39 @@ _FIELDS = st.fixed_dictionaries(
 )
 
 
+#: Python values an API caller might pass that JSON cannot carry, or carries differently.
+_PYTHON = st.recursive(
+    st.binary(max_size=4) | st.sets(st.integers(), max_size=3) | st.integers(min_value=2**64) | st.none(),
+    lambda children: (
+        st.tuples(children, children) | st.dictionaries(st.sampled_from(["response", "item"]), children)
+    ),
+    max_leaves=6,
+)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(events=st.lists(_FIELDS | _JSON, max_size=12), profile=st.sampled_from(["openai", "open-responses"]))
+@given(
+    events=st.lists(_FIELDS | _JSON | _PYTHON, max_size=12),
+    profile=st.sampled_from(["openai", "open-responses"]),
+)
 def test_arbitrary_event_values_never_raise(events: list[Any], profile: str) -> None:
     result = check_events(events, options=CheckOptions(profile=profile))
     assert result.error is None
     assert result.events == len(events)
+
+
+def test_python_values_json_cannot_carry_are_findings() -> None:
+    events: list[Any] = [
+        {"type": "response.created", "sequence_number": 0, "response": {"id": "r", "output": [{1, 2}]}},
+        {"type": "response.in_progress", "sequence_number": 1, "response": object()},
+        {"type": "keepalive", "sequence_number": 2, "big": 10**30},
+        ("not", "an", "object"),
+    ]
+    result = check_events(events)
+    found = [(f.rule, f.line) for f in result.findings]
+    assert ("RSP002", 1) in found and ("RSP002", 2) in found
+    assert ("RSP003", 4) in found
+    # A big integer is valid JSON: no finding for the keepalive.
+    assert not [f for f in result.findings if f.line == 3 and f.rule in {"RSP002", "RSP103"}]
+    # The end of the stream is the slot after the last event.
+    assert ("RSP209", 5) in found

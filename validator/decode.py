@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -63,10 +64,19 @@ def locate(raw: RawEvent, index: int) -> Position:
     return Position(seg.line, seg.column + index - line_start, seg.offset + width)
 
 
+@dataclass(frozen=True, slots=True)
+class NotJSON:
+    """An event given as a Python value that JSON cannot carry (a set, bytes, an object)."""
+
+    reason: str
+
+
 def decode(raw: RawEvent) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Decode one payload: ``(event, [])``, or ``(None, [RSP002 or RSP003])``."""
     if raw.value is not None:
         value = raw.value
+        if type(value) is NotJSON:
+            return None, [Issue("RSP002", f"event is not JSON: {value.reason}", position=raw.position)]
         return (value, []) if isinstance(value, dict) else _not_object(value)
     try:
         value = orjson.loads(raw.data)

@@ -10,6 +10,7 @@ sequence number and event type, applies the profile's severities and the
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,7 +193,8 @@ def _run(
         if lifecycle_issues:
             for issue in lifecycle_issues:
                 add(issue, event)
-    end = rd.end if rd is not None else _START
+    # Without a file, the end of the input is the slot after the last event.
+    end = rd.end if rd is not None else Position(count + 1, 1, 0)
     for issue in machine.finish(end):
         add(issue, None)
     stamper.findings.sort(key=Finding.sort_key)
@@ -282,10 +284,27 @@ def check_file(path: str | Path, options: CheckOptions | None = None, **kwargs: 
         return FileResult(name, error=str(exc))
 
 
+def _as_json(value: Any) -> Any:
+    """``value`` as it would arrive from a file: tuples become lists, and so on.
+
+    A value JSON cannot carry (a set, bytes, an arbitrary object) becomes a
+    :class:`decode.NotJSON`, which is reported (RSP002) rather than raised by the checks.
+    """
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except (TypeError, ValueError):
+        pass  # orjson refuses integers beyond 64 bits, which JSON allows: ask the stdlib
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as exc:
+        return decode.NotJSON(str(exc))
+
+
 def _event_items(events: Iterable[Any]) -> Iterator[RawEvent]:
     # Without a file, an event's "line" is its 1-based position in the sequence.
     for index, value in enumerate(events):
         pos = Position(index + 1, 1, 0)
+        value = _as_json(value)
         # ``None`` is a legitimate (wrong) event value: decode it as the JSON ``null`` it stands for.
         data = "null" if value is None else ""
         yield RawEvent(index, RawKind.EVENT, data, pos, (pos,), None, framed=False, value=value)
