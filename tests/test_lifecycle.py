@@ -664,6 +664,27 @@ def test_item_done_with_running_status_warns() -> None:
     assert check(events) == [("RSP229", 20)]
 
 
+def _cut_message(ev: list[Ev]) -> None:
+    ev[15]["item"]["status"] = "incomplete"
+    ev[21]["response"]["output"][1]["status"] = "incomplete"
+
+
+def test_incomplete_item_must_be_last_and_end_the_response() -> None:
+    # The function call is added after the message ended incomplete: reported there, once.
+    assert errors(mutate(_cut_message)) == [("RSP233", 16)]
+    # As the last item, but the response claims to be complete: reported at the terminal event.
+    events = mutate(_cut_message)
+    del events[16:21]
+    output = events[16]["response"]["output"][:2]
+    del events[16]["response"]["output"][2]
+    assert errors(events) == [("RSP233", 16)]
+    # What the spec asks for: the response ends incomplete.
+    events[16] = life(
+        "incomplete", "incomplete", output=output, incomplete_details={"reason": "max_output_tokens"}
+    )
+    assert errors(events) == []
+
+
 def _tool(item_type: str, statuses: list[str], done_status: str = "completed") -> list[Ev]:
     item = {"id": "t_1", "type": item_type, "status": "in_progress"}
     done = {**item, "status": done_status}

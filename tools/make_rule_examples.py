@@ -1351,6 +1351,22 @@ def _rsp232() -> Example:
 # ---- 2xx lifecycle: parts and text streams
 
 
+@example("RSP233")
+def _rsp233() -> Example:
+    ctx, bad = incomplete_stream("rsp233", {"reason": "max_output_tokens"})
+    _, good = incomplete_stream("rsp233", {"reason": "max_output_tokens"})
+    # The message is cut off (status incomplete), yet the response claims to be complete.
+    final = bad[-1].payload["response"]["output"]  # type: ignore[index]
+    bad[-1] = completed(ctx, final, usage(22, 8)).mark("RSP233")
+    return Example(
+        "RSP233",
+        "the message ends incomplete at max_output_tokens, but the response ends with response.completed",
+        "the response ends with response.incomplete, saying why",
+        bad,
+        good,
+    )
+
+
 @example("RSP240")
 def _rsp240() -> Example:
     _, bad = text_response("rsp240")

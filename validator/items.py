@@ -189,7 +189,17 @@ class Item(ItemRecord):
 class ItemTracker:
     """The items of one stream, by output_index and by id."""
 
-    __slots__ = ("added_in_stream", "aliases", "call_ids", "ctx", "ids", "items", "kept_bytes", "next_index")
+    __slots__ = (
+        "added_in_stream",
+        "aliases",
+        "call_ids",
+        "ctx",
+        "ids",
+        "incomplete",
+        "items",
+        "kept_bytes",
+        "next_index",
+    )
 
     def __init__(self, ctx: EventContext) -> None:
         self.ctx = ctx
@@ -204,6 +214,9 @@ class ItemTracker:
         self.next_index = 0
         self.kept_bytes = 0
         self.added_in_stream = False
+        #: The first item that ended incomplete, with the line of its done (RULES.md C14), until
+        #: RSP233 has been reported once.
+        self.incomplete: tuple[str, int] | None = None
 
     # ------------------------------------------------------------------ the end of the response
 
@@ -365,9 +378,22 @@ class ItemTracker:
                 new.misplaced = expected
                 self.aliases[expected] = new
         self.added_in_stream = True
+        self.after_incomplete("an item is added")
         self._unique(new)
         self._register(new)
         self.ctx.touched.append(new)
+
+    def after_incomplete(self, what: str) -> None:
+        """RSP233 once, when the response goes on after an item ended incomplete."""
+        if self.incomplete is None or not self.incomplete[0]:
+            return
+        label, line = self.incomplete
+        self.ctx.emit(
+            "RSP233",
+            f"{what} after {label} ended incomplete (line {line}): an incomplete item must be the last "
+            "one, and the response must end incomplete",
+        )
+        self.incomplete = ("", line)
 
     def _unique(self, item: Item) -> None:
         if item.id and item.id in self.ids:
@@ -413,6 +439,8 @@ class ItemTracker:
             item.identify(raw)
         check_unclosed(self.ctx, item)
         self._item_status(item, raw)
+        if raw.get("status") == "incomplete" and self.incomplete is None:
+            self.incomplete = (item.label(), self.ctx.ref().position.line)
         if not item.tainted:
             check_item_texts(self.ctx, item, raw)
             if item.type == "function_call":

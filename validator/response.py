@@ -163,6 +163,8 @@ class ResponseMachine:
 
     def _terminal(self, life: Lifecycle, response: dict[str, Any]) -> None:
         self._abandon(life)
+        if life is _L.COMPLETED:
+            self.items.after_incomplete("response.completed")
         usage = usage_issue(response)
         if usage is not None:
             self.ctx.issues.append(usage)

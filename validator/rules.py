@@ -580,6 +580,15 @@ _CATALOG: tuple[Rule, ...] = (
         "RULES.md G5",
     ),
     _r(
+        "RSP233",
+        "incomplete-item-not-last",
+        E,
+        "the response goes on after an item ended incomplete",
+        "An item whose output_item.done has status incomplete is the last item added, and the response then ends with response.incomplete (or response.failed).",
+        "Open Responses: 'If an item ends in a terminal state, it MUST be the last item emitted, and the containing response also MUST be in an incomplete state'; a client that stops at the cut-off item misses the rest, and a completed response hides the truncation.",
+        f"RULES.md C14; Open Responses L230 ({SPEC_OR})",
+    ),
+    _r(
         "RSP240",
         "unknown-part",
         E,
