@@ -266,3 +266,18 @@ def test_empty_input(data: bytes, words: str) -> None:
 def test_broken_har_is_a_clear_error() -> None:
     result = check_websocket(b'{"log": {"entries": [', "ws.har", OPENAI)
     assert result.error is not None and "JSON" in result.error
+
+
+def test_a_session_opening_with_response_create_is_detected_without_input_format() -> None:
+    from conftest import CORPUS
+
+    from validator.engine import CheckOptions, check_file
+
+    bad = CORPUS / "rules" / "RSP109" / "bad.jsonl"
+    auto = check_file(bad, CheckOptions())
+    forced = check_file(bad, CheckOptions(input_format="websocket"))
+    assert [(f.rule, f.line) for f in auto.findings] == [(f.rule, f.line) for f in forced.findings]
+    assert [f.rule for f in auto.findings] == ["RSP109"]
+    # Forcing JSON Lines reads the same file as one plain stream, which it is not.
+    plain = check_file(bad, CheckOptions(input_format="jsonl"))
+    assert any(f.rule != "RSP109" for f in plain.findings)

@@ -10,6 +10,7 @@ sequence number and event type, applies the profile's severities and the
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -248,13 +249,7 @@ def _container_kind(path: str, input_format: str) -> str | None:
     return None
 
 
-def _check_container(name: str, kind: str, options: CheckOptions) -> FileResult:
-    # Containers are small test fixtures, not multi-GB captures: reading them whole is fine.
-    try:
-        with transcript.open_input(name) as chunks:
-            data = b"".join(chunks)
-    except transcript.TranscriptReadError as exc:
-        return FileResult(name, error=str(exc))
+def _check_container_data(data: bytes, name: str, kind: str, options: CheckOptions) -> FileResult:
     inner = dataclasses.replace(options, input_format="auto")
     if kind == "websocket":
         from .websocket import check_websocket
@@ -266,20 +261,41 @@ def _check_container(name: str, kind: str, options: CheckOptions) -> FileResult:
     return result
 
 
+def _is_websocket_session(first: bytes) -> bool:
+    """A JSON Lines transcript that opens with the client's ``response.create`` is a WebSocket
+    session (RULES.md §K): over SSE the request is not part of the stream."""
+    line = first.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    if not line.startswith(b"{") or b"response.create" not in line:
+        return False
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(value, dict) and value.get("type") == "response.create"
+
+
 def check_file(path: str | Path, options: CheckOptions | None = None, **kwargs: Any) -> FileResult:
     """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``.
 
     Cassettes (vcrpy, go-vcr, Ruby VCR), HAR files and WebSocket transcripts are recognised by
-    ``input_format`` (or a .har/.yaml name) and each stream inside them is checked.
+    ``input_format``, a .har/.yaml name or, for a WebSocket session, its opening
+    ``response.create`` message; each stream inside them is checked.
     """
     options = options or CheckOptions(**kwargs)
     name = str(path)
     kind = _container_kind(name, options.input_format)
-    if kind is not None:
-        return _check_container(name, kind, options)
     try:
         with transcript.open_input(name) as chunks:
-            return check_chunks(chunks, name, options)
+            if kind is not None:
+                # Containers are small test fixtures, not multi-GB captures: read them whole.
+                return _check_container_data(b"".join(chunks), name, kind, options)
+            if options.input_format != "auto":
+                return check_chunks(chunks, name, options)
+            rest = iter(chunks)
+            first = next(rest, b"")
+            if _is_websocket_session(first):
+                return _check_container_data(first + b"".join(rest), name, "websocket", options)
+            return check_chunks(itertools.chain((first,), rest), name, options)
     except transcript.TranscriptReadError as exc:
         return FileResult(name, error=str(exc))
 
