@@ -36,7 +36,7 @@ from .container_streams import (
     walk_container,
 )
 from .findings import Finding
-from .rules import RULES, Rule
+from .rules import RULES, select_rules
 
 __all__ = [
     "KINDS",
@@ -139,10 +139,6 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
 # findings, with rules from the catalog like every other layer.
 
 
-def _matches(rule: Rule, patterns: Sequence[str]) -> bool:
-    return any(rule.id.startswith(p.upper()) or rule.name == p for p in patterns)
-
-
 def make_finding(
     rule_id: str,
     message: str,
@@ -153,11 +149,9 @@ def make_finding(
 ) -> Finding | None:
     """A finding for a transport rule, honouring the profile and --select/--ignore; None if off."""
     rule = RULES[rule_id]
-    if (options.select and not _matches(rule, options.select)) or _matches(rule, options.ignore):
+    if rule.id not in select_rules(options.select, options.ignore):
         return None
-    if rule.strict_only and not options.strict:
-        return None
-    severity = fields.pop("severity", None) or rule.severity_in(options.profile)
+    severity = rule.reported_severity(options.profile, options.strict, fields.pop("severity", None))
     if severity is None:
         return None
     line, column, offset = position

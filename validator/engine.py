@@ -95,9 +95,9 @@ class _Stamper:
 
     def add(self, issue: Issue, event: Event | RawEvent | None) -> None:
         rule = RULES[issue.rule]
-        if rule.id not in self.enabled or (rule.strict_only and not self.strict):
+        if rule.id not in self.enabled:
             return
-        severity = issue.severity or rule.severity_in(self.profile)
+        severity = rule.reported_severity(self.profile, self.strict, issue.severity)
         if severity is None:
             return
         seq: int | None = None

@@ -117,8 +117,13 @@ class ItemTracker:
             return None
         return self.items.get(index) or self.aliases.get(index)
 
-    def resolve(self, spec: EventSpec, data: dict[str, Any]) -> ItemRecord | None:
-        """The item an event targets; unknown items are reported once and opened as phantoms."""
+    def lookup(
+        self, spec: EventSpec, data: dict[str, Any]
+    ) -> tuple[int | None, str | None, ItemRecord | None, ItemRecord | None, ItemRecord | None]:
+        """(output_index, item_id, item at the index, item by id, the item the event targets).
+
+        Pure: no finding, no state change, so the delta run cache can ask it too.
+        """
         index = int_or_none(data.get("output_index"))
         item_id = None if spec.index_only else str_or_none(data.get("item_id"))
         at_index = self.at(index)
@@ -129,6 +134,11 @@ class ItemTracker:
             if by_id is not None and (at_index is None or (by_id.open and not at_index.open))
             else at_index
         )
+        return index, item_id, at_index, by_id, item
+
+    def resolve(self, spec: EventSpec, data: dict[str, Any]) -> ItemRecord | None:
+        """The item an event targets; unknown items are reported once and opened as phantoms."""
+        index, item_id, at_index, by_id, item = self.lookup(spec, data)
         if item is None:
             if index is None and item_id is None:
                 return None

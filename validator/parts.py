@@ -343,16 +343,7 @@ class PartTracker:
         The rest of the lookup is then idempotent: the item passed :meth:`ItemTracker.usable`
         (its type does not change), and its part and stream now exist, open, of the right type.
         """
-        items = self.items
-        index = int_or_none(data.get("output_index"))
-        item_id = None if spec.index_only else str_or_none(data.get("item_id"))
-        at_index = items.at(index)
-        by_id = items.ids.get(item_id) if item_id else None
-        found = (
-            by_id
-            if by_id is not None and (at_index is None or (by_id.open and not at_index.open))
-            else at_index
-        )
+        _, item_id, at_index, by_id, found = self.items.lookup(spec, data)
         if found is not item:
             return False
         return not (item_id and item.id and at_index is not by_id and "RSP223" not in item.reported)

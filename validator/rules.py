@@ -56,6 +56,17 @@ class Rule:
             return self.profiles[profile]
         return self.severity
 
+    def reported_severity(
+        self, profile: str, strict: bool, override: Severity | None = None
+    ) -> Severity | None:
+        """The severity a finding of this rule is reported with, or None when it is not reported.
+
+        ``override`` is a severity the check documents for a condition (``Issue.severity``).
+        """
+        if self.strict_only and not strict:
+            return None
+        return override or self.severity_in(profile)
+
     def doc(self) -> str:
         return (
             f"{self.id} {self.name} ({self.severity.value}, {self.layer})\n\n"
