@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import import_module, resources
+from importlib import import_module
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -490,10 +490,11 @@ def rules_command(fmt: str) -> None:
 
 def examples_dir() -> Path:
     """Rule examples: packaged in the wheel, or corpus/rules in a source tree."""
-    packaged = resources.files("validator") / "_rule_examples"
+    here = Path(__file__).resolve().parent
+    packaged = here / "_rule_examples"
     if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "corpus" / "rules"
+        return packaged
+    return here.parent / "corpus" / "rules"
 
 
 def find_rule(ref: str) -> Rule | None:

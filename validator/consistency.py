@@ -17,11 +17,13 @@ link, the terminal response's output, is compared item by item in
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Any
 
 import orjson
 
+from .context import int_or_none
 from .families import TextFamily
 from .findings import Issue
 
@@ -34,6 +36,11 @@ __all__ = [
     "text_issue",
     "usage_issue",
 ]
+
+_DELTA = operator.itemgetter("delta")
+_LOGPROBS = operator.itemgetter("logprobs")
+_GET_LOGPROBS = operator.methodcaller("get", "logprobs")
+_STR = {str}
 
 #: One version of a (multi-channel) text: a string per channel of its family.
 Text = tuple[str, ...]
@@ -76,6 +83,32 @@ class TextStream:
             lp = event.get("logprobs")
             if isinstance(lp, list) and (lp or self.logprobs is not None):
                 (self.logprobs if self.logprobs is not None else self._start_logprobs()).extend(lp)
+
+    def add_run(self, events: list[dict[str, Any]]) -> None:
+        """:meth:`add` for each event, in order."""
+        if self.family.channels == ("",) and not self._keeps_logprobs(events):
+            try:
+                deltas = list(map(_DELTA, events))  # field access in C
+            except KeyError:
+                deltas = []
+            if set(map(type, deltas)) == _STR and len(deltas) == len(events):
+                # One text channel, string deltas, no logprobs to keep.
+                self.deltas += len(events)
+                self.chunks[0].extend(deltas)
+                return
+        for event in events:
+            self.add(event)
+
+    def _keeps_logprobs(self, events: list[dict[str, Any]]) -> bool:
+        """Would :meth:`add` keep logprobs for any of these events?"""
+        if not self.family.logprobs:
+            return False
+        if self.logprobs is not None:
+            return True
+        try:
+            return any(map(_LOGPROBS, events))
+        except KeyError:  # some deltas carry none
+            return any(map(_GET_LOGPROBS, events))
 
     def _start_logprobs(self) -> list[Any]:
         self.logprobs = []
@@ -256,7 +289,7 @@ def arguments_issue(arguments: Any, pointer: str) -> Issue | None:
 
 
 def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return int_or_none(value)
 
 
 def usage_issue(response: Any) -> Issue | None:

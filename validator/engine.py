@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 
 from . import decode, reader, transcript
-from .events import Event, RawEvent, RawKind
+from .events import Event, RawEvent, RawKind, RawRun
 from .findings import Finding, Issue, Position, Severity
+from .lane import Lane
 from .lifecycle import StreamChecker
 from .rules import PROFILES, RULES, select_rules
 from .schemas import SchemaChecker
@@ -134,7 +135,10 @@ class _Stamper:
 
 
 def _run(
-    items: Iterable[RawEvent | Issue], rd: reader.Reader | None, path: str, options: CheckOptions
+    items: Iterable[RawEvent | RawRun | Issue],
+    rd: reader.Reader | None,
+    path: str,
+    options: CheckOptions,
 ) -> FileResult:
     stamper = _Stamper(path, options)
     add = stamper.add
@@ -142,6 +146,7 @@ def _run(
     #: event type -> verdict, for the types whose valid events need nothing else (filled as types are met).
     fast = schemas.fast
     machine = StreamChecker(options.profile, resumed=options.resumed, fragment=options.fragment)
+    lane = Lane(machine, schemas)
     feed = machine.feed
     loads = orjson.loads
     json_error = orjson.JSONDecodeError
@@ -150,7 +155,7 @@ def _run(
     undecodable: Position | None = None
     # The hot path (once per event, deltas included): locals for the lookups, orjson called here
     # rather than through decode.decode, and no list walked unless it holds an issue.
-    for item in items:
+    for item in lane.through(items):
         if isinstance(item, Issue):
             # A transcript cut off mid-event is one root cause: its broken JSON (RSP002) is
             # already reported, so the missing blank line after it is not reported again.
@@ -194,6 +199,7 @@ def _run(
         if lifecycle_issues:
             for issue in lifecycle_issues:
                 add(issue, event)
+    count += lane.events
     # Without a file, the end of the input is the slot after the last event.
     end = rd.end if rd is not None else Position(count + 1, 1, 0)
     for issue in machine.finish(end):
@@ -223,11 +229,19 @@ def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:
 
 
 def check_chunks(
-    chunks: Iterable[bytes], path: str = "<stream>", options: CheckOptions | None = None
+    chunks: Iterable[bytes],
+    path: str = "<stream>",
+    options: CheckOptions | None = None,
+    *,
+    lane: bool = True,
 ) -> FileResult:
-    """Check a transcript given as an iterable of byte chunks (read incrementally)."""
+    """Check a transcript given as an iterable of byte chunks (read incrementally).
+
+    ``lane=False`` checks every event one by one, never a run of deltas at once
+    (:mod:`validator.lane`): slower, with the same result; the tests compare the two.
+    """
     options = options or CheckOptions()
-    rd = reader.Reader(chunks, options.input_format)
+    rd = reader.Reader(chunks, options.input_format, runs=lane)
     return _run(rd, rd, path, options)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .context import int_or_none
 from .findings import Position
 
-__all__ = ["Event", "RawEvent", "RawKind"]
+__all__ = ["Event", "RawEvent", "RawKind", "RawRun"]
 
 
 class RawKind(enum.Enum):
@@ -41,6 +43,41 @@ class RawEvent:
 
 
 @dataclass(slots=True)
+class RawRun:
+    """Consecutive SSE events framed alike, handed over together (``Reader(..., runs=True)``).
+
+    Each event is a block of exactly two lines, ``event: NAME`` (the same name for all) and
+    one ``data:`` line holding an ASCII or valid UTF-8 payload that is not ``[DONE]``, then
+    the blank line. That is the shape of a run of deltas, the bulk of every transcript: the
+    engine may check a run as a whole (:mod:`validator.lane`) and falls back to
+    :meth:`events`, which are exactly the :class:`RawEvent` values the reader yields for
+    these blocks when it hands out no runs.
+    """
+
+    #: Index of the first event.
+    index: int
+    name: str
+    #: Each event's ``data:`` value, as bytes.
+    payloads: list[bytes]
+    #: Where the first payload starts.
+    position: Position
+    #: Bytes from the end of one payload to the start of the next (line ends, blank line,
+    #: ``event:`` line, ``data: ``).
+    gap: int
+
+    def events(self, start: int = 0) -> Iterator[RawEvent]:
+        """The events from ``start`` on, one by one."""
+        line, offset = self.position.line, self.position.offset
+        name, gap, index = self.name, self.gap, self.index
+        for i, payload in enumerate(self.payloads):
+            if i >= start:
+                pos = Position(line, 7, offset)
+                yield RawEvent(index + i, RawKind.EVENT, payload.decode(), pos, (pos,), name, True)
+            line += 3
+            offset += len(payload) + gap
+
+
+@dataclass(slots=True)
 class Event:
     """A decoded event handed to the schema and lifecycle layers."""
 
@@ -58,5 +95,4 @@ class Event:
 
     @property
     def sequence_number(self) -> int | None:
-        n = self.data.get("sequence_number")
-        return n if isinstance(n, int) and not isinstance(n, bool) else None
+        return int_or_none(self.data.get("sequence_number"))

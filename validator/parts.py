@@ -15,6 +15,8 @@ its output_item.done, which :func:`check_item_texts` compares with it.
 
 from __future__ import annotations
 
+import operator
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .consistency import (
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
     from .items import Item, ItemTracker
 
 __all__ = ["Part", "PartTracker", "check_item_texts", "check_unclosed", "stream_index"]
+
+_INT = {int}
+_OUTPUT_INDEX = operator.itemgetter("output_index")
+_ITEM_ID = operator.itemgetter("item_id")
 
 
 class Part:
@@ -336,6 +342,32 @@ class PartTracker:
             oi, ci = data.get("output_index"), data.get(family.index_field) if family.index_field else None
             if type(oi) is int and (family.index_field is None or type(ci) is int):
                 self.hot = (ctx.serial, spec, oi, data.get("item_id"), ci, family.index_field, item, stream)
+
+    def run_ok(self, spec: EventSpec, events: list[dict[str, Any]], numbers: list[Any]) -> bool:
+        """Would each delta of a run take :meth:`delta`'s hot path: the last event fed was a
+        delta of ``spec`` and each of these names its item and part? ``numbers`` (the
+        sequence numbers) must be ints too: their type is checked here with the indices'."""
+        hot = self.hot
+        if hot is None or hot[0] != self.ctx.serial or hot[1] is not spec:
+            return False
+        count = len(events)
+        # ``count`` compares with ``==``, which takes 1.0 and True for 1: hence the type check. A
+        # missing field (KeyError, for the caller) is not the hot path.
+        indices = list(map(_OUTPUT_INDEX, events))
+        if indices.count(hot[2]) != count or list(map(_ITEM_ID, events)).count(hot[3]) != count:
+            return False
+        field = hot[5]
+        if field is None:
+            return set(map(type, chain(indices, numbers))) == _INT
+        parts = list(map(operator.itemgetter(field), events))
+        return parts.count(hot[4]) == count and set(map(type, chain(indices, numbers, parts))) == _INT
+
+    def take_run(self, events: list[dict[str, Any]]) -> None:
+        """Feed the run :meth:`run_ok` accepted (after the context's ``serial`` moved past it)."""
+        hot = self.hot
+        assert hot is not None
+        self.hot = (self.ctx.serial, *hot[1:])
+        hot[7].add_run(events)
 
     def _steady(self, spec: EventSpec, data: dict[str, Any], item: Item) -> bool:
         """Would the same delta, on the state this one left, resolve ``item`` silently and unchanged?

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from .events import RawEvent
+from .events import RawEvent, RawRun
 from .findings import Issue, Position
 from .jsonarray import find_constant as find_constant  # re-exported: decode.py's strict parser
 from .jsonarray import frame_json
@@ -106,11 +106,12 @@ class Reader:
     """Frames a transcript given as byte chunks; iterate it once.
 
     Yields :class:`RawEvent` values and framing :class:`Issue` values (each with
-    its ``position``) in input order. Afterwards ``end`` is the position just past
-    the last byte and ``format`` the format that was read.
+    its ``position``) in input order; with ``runs``, also :class:`RawRun` values.
+    Afterwards ``end`` is the position just past the last byte and ``format`` the
+    format that was read.
     """
 
-    def __init__(self, chunks: Iterable[bytes], input_format: str = "auto") -> None:
+    def __init__(self, chunks: Iterable[bytes], input_format: str = "auto", *, runs: bool = False) -> None:
         if input_format not in FORMATS:
             raise ValueError(f"unknown input format {input_format!r} (choose from {', '.join(FORMATS)})")
         self._chunks = chunks
@@ -118,8 +119,10 @@ class Reader:
         self.format: str = "sse" if input_format == "auto" else input_format
         self.end: Position = _START
         self._started = False
+        #: Yield runs of SSE events framed alike as :class:`RawRun` values (see there).
+        self.runs = runs
 
-    def __iter__(self) -> Iterator[RawEvent | Issue]:
+    def __iter__(self) -> Iterator[RawEvent | RawRun | Issue]:
         if self._started:
             raise RuntimeError("a Reader reads its input once; create a new one")
         self._started = True
@@ -136,7 +139,7 @@ class Reader:
             base = 3
         chunks = _chain(head, source)
         if self.format == "sse":
-            return frame_sse(chunks, base, self._at_end)
+            return frame_sse(chunks, base, self._at_end, self.runs)
         if self.format == "jsonl":
             return frame_jsonl(chunks, base, self._at_end)
         return frame_json(chunks, base, self._at_end)

@@ -12,6 +12,8 @@ Framing: the SSE ``event:`` name agrees with the payload type, and nothing follo
 
 from __future__ import annotations
 
+from typing import Any
+
 from .context import EventContext, int_or_none
 from .events import Event
 from .findings import EventRef, Issue, Position
@@ -71,6 +73,23 @@ class SequenceTracker:
                 self._framing(event, etype)
         elif self.done_sentinels:
             self._framing(event, etype)
+
+    def run_ok(self, numbers: list[Any]) -> bool:
+        """Would each event of a run, with these sequence numbers, take :meth:`feed`'s usual path:
+        the next number of a numbered stream, before any ``[DONE]``? (Its framing is the
+        caller's: each is named with its own type.)"""
+        last = self.last_seq
+        if last is None or not self.numbered or self.skipped or self.done_sentinels:
+            return False
+        # ``==`` takes 5.0 for 5: that the numbers are ints is left to the caller, which checks
+        # all the integer fields of the run in one pass.
+        return numbers == list(range(last + 1, last + 1 + len(numbers)))
+
+    def advance(self, numbers: list[Any]) -> None:
+        """Feed the run :meth:`run_ok` accepted: the state each event would leave."""
+        self.events += len(numbers)
+        self.in_gap = False
+        self.last_seq = numbers[-1]
 
     def undecodable(self) -> None:
         # It occupied a sequence number we cannot read: accept one more step in the next one.

@@ -7,10 +7,12 @@ without looking at their lines one by one; everything else goes line by line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from itertools import repeat
 
-from .events import RawEvent, RawKind
+from .events import RawEvent, RawKind, RawRun
 from .findings import Issue, Position
 from .lines import EOL_SPLIT, HUGE, decode_part, end_position, release_free_memory, utf8_issue, whole_lines
 
@@ -19,21 +21,35 @@ __all__ = ["SseParser", "frame_sse"]
 _EVENT, _DONE = RawKind.EVENT, RawKind.DONE
 _COLON = 0x3A
 _pos = Position
+#: Buffers up to this size are scanned for runs (the usual buffer is one read, 1 MiB); a bigger
+#: one holds a huge event, framed by :meth:`SseParser.buffer` with the fewest copies.
+_SCAN_LIMIT = 4 << 20
 #: Payloads longer than this are decoded through a memoryview: no copy of the bytes first.
 _BIG = 1 << 16
 
 
-def _payload(block: bytes, start: int) -> str:
-    """``block[start:]`` decoded as UTF-8 (raises UnicodeDecodeError)."""
-    if len(block) < _BIG:
-        return block[start:].decode()
+def _payload(block: bytes, start: int, stop: int | None = None) -> str:
+    """``block[start:stop]`` decoded as UTF-8 (raises UnicodeDecodeError)."""
+    if (len(block) if stop is None else stop) - start < _BIG:
+        return block[start:stop].decode()
     with memoryview(block) as view:
-        return str(view[start:], "utf-8")
+        return str(view[start:stop], "utf-8")
 
 
 def _show(raw: bytes, limit: int = 40) -> str:
     text = raw[:limit].decode("utf-8", "replace")
     return repr(text) + ("..." if len(raw) > limit else "")
+
+
+@lru_cache(maxsize=256)
+def _run_pattern(header: bytes, sep: bytes) -> re.Pattern[bytes]:
+    """Two or more blocks, each ``header``, one line that is not ``[DONE]`` (nor any other
+    payload starting with ``[``), and a blank line."""
+    # In a buffer with one kind of line end, the last byte of ``sep`` is in every line end; a
+    # class of one negated byte is several times faster than ``[^\r\n]``.
+    line = b"[^" + re.escape(sep[-1:]) + b"]*"
+    block = re.escape(header) + rb"(?!\[)" + line + re.escape(sep)
+    return re.compile(b"(?:" + block + b"){2,}")
 
 
 def _split(region: bytes) -> tuple[list[bytes], Iterable[int]]:
@@ -49,9 +65,11 @@ def _split(region: bytes) -> tuple[list[bytes], Iterable[int]]:
 class SseParser:
     """The WHATWG event-stream interpretation, one line at a time, plus a block fast path."""
 
-    __slots__ = ("event_name", "index", "late", "line_no", "offset", "segments", "values")
+    __slots__ = ("event_name", "index", "late", "line_no", "offset", "runs", "segments", "values")
 
-    def __init__(self, offset: int) -> None:
+    def __init__(self, offset: int, runs: bool = False) -> None:
+        #: Hand consecutive events framed alike over as one :class:`RawRun` (see :meth:`_scan`).
+        self.runs = runs
         self.index = 0
         self.line_no = 1
         self.offset = offset  # of the next line to read
@@ -81,6 +99,9 @@ class SseParser:
             eol = b"\r\n"
         else:
             yield from self.lines(*_split(buf))
+            return
+        if self.runs and len(buf) <= _SCAN_LIMIT:
+            yield from self._scan(buf, eol)
             return
         size = len(eol)
         nl = eol[-1:]  # in this buffer, every line end contains this byte
@@ -164,6 +185,132 @@ class SseParser:
             lines = tail.split(eol)
             lines.pop()
             yield from self.lines(lines, repeat(size))
+
+    def _scan(self, buf: bytes, eol: bytes) -> Iterator[RawEvent | RawRun | Issue]:
+        """:meth:`buffer` with runs: the same events, but consecutive ones framed alike as one
+        :class:`RawRun`, found by a regular expression over the buffer rather than block by block.
+
+        ``eol`` is the buffer's only kind of line end. Each other block goes through
+        :meth:`_block`, as :meth:`buffer` would take it.
+        """
+        size = len(eol)
+        sep = eol + eol
+        step = 2 * size
+        pos = 0
+        if self.values or self.event_name is not None:
+            # The first block continues an event begun in the previous buffer.
+            cut = buf.find(sep)
+            lines = (buf if cut < 0 else buf[:cut]).split(eol)
+            if cut < 0:
+                lines.pop()
+                yield from self.lines(lines, repeat(size))
+                return
+            lines.append(b"")
+            yield from self.lines(lines, repeat(size))
+            pos = cut + step
+        end_of_buffer = len(buf)
+        nl = eol[-1:]
+        ascii_only = buf.isascii()
+        while True:
+            cut = buf.find(sep, pos)
+            if cut < 0:
+                break
+            if buf.startswith(b"event: ", pos):
+                end = buf.find(eol, pos + 7, cut)
+                at = end + size + 6
+                if end > 0 and buf.startswith(b"data: ", end + size) and buf.find(nl, at, cut) < 0:
+                    header = buf[pos:at]
+                    if buf.startswith(header, cut + step):
+                        match = _run_pattern(header, sep).match(buf, pos)
+                        if match is not None:
+                            run = self._run(buf, pos, match.end(), header, end, sep, ascii_only)
+                            if run is not None:
+                                yield run
+                                pos = match.end()
+                                continue
+                    # The usual block, ``event:`` + ``data:``, as _block takes it, without a copy.
+                    try:
+                        text = _payload(buf, at, cut)
+                        name = buf[pos + 7 : end].decode()
+                    except UnicodeDecodeError:
+                        pass
+                    else:
+                        position = _pos(self.line_no + 1, 7, self.offset + at - pos)
+                        self.line_no += 3
+                        self.offset += cut + step - pos
+                        pos = cut + step
+                        if text[:1] == "[" and text.strip(" \t") == "[DONE]":
+                            yield RawEvent(self.index, _DONE, text, position, (position,), name, True)
+                        else:
+                            yield RawEvent(self.index, _EVENT, text, position, (position,), name, True)
+                            self.index += 1
+                        continue
+            yield from self._block(buf[pos:cut], eol)
+            pos = cut + step
+        if pos < end_of_buffer:
+            lines = buf[pos:].split(eol)
+            lines.pop()
+            yield from self.lines(lines, repeat(size))
+
+    def _run(
+        self, buf: bytes, start: int, stop: int, header: bytes, name_end: int, sep: bytes, ascii_only: bool
+    ) -> RawRun | None:
+        """The run of blocks ``buf[start:stop]`` (each ``header``, a payload with no line end
+        and a blank line), unless it is not valid UTF-8."""
+        if not ascii_only:
+            try:
+                buf[start:stop].decode()
+            except UnicodeDecodeError:
+                return None
+        size = len(header)
+        step = len(sep)
+        payloads = buf[start + size : stop - step].split(sep + header)
+        run = RawRun(
+            self.index,
+            buf[start + 7 : name_end].decode(),
+            payloads,
+            _pos(self.line_no + 1, 7, self.offset + size),
+            size + step,
+        )
+        count = len(payloads)
+        self.line_no += 3 * count
+        self.offset += stop - start
+        self.index += count
+        return run
+
+    def _block(self, block: bytes, eol: bytes) -> Iterator[RawEvent | Issue]:
+        """One block (the lines before a blank line) of a buffer with one kind of line end: a
+        typical one (``data:`` alone, ``event:`` + ``data:``) becomes an event at once, the
+        rest goes line by line. What :meth:`buffer`'s loop does, for :meth:`_scan`."""
+        size = len(eol)
+        if block.startswith(b"data: "):
+            at, name_end, lines = 6, 0, 2
+        elif block.startswith(b"event: "):
+            name_end = block.find(eol, 7)
+            at, lines = name_end + size + 6, 3
+            if name_end <= 0 or not block.startswith(b"data: ", name_end + size):
+                at = -1
+        else:
+            at = -1
+        if at >= 0 and block.find(eol[-1:], at) < 0:
+            try:
+                text = _payload(block, at)
+                name = block[7:name_end].decode() if name_end else None
+            except UnicodeDecodeError:
+                pass
+            else:
+                position = _pos(self.line_no + lines - 2, 7, self.offset + at)
+                self.line_no += lines
+                self.offset += len(block) + 2 * size
+                if text[:1] == "[" and text.strip(" \t") == "[DONE]":
+                    yield RawEvent(self.index, _DONE, text, position, (position,), name, True)
+                else:
+                    yield RawEvent(self.index, _EVENT, text, position, (position,), name, True)
+                    self.index += 1
+                return
+        split = block.split(eol)
+        split.append(b"")
+        yield from self.lines(split, repeat(size))
 
     def _lone_data(self, text: str, size: int) -> RawEvent:
         """The event of a pending ``event:`` name whose only data line (``size`` bytes with the
@@ -271,11 +418,12 @@ class SseParser:
 
 
 def frame_sse(
-    chunks: Iterable[bytes], offset: int, at_end: Callable[[Position], None]
-) -> Iterator[RawEvent | Issue]:
+    chunks: Iterable[bytes], offset: int, at_end: Callable[[Position], None], runs: bool = False
+) -> Iterator[RawEvent | RawRun | Issue]:
     """Events and issues of an ``sse`` input whose first byte is at ``offset``; ``at_end`` gets
-    the position just past the input once it is read."""
-    parser = SseParser(offset)
+    the position just past the input once it is read. With ``runs``, consecutive events framed
+    alike come as :class:`RawRun` values."""
+    parser = SseParser(offset, runs)
     last = b""
     for box, whole in whole_lines(chunks, True):
         if whole:

@@ -37,6 +37,7 @@ from .container_positions import (
 )
 from .container_streams import detect_kind
 from .containers import make_finding
+from .context import int_or_none
 from .findings import Finding
 
 __all__ = ["WsMessage", "check_websocket", "iter_connections"]
@@ -204,7 +205,7 @@ class _Session:
             self.path,
             (msg.line, msg.column, msg.offset),
             self.options,
-            sequence_number=seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+            sequence_number=int_or_none(seq),
             event_type=etype if isinstance(etype, str) else None,
             **fields,
         )
