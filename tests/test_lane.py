@@ -36,6 +36,7 @@ OPTIONS = {
     "open-responses": CheckOptions(profile="open-responses"),
     "strict": CheckOptions(strict=True),
     "fragment": CheckOptions(fragment=True),
+    "resumed": CheckOptions(resumed=True),
 }
 
 

@@ -235,15 +235,11 @@ class SseParser:
                     except UnicodeDecodeError:
                         pass
                     else:
-                        position = _pos(self.line_no + 1, 7, self.offset + at - pos)
+                        event = self._event(text, _pos(self.line_no + 1, 7, self.offset + at - pos), name)
                         self.line_no += 3
                         self.offset += cut + step - pos
                         pos = cut + step
-                        if text[:1] == "[" and text.strip(" \t") == "[DONE]":
-                            yield RawEvent(self.index, _DONE, text, position, (position,), name, True)
-                        else:
-                            yield RawEvent(self.index, _EVENT, text, position, (position,), name, True)
-                            self.index += 1
+                        yield event
                         continue
             yield from self._block(buf[pos:cut], eol)
             pos = cut + step
@@ -299,14 +295,10 @@ class SseParser:
             except UnicodeDecodeError:
                 pass
             else:
-                position = _pos(self.line_no + lines - 2, 7, self.offset + at)
+                event = self._event(text, _pos(self.line_no + lines - 2, 7, self.offset + at), name)
                 self.line_no += lines
                 self.offset += len(block) + 2 * size
-                if text[:1] == "[" and text.strip(" \t") == "[DONE]":
-                    yield RawEvent(self.index, _DONE, text, position, (position,), name, True)
-                else:
-                    yield RawEvent(self.index, _EVENT, text, position, (position,), name, True)
-                    self.index += 1
+                yield event
                 return
         split = block.split(eol)
         split.append(b"")
@@ -315,10 +307,14 @@ class SseParser:
     def _lone_data(self, text: str, size: int) -> RawEvent:
         """The event of a pending ``event:`` name whose only data line (``size`` bytes with the
         line end and the blank line) starts this buffer: what :meth:`lines` makes of it."""
-        position = _pos(self.line_no, 7, self.offset + 6)
+        event = self._event(text, _pos(self.line_no, 7, self.offset + 6), self.event_name)
         self.line_no += 2
         self.offset += size
-        name, self.event_name = self.event_name, None
+        self.event_name = None
+        return event
+
+    def _event(self, text: str, position: Position, name: str | None) -> RawEvent:
+        """The event of a one-line payload: the ``[DONE]`` sentinel, or the next data event."""
         if text[:1] == "[" and text.strip(" \t") == "[DONE]":
             return RawEvent(self.index, _DONE, text, position, (position,), name, True)
         self.index += 1
