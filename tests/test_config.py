@@ -88,7 +88,7 @@ def test_without_a_toml_parser_a_section_is_an_error_not_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     # What Python 3.10 without tomli sees.
-    monkeypatch.setattr(config_module, "tomllib", None)
+    monkeypatch.setattr(config_module, "_toml", lambda: None)
     path = write(tmp_path / "pyproject.toml", FULL)
     with pytest.raises(ConfigError, match="needs tomli"):
         load_config(path)

@@ -20,13 +20,20 @@ from typing import Any
 
 from .rules import PROFILES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    try:
-        import tomli as tomllib
-    except ImportError:
-        tomllib = None
+
+def _toml() -> Any:
+    """The TOML parser (imported when a pyproject.toml is read, not at start-up), or None."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:  # pragma: no cover - exercised on 3.10 only
+        import tomli
+
+        return tomli
+    except ImportError:  # pragma: no cover
+        return None
+
 
 __all__ = ["SECTION", "Config", "ConfigError", "discover", "find_pyproject", "load_config"]
 
@@ -65,6 +72,7 @@ def _parse(path: Path) -> dict[str, Any] | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
+    tomllib = _toml()
     if tomllib is None:
         if _has_section(text):
             raise ConfigError(
