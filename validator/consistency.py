@@ -18,7 +18,7 @@ link, the terminal response's output, is compared item by item in
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -177,8 +177,11 @@ _DONE_FIELD = {
 }
 
 
-def extract(extractors: Iterable[Any], obj: Any, index: int | None) -> Text | None:
+def extract(extractors: Sequence[Any], obj: Any, index: int | None) -> Text | None:
     """The text per channel, or None when any channel is missing or not a string."""
+    if len(extractors) == 1:  # the usual one-channel text, without a generator per call
+        text = extractors[0](obj, index)
+        return (text,) if isinstance(text, str) else None
     texts = tuple(fn(obj, index) for fn in extractors)
     if not texts or not all(isinstance(t, str) for t in texts):
         return None
@@ -186,20 +189,22 @@ def extract(extractors: Iterable[Any], obj: Any, index: int | None) -> Text | No
 
 
 def text_issue(
-    rule: str, what: str, value: Text | None, finals: Finals, pointer: str = ""
+    rule: str, what: str | Callable[[], str], value: Text | None, finals: Finals, pointer: str = ""
 ) -> tuple[Finals, Issue | None]:
     """Compare one link of the chain with the finals before it.
 
     Returns the finals for the next link and the issue, if any. A missing value is
     not a mismatch here (the schema layer reports missing fields); a part missing
-    from a list that is present but short is :func:`part_count_issue`'s.
+    from a list that is present but short is :func:`part_count_issue`'s. ``what`` names
+    the link, or is called to name it (only when they differ: this runs for every part).
     """
     if value is None or not finals:
         return finals, None
     if value in finals:
         return (value,), None
+    name = what if isinstance(what, str) else what()
     issue = Issue(
-        rule, f"{what} is {_short(value)}, but the streamed text is {_short(finals[0])}", pointer=pointer
+        rule, f"{name} is {_short(value)}, but the streamed text is {_short(finals[0])}", pointer=pointer
     )
     return (*finals, value), issue
 

@@ -108,7 +108,9 @@ def _slow(raw: RawEvent, fast_error: orjson.JSONDecodeError) -> tuple[dict[str, 
 # --------------------------------------------------------------------------- huge payloads
 
 #: Payloads longer than this (a terminal response holding every item) go through decode_huge.
-HUGE = 1 << 20
+#: Below it orjson's working document (~1.5× the text, so 6 MB at most) does not matter and its
+#: speed does (a 1.3 MB terminal event: 4 ms instead of 18 ms).
+HUGE = 4 << 20
 _I64_MIN, _U64_MAX = -(1 << 63), (1 << 64) - 1
 
 

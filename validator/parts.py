@@ -96,12 +96,18 @@ def check_item_texts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> None
 
 def _part_counts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> bool:
     """RSP303 when the done item holds fewer parts than were added; True if reported."""
+    if not item.parts:
+        return False
+    # Parts never added are already reported (RSP240), so they do not count here.
+    counts: dict[str, int] = {}
+    for (name, _), part in item.parts.items():
+        if not part.phantom:
+            counts[name] = counts.get(name, 0) + 1
     for kind in PART_KINDS.values():
-        if kind.item_field is None:
+        streamed = counts.get(kind.name, 0)
+        if kind.item_field is None or not streamed:
             continue
-        # Parts never added are already reported (RSP240), so they do not count here.
-        streamed = sum(1 for (name, _), part in item.parts.items() if name == kind.name and not part.phantom)
-        issue = part_count_issue(kind.name, kind.item_field, raw, streamed) if streamed else None
+        issue = part_count_issue(kind.name, kind.item_field, raw, streamed)
         if issue is not None:
             item.mark("RSP303")
             ctx.issues.append(issue)
@@ -117,6 +123,8 @@ def _texts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> None:
         if family.item_text is None or (family.name == "shell_call_output_content" and len(item.finals) > 1):
             continue
         value = extract(family.item_text, raw, index)
+        if value is None or not finals or value in finals:
+            continue  # what text_issue would find: nothing to report (the usual case, made cheap)
         pointer = family.item_pointer.format(index=index)
         _, issue = text_issue(
             "RSP303",
@@ -245,7 +253,7 @@ class PartTracker:
         if family.part_text is not None:
             value = extract(family.part_text, raw, None)
             finals, issue = text_issue(
-                "RSP302", f"the text of {part.label()} in {ctx.event_type()}", value, finals, "/part"
+                "RSP302", lambda: f"the text of {part.label()} in {ctx.event_type()}", value, finals, "/part"
             )
             if not finals and value is not None:
                 finals = (value,)
