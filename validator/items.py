@@ -124,14 +124,9 @@ class ItemTracker:
 
         Pure: no finding, no state change, so the delta run cache can ask it too.
         """
-        # int_or_none, str_or_none and at(), inlined: this runs for nearly every event of an item.
-        index = data.get("output_index")
-        if type(index) is not int:
-            index = int_or_none(index)
-        item_id = None if spec.index_only else data.get("item_id")
-        if type(item_id) is not str:
-            item_id = None
-        at_index = None if index is None else (self.items.get(index) or self.aliases.get(index))
+        index = int_or_none(data.get("output_index"))
+        item_id = None if spec.index_only else str_or_none(data.get("item_id"))
+        at_index = self.at(index)
         by_id = self.ids.get(item_id) if item_id else None
         # When index and id name different items, the open one is the better reading.
         item = (
