@@ -141,52 +141,8 @@ class SseParser:
                 block = None
                 lines.append(b"")
                 yield from self.lines(lines, repeat(size))
-        line_no, offset, index = self.line_no, self.offset, self.index
         while blocks:
-            block = pop()
-            if block.startswith(b"data: "):
-                if block.find(nl, 6) < 0:
-                    try:
-                        text = _payload(block, 6)
-                    except UnicodeDecodeError:
-                        pass
-                    else:
-                        position = _pos(line_no, 7, offset + 6)
-                        line_no += 2
-                        offset += len(block) + step
-                        block = b""
-                        if text[:1] == "[" and text.strip(" \t") == "[DONE]":
-                            yield RawEvent(index, _DONE, text, position, (position,), None, True)
-                        else:
-                            yield RawEvent(index, _EVENT, text, position, (position,), None, True)
-                            index += 1
-                        continue
-            elif block.startswith(b"event: "):
-                end = block.find(eol, 7)
-                at = end + size + 6
-                if end > 0 and block.startswith(b"data: ", end + size) and block.find(nl, at) < 0:
-                    try:
-                        text = _payload(block, at)
-                        name = block[7:end].decode()
-                    except UnicodeDecodeError:
-                        pass
-                    else:
-                        position = _pos(line_no + 1, 7, offset + at)
-                        line_no += 3
-                        offset += len(block) + step
-                        block = b""
-                        if text[:1] == "[" and text.strip(" \t") == "[DONE]":
-                            yield RawEvent(index, _DONE, text, position, (position,), name, True)
-                        else:
-                            yield RawEvent(index, _EVENT, text, position, (position,), name, True)
-                            index += 1
-                        continue
-            self.line_no, self.offset, self.index = line_no, offset, index
-            lines = block.split(eol)
-            lines.append(b"")
-            yield from self.lines(lines, repeat(size))
-            line_no, offset, index = self.line_no, self.offset, self.index
-        self.line_no, self.offset, self.index = line_no, offset, index
+            yield from self._block(pop(), eol)
         if tail:
             lines = tail.split(eol)
             lines.pop()
@@ -215,39 +171,17 @@ class SseParser:
             yield from self.lines(lines, repeat(size))
             pos = cut + step
         end_of_buffer = len(buf)
-        nl = eol[-1:]
         ascii_only = buf.isascii()
         while True:
             cut = buf.find(sep, pos)
             if cut < 0:
                 break
-            if buf.startswith(b"event: ", pos):
-                end = buf.find(eol, pos + 7, cut)
-                at = end + size + 6
-                if end > 0 and buf.startswith(b"data: ", end + size) and buf.find(nl, at, cut) < 0:
-                    header = buf[pos:at]
-                    if buf.startswith(header, cut + step):
-                        match = _run_pattern(header, sep).match(buf, pos)
-                        if match is not None:
-                            run = self._run(buf, pos, match.end(), header, end, sep, ascii_only)
-                            if run is not None:
-                                yield run
-                                pos = match.end()
-                                continue
-                    # The usual block, ``event:`` + ``data:``, as _block takes it, without a copy.
-                    try:
-                        text = _payload(buf, at, cut)
-                        name = buf[pos + 7 : end].decode()
-                    except UnicodeDecodeError:
-                        pass
-                    else:
-                        event = self._event(text, _pos(self.line_no + 1, 7, self.offset + at - pos), name)
-                        self.line_no += 3
-                        self.offset += cut + step - pos
-                        pos = cut + step
-                        yield event
-                        continue
-            yield from self._block(buf[pos:cut], eol)
+            found = self._run(buf, pos, cut, eol, ascii_only)
+            if found is not None:
+                run, pos = found
+                yield run
+                continue
+            yield from self._block(buf, eol, pos, cut)
             pos = cut + step
         if pos < end_of_buffer:
             lines = buf[pos:].split(eol)
@@ -255,58 +189,81 @@ class SseParser:
             yield from self.lines(lines, repeat(size))
 
     def _run(
-        self, buf: bytes, start: int, stop: int, header: bytes, name_end: int, sep: bytes, ascii_only: bool
-    ) -> RawRun | None:
-        """The run of blocks ``buf[start:stop]`` (each ``header``, a payload with no line end
-        and a blank line), unless it is not valid UTF-8."""
+        self, buf: bytes, start: int, cut: int, eol: bytes, ascii_only: bool
+    ) -> tuple[RawRun, int] | None:
+        """The run that starts with the block ``buf[start:cut]``, and where it ends: two or more
+        blocks, each the same ``event:`` line, one ``data:`` line that is not ``[DONE]`` and a
+        blank line. None (nothing framed) when there is no such run or it is not valid UTF-8."""
+        size = len(eol)
+        name_end = buf.find(eol, start + 7, cut) if buf.startswith(b"event: ", start) else -1
+        if name_end < 0:
+            return None
+        header = buf[start : name_end + size + 6]
+        sep = eol + eol
+        if not header.endswith(b"data: ") or not buf.startswith(header, cut + 2 * size):
+            return None  # the usual case: the next block is another event
+        match = _run_pattern(header, sep).match(buf, start)
+        if match is None:
+            return None
+        stop = match.end()
         if not ascii_only:
             try:
                 buf[start:stop].decode()
             except UnicodeDecodeError:
                 return None
-        size = len(header)
-        step = len(sep)
-        payloads = buf[start + size : stop - step].split(sep + header)
+        length = len(header)
+        payloads = buf[start + length : stop - 2 * size].split(sep + header)
         run = RawRun(
             self.index,
             buf[start + 7 : name_end].decode(),
             payloads,
-            _pos(self.line_no + 1, 7, self.offset + size),
-            size + step,
+            _pos(self.line_no + 1, 7, self.offset + length),
+            length + 2 * size,
         )
         count = len(payloads)
         self.line_no += 3 * count
         self.offset += stop - start
         self.index += count
-        return run
+        return run, stop
 
-    def _block(self, block: bytes, eol: bytes) -> Iterator[RawEvent | Issue]:
-        """One block (the lines before a blank line) of a buffer with one kind of line end: a
-        typical one (``data:`` alone, ``event:`` + ``data:``) becomes an event at once, the
-        rest goes line by line. What :meth:`buffer`'s loop does, for :meth:`_scan`."""
+    def _block(
+        self, buf: bytes, eol: bytes, start: int = 0, stop: int | None = None
+    ) -> Iterator[RawEvent | Issue]:
+        """The block ``buf[start:stop]`` (the lines before a blank line, in a buffer with one kind
+        of line end): a typical one (``data:`` alone, ``event:`` + ``data:``) becomes an event at
+        once, the rest goes line by line.
+
+        Memory: the block is dropped before its event is handed on, so that a huge event is
+        held once, as its text (the caller passes a block it keeps no reference to).
+        """
+        if stop is None:
+            stop = len(buf)
         size = len(eol)
-        if block.startswith(b"data: "):
-            at, name_end, lines = 6, 0, 2
-        elif block.startswith(b"event: "):
-            name_end = block.find(eol, 7)
+        name_end = 0
+        if buf.startswith(b"data: ", start):
+            at, lines = start + 6, 2
+        elif buf.startswith(b"event: ", start):
+            name_end = buf.find(eol, start + 7, stop)
             at, lines = name_end + size + 6, 3
-            if name_end <= 0 or not block.startswith(b"data: ", name_end + size):
+            if name_end < 0 or not buf.startswith(b"data: ", name_end + size):
                 at = -1
         else:
             at = -1
-        if at >= 0 and block.find(eol[-1:], at) < 0:
+        if at >= 0 and buf.find(eol[-1:], at, stop) < 0:
             try:
-                text = _payload(block, at)
-                name = block[7:name_end].decode() if name_end else None
+                text = _payload(buf, at, stop)
+                name = buf[start + 7 : name_end].decode() if name_end else None
             except UnicodeDecodeError:
                 pass
             else:
-                event = self._event(text, _pos(self.line_no + lines - 2, 7, self.offset + at), name)
+                event = self._event(text, _pos(self.line_no + lines - 2, 7, self.offset + at - start), name)
                 self.line_no += lines
-                self.offset += len(block) + 2 * size
+                self.offset += stop - start + 2 * size
+                buf = b""
                 yield event
                 return
-        split = block.split(eol)
+        split = buf[start:stop].split(eol)
+        buf = b""
         split.append(b"")
         yield from self.lines(split, repeat(size))
 
