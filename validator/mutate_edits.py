@@ -61,34 +61,24 @@ def op_event_name(t: Transcript, rng: random.Random) -> Mutation | None:
     )
 
 
-def _seq_targets(t: Transcript) -> list[int]:
-    return t.events()[1:] if numbered(t) else []
+def _seq_shift(t: Transcript, rng: random.Random, step: int, rule: str, what: str) -> Mutation | None:
+    """Renumber from one event on (not the first), ``step`` away from its own number."""
+    cands = t.events()[1:] if numbered(t) else []
+    if not cands:
+        return None
+    i = rng.choice(cands)
+    seq = t.frames[i].seq
+    assert seq is not None
+    frames = t.frames[:i] + renumber(t, t.frames[i:], seq + step)
+    return Mutation(frames, i, rule, f"event {i}: {what}")
 
 
 def op_seq_gap(t: Transcript, rng: random.Random) -> Mutation | None:
-    cands = _seq_targets(t)
-    if not cands:
-        return None
-    i = rng.choice(cands)
-    seq = t.frames[i].seq
-    assert seq is not None
-    frames = t.frames[:i] + renumber(t, t.frames[i:], seq + 1)
-    return Mutation(
-        frames, i, "RSP204", f"event {i}: sequence_number skips one value (every later one shifted)"
-    )
+    return _seq_shift(t, rng, 1, "RSP204", "sequence_number skips one value (every later one shifted)")
 
 
 def op_seq_repeat(t: Transcript, rng: random.Random) -> Mutation | None:
-    cands = _seq_targets(t)
-    if not cands:
-        return None
-    i = rng.choice(cands)
-    seq = t.frames[i].seq
-    assert seq is not None
-    frames = t.frames[:i] + renumber(t, t.frames[i:], seq - 1)
-    return Mutation(
-        frames, i, "RSP205", f"event {i}: repeats the previous sequence_number (later ones follow on)"
-    )
+    return _seq_shift(t, rng, -1, "RSP205", "repeats the previous sequence_number (later ones follow on)")
 
 
 def op_swap_adjacent(t: Transcript, rng: random.Random) -> Mutation | None:
