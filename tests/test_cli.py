@@ -186,31 +186,13 @@ def test_colour_only_when_forced_and_never_with_no_color():
 
 
 def test_several_reports_in_one_run(tmp_path: Path):
-    result = invoke(
-        "check",
-        str(BROKEN),
-        str(CLEAN),
-        "--junit-xml",
-        "out/report.xml",
-        "--sarif",
-        "report.sarif",
-        "--json-report",
-        "out.json",
-    )
+    args = ("check", str(BROKEN), str(CLEAN))
+    reports = ("--junit-xml", "out/report.xml", "--sarif", "report.sarif", "--json-report", "out.json")
+    result = invoke(*args, *reports)
     assert result.exit_code == 2  # out/ does not exist
     assert "cannot write out/report.xml" in result.stderr
     (tmp_path / "out").mkdir()
-    result = invoke(
-        "check",
-        str(BROKEN),
-        str(CLEAN),
-        "--junit-xml",
-        "out/report.xml",
-        "--sarif",
-        "report.sarif",
-        "--json-report",
-        "out.json",
-    )
+    result = invoke(*args, *reports)
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-1].startswith("Found ")
     from junitparser import JUnitXml
