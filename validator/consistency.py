@@ -293,16 +293,12 @@ def arguments_issue(arguments: Any, pointer: str) -> Issue | None:
     return None
 
 
-def _count(value: Any) -> int | None:
-    return int_or_none(value)
-
-
 def usage_issue(response: Any) -> Issue | None:
     """RSP308: total_tokens = input_tokens + output_tokens, where all three are given."""
     usage = response.get("usage") if isinstance(response, dict) else None
     if not isinstance(usage, dict):
         return None
-    i, o, t = (_count(usage.get(k)) for k in ("input_tokens", "output_tokens", "total_tokens"))
+    i, o, t = (int_or_none(usage.get(k)) for k in ("input_tokens", "output_tokens", "total_tokens"))
     if i is None or o is None or t is None or i + o == t:
         return None
     return Issue(

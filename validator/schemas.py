@@ -282,9 +282,6 @@ class _Engines:
         )
 
 
-_ABSENT = object()
-
-
 class _Compiled:
     """One event schema, compiled for both engines on first use.
 
@@ -337,27 +334,15 @@ class _Compiled:
             return False
         if self._split and isinstance(event, dict):
             shared = self.engines.shared
-            return all(shared(uri).is_valid(event[name]) for name, uri in self._split if name in event)
+            # A loop, not all() over a generator: this runs for every item and part event.
+            for name, uri in self._split:
+                if name in event and not shared(uri).is_valid(event[name]):
+                    return False
         return True
 
     def validator(self) -> Any:
         """A callable verdict: the compiled ``is_valid`` itself when nothing is split off."""
-        if not self._split:
-            return self.rs.is_valid
-        rest = self.rs.is_valid
-        if len(self._split) > 1:
-            return self.is_valid
-        # The usual split (one property: response, item or part), without a generator per call.
-        ((name, uri),) = self._split
-        shared = self.engines.shared(uri).is_valid
-
-        def is_valid(event: Any) -> bool:
-            if not rest(event):
-                return False
-            value = event.get(name, _ABSENT) if isinstance(event, dict) else _ABSENT
-            return value is _ABSENT or bool(shared(value))
-
-        return is_valid
+        return self.is_valid if self._split else self.rs.is_valid
 
     def batch_validator(self) -> Callable[[list[Any]], bool]:
         """A verdict on a list of events in one call: are they all valid?"""
