@@ -154,10 +154,8 @@ class StreamChecker:
 
     def takes_runs(self, etype: str) -> bool:
         """Is the stream where a run of ``etype`` deltas could go on: the last event fed was one?"""
-        hot = self.parts.hot
-        return (
-            hot is not None and hot[0] == self.ctx.serial and hot[1] is self.routes.get(etype, _NO_ROUTE)[1]
-        )
+        spec = self.routes.get(etype, _NO_ROUTE)[1]
+        return spec is not None and self.parts.continues(spec)
 
     def feed_run(self, etype: str, events: list[dict[str, Any]]) -> bool:
         """Feed a run of deltas at once: events each framed with the name ``etype`` and valid

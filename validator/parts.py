@@ -349,13 +349,19 @@ class PartTracker:
             if type(oi) is int and (family.index_field is None or type(ci) is int):
                 self.hot = (ctx.serial, spec, oi, data.get("item_id"), ci, family.index_field, item, stream)
 
+    def continues(self, spec: EventSpec) -> bool:
+        """Was the last event fed a delta of ``spec`` that took (or set up) the hot path?"""
+        hot = self.hot
+        return hot is not None and hot[0] == self.ctx.serial and hot[1] is spec
+
     def run_ok(self, spec: EventSpec, events: list[dict[str, Any]], numbers: list[Any]) -> bool:
         """Would each delta of a run take :meth:`delta`'s hot path: the last event fed was a
         delta of ``spec`` and each of these names its item and part? ``numbers`` (the
         sequence numbers) must be ints too: their type is checked here with the indices'."""
-        hot = self.hot
-        if hot is None or hot[0] != self.ctx.serial or hot[1] is not spec:
+        if not self.continues(spec):
             return False
+        hot = self.hot
+        assert hot is not None
         count = len(events)
         # ``count`` compares with ``==``, which takes 1.0 and True for 1: hence the type check. A
         # missing field (KeyError, for the caller) is not the hot path.
