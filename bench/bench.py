@@ -15,7 +15,9 @@ peak RSS is its own:
   ``openai.types.responses.ResponseStreamEvent``), if the SDK is installed;
 * check: ``responses-validator check`` (reader, schemas, state machine, consistency).
 
-and prints MB/s, seconds and peak RSS side by side.
+and prints MB/s, seconds and peak RSS side by side. Each job runs ``--repeat`` times (3 by
+default), interleaved, and the table gives the median time with the fastest and slowest run: on
+a shared machine one run can be a fifth off, and the ratio to the floor should not hang on it.
 """
 
 from __future__ import annotations
@@ -252,12 +254,25 @@ def _measure(name: str, path: Path) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _summary(results: list[dict]) -> dict:
+    """Median time (the middle run; the slower middle one for an even count), its range, and
+    the largest peak RSS of the runs."""
+    seconds = sorted(r["seconds"] for r in results)
+    return {
+        "seconds": seconds[len(seconds) // 2],
+        "fastest": seconds[0],
+        "slowest": seconds[-1],
+        "rss_kib": max(r["rss_kib"] for r in results),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mb", type=int, default=100)
     parser.add_argument("--jobs", default="floor,sdk,check")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each job (median reported)")
     parser.add_argument("--keep", type=Path, help="write the transcript here and keep it")
     parser.add_argument("--child", nargs=2, metavar=("JOB", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -284,17 +299,25 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.platform()}"
     )
-    rows = []
-    for name in args.jobs.split(","):
-        result = _measure(name, path)
-        if result:
-            rows.append((name, result))
+    names = args.jobs.split(",")
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    # Interleaved (floor, check, floor, check...): a slow spell of the machine hits every job alike.
+    for _ in range(max(1, args.repeat)):
+        for name in names:
+            result = _measure(name, path)
+            if result:
+                runs[name].append(result)
+    rows = [(name, _summary(results)) for name, results in runs.items() if results]
     floor = next((r["seconds"] for n, r in rows if n == "floor"), None)
-    print(f"\n{'job':<8}{'seconds':>10}{'MB/s':>10}{'peak RSS MB':>14}{'x floor':>10}")
+    print(
+        f"\n{'job':<8}{'seconds':>10}{'range':>14}{'MB/s':>10}{'peak RSS MB':>14}{'x floor':>10}"
+        f"   (median of {max(1, args.repeat)})"
+    )
     for name, r in rows:
         ratio = f"{r['seconds'] / floor:.2f}" if floor else "-"
+        spread = f"{r['fastest']:.2f}-{r['slowest']:.2f}"
         print(
-            f"{name:<8}{r['seconds']:>10.2f}{size / 1e6 / r['seconds']:>10.1f}"
+            f"{name:<8}{r['seconds']:>10.2f}{spread:>14}{size / 1e6 / r['seconds']:>10.1f}"
             f"{r['rss_kib'] / 1024:>14.1f}{ratio:>10}"
         )
     if not args.keep:

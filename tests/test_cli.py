@@ -365,6 +365,52 @@ def test_python_dash_m_and_version():
     assert done.stdout.startswith("responses-validator, version ")
 
 
+def command(*args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    """The console entry point, in its own process: ``main`` ends it with ``os._exit``."""
+    return subprocess.run(
+        [sys.executable, "-m", "validator", *args], stdout=stdout, stderr=subprocess.PIPE, check=False
+    )
+
+
+def test_the_quick_exit_keeps_the_exit_code_and_every_byte_of_output():
+    clean = command("check", str(CLEAN))
+    passed = b"All checks passed: 1 file, 0 findings.\n"
+    assert (clean.returncode, clean.stdout, clean.stderr) == (0, passed, b"")
+    broken = command("check", "--format", "json", str(CLEAN), str(BROKEN))
+    assert broken.returncode == 1
+    assert broken.stdout == invoke("check", "--format", "json", str(CLEAN), str(BROKEN)).stdout_bytes
+    assert command("check", "missing.sse").returncode == 2
+    assert command("rule", "RSP999").returncode == 2
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device that is always full)")
+def test_output_to_a_full_disk_is_exit_2_with_a_message():
+    with open("/dev/full", "wb") as full:
+        done = command("check", str(BROKEN), stdout=full.fileno())
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        "responses-validator: error: cannot write standard output: No space left on device\n"
+    )
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path):
+    # Enough findings to fill the pipe once its reader has closed it.
+    for n in range(300):
+        copy(BROKEN, tmp_path / "many" / f"{n:03}.sse")
+    with subprocess.Popen(
+        [sys.executable, "-m", "validator", "check", str(tmp_path / "many")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(10)
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait()
+    assert b"Traceback" not in err
+    assert proc.returncode in (1, 2)
+
+
 # ---------------------------------------------------------------------- walking
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
