@@ -191,7 +191,7 @@ class PartTracker:
         part = Part(kind.name, index, ptype, self.ctx.ref())
         item.parts[(kind.name, index)] = part
         item.next_part[kind.name] = max(expected, index + 1)
-        if isinstance(raw, dict) and any(raw.get(f) for f in kind.empty_fields):
+        if isinstance(raw, dict) and any(map(raw.get, kind.empty_fields)):
             self.ctx.emit("RSP248", f"{part.label()} of {item.label()} is added with content", "/part")
         if spec.family is not None:
             # shell_call_command.added starts the command's text.
