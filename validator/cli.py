@@ -535,16 +535,15 @@ def rule_command(rule_ref: str) -> None:
 
 def main() -> None:
     """The console command (and ``python -m validator``): the click group, then a quick exit."""
+    code: Any = 0
     try:
-        cli(prog_name=PROG)
+        cli(prog_name=PROG)  # standalone mode: it ends in SystemExit
     except SystemExit as stop:
         code = stop.code
-        if not isinstance(code, int):
-            if code is not None:
-                print(code, file=sys.stderr)
-            code = 0 if code is None else 1
-    else:  # click's standalone mode always ends in SystemExit; this is for safety only
-        code = 0
+    if not isinstance(code, int):  # sys.exit("message") or sys.exit(None), as Python reads them
+        if code is not None:
+            print(code, file=sys.stderr)
+        code = 0 if code is None else 1
     # Everything is written and every file closed: what is left is the interpreter's teardown,
     # freeing each object the check made (20-50 ms after a 100 MB transcript). Skip it.
     os._exit(_flushed(code))
@@ -563,5 +562,5 @@ def _flushed(code: int) -> int:
             if stream is sys.stdout:
                 code = EXIT_USAGE
                 with contextlib.suppress(OSError, ValueError):
-                    _err(sys.stderr, f"cannot write the output: {exc}")
+                    _err(sys.stderr, f"cannot write standard output: {getattr(exc, 'strerror', None) or exc}")
     return code

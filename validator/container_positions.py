@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from .jsonarray import skip_ws
+
 
 class ContainerError(ValueError):
     """The input is not a cassette or HAR file this module can read."""
@@ -68,13 +70,17 @@ class LineTable:
 # ---------------------------------------------------------------- HAR (JSON with positions)
 
 
-def _skip_ws(text: str, i: int) -> int:
-    while i < len(text) and text[i] in " \t\r\n":
-        i += 1
-    return i
-
-
 _DECODER = json.JSONDecoder()
+
+
+def _after_member(text: str, i: int, close: str) -> int | None:
+    """Past a member ending at ``i``: where the next one starts, or None at the ``close`` bracket."""
+    i = skip_ws(text, i)
+    if text[i : i + 1] == ",":
+        return skip_ws(text, i + 1)
+    if text[i : i + 1] == close:
+        return None
+    raise ContainerError(f"expected ',' or '{close}' at character {i}")
 
 
 def json_member_offsets(text: str, start: int) -> dict[str, tuple[int, int]]:
@@ -83,49 +89,43 @@ def json_member_offsets(text: str, start: int) -> dict[str, tuple[int, int]]:
     Each value is skipped with the C decoder (``raw_decode``), so this costs one parse of the
     object, and gives the positions that ``json.loads`` throws away.
     """
-    i = _skip_ws(text, start)
+    i = skip_ws(text, start)
     if i >= len(text) or text[i] != "{":
         raise ContainerError("expected a JSON object")
     out: dict[str, tuple[int, int]] = {}
-    i = _skip_ws(text, i + 1)
+    i = skip_ws(text, i + 1)
     if text[i : i + 1] == "}":
         return out
     while True:
         key, i = _DECODER.raw_decode(text, i)
-        i = _skip_ws(text, i)
+        i = skip_ws(text, i)
         if text[i : i + 1] != ":":
             raise ContainerError(f"expected ':' at character {i}")
-        vstart = _skip_ws(text, i + 1)
+        vstart = skip_ws(text, i + 1)
         _, vend = _DECODER.raw_decode(text, vstart)
         out[str(key)] = (vstart, vend)
-        i = _skip_ws(text, vend)
-        if text[i : i + 1] == ",":
-            i = _skip_ws(text, i + 1)
-            continue
-        if text[i : i + 1] == "}":
+        after = _after_member(text, vend, "}")
+        if after is None:
             return out
-        raise ContainerError(f"expected ',' or '}}' at character {i}")
+        i = after
 
 
 def json_array_offsets(text: str, start: int) -> list[tuple[int, int]]:
     """For the JSON array at ``start``: (start, end) character indices of each element."""
-    i = _skip_ws(text, start)
+    i = skip_ws(text, start)
     if text[i : i + 1] != "[":
         raise ContainerError("expected a JSON array")
     out: list[tuple[int, int]] = []
-    i = _skip_ws(text, i + 1)
+    i = skip_ws(text, i + 1)
     if text[i : i + 1] == "]":
         return out
     while True:
         _, end = _DECODER.raw_decode(text, i)
         out.append((i, end))
-        i = _skip_ws(text, end)
-        if text[i : i + 1] == ",":
-            i = _skip_ws(text, i + 1)
-            continue
-        if text[i : i + 1] == "]":
+        after = _after_member(text, end, "]")
+        if after is None:
             return out
-        raise ContainerError(f"expected ',' or ']' at character {i}")
+        i = after
 
 
 def har_entries(text: str) -> list[tuple[int, dict[str, Any]]]:

@@ -11,7 +11,6 @@ NaN and Infinity are refused by both, as RFC 8259 says.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import orjson
 
 from .events import RawEvent
 from .findings import Issue, Position
+from .jsonarray import skip_ws
 from .reader import raw_decode, release_free_memory  # the reader frees huge events' buffers too
 
 __all__ = ["HUGE", "decode", "decode_huge", "locate", "release_free_memory"]
@@ -28,7 +28,6 @@ __all__ = ["HUGE", "decode", "decode_huge", "locate", "release_free_memory"]
 #: orjson's message when its depth limit (1024) is hit. The stdlib parser is not
 #: run on such input: its recursion is bounded only by the interpreter's limit.
 _DEPTH = "depth limit"
-_WS = re.compile(r"[ \t\n\r]*")
 
 
 def _kind(value: Any) -> str:
@@ -90,9 +89,9 @@ def _slow(raw: RawEvent, fast_error: orjson.JSONDecodeError) -> tuple[dict[str, 
     if _DEPTH in fast_error.msg:
         at, message = fast_error.pos, "nesting too deep"
     else:
-        value, end = raw_decode(data, _skip_ws(data))
+        value, end = raw_decode(data, skip_ws(data))
         if not isinstance(end, tuple):
-            rest = _skip_ws(data, end)
+            rest = skip_ws(data, end)
             if rest == len(data):
                 # Valid JSON that orjson refuses (a lone surrogate escape, ...).
                 return (value, []) if isinstance(value, dict) else _not_object(value)
@@ -192,13 +191,9 @@ def decode_huge(raw: RawEvent, known: Callable[[str], str] | None = None) -> dic
     if raw.value is not None or "\\ud" in data or "\\uD" in data or sys.getrecursionlimit() > _ORJSON_DEPTH:
         return None
     try:
-        value, end = _huge_decoder(known).raw_decode(data, _skip_ws(data))
+        value, end = _huge_decoder(known).raw_decode(data, skip_ws(data))
     except (ValueError, RecursionError):  # JSONDecodeError and _Refused are ValueErrors
         return None
-    if type(value) is not dict or _skip_ws(data, end) != len(data):
+    if type(value) is not dict or skip_ws(data, end) != len(data):
         return None
     return value
-
-
-def _skip_ws(text: str, start: int = 0) -> int:
-    return _WS.match(text, start).end()  # type: ignore[union-attr]  (matches the empty string)

@@ -17,7 +17,7 @@ from .events import RawEvent, RawKind
 from .findings import Issue, Position
 from .lines import EOL_SPLIT, utf8_issue
 
-__all__ = ["find_constant", "frame_json", "raw_decode"]
+__all__ = ["find_constant", "frame_json", "raw_decode", "skip_ws"]
 
 _EOL_BYTES = re.compile(rb"\r\n|\r|\n")
 _EOL_TEXT = re.compile(r"\r\n|\r|\n")
@@ -157,24 +157,26 @@ def raw_decode(text: str, index: int) -> tuple[object, int] | tuple[None, tuple[
         return None, (index, str(exc) or type(exc).__name__)
 
 
+def skip_ws(text: str, at: int = 0) -> int:
+    """The index of the first character at or after ``at`` that is not JSON whitespace."""
+    return _JSON_WS.match(text, at).end()  # type: ignore[union-attr]  (matches the empty string)
+
+
 def _array_items(tm: _TextMap) -> Iterator[RawEvent | Issue]:
     text = tm.text
 
     def broken(at: int, message: str) -> Issue:
         return Issue("RSP002", f"invalid JSON: {message}", position=tm.position(at))
 
-    def skip(at: int) -> int:
-        return _JSON_WS.match(text, at).end()  # type: ignore[union-attr]
-
-    i = skip(0)
+    i = skip_ws(text, 0)
     if i == len(text):
         return
     if text[i] != "[":
         yield broken(i, "expected '[' (the json input format is one array of event objects)")
         return
-    i = skip(i + 1)
+    i = skip_ws(text, i + 1)
     if text[i : i + 1] == "]":
-        i = skip(i + 1)
+        i = skip_ws(text, i + 1)
         if i < len(text):
             yield broken(i, "Extra data after the array")
         return
@@ -193,12 +195,12 @@ def _array_items(tm: _TextMap) -> Iterator[RawEvent | Issue]:
             segments = (pos,)
         yield RawEvent(index, _EVENT, data, pos, segments, None, False, value)
         index += 1
-        i = skip(end)
+        i = skip_ws(text, end)
         if text[i : i + 1] == ",":
-            i = skip(i + 1)
+            i = skip_ws(text, i + 1)
             continue
         if text[i : i + 1] == "]":
-            i = skip(i + 1)
+            i = skip_ws(text, i + 1)
             if i < len(text):
                 yield broken(i, "Extra data after the array")
             return

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from .events import RawEvent, RawKind
 from .findings import Issue, Position
-from .lines import decode_part, end_position, utf8_issue, whole_lines
+from .lines import decode_part, end_position, whole_lines
 
 __all__ = ["frame_jsonl"]
 
@@ -43,12 +43,7 @@ def frame_jsonl(
                 if line[0] != 0x7B and line.strip() in _DONE_LINES:
                     yield RawEvent(index, _DONE, "[DONE]", position, (position,), None, False)
                 else:
-                    try:
-                        text = line.decode()
-                        issue = None
-                    except UnicodeDecodeError as exc:
-                        text = line.decode("utf-8", "replace")
-                        issue = utf8_issue(line, exc.start, line_no, offset)
+                    text, issue = decode_part(line, 0, line_no, offset)
                     yield RawEvent(index, _EVENT, text, position, (position,), None, False)
                     index += 1
                     if issue is not None:

@@ -20,15 +20,16 @@ from itertools import repeat
 
 from .events import RawEvent, RawKind, RawRun
 from .findings import Issue, Position
-from .lines import EOL_SPLIT, HUGE, decode_part, end_position, release_free_memory, utf8_issue, whole_lines
+from .lines import EOL_SPLIT, HUGE, decode_part, end_position, release_free_memory, whole_lines
 
 __all__ = ["SseParser", "frame_sse"]
 
 _EVENT, _DONE = RawKind.EVENT, RawKind.DONE
 _COLON = 0x3A
 _pos = Position
-#: Buffers up to this size are scanned for runs (the usual buffer is one read, 1 MiB); a bigger
-#: one holds a huge event, framed by :meth:`SseParser.buffer` with the fewest copies.
+#: Buffers up to this size are scanned for runs (the usual buffer is one read of
+#: ``transcript.CHUNK_SIZE``); a bigger one holds a huge event, framed by
+#: :meth:`SseParser.buffer` with the fewest copies.
 _SCAN_LIMIT = 4 << 20
 #: Payloads longer than this are decoded through a memoryview: no copy of the bytes first.
 _BIG = 1 << 16
@@ -296,11 +297,10 @@ class SseParser:
                 self.event_name = None
             elif line.startswith(b"data:"):
                 start = 6 if line[5:6] == b" " else 5
-                try:
-                    values.append(line[start:].decode())
-                except UnicodeDecodeError as exc:
-                    values.append(line[start:].decode("utf-8", "replace"))
-                    late.append(utf8_issue(line, start + exc.start, line_no, offset))
+                text, issue = decode_part(line, start, line_no, offset)
+                values.append(text)
+                if issue is not None:
+                    late.append(issue)
                 self.segments.append(_pos(line_no, start + 1, offset + start))
             else:
                 issues = self._field(line, line_no, offset)
