@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from validator.streamkit import (
+from validator.tools.probe.streamkit import (
     function_call_events,
     message_events,
     response_snapshot,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from validator.baseline import Baseline, BaselineError, Key
+from validator.catalog import RULES
 from validator.engine import FileResult
-from validator.findings import Finding, Severity
-from validator.rules import RULES
+from validator.model.findings import Finding, Severity
+from validator.reporting.baseline import Baseline, BaselineError, Key
 
 
 def f(rule: str, message: str, path: str, line: int, event_type: str | None = None) -> Finding:
@@ -48,7 +48,7 @@ def test_written_file_is_sorted_counted_and_free_of_line_numbers(tree: Path):
     Baseline.from_results(results_today(), "baseline.json").write("baseline.json")
     assert json.loads((tree / "baseline.json").read_text()) == {
         "version": 1,
-        "tool": "responses-validator",
+        "tool": "llm-stream-validator",
         "findings": [
             {
                 "path": "t/a.sse",
@@ -141,7 +141,7 @@ def test_paths_are_relative_to_the_baseline_file_not_the_cwd(tree: Path, monkeyp
     [
         (None, "cannot read baseline"),
         ("{not json", "is not JSON"),
-        ('{"version": 99, "findings": []}', "is not a responses-validator baseline"),
+        ('{"version": 99, "findings": []}', "is not an llm-stream-validator baseline"),
         ('{"version": 1, "findings": [{"path": "a"}]}', "malformed entry"),
     ],
 )

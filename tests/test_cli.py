@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import SEEDS
 
-from validator import walk
+from validator.catalog import RULES
 from validator.cli import cli, rule_text
-from validator.rules import RULES
+from validator.engine import batch as walk
 
 CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
 BROKEN = SEEDS / "000_e3213cea1afb5a14.sse"
@@ -105,7 +105,7 @@ def test_missing_file_is_one_line_on_stderr_and_exit_2():
     result = invoke("check", "missing.sse", str(CLEAN))
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr == "responses-validator: error: missing.sse: no such file or directory\n"
+    assert result.stderr == "llm-stream-validator: error: missing.sse: no such file or directory\n"
 
 
 def test_directory_without_transcripts_is_exit_2(tmp_path: Path):
@@ -114,7 +114,7 @@ def test_directory_without_transcripts_is_exit_2(tmp_path: Path):
     result = invoke("check", "empty")
     assert result.exit_code == 2
     assert result.stderr == (
-        "responses-validator: error: empty: no transcripts found in this directory"
+        "llm-stream-validator: error: empty: no transcripts found in this directory"
         " (looked for *.sse, *.jsonl, *.json, *.txt)\n"
     )
 
@@ -226,7 +226,7 @@ def test_github_format_appends_the_step_summary(tmp_path: Path):
         line.startswith(("::error ", "::warning ", "::notice ")) for line in result.stdout.splitlines()
     )
     text = summary.read_text()
-    assert text.startswith("earlier step\n## responses-validator\n")
+    assert text.startswith("earlier step\n## llm-stream-validator\n")
     assert "| RSP002 invalid-json | error |" in text
 
 
@@ -269,7 +269,7 @@ def test_config_is_found_from_a_subdirectory_and_errors_are_exit_2(
     monkeypatch.chdir(tmp_path / "sub")
     result = invoke("check", str(CLEAN))
     assert result.exit_code == 2
-    assert result.stderr.startswith("responses-validator: error: ")
+    assert result.stderr.startswith("llm-stream-validator: error: ")
     assert "unknown key 'profil'" in result.stderr
 
 
@@ -353,7 +353,7 @@ def test_unknown_rule_is_exit_2():
     assert result.exit_code == 2
     assert (
         result.stderr
-        == "responses-validator: error: unknown rule 'RSP999' (see `responses-validator rules`)\n"
+        == "llm-stream-validator: error: unknown rule 'RSP999' (see `llm-stream-validator rules`)\n"
     )
 
 
@@ -362,7 +362,7 @@ def test_python_dash_m_and_version():
         [sys.executable, "-m", "validator", "--version"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0
-    assert done.stdout.startswith("responses-validator, version ")
+    assert done.stdout.startswith("llm-stream-validator, version ")
 
 
 def command(*args: str, stdout: int | None = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
@@ -389,7 +389,7 @@ def test_output_to_a_full_disk_is_exit_2_with_a_message():
         done = command("check", str(BROKEN), stdout=full.fileno())
     assert done.returncode == 2
     assert done.stderr.decode() == (
-        "responses-validator: error: cannot write standard output: No space left on device\n"
+        "llm-stream-validator: error: cannot write standard output: No space left on device\n"
     )
 
 

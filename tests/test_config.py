@@ -1,4 +1,5 @@
-"""``[tool.responses-validator]`` discovery, validation, and the command line overriding it."""
+"""Configuration discovery and validation (``[tool.llm-stream-validator]``, or the old
+``[tool.responses-validator]``), and the command line overriding it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,15 @@ def test_every_key_is_read(tmp_path: Path):
         exclude=("fixtures", "recorded/*.json"),
         format="github",
     )
+
+
+def test_the_new_section_name_is_read_and_wins_over_the_old_one(tmp_path: Path):
+    new = FULL.replace("[tool.responses-validator]", "[tool.llm-stream-validator]")
+    assert load_config(write(tmp_path / "a" / "pyproject.toml", new)).profile == "open-responses"
+    both = new + '\n[tool.responses-validator]\nprofile = "openai"\n'
+    assert load_config(write(tmp_path / "b" / "pyproject.toml", both)).profile == "open-responses"
+    with pytest.raises(ConfigError, match=r"in \[tool\.llm-stream-validator\]"):
+        load_config(write(tmp_path / "c" / "pyproject.toml", "[tool.llm-stream-validator]\nprofil = 1\n"))
 
 
 def test_nearest_pyproject_with_the_section_wins(tmp_path: Path):

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from test_lifecycle import CALL_DONE, Ev, Found, base, check, errors, life, mutate
 
-from validator.consistency import part_count_issue
-from validator.families import ITEMS
-from validator.output import first_difference, item_digest, normalize, same_item
+from validator.protocols.responses.consistency import part_count_issue
+from validator.protocols.responses.families import ITEMS
+from validator.protocols.responses.output import first_difference, item_digest, normalize, same_item
 
 
 def _edit(fn: Callable[[list[Ev]], None]) -> Callable[[list[Ev]], None]:

@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT, SEEDS, SHARED_CORPUS, needs_shared
-from validator.containers import (
+from validator.engine import CheckOptions, check_bytes
+from validator.engine.containers import (
     ContainerError,
     check_container,
     detect_kind,
@@ -26,8 +27,7 @@ from validator.containers import (
     iter_answer_problems,
     iter_streams,
 )
-from validator.engine import CheckOptions, check_bytes
-from validator.replay import function_call_events, text_events, to_sse
+from validator.tools.probe.replay import function_call_events, text_events, to_sse
 
 URL = "https://api.openai.com/v1/responses"
 OPTIONS = CheckOptions()

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from conftest import CORPUS, ROOT, SHARED_CORPUS, needs_shared
 
+from validator.catalog import RULES
 from validator.engine import CheckOptions, FileResult, check_file
-from validator.findings import Severity
-from validator.rules import RULES
+from validator.model.findings import Severity
 
 SUFFIX = ".expected.json"
 TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson")

@@ -7,10 +7,10 @@ import json
 import orjson
 import pytest
 
-from validator.decode import decode, decode_huge, locate
-from validator.events import RawEvent, RawKind
-from validator.findings import Position
-from validator.reader import Reader
+from validator.model.events import RawEvent, RawKind
+from validator.model.findings import Position
+from validator.reading.decode import decode, decode_huge, locate
+from validator.reading.reader import Reader
 
 
 def raw(data: str, segments: tuple[Position, ...] | None = None, value: object = None) -> RawEvent:

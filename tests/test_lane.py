@@ -1,4 +1,4 @@
-"""The fast lane (validator.lane) changes nothing but speed.
+"""The fast lane (validator.protocols.responses.lane) changes nothing but speed.
 
 A run of deltas is framed as one RawRun and, when the state machine says each event would take
 its usual path, checked as a whole. These tests hold both halves to the event-by-event path:
@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from test_reader_fuzz import chunked
 
 from tools.detection_matrix import mutants, own_bases
-from validator import lane as lane_module
 from validator.engine import CheckOptions, FileResult, check_chunks
-from validator.events import RawEvent, RawRun
-from validator.findings import Issue
-from validator.reader import Reader
-from validator.schemas import load_schema_set
-from validator.streamkit import message_events, response_snapshot, sse_frame
+from validator.model.events import RawEvent, RawRun
+from validator.model.findings import Issue
+from validator.protocols.responses import lane as lane_module
+from validator.protocols.responses.schemas import load_schema_set
+from validator.reading.reader import Reader
+from validator.tools.probe.streamkit import message_events, response_snapshot, sse_frame
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TRANSCRIPT_SUFFIXES = {".sse", ".txt", ".jsonl", ".json", ".ndjson"}

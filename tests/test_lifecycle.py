@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from validator.events import Event, RawEvent, RawKind
-from validator.findings import Position, Severity
-from validator.lifecycle import RESPONSE_TRANSITIONS, Phase, StreamChecker
-from validator.rules import RULES
+from validator.catalog import RULES
+from validator.model.events import Event, RawEvent, RawKind
+from validator.model.findings import Position, Severity
+from validator.protocols.responses.lifecycle import RESPONSE_TRANSITIONS, Phase, StreamChecker
 
 END = -1
 RID = "resp_1"

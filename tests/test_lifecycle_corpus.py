@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, SHARED_CORPUS, needs_shared
 
-from validator.events import Event, RawEvent, RawKind
-from validator.findings import Issue, Position, Severity
-from validator.lifecycle import StreamChecker
-from validator.rules import RULES
+from validator.catalog import RULES
+from validator.model.events import Event, RawEvent, RawKind
+from validator.model.findings import Issue, Position, Severity
+from validator.protocols.responses.lifecycle import StreamChecker
 
 Item = tuple[str, object]  # ("event", Event) | ("raw", RawEvent) | ("done", RawEvent)
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from conftest import needs_shared
 
 from tools.detection_matrix import Base, mutants, own_bases, shared_bases
-from validator import mutate
-from validator.mutate_cli import mutate_command
+from validator.tools.mutate import operators as mutate
+from validator.tools.mutate.command import mutate_command
 
 OWN = own_bases()
 SEED_FILE = next(b.path for b in OWN if b.path.name.startswith("004_"))
@@ -145,7 +145,7 @@ def test_generation_is_deterministic() -> None:
 
 
 def test_every_operator_has_a_rule_and_doc() -> None:
-    from validator.rules import RULES
+    from validator.catalog import RULES
 
     for op in mutate.OPERATORS.values():
         assert op.rule in RULES and op.doc.endswith(".") and op.name == op.name.lower()

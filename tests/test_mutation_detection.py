@@ -1,9 +1,10 @@
 """Mutation testing: every one-defect mutant of a valid transcript is reported where it should be.
 
-Each operator of validator.mutate is applied, with a few seeds, to every valid transcript we own
-and to every shared capture judged VALID. The mutant must get its expected rule at its expected
-line as an error; the originals must give no error at all. Mutants are written into tmp_path and
-are reproducible from (base, operator, seed): ``responses-validator mutate BASE --ops OP --seed N``.
+Each operator of validator.tools.mutate.operators is applied, with a few seeds, to every valid
+transcript we own and to every shared capture judged VALID. The mutant must get its expected rule
+at its expected line as an error; the originals must give no error at all. Mutants are written
+into tmp_path and are reproducible from (base, operator, seed):
+``responses-validator mutate BASE --ops OP --seed N``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import pytest
 from conftest import needs_shared
 
 from tools.detection_matrix import Base, check_base, check_mutant, mutants, own_bases, shared_bases
-from validator import mutate
-from validator.findings import Severity
+from validator.model.findings import Severity
+from validator.tools.mutate import operators as mutate
 
 SEEDS = (0, 1)
 OWN = own_bases()

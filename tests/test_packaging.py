@@ -18,7 +18,7 @@ def _build_wheel(out: Path) -> Path:
         check=True,
         capture_output=True,
     )
-    (wheel,) = out.glob("responses_validator-*.whl")
+    (wheel,) = out.glob("llm_stream_validator-*.whl")
     return wheel
 
 
@@ -39,10 +39,14 @@ def test_installed_wheel_checks_seeds_outside_the_source_tree(tmp_path: Path) ->
     broken = work / "broken.sse"
     clean.write_bytes((SEEDS / "004_75bce7c82fd61a67.sse").read_bytes())
     broken.write_bytes((SEEDS / "000_e3213cea1afb5a14.sse").read_bytes())
-    exe = env_dir / "bin" / "responses-validator"
+    exe = env_dir / "bin" / "llm-stream-validator"
 
     ok = subprocess.run([str(exe), "check", str(clean)], cwd=work, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
+    # The command's first name stays installed as an alias.
+    alias = env_dir / "bin" / "responses-validator"
+    old = subprocess.run([str(alias), "check", str(broken)], cwd=work, capture_output=True, text=True)
+    assert old.returncode == 1, old.stdout + old.stderr
 
     bad = subprocess.run(
         [str(exe), "check", "--format", "json", str(broken)], cwd=work, capture_output=True, text=True

@@ -61,11 +61,13 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
-def try_repo(hook_repo: Path, user_repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(
+    hook_repo: Path, user_repo: Path, home: Path, hook_id: str = "llm-stream-validator"
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
     return subprocess.run(
-        [pre_commit(), "try-repo", str(hook_repo), "responses-validator", "--all-files", "--color", "never"],
+        [pre_commit(), "try-repo", str(hook_repo), hook_id, "--all-files", "--color", "never"],
         cwd=user_repo,
         env=env,
         capture_output=True,
@@ -75,10 +77,16 @@ def try_repo(hook_repo: Path, user_repo: Path, home: Path) -> subprocess.Complet
 
 
 def test_hook_manifest_is_well_formed():
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "responses-validator"
+    hook, old = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "llm-stream-validator"
     assert hook["language"] == "python"
-    assert hook["entry"] == "responses-validator check"
+    assert hook["entry"] == "llm-stream-validator check"
+    # The first id keeps working, the same hook under the command's old name.
+    assert old["id"] == "responses-validator"
+    assert old["entry"] == "responses-validator check"
+    assert {k: v for k, v in old.items() if k not in ("id", "name", "entry")} == {
+        k: v for k, v in hook.items() if k not in ("id", "name", "entry")
+    }
 
 
 def test_try_repo_passes_good_and_fails_bad(hook_repo: Path, tmp_path: Path):

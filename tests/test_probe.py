@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from tests.conftest import SEEDS
 from validator.engine import CheckOptions, check_file
-from validator.probe import IMAGE_DATA_URL, SCENARIOS, ProbeError, probe_command, run_probe
-from validator.replay import ReplayServer, Reply, function_call_events, text_events, to_sse
+from validator.tools.probe.command import IMAGE_DATA_URL, SCENARIOS, ProbeError, probe_command, run_probe
+from validator.tools.probe.replay import ReplayServer, Reply, function_call_events, text_events, to_sse
 
 TEXT = to_sse(text_events("Ahoy there, matey!"))
 CALL = to_sse(function_call_events())

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import SEEDS
 from validator.pytest_plugin import StreamValidationError, assert_valid_stream, format_findings
-from validator.replay import text_events, to_sse
+from validator.tools.probe.replay import text_events, to_sse
 
 GOOD = to_sse(text_events("All fine."))
 
@@ -124,5 +124,5 @@ def test_transcripts_are_not_collected_without_the_ini_option(tmp_path: Path) ->
 
 def test_plugin_can_be_disabled(tmp_path: Path) -> None:
     (tmp_path / "test_uses_fixture.py").write_text("def test_x(responses_validator):\n    pass\n")
-    run = _run(tmp_path, "-p", "no:responses_validator")
+    run = _run(tmp_path, "-p", "no:llm_stream_validator")
     assert run.returncode == 1 and "fixture 'responses_validator' not found" in run.stdout

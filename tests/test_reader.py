@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, SHARED_CORPUS, needs_shared
 
-from validator import transcript
-from validator.decode import decode
-from validator.events import RawEvent, RawKind
-from validator.findings import Issue, Position
-from validator.reader import FORMATS, Reader
+from validator.model.events import RawEvent, RawKind
+from validator.model.findings import Issue, Position
+from validator.reading import transcript
+from validator.reading.decode import decode
+from validator.reading.reader import FORMATS, Reader
 
 BOM = b"\xef\xbb\xbf"
 

@@ -12,10 +12,10 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from validator.decode import decode
-from validator.events import RawEvent, RawKind
-from validator.findings import Issue, Position
-from validator.reader import FORMATS, Reader
+from validator.model.events import RawEvent, RawKind
+from validator.model.findings import Issue, Position
+from validator.reading.decode import decode
+from validator.reading.reader import FORMATS, Reader
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
-from validator.baseline import Key, StaleEntry
+from validator.catalog import RULES
 from validator.engine import FileResult
-from validator.findings import Finding, Severity
-from validator.report import Progress, Report
-from validator.reporters import REPORTERS
-from validator.reporters.github import GithubReporter, escape_data, escape_property
-from validator.reporters.json import JsonReporter
-from validator.reporters.junit import JunitReporter, xml_safe
-from validator.reporters.sarif import SarifReporter
-from validator.reporters.text import TextReporter
-from validator.rules import RULES
+from validator.model.findings import Finding, Severity
+from validator.reporting.baseline import Key, StaleEntry
+from validator.reporting.report import Progress, Report
+from validator.reporting.reporters import REPORTERS
+from validator.reporting.reporters.github import GithubReporter, escape_data, escape_property
+from validator.reporting.reporters.json import JsonReporter
+from validator.reporting.reporters.junit import JunitReporter, xml_safe
+from validator.reporting.reporters.sarif import SarifReporter
+from validator.reporting.reporters.text import TextReporter
 
 FORMATS = SHARED / "formats"
 needs_formats = pytest.mark.skipif(
@@ -246,7 +246,7 @@ def test_json_strict_marks_warning_files_invalid_and_reports_unreadable():
 # ---------------------------------------------------------------------- junit
 JUNIT_EXPECTED = """\
 <?xml version="1.0" encoding="utf-8"?>
-<testsuites name="responses-validator" tests="3" failures="2" errors="0" time="0.252">
+<testsuites name="llm-stream-validator" tests="3" failures="2" errors="0" time="0.252">
   <testsuite name="t/a.sse" tests="2" failures="2" errors="0" skipped="0" time="0.250">
     <testcase name="RSP002 invalid-json (line 20)" classname="t/a.sse">
       <failure type="error" message="invalid JSON: Expecting ',' delimiter">\
@@ -350,7 +350,7 @@ def test_sarif_exact():
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "responses-validator", "version": "9.9.9"}},
+                "tool": {"driver": {"name": "llm-stream-validator", "version": "9.9.9"}},
                 "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": []}],
                 "columnKind": "unicodeCodePoints",
                 "results": [
@@ -478,7 +478,7 @@ def test_github_info_is_a_notice_and_properties_are_escaped():
 
 def test_github_step_summary_exact():
     assert GithubReporter().step_summary(sample_report()) == (
-        "## responses-validator\n"
+        "## llm-stream-validator\n"
         "\n"
         "Found 1 error, 1 warning in 1 of 2 files.\n"
         "\n"
@@ -490,7 +490,7 @@ def test_github_step_summary_exact():
         "\n"
     )
     assert GithubReporter().step_summary(clean_report()) == (
-        "## responses-validator\n\nAll checks passed: 1 file, 0 findings.\n\n"
+        "## llm-stream-validator\n\nAll checks passed: 1 file, 0 findings.\n\n"
     )
 
 

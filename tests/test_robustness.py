@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from validator import CheckOptions, check_bytes, check_events
-from validator.findings import Severity
+from validator.model.findings import Severity
 
 CLEAN = (SEEDS / "004_75bce7c82fd61a67.sse").read_bytes()
 

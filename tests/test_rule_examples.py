@@ -9,7 +9,8 @@ the same options as the bad one.
 
 A rule only the live probe raises (RSP260) has ``"probe": {"scenario": name}`` in its sidecar:
 its ``bad``/``good`` are the bodies that scenario is answered with, and the test runs
-``validator.probe`` against the local replay server (``validator.replay``) serving them.
+``validator.tools.probe.command`` against the local replay server
+(``validator.tools.probe.replay``) serving them.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ import pytest
 from conftest import CORPUS, ROOT
 
 from validator.engine import CheckOptions, FileResult, check_file
-from validator.probe import SCENARIOS, run_probe
-from validator.replay import ReplayServer, Reply
+from validator.tools.probe.command import SCENARIOS, run_probe
+from validator.tools.probe.replay import ReplayServer, Reply
 
 RULE_DIR = CORPUS / "rules"
 EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har")

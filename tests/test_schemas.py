@@ -20,9 +20,9 @@ import referencing.exceptions
 from conftest import ROOT, SEEDS, SHARED, SHARED_CORPUS, needs_shared
 from hypothesis import given, settings
 
-from validator.findings import Issue
-from validator.rules import RULES
-from validator.schemas import BASE_URI, SchemaChecker, load_schema_set, schema_root
+from validator.catalog import RULES
+from validator.model.findings import Issue
+from validator.protocols.responses.schemas import BASE_URI, SchemaChecker, load_schema_set, schema_root
 
 PROFILES = ("openai", "open-responses")
 SPEC_DIR = SHARED / "spec"

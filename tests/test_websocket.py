@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from validator.engine import CheckOptions, check_bytes
-from validator.replay import function_call_events, text_events, to_sse
-from validator.websocket import check_websocket, error_shape_problems
+from validator.engine.websocket import check_websocket, error_shape_problems
+from validator.tools.probe.replay import function_call_events, text_events, to_sse
 
 OPENAI = CheckOptions()
 OPEN_RESPONSES = CheckOptions(profile="open-responses")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator.streamkit import png_b64, response_snapshot, sse_frame, usage
+from validator.tools.probe.streamkit import png_b64, response_snapshot, sse_frame, usage
 
 ROOT = Path(__file__).resolve().parent.parent
 STREAMS = ROOT / "corpus" / "streams"

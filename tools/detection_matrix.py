@@ -1,9 +1,9 @@
 """Rebuild docs/detection-matrix.md: which mutation operators the validator catches, and by what.
 
-Every operator of :mod:`validator.mutate` is applied (with a few seeds) to every valid transcript we
-own (corpus/seeds, corpus/streams) and, when present, to every capture of the shared corpus judged
-VALID. Each mutant is checked and classified: detected by its expected rule at its expected line,
-detected elsewhere (failed, but by another rule or at another line), or missed.
+Every operator of :mod:`validator.tools.mutate.operators` is applied (with a few seeds) to every
+valid transcript we own (corpus/seeds, corpus/streams) and, when present, to every capture of the
+shared corpus judged VALID. Each mutant is checked and classified: detected by its expected rule at
+its expected line, detected elsewhere (failed, but by another rule or at another line), or missed.
 
     python tools/detection_matrix.py [--seeds 3] [--no-shared] [--out docs/detection-matrix.md]
 
@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from validator import mutate  # noqa: E402
+from validator.tools.mutate import operators as mutate  # noqa: E402
 
 if TYPE_CHECKING:
     from validator.engine import CheckOptions
-    from validator.findings import Finding
+    from validator.model.findings import Finding
 
 CORPUS = ROOT / "corpus"
 SHARED_CORPUS = (

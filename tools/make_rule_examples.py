@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpus" / "rules"
 
 sys.path.insert(0, str(ROOT))
-from validator import streamkit as kit  # noqa: E402
-from validator.probe import SCENARIOS  # noqa: E402
-from validator.rules import RULES  # noqa: E402
+from validator.catalog import RULES  # noqa: E402
+from validator.tools.probe import streamkit as kit  # noqa: E402
+from validator.tools.probe.command import SCENARIOS  # noqa: E402
 
 
 class _Auto:
@@ -1813,7 +1813,7 @@ def _rsp313() -> Example:
 # These rules are about what carries the events, so their examples are not bare SSE bodies: a
 # WebSocket transcript (one JSON message a line, checked with input_format "websocket"), a
 # vcrpy cassette (checked with input_format "cassette"), or, for the probe's own expectations,
-# the body a probe scenario is answered with (the test serves it with validator.replay).
+# the body a probe scenario is answered with (the test serves it with validator.tools.probe.replay).
 
 QUESTION = "What is the capital of France?"
 
@@ -2159,7 +2159,7 @@ def _rsp015() -> Example:
     )
 
 
-# -- the live probe (RSP260): the answers a scenario gets, served by validator.replay in the test
+# -- the live probe (RSP260): the answers a scenario gets, served by validator.tools.probe.replay in the test
 
 
 @example("RSP260")

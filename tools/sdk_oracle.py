@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tools.detection_matrix import Base, check_mutant, mutants, own_bases, shared_bases  # noqa: E402
-from validator import mutate  # noqa: E402
+from validator.tools.mutate import operators as mutate  # noqa: E402
 
 #: What the SDK did with a transcript: the strict-validation errors it met (as a sorted tuple of
 #: signatures, so that dropping or inserting an unrelated event does not change it) and how the

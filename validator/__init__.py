@@ -1,11 +1,11 @@
-"""Conformance validator for Responses API event streams.
+"""Conformance validator for LLM streaming protocols (Responses API event streams first).
 
 The public API: :func:`check_file`, :func:`check_bytes` and :func:`check_events`
 return a :class:`FileResult` whose ``findings`` are :class:`Finding` values;
 :data:`RULES` is the rule catalog.
 
 The checking functions are imported on first use (PEP 562), so that
-``import validator`` and commands such as ``responses-validator rules`` do not
+``import validator`` and commands such as ``llm-stream-validator rules`` do not
 pay for loading the JSON schemas.
 """
 
@@ -14,11 +14,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .findings import Finding, Issue, Severity
-from .rules import RULES
+from validator.catalog import RULES
+from validator.model.findings import Finding, Issue, Severity
+from validator.model.meta import version
 
 if TYPE_CHECKING:
-    from .engine import CheckOptions, FileResult, check_bytes, check_events, check_file
+    from validator.engine import CheckOptions, FileResult, check_bytes, check_events, check_file
 
 __all__ = [
     "RULES",
@@ -34,22 +35,12 @@ __all__ = [
 ]
 
 
-def _version() -> str:
-    # importlib.metadata (and the email package it pulls in) is only loaded when asked for.
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("responses-validator")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "0+unknown"
-
-
 _LAZY = {"CheckOptions", "FileResult", "check_bytes", "check_events", "check_file"}
 
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        value = globals()["__version__"] = _version()
+        value = globals()["__version__"] = version()
         return value
     if name in _LAZY:
         value = getattr(import_module(".engine", __name__), name)

@@ -1,6 +1,6 @@
 """``python -m validator``: the same as the ``responses-validator`` command."""
 
-from .cli import main
+from validator.cli import main
 
 if __name__ == "__main__":
     main()

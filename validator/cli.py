@@ -23,17 +23,18 @@ from typing import IO, Any, ClassVar
 
 import click
 
-from .baseline import Baseline, BaselineError
-from .config import Config, ConfigError, discover, load_config
-from .engine import INPUT_FORMATS
-from .report import EXIT_USAGE, Progress, Report, write_text
-from .reporters import REPORTERS, Reporter
-from .rules import PROFILES, REDIRECTS, RULES, Rule
-from .walk import STDIN, PathError, collect, run
+from validator.catalog import PROFILES, REDIRECTS, RULES, Rule
+from validator.config import Config, ConfigError, discover, load_config
+from validator.engine import INPUT_FORMATS
+from validator.engine.batch import STDIN, PathError, collect, run
+from validator.model.meta import COMMAND
+from validator.reporting.baseline import Baseline, BaselineError
+from validator.reporting.report import EXIT_USAGE, Progress, Report, write_text
+from validator.reporting.reporters import REPORTERS, Reporter
 
 __all__ = ["CheckRequest", "cli", "execute", "main"]
 
-PROG = "responses-validator"
+PROG = COMMAND
 #: Extra report files written in the same run, by format.
 EXTRA_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif", "json": "--json-report"}
 
@@ -102,7 +103,7 @@ def _check_selectors(option: str, selectors: Sequence[str]) -> None:
             raise UsageError(
                 f"{option}: unknown rule selector {s!r} "
                 "(use an id such as RSP203, a prefix such as RSP2, or a rule name;"
-                " see `responses-validator rules`)"
+                f" see `{COMMAND} rules`)"
             )
 
 
@@ -126,7 +127,7 @@ def _load_config(request: CheckRequest) -> Config:
 
 def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...], tuple[str, ...] | None]:
     """The engine options, exclude globs and include globs, command line over config."""
-    from .engine import CheckOptions
+    from validator.engine import CheckOptions
 
     select = request.select if request.select is not None else config.select or ()
     ignore = request.ignore if request.ignore is not None else config.ignore or ()
@@ -235,7 +236,7 @@ def _renamed(result: Any, name: str) -> Any:
 
 
 def _step_summary(reporter: Reporter, report: Report, stderr: IO[str]) -> None:
-    from .reporters.github import GithubReporter
+    from validator.reporting.reporters.github import GithubReporter
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target or not isinstance(reporter, GithubReporter):
@@ -255,8 +256,8 @@ class LazyGroup(click.Group):
     """
 
     LAZY: ClassVar[dict[str, str]] = {
-        "mutate": "validator.mutate_cli:mutate_command",
-        "probe": "validator.probe:probe_command",
+        "mutate": "validator.tools.mutate.command:mutate_command",
+        "probe": "validator.tools.probe.command:probe_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -276,7 +277,7 @@ class LazyGroup(click.Group):
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     # The version comes from importlib.metadata, which is only worth loading when asked for.
     if value and not ctx.resilient_parsing:
-        from . import __version__
+        from validator import __version__
 
         click.echo(f"{PROG}, version {__version__}")
         ctx.exit()
@@ -528,7 +529,7 @@ def rule_command(rule_ref: str) -> None:
     """Explain one rule (by id such as RSP203, or name) with its example transcripts."""
     rule = find_rule(rule_ref)
     if rule is None:
-        _err(sys.stderr, f"unknown rule {rule_ref!r} (see `responses-validator rules`)")
+        _err(sys.stderr, f"unknown rule {rule_ref!r} (see `{COMMAND} rules`)")
         sys.exit(EXIT_USAGE)
     write_text(rule_text(rule, examples_dir()), sys.stdout.buffer)
 

@@ -1,4 +1,5 @@
-"""Project settings from ``[tool.responses-validator]`` in ``pyproject.toml``.
+"""Project settings from ``[tool.llm-stream-validator]`` (or the older ``[tool.responses-validator]``)
+in ``pyproject.toml``.
 
 The nearest ``pyproject.toml`` that has the section, searching upward from the
 current directory, supplies defaults so that the pre-commit hook, a terminal and
@@ -18,7 +19,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .rules import PROFILES
+from validator.catalog import PROFILES
 
 
 def _toml() -> Any:
@@ -37,7 +38,10 @@ def _toml() -> Any:
 
 __all__ = ["SECTION", "Config", "ConfigError", "discover", "find_pyproject", "load_config"]
 
-SECTION = "responses-validator"
+SECTION = "llm-stream-validator"
+#: The section's first name, still read when the new one is absent.
+OLD_SECTION = "responses-validator"
+SECTIONS = (SECTION, OLD_SECTION)
 FILENAME = "pyproject.toml"
 
 
@@ -63,11 +67,11 @@ KEYS = tuple(f.name for f in fields(Config) if f.name != "source")
 
 
 def _has_section(text: str) -> bool:
-    return f"[tool.{SECTION}]" in text or f'[tool."{SECTION}"]' in text
+    return any(f"[tool.{name}]" in text or f'[tool."{name}"]' in text for name in SECTIONS)
 
 
-def _parse(path: Path) -> dict[str, Any] | None:
-    """The section's table, or None when the file has none."""
+def _parse(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """The section's name and table, or None when the file has none."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -83,12 +87,14 @@ def _parse(path: Path) -> dict[str, Any] | None:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    section = doc.get("tool", {}).get(SECTION)
-    if section is None:
+    tool = doc.get("tool", {})
+    name = next((name for name in SECTIONS if name in tool), None)
+    if name is None:
         return None
+    section = tool[name]
     if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
-    return section
+        raise ConfigError(f"{path}: [tool.{name}] must be a table")
+    return name, section
 
 
 def find_pyproject(start: Path | None = None) -> Path | None:
@@ -112,14 +118,15 @@ def _string_list(path: Path, key: str, value: Any) -> tuple[str, ...]:
 
 def load_config(path: Path) -> Config:
     """Read the section from one file (an empty :class:`Config` if it has none)."""
-    section = _parse(path)
-    if section is None:
+    parsed = _parse(path)
+    if parsed is None:
         return Config(source=path)
+    name, section = parsed
     unknown = sorted(set(section) - set(KEYS))
     if unknown:
         raise ConfigError(
             f"{path}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
-            f" in [tool.{SECTION}] (known: {', '.join(KEYS)})"
+            f" in [tool.{name}] (known: {', '.join(KEYS)})"
         )
     values: dict[str, Any] = {}
     for key in ("select", "ignore", "include", "exclude"):
@@ -145,6 +152,6 @@ def discover(start: Path | None = None) -> Config:
 
 
 def _formats() -> Iterable[str]:
-    from .reporters import REPORTERS
+    from validator.reporting.reporters import REPORTERS
 
     return tuple(REPORTERS)

@@ -1,14 +1,14 @@
 """pytest plugin: assert that Responses streams are valid, and collect transcript files as tests.
 
 Registered through the ``pytest11`` entry point, so it loads in every pytest session of an
-environment where responses-validator is installed. It therefore imports nothing heavy at import
+environment where llm-stream-validator is installed. It therefore imports nothing heavy at import
 time: the engine (schemas, jsonschema) is imported on first use. Disable it with
-``-p no:responses_validator``.
+``-p no:llm_stream_validator`` (the plugin's name; it was ``responses_validator`` before 0.2).
 
 * ``assert_valid_stream(source, profile="openai", **options)``: ``source`` is a list of event
   dicts, the bytes of a transcript, or a path. On failure it raises ``AssertionError`` whose
   message lists the findings as ``path:line:col: RSPnnn severity: message``.
-* fixture ``responses_validator``: the same function.
+* fixtures ``stream_validator`` and ``responses_validator`` (its first name): the same function.
 * ini ``responses_validator_paths``: folders whose ``*.sse`` / ``*.jsonl`` files become test
   items (one per file), when pytest collects them.
 """
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .engine import FileResult
+    from validator.engine import FileResult
 
 __all__ = ["StreamValidationError", "assert_valid_stream", "format_findings"]
 
@@ -51,7 +51,7 @@ def format_findings(result: FileResult) -> str:
 
 def check_source(source: Any, profile: str = "openai", **options: Any) -> FileResult:
     """Check a list of event dicts, transcript bytes, or a path; returns the engine's FileResult."""
-    from .engine import CheckOptions, check_bytes, check_events, check_file
+    from validator.engine import CheckOptions, check_bytes, check_events, check_file
 
     path = options.pop("path", None)
     opts = CheckOptions(profile=profile, **options)
@@ -82,8 +82,14 @@ def assert_valid_stream(source: Any, profile: str = "openai", **options: Any) ->
 
 
 @pytest.fixture
-def responses_validator() -> Any:
+def stream_validator() -> Any:
     """``assert_valid_stream`` as a fixture."""
+    return assert_valid_stream
+
+
+@pytest.fixture
+def responses_validator() -> Any:
+    """``assert_valid_stream`` as a fixture (the fixture's first name)."""
     return assert_valid_stream
 
 

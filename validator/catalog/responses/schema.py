@@ -1,0 +1,94 @@
+"""Responses rules, 1xx schema: each event against its JSON Schema."""
+
+from __future__ import annotations
+
+from validator.catalog.responses.sources import SPEC_OAI, SPEC_OR, E, I, W
+from validator.catalog.rule import Rule
+from validator.catalog.rule import make as _r
+
+RULES: tuple[Rule, ...] = (
+    _r(
+        "RSP013",
+        "websocket-done-before-terminal",
+        E,
+        "[DONE] frame before the turn's terminal event",
+        "Over WebSocket, a `[DONE]` text frame comes only after the in-flight response's terminal event.",
+        "The Open Responses compliance suite fails a turn with 'Received [DONE] before a terminal WebSocket event'.",
+        "RULES.md A5, M (OR-CT WebSocket sessions)",
+    ),
+    _r(
+        "RSP014",
+        "not-an-event-stream",
+        E,
+        "streaming response is not text/event-stream",
+        "A request with `stream: true` is answered with status 200 and `Content-Type: text/event-stream` (checked by `probe` and in recorded cassettes and HAR files).",
+        "Clients parse the body as SSE only when the server says it is one; anything else is an error to them.",
+        f"RULES.md A1; Open Responses L84 ({SPEC_OR})",
+    ),
+    _r(
+        "RSP015",
+        "pre-stream-error-not-json",
+        E,
+        "rejected request not answered with a 4xx JSON error",
+        'A malformed request gets a 4xx status and an `application/json` body `{"error": {"message": …}}`, even with `stream: true` (checked by `probe` and in recorded cassettes and HAR files).',
+        "SDKs raise a typed error from that body; an event stream or an HTML page gives them nothing to raise.",
+        "RULES.md A8; Open Responses 'Errors' section",
+    ),
+    _r(
+        "RSP101",
+        "missing-event-type",
+        E,
+        "event has no string type",
+        "Every event object carries a string `type`.",
+        "The schema, and every client's dispatch, is chosen by `type`.",
+        "EVENTS.md §2; RULES.md A2",
+    ),
+    _r(
+        "RSP102",
+        "unknown-event-type",
+        W,
+        "unknown event type",
+        "The `type` names an event of the profile (extension types `slug:name` are allowed).",
+        "Clients ignore or reject unknown types; the openai-node accumulator throws on them.",
+        f"RULES.md A9, L1; EVENTS.md §12.1 ({SPEC_OR})",
+        profiles={"open-responses": E},
+    ),
+    _r(
+        "RSP103",
+        "schema-violation",
+        E,
+        "event does not match its schema",
+        "The event validates against the JSON Schema for its `type` in the active profile.",
+        "Typed clients (the SDKs' pydantic and zod models) reject or mis-read a malformed event.",
+        f"RULES.md A2; EVENTS.md §5 ({SPEC_OAI})",
+    ),
+    _r(
+        "RSP104",
+        "chat-completions-payload",
+        E,
+        "payload is a Chat Completions chunk, not a Responses event",
+        "The payload is not a `chat.completion.chunk` object.",
+        "A bridge that answers /v1/responses with Chat Completions chunks gives Responses clients nothing they can read.",
+        "corpus NOTES.md (semantic-router, LiteLLM error frames)",
+    ),
+    _r(
+        "RSP105",
+        "field-drift",
+        W,
+        "field required by the newest spec is missing",
+        "With --strict, also checks fields the newest spec requires but streams from earlier API versions omit.",
+        "The stream is valid for its API version, but a client generated from the newest spec may expect the field.",
+        "EVENTS.md §10; schemas/README.md (drift table)",
+        strict_only=True,
+    ),
+    _r(
+        "RSP106",
+        "flat-error-shape",
+        I,
+        "error event uses the flat documented shape",
+        "Reports an `error` event in the flat OAS shape (`code`/`message` at the top level) in the openai profile.",
+        "The real wire nests the payload in `error`; openai-python only raises on the nested shape and swallows the flat one.",
+        "RULES.md J1; EVENTS.md §8",
+        profiles={"open-responses": None},
+    ),
+)

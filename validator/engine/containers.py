@@ -1,0 +1,161 @@
+"""Checking the streams of a cassette or HAR file, with findings put back in the container.
+
+:func:`check_container` runs the engine on each Responses body that :mod:`container_streams`
+finds and relocates the findings: a body stored as a YAML literal block (``|``) maps line for
+line; an encoded body cannot, so its findings point at the interaction. The recorded answers that
+clients cannot use (RSP014, RSP015, judged in :mod:`container_answers`) become findings at their
+interaction. :func:`make_finding` stamps such transport findings, here and for WebSocket and probe.
+
+The container readers are re-exported here: this module is where callers import them from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from validator.catalog import RULES, select_rules
+from validator.engine.options import CheckOptions, FileResult
+from validator.engine.stream import check_bytes
+from validator.model.findings import Finding
+from validator.reading.containers.answers import AnswerProblem, is_responses_request
+from validator.reading.containers.positions import (
+    JSON_BREAKS,
+    YAML_BREAKS,
+    ContainerError,
+    LineTable,
+    json_member_offsets,
+)
+from validator.reading.containers.positions import har_entries as har_entries
+from validator.reading.containers.positions import har_headers as har_headers
+from validator.reading.containers.positions import json_array_offsets as json_array_offsets
+from validator.reading.containers.streams import (
+    KINDS,
+    EmbeddedStream,
+    decode_text,
+    detect_kind,
+    iter_answer_problems,
+    iter_streams,
+    walk_container,
+)
+
+__all__ = [
+    "KINDS",
+    "AnswerProblem",
+    "ContainerError",
+    "EmbeddedStream",
+    "LineTable",
+    "check_container",
+    "detect_kind",
+    "is_responses_request",
+    "iter_answer_problems",
+    "iter_streams",
+    "json_member_offsets",
+]
+
+
+def relocate(finding: Finding, stream: EmbeddedStream, path: str, prefix: str | None = None) -> Finding:
+    """Put a finding about a body back in its container, naming the interaction and body line."""
+    mapped = stream.literal(finding.line) if stream.literal is not None else None
+    where = prefix or stream.label
+    message = f"{where}, body line {finding.line}: {finding.message}"
+    if mapped is not None:
+        line, shift = mapped
+        return dataclasses.replace(
+            finding,
+            path=path,
+            line=line,
+            column=finding.column + shift,
+            offset=-1,
+            message=message,
+            details=(*finding.details, f"body line {finding.line}, column {finding.column}"),
+        )
+    return dataclasses.replace(
+        finding,
+        path=path,
+        line=stream.line,
+        column=stream.column,
+        offset=stream.offset,
+        message=message,
+        details=(*finding.details, f"body line {finding.line}, column {finding.column}"),
+    )
+
+
+def _fix_offsets(findings: Sequence[Finding], table: LineTable) -> list[Finding]:
+    """Mapped findings carry offset -1 until the container's line table gives the byte offset."""
+    out = []
+    for f in findings:
+        if f.offset == -1:
+            line0 = min(f.line - 1, len(table.starts) - 1)
+            f = dataclasses.replace(f, offset=table.byte_offset(line0, max(f.column - 1, 0)))
+        out.append(f)
+    return out
+
+
+def check_container(data: bytes, path: str, options: Any = None, kind: str = "auto") -> Any:
+    """Check every Responses stream in a cassette or HAR file; findings point into the container.
+
+    Returns an engine ``FileResult`` (``input_format`` is the container kind). A container that
+    cannot be read gives ``FileResult.error``; one without Responses streams gives no findings
+    and ``events == 0``.
+    """
+
+    options = options or CheckOptions()
+    body_options = dataclasses.replace(options, input_format="sse")
+    try:
+        detected = detect_kind(data) if kind == "auto" else kind
+        found = list(walk_container(data, detected or kind))
+    except ContainerError as exc:
+        return FileResult(path, error=str(exc), input_format=kind if kind != "auto" else None)
+    # A cassette without Responses streams is not an error: checking a folder of cassettes
+    # meets many that record other calls (model listings, non-streaming requests).
+    result = FileResult(path, input_format=detected)
+    errors = []
+    table = LineTable(decode_text(data), JSON_BREAKS if detected == "har" else YAML_BREAKS)
+    for stream in found:
+        if isinstance(stream, AnswerProblem):
+            finding = make_finding(
+                stream.rule, stream.message, path, (stream.line, stream.column, stream.offset), options
+            )
+            if finding is not None:
+                result.findings.append(finding)
+            continue
+        if stream.error is not None:
+            errors.append(f"{stream.label} (line {stream.line}): {stream.error}")
+            continue
+        sub = check_bytes(stream.body, path, body_options)
+        result.events += sub.events
+        result.findings.extend(relocate(f, stream, path) for f in sub.findings)
+    result.findings = _fix_offsets(result.findings, table)
+    result.findings.sort(key=Finding.sort_key)
+    if errors:
+        result.error = "; ".join(errors)
+    return result
+
+
+# ---------------------------------------------------------------- findings made outside the engine
+#
+# WebSocket and probe checks are about the transport around a stream, so they stamp their own
+# findings, with rules from the catalog like every other layer.
+
+
+def make_finding(
+    rule_id: str,
+    message: str,
+    path: str,
+    position: tuple[int, int, int],
+    options: Any,
+    **fields: Any,
+) -> Finding | None:
+    """A finding for a transport rule, honouring the profile and --select/--ignore; None if off."""
+    rule = RULES[rule_id]
+    if rule.id not in select_rules(options.select, options.ignore):
+        return None
+    severity = rule.reported_severity(options.profile, options.strict, fields.pop("severity", None))
+    if severity is None:
+        return None
+    line, column, offset = position
+    return Finding(
+        rule.id, rule.name, severity, message or rule.message, path, line, column, offset, **fields
+    )

@@ -1,0 +1,85 @@
+"""What a check is asked to do (:class:`CheckOptions`) and what it found (:class:`FileResult`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from validator.catalog import PROFILES, PROTOCOL_PROFILES
+from validator.model.findings import Finding, Severity
+from validator.reading import reader
+
+__all__ = ["CONTAINER_FORMATS", "INPUT_FORMATS", "CheckOptions", "FileResult"]
+
+#: Inputs that hold streams rather than being one: each embedded stream is checked on its own.
+CONTAINER_FORMATS = ("cassette", "har", "websocket")
+INPUT_FORMATS = (*reader.FORMATS, *CONTAINER_FORMATS)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    #: A profile of the stream's protocol; None: the protocol's default. Naming a profile names
+    #: its protocol too.
+    profile: str | None = None
+    strict: bool = False
+    #: True: the stream is resumed (``starting_after``); None: detect it.
+    resumed: bool | None = None
+    #: Check a mid-stream excerpt: waive the start and end rules.
+    fragment: bool = False
+    input_format: str = "auto"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    #: A protocol name (:data:`validator.protocols.PROTOCOLS`), or "auto": recognise it.
+    protocol: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.profile is not None and self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r} (choose from {', '.join(PROFILES)})")
+        if self.protocol != "auto" and self.protocol not in PROTOCOL_PROFILES:
+            raise ValueError(
+                f"unknown protocol {self.protocol!r} (choose from auto, {', '.join(PROTOCOL_PROFILES)})"
+            )
+        if self.profile is not None and self.protocol != "auto" and self.profile not in self.profiles():
+            raise ValueError(
+                f"profile {self.profile!r} is not a profile of the {self.protocol} protocol"
+                f" (choose from {', '.join(self.profiles())})"
+            )
+        if self.input_format not in INPUT_FORMATS:
+            raise ValueError(
+                f"unknown input format {self.input_format!r} (choose from {', '.join(INPUT_FORMATS)})"
+            )
+
+    def profiles(self) -> tuple[str, ...]:
+        return PROTOCOL_PROFILES[self.protocol]
+
+    def named_protocol(self) -> str | None:
+        """The protocol these options name (explicitly, or through the profile), if any."""
+        if self.protocol != "auto":
+            return self.protocol
+        if self.profile is not None:
+            return next(name for name, profiles in PROTOCOL_PROFILES.items() if self.profile in profiles)
+        return None
+
+    def for_protocol(self, protocol: str) -> CheckOptions:
+        """These options for a stream of ``protocol``: the protocol named, the profile resolved."""
+        return dataclasses.replace(
+            self, protocol=protocol, profile=self.profile or PROTOCOL_PROFILES[protocol][0]
+        )
+
+
+@dataclass
+class FileResult:
+    path: str
+    events: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    #: Set when the input could not be read at all (exit code 2).
+    error: str | None = None
+    input_format: str | None = None
+
+    def failed(self, strict: bool = False) -> bool:
+        threshold = Severity.WARNING if strict else Severity.ERROR
+        return self.error is not None or any(f.severity.rank >= threshold.rank for f in self.findings)
+
+    @property
+    def valid(self) -> bool:
+        return not self.failed()

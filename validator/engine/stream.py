@@ -1,0 +1,259 @@
+"""One stream in, findings out: the one place that stamps locations on issues.
+
+The pipeline is ``reader -> decode -> schema -> lifecycle``. Each layer returns
+:class:`~validator.model.findings.Issue` values; the engine turns them into
+:class:`~validator.model.findings.Finding` values with the file, position, event index,
+sequence number and event type, applies the profile's severities and the
+``--select``/``--ignore`` set, and sorts them by position.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from validator.catalog import RULES, select_rules
+from validator.engine.options import CheckOptions, FileResult
+from validator.model.events import Event, RawEvent, RawKind, RawRun
+from validator.model.findings import Finding, Issue, Position, Severity
+from validator.protocols import DEFAULT, HEAD_BYTES, by_name, detect, detect_payload
+from validator.protocols.base import PassThrough, StreamProtocol
+from validator.reading import decode, reader
+
+__all__ = ["check_bytes", "check_chunks", "check_events"]
+
+_START = Position(1, 1, 0)
+_DONE = RawKind.DONE
+
+
+class _Stamper:
+    """Turns issues into findings for one file."""
+
+    def __init__(self, path: str, options: CheckOptions) -> None:
+        self.path = path
+        self.profile = options.profile or ""
+        self.strict = options.strict
+        self.enabled = select_rules(options.select, options.ignore)
+        self.findings: list[Finding] = []
+
+    def add(self, issue: Issue, event: Event | RawEvent | None) -> None:
+        rule = RULES[issue.rule]
+        if rule.id not in self.enabled:
+            return
+        severity = rule.reported_severity(self.profile, self.strict, issue.severity)
+        if severity is None:
+            return
+        seq: int | None = None
+        etype: str | None = None
+        index: int | None = None
+        position = issue.position
+        if issue.event is not None:
+            ref = issue.event
+            index, seq, etype = ref.index, ref.sequence_number, ref.type
+            position = position or ref.position
+        elif isinstance(event, Event):
+            index, seq, etype = event.index, event.sequence_number, event.type
+            position = position or event.position
+        elif isinstance(event, RawEvent):
+            index = event.index
+            position = position or event.position
+        position = position or _START
+        self.findings.append(
+            Finding(
+                rule=rule.id,
+                name=rule.name,
+                severity=severity,
+                message=issue.message or rule.message,
+                path=self.path,
+                line=position.line,
+                column=position.column,
+                offset=position.offset,
+                event_index=index,
+                sequence_number=seq,
+                event_type=etype,
+                pointer=issue.pointer,
+            )
+        )
+
+
+def _run(
+    items: Iterable[RawEvent | RawRun | Issue],
+    rd: reader.Reader | None,
+    path: str,
+    options: CheckOptions,
+    protocol: StreamProtocol,
+    lane_on: bool = True,
+) -> FileResult:
+    options = options.for_protocol(protocol.name)
+    profile = options.profile or protocol.default_profile
+    stamper = _Stamper(path, options)
+    add = stamper.add
+    schemas = protocol.schemas(profile, options.strict)
+    #: event type -> verdict, for the types whose valid events need nothing else (filled as types are met).
+    fast = schemas.fast
+    machine = protocol.machine(profile, resumed=options.resumed, fragment=options.fragment)
+    lane = protocol.lane(machine, schemas) if lane_on else PassThrough()
+    feed = machine.feed
+    loads = orjson.loads
+    json_error = orjson.JSONDecodeError
+    huge = decode.HUGE
+    count = 0
+    undecodable: Position | None = None
+    # The hot path (once per event, deltas included): locals for the lookups, orjson called here
+    # rather than through decode.decode, and no list walked unless it holds an issue.
+    for item in lane.through(items):
+        if isinstance(item, Issue):
+            # A transcript cut off mid-event is one root cause: its broken JSON (RSP002) is
+            # already reported, so the missing blank line after it is not reported again.
+            if item.rule == "RSP011" and item.position == undecodable:
+                continue
+            add(item, None)
+            continue
+        if item.kind is _DONE:
+            for issue in machine.feed_done(item):
+                add(issue, item)
+            continue
+        count += 1
+        data: Any = None
+        if item.value is None:
+            if len(item.data) > huge:
+                data = _decode_huge(item, machine.shared_string)
+            else:
+                try:
+                    data = loads(item.data)
+                except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
+                    data = None
+        if type(data) is not dict:
+            # Broken JSON, not an object, or an already-decoded value: decode says which.
+            data, issues = decode.decode(item)
+            for issue in issues:
+                add(issue, item)
+            if data is None:
+                undecodable = item.position
+                machine.feed_undecodable(item)
+                continue
+        event = Event(item.index, data, item.position, item.event_name, item.framed)
+        etype = data.get("type")
+        valid = fast.get(etype) if type(etype) is str else None
+        if valid is None or not valid(data):
+            schema_issues = schemas.check(data)
+            if schema_issues:
+                event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
+                for issue in schema_issues:
+                    add(issue, event)
+        lifecycle_issues = feed(event)
+        if lifecycle_issues:
+            for issue in lifecycle_issues:
+                add(issue, event)
+    count += lane.events
+    # Without a file, the end of the input is the slot after the last event.
+    end = rd.end if rd is not None else Position(count + 1, 1, 0)
+    for issue in machine.finish(end):
+        add(issue, None)
+    stamper.findings.sort(key=Finding.sort_key)
+    return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
+
+
+def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:
+    """A huge payload (the terminal response with every item): parsed with the least memory.
+
+    What framing freed goes back to the system first (it could not hold the parsed objects),
+    and once parsed, the text is dropped: only the decoded event is needed from here on. Ids and
+    call_ids the stream already holds (``known``) are not decoded as copies.
+    """
+    decode.release_free_memory()
+    data = decode.decode_huge(item, known)
+    if data is None:
+        try:
+            data = orjson.loads(item.data)
+        except orjson.JSONDecodeError:
+            return None
+    if type(data) is dict:
+        item.data = ""
+        decode.release_free_memory()
+    return data
+
+
+def check_chunks(
+    chunks: Iterable[bytes],
+    path: str = "<stream>",
+    options: CheckOptions | None = None,
+    *,
+    lane: bool = True,
+) -> FileResult:
+    """Check a transcript given as an iterable of byte chunks (read incrementally).
+
+    ``lane=False`` checks every event one by one, never a run of deltas at once
+    (:mod:`validator.protocols.responses.lane`): slower, with the same result; the tests compare the two.
+    """
+    options = options or CheckOptions()
+    named = options.named_protocol()
+    if named is None:
+        head, chunks = _head(chunks)
+        protocol = detect(head)
+    else:
+        protocol = by_name(named)
+    lane = lane and protocol.wants_runs()
+    rd = reader.Reader(chunks, options.input_format, runs=lane)
+    return _run(rd, rd, path, options, protocol, lane)
+
+
+def _head(chunks: Iterable[bytes]) -> tuple[bytes, Iterable[bytes]]:
+    """The first bytes of a transcript (enough to recognise its protocol), and all its chunks."""
+    rest = iter(chunks)
+    seen: list[bytes] = []
+    size = 0
+    for chunk in rest:
+        seen.append(chunk)
+        size += len(chunk)
+        if size >= HEAD_BYTES:
+            break
+    return b"".join(seen)[:HEAD_BYTES], itertools.chain(seen, rest)
+
+
+def check_bytes(data: bytes, path: str = "<bytes>", options: CheckOptions | None = None) -> FileResult:
+    return check_chunks([data], path, options)
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as it would arrive from a file: tuples become lists, and so on.
+
+    A value JSON cannot carry (a set, bytes, an arbitrary object) becomes a
+    :class:`decode.NotJSON`, which is reported (RSP002) rather than raised by the checks.
+    """
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except (TypeError, ValueError):
+        pass  # orjson refuses integers beyond 64 bits, which JSON allows: ask the stdlib
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError, RecursionError) as exc:
+        return decode.NotJSON(str(exc))
+
+
+def _event_items(events: Iterable[Any]) -> Iterator[RawEvent]:
+    # Without a file, an event's "line" is its 1-based position in the sequence.
+    for index, value in enumerate(events):
+        pos = Position(index + 1, 1, 0)
+        value = _as_json(value)
+        # ``None`` is a legitimate (wrong) event value: decode it as the JSON ``null`` it stands for.
+        data = "null" if value is None else ""
+        yield RawEvent(index, RawKind.EVENT, data, pos, (pos,), None, framed=False, value=value)
+
+
+def check_events(
+    events: Iterable[Any], path: str = "<events>", options: CheckOptions | None = None, **kwargs: Any
+) -> FileResult:
+    """Check already-decoded events (dicts). Positions are event indices only."""
+    options = options or CheckOptions(**kwargs)
+    items = _event_items(events)
+    named = options.named_protocol()
+    if named is not None:
+        return _run(items, None, path, options, by_name(named))
+    first = next(items, None)
+    protocol = detect_payload(first.value) if first is not None else DEFAULT
+    return _run(itertools.chain((first,) if first else (), items), None, path, options, protocol)

@@ -1,0 +1,412 @@
+"""WebSocket mode (RULES.md §K): check the server messages of a Responses WebSocket session.
+
+Input is either a transcript with one JSON message a line (server messages; client
+``response.create`` lines may be interleaved) or a HAR file whose entries carry Chrome's
+``_webSocketMessages``. Each connection is split into turns, and each turn is checked by the
+engine as its own stream, so sequence numbering and the lifecycle restart per response (B6).
+What differs from SSE:
+
+* a turn ends at its terminal event, or at a WebSocket ``error`` envelope (the compliance suite
+  ends the turn there), which is checked for the envelope shape (EVENTS.md §8 C/D) instead of
+  the SSE error schema;
+* SSE framing rules (``event:`` lines, ``[DONE]``) do not apply; a ``[DONE]`` frame before the
+  terminal event does (RSP013);
+* events are routed by ``stream_id`` lanes (K3/K4): turns on different lanes may interleave in
+  the openai profile, never in the open-responses profile.
+
+Findings point at the transcript line of the message (for HAR: the message object's line) and
+name the turn in their message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from validator.engine.containers import make_finding
+from validator.engine.options import CheckOptions, FileResult
+from validator.engine.stream import check_bytes
+from validator.model.findings import Finding
+from validator.model.values import int_or_none
+from validator.reading.containers.positions import (
+    JSON_BREAKS,
+    ContainerError,
+    LineTable,
+    har_entries,
+    json_array_offsets,
+    json_member_offsets,
+)
+from validator.reading.containers.streams import detect_kind
+
+__all__ = ["WsMessage", "check_websocket", "iter_connections"]
+
+KINDS = ("auto", "jsonl", "har")
+TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
+#: Rules about SSE framing that have no meaning for WebSocket frames.
+SSE_ONLY = frozenset({"RSP005", "RSP006", "RSP007", "RSP009", "RSP010", "RSP011"})
+#: What the engine says about a stream that stops before its terminal event.
+_UNTERMINATED = frozenset({"RSP209", "RSP228"})
+_TRANSPORT_FIELDS = ("stream", "stream_options", "background")
+_STREAM_ID = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
+
+
+@dataclass
+class WsMessage:
+    """One WebSocket text frame and where it is in the input."""
+
+    line: int
+    column: int
+    offset: int
+    text: str
+    #: "receive" (server to client) or "send".
+    direction: str = "receive"
+    value: Any = None
+    decoded: bool = False
+
+
+@dataclass
+class _Turn:
+    number: int
+    lane: str | None
+    messages: list[WsMessage] = field(default_factory=list)
+    response_id: str | None = None
+    terminal: bool = False
+    error: WsMessage | None = None
+
+
+@dataclass
+class _Lane:
+    current: _Turn | None = None
+    last: _Turn | None = None
+    after_error: bool = False
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _decode(msg: WsMessage) -> WsMessage:
+    try:
+        msg.value = json.loads(msg.text)
+        msg.decoded = True
+    except ValueError:
+        msg.decoded = False
+    return msg
+
+
+def _jsonl_messages(data: bytes) -> list[WsMessage]:
+    out = []
+    offset = 0
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        if line.strip():
+            text = line.decode("utf-8", "replace")
+            out.append(_decode(WsMessage(number, 1, offset, text)))
+        offset += len(raw) + 1
+    return out
+
+
+def _har_connections(data: bytes) -> Iterator[tuple[str, list[WsMessage]]]:
+    text = data.decode("utf-8-sig", "replace")
+    table = LineTable(text, JSON_BREAKS)
+    for number, (start, entry) in enumerate(har_entries(text), start=1):
+        frames = entry.get("_webSocketMessages")
+        if not isinstance(frames, list):
+            continue
+        # Positions of each frame object: walk the entry's members again with offsets.
+        members = json_member_offsets(text, start)
+        spans = json_array_offsets(text, members["_webSocketMessages"][0])
+        messages = []
+        for frame, (s, _) in zip(frames, spans, strict=False):
+            if not isinstance(frame, dict) or frame.get("opcode", 1) != 1:
+                continue  # binary, ping and close frames are not Responses messages
+            line, column, offset = table.locate(s)
+            direction = "send" if frame.get("type") == "send" else "receive"
+            messages.append(_decode(WsMessage(line, column, offset, str(frame.get("data", "")), direction)))
+        yield f"entry {number}", messages
+
+
+def iter_connections(data: bytes, kind: str = "auto") -> Iterator[tuple[str | None, list[WsMessage]]]:
+    """(label, messages) per WebSocket connection: one for a JSONL transcript, one per HAR entry."""
+    if kind not in KINDS:
+        raise ContainerError(f"unknown WebSocket input kind {kind!r} (choose from {', '.join(KINDS)})")
+    if kind == "auto":
+        kind = "har" if detect_kind(data) == "har" else "jsonl"
+    if kind == "har":
+        yield from _har_connections(data)
+    else:
+        yield None, _jsonl_messages(data)
+
+
+# ---------------------------------------------------------------- per-message checks
+
+
+def error_shape_problems(value: dict[str, Any], profile: str) -> list[str]:
+    """What is wrong with a WebSocket error envelope (EVENTS.md §8 C for openai, D for open-responses)."""
+    problems = []
+    err = value.get("error")
+    if not isinstance(err, dict):
+        if "message" in value or "code" in value:
+            problems.append(
+                "flat error (code/message at the top level); the WebSocket envelope nests them in 'error'"
+            )
+        else:
+            problems.append("'error' object missing")
+        err = {}
+    elif not isinstance(err.get("message"), str):
+        problems.append("'error.message' is not a string")
+    status = value.get("status")
+    if profile == "open-responses":
+        if not isinstance(status, int) or isinstance(status, bool):
+            problems.append("'status' (the HTTP-like status code) is missing or not an integer")
+        if err and not isinstance(err.get("code"), str):
+            problems.append("'error.code' is missing or not a string")
+    elif status is not None and (not isinstance(status, int) or isinstance(status, bool)):
+        problems.append("'status' is not an integer")
+    seq = value.get("sequence_number")
+    if seq is not None and (not isinstance(seq, int) or isinstance(seq, bool)):
+        problems.append("'sequence_number' is not an integer")
+    return problems
+
+
+def _response_id(value: dict[str, Any]) -> str | None:
+    resp = value.get("response")
+    if isinstance(resp, dict) and isinstance(resp.get("id"), str):
+        return resp["id"]
+    return None
+
+
+# ---------------------------------------------------------------- the session walk
+
+
+class _Session:
+    """Splits one connection's messages into turns, and records the transport findings."""
+
+    def __init__(self, path: str, options: Any, prefix: str | None) -> None:
+        self.path = path
+        self.options = options
+        self.prefix = prefix
+        self.lanes: dict[str | None, _Lane] = {}
+        self.turns: list[_Turn] = []
+        self.findings: list[Finding] = []
+        self._bad_ids: set[str] = set()
+
+    def where(self, text: str) -> str:
+        return f"{self.prefix}: {text}" if self.prefix else text
+
+    def report(self, rule: str, message: str, msg: WsMessage, **fields: Any) -> None:
+        value = msg.value if isinstance(msg.value, dict) else {}
+        seq = value.get("sequence_number")
+        etype = value.get("type")
+        finding = make_finding(
+            rule,
+            self.where(message),
+            self.path,
+            (msg.line, msg.column, msg.offset),
+            self.options,
+            sequence_number=int_or_none(seq),
+            event_type=etype if isinstance(etype, str) else None,
+            **fields,
+        )
+        if finding is not None:
+            self.findings.append(finding)
+
+    def lane(self, key: str | None) -> _Lane:
+        return self.lanes.setdefault(key, _Lane())
+
+    def new_turn(self, key: str | None) -> _Turn:
+        turn = _Turn(len(self.turns) + 1, key)
+        self.turns.append(turn)
+        state = self.lane(key)
+        state.current = turn
+        state.last = turn
+        state.after_error = False
+        return turn
+
+    def in_flight(self) -> list[str | None]:
+        return [k for k, s in self.lanes.items() if s.current is not None]
+
+    def check_stream_id(self, value: Any, msg: WsMessage) -> None:
+        sid = value if isinstance(value, str) else json.dumps(value)
+        if (not isinstance(value, str) or not _STREAM_ID.match(value)) and sid not in self._bad_ids:
+            self._bad_ids.add(sid)
+            self.report("RSP108", f"stream_id {sid[:80]!r} is not 1-256 characters of [A-Za-z0-9_.-]", msg)
+
+    def route(self, value: dict[str, Any] | None, msg: WsMessage) -> str | None:
+        """The lane of a server message: its stream_id, else the one lane that is in flight."""
+        if value is not None and "stream_id" in value:
+            sid = value["stream_id"]
+            return sid if isinstance(sid, str) else json.dumps(sid)
+        flying = self.in_flight()
+        if not flying or None in flying:
+            return None
+        if value is not None:
+            if len(flying) == 1:
+                self.report(
+                    "RSP251", f"event has no stream_id while response on lane {flying[0]!r} is in flight", msg
+                )
+                return flying[0]
+            self.report("RSP251", "event has no stream_id while several lanes are in flight", msg)
+            return None
+        return flying[0] if len(flying) == 1 else None
+
+    def client(self, value: dict[str, Any], msg: WsMessage) -> None:
+        sent = [f for f in _TRANSPORT_FIELDS if f in value]
+        if sent:
+            self.report("RSP109", f"response.create sends {', '.join(sent)} (HTTP/SSE-only fields)", msg)
+        if "stream_id" in value:
+            self.check_stream_id(value["stream_id"], msg)
+
+    def server(self, msg: WsMessage) -> None:
+        if msg.text.strip() == "[DONE]":
+            if self.in_flight():
+                self.report("RSP013", "[DONE] frame before the in-flight response's terminal event", msg)
+            return
+        value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
+        if value is not None and "stream_id" in value:
+            self.check_stream_id(value["stream_id"], msg)
+        key = self.route(value, msg)
+        state = self.lane(key)
+        etype = value.get("type") if value is not None else None
+        if etype == "error":
+            self.on_error(value, msg, state, key)
+        elif etype == "response.created":
+            self.on_created(value, msg, state, key)
+        else:
+            self.on_event(etype, msg, state, key)
+
+    def on_error(self, value: dict[str, Any], msg: WsMessage, state: _Lane, key: str | None) -> None:
+        for problem in error_shape_problems(value, self.options.profile):
+            self.report("RSP107", f"WebSocket error envelope: {problem}", msg)
+        turn = state.current if state.current is not None else self.new_turn(key)
+        turn.error = msg
+        state.current = None
+        state.last = turn
+        state.after_error = True
+
+    def on_created(self, value: dict[str, Any], msg: WsMessage, state: _Lane, key: str | None) -> None:
+        rid = _response_id(value)
+        current = state.current
+        if current is not None:
+            if rid is None or current.response_id in (None, rid):
+                current.messages.append(msg)  # the same response created twice: the engine reports it
+                return
+            lane = "" if key is None else f" on lane {key!r}"
+            self.report(
+                "RSP250",
+                f"response {rid} starts{lane} while response {current.response_id} is in flight",
+                msg,
+            )
+        elif self.options.profile == "open-responses":
+            others = [k for k in self.in_flight() if k != key]
+            if others:
+                self.report(
+                    "RSP250", "response starts while another response is in flight on this connection", msg
+                )
+        turn = self.new_turn(key)
+        turn.response_id = rid
+        turn.messages.append(msg)
+
+    def on_event(self, etype: str | None, msg: WsMessage, state: _Lane, key: str | None) -> None:
+        turn = state.current
+        if turn is None and state.after_error:
+            last = state.last
+            if (
+                etype == "response.failed"
+                and last is not None
+                and last.error is not None
+                and not last.terminal
+            ):
+                turn = last  # error then response.failed: the failure closes the same turn
+            else:
+                self.report("RSP214", "event after a WebSocket error other than response.failed", msg)
+                turn = last if last is not None and last.messages else self.new_turn(key)
+            state.after_error = False
+        elif turn is None:
+            # Past the terminal event: the engine reports the stray event in the previous turn,
+            # or a stream that does not start with response.created in a new one.
+            turn = state.last if state.last is not None else self.new_turn(key)
+        turn.messages.append(msg)
+        if etype in TERMINAL:
+            turn.terminal = True
+            if state.current is turn:
+                state.current = None
+            state.last = turn
+
+
+# ---------------------------------------------------------------- checking turns with the engine
+
+
+def _turn_body(turn: _Turn) -> bytes:
+    lines = []
+    for msg in turn.messages:
+        text = msg.text
+        if "\n" in text or "\r" in text:
+            # A pretty-printed frame: one JSON text a line is what the engine's JSONL reader takes.
+            text = json.dumps(msg.value) if msg.decoded else text.replace("\r", " ").replace("\n", " ")
+        lines.append(text)
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
+def _relocate(f: Finding, turn: _Turn, body: bytes, path: str, prefix: str) -> Finding:
+    k = min(max(f.line, 1), len(turn.messages))
+    msg = turn.messages[k - 1]
+    line_start = sum(len(x) + 1 for x in body.split(b"\n")[: k - 1])
+    same_line = f.line == k and msg.column == 1 and "\n" not in msg.text
+    column = f.column if same_line else msg.column
+    offset = msg.offset + (f.offset - line_start) if same_line else msg.offset
+    return dataclasses.replace(
+        f, path=path, line=msg.line, column=column, offset=offset, message=f"{prefix}: {f.message}"
+    )
+
+
+def _check_turn(turn: _Turn, path: str, options: Any, prefix: str | None) -> tuple[int, list[Finding]]:
+
+    if not turn.messages:
+        return 0, []
+    body = _turn_body(turn)
+    sub = check_bytes(body, path, dataclasses.replace(options, input_format="jsonl"))
+    label = f"turn {turn.number}" + (f" ({turn.response_id})" if turn.response_id else "")
+    if prefix:
+        label = f"{prefix}, {label}"
+    out = []
+    for f in sub.findings:
+        if f.rule in SSE_ONLY:
+            continue
+        if f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal:
+            continue  # a WebSocket error envelope legitimately ends the turn (as error -> failed over SSE)
+        out.append(_relocate(f, turn, body, path, label))
+    return sub.events, out
+
+
+def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None, kind: str = "auto") -> Any:
+    """Check a WebSocket session transcript (JSONL or HAR ``_webSocketMessages``); an engine FileResult."""
+
+    options = options or CheckOptions()
+    try:
+        connections = list(iter_connections(data, kind))
+    except ContainerError as exc:
+        return FileResult(path, error=str(exc), input_format="websocket")
+    result = FileResult(path, input_format="websocket")
+    if not any(messages for _, messages in connections):
+        result.error = "no WebSocket messages found"
+        return result
+    for prefix, messages in connections:
+        session = _Session(path, options, prefix)
+        for msg in messages:
+            value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
+            if msg.direction == "send" or (value is not None and value.get("type") == "response.create"):
+                if value is not None and value.get("type") == "response.create":
+                    session.client(value, msg)
+                continue
+            session.server(msg)
+        result.findings.extend(session.findings)
+        for turn in session.turns:
+            events, findings = _check_turn(turn, path, options, prefix)
+            result.events += events
+            result.findings.extend(findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result

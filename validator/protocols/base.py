@@ -1,0 +1,132 @@
+"""The protocol boundary: what the engine, the reporters, the CLI and the tools know of a protocol.
+
+A protocol is a subpackage of :mod:`validator.protocols` whose ``PROTOCOL`` is an instance of a
+:class:`StreamProtocol` subclass, listed in :data:`validator.protocols.PROTOCOLS`, and whose
+rules are catalog entries under :mod:`validator.catalog`. The engine asks it:
+
+* which streams are its own (:meth:`~StreamProtocol.sniff` on the first bytes,
+  :meth:`~StreamProtocol.recognises` on the first decoded event, and
+  :meth:`~StreamProtocol.is_request` for a recorded or proxied HTTP call);
+* which schemas check an event (:meth:`~StreamProtocol.schemas`, a :class:`SchemaSet`);
+* which state machine follows the stream (:meth:`~StreamProtocol.machine`, a :class:`Machine`);
+* optionally, a fast lane for runs of events framed alike (:meth:`~StreamProtocol.lane`).
+
+Framing (SSE, JSON Lines, JSON arrays, containers) and decoding belong to the reading layer and
+are the same for every protocol; what a protocol says about framing (``[DONE]``, ``event:``
+names) it says in its machine, from the framed events it is fed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar, Protocol
+
+from validator.model.events import Event, RawEvent, RawRun
+from validator.model.findings import Issue, Position
+
+__all__ = ["Lane", "Machine", "PassThrough", "SchemaSet", "StreamProtocol"]
+
+
+class SchemaSet(Protocol):
+    """One profile's schemas: the JSON Schema of each event type."""
+
+    #: event type -> a predicate that says "valid" cheaply (filled as types are met); an event
+    #: whose type is missing here, or for which the predicate is False, goes to :meth:`check`.
+    fast: dict[str, Callable[[Any], bool]]
+
+    def check(self, event: dict[str, Any]) -> list[Issue]:
+        """The schema findings of one decoded event (``pointer`` into the event)."""
+        ...
+
+
+class Machine(Protocol):
+    """A protocol's state machine over one stream, fed event by event in input order."""
+
+    def feed(self, event: Event) -> list[Issue]:
+        """A decoded event (``event.schema_ok`` says whether it passed its schema)."""
+        ...
+
+    def feed_done(self, raw: RawEvent) -> list[Issue]:
+        """The ``[DONE]`` sentinel."""
+        ...
+
+    def feed_undecodable(self, raw: RawEvent) -> None:
+        """An event whose JSON could not be decoded (already reported by the decoder)."""
+        ...
+
+    def finish(self, end: Position) -> list[Issue]:
+        """The end of the input, at ``end``."""
+        ...
+
+    def shared_string(self, value: str) -> str:
+        """The copy of ``value`` the machine already holds, or ``value`` (for decoding huge events
+        without duplicating ids the stream has already carried)."""
+        ...
+
+
+class Lane(Protocol):
+    """A fast path over the reader's items: runs of events framed alike handled at once."""
+
+    #: How many events the lane handled itself (the engine counts the others).
+    events: int
+
+    def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]: ...
+
+
+class PassThrough:
+    """The lane of a protocol without one: every run is taken apart into its events."""
+
+    events = 0
+
+    def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
+        for item in items:
+            if isinstance(item, RawRun):
+                yield from item.events()
+            else:
+                yield item
+
+
+class StreamProtocol(ABC):
+    """One streaming protocol, as the engine and the tools see it."""
+
+    #: Short name, as given to ``--protocol``.
+    name: ClassVar[str]
+    #: What a person calls it.
+    title: ClassVar[str]
+    #: The prefix of its rule ids in the catalog.
+    rule_prefix: ClassVar[str]
+    #: Its profiles; the first is the default.
+    profiles: ClassVar[tuple[str, ...]]
+
+    @property
+    def default_profile(self) -> str:
+        return self.profiles[0]
+
+    @abstractmethod
+    def sniff(self, head: bytes) -> bool:
+        """Whether a transcript starting with ``head`` (its first few KB) is of this protocol."""
+
+    @abstractmethod
+    def recognises(self, payload: Any) -> bool:
+        """Whether a decoded event (the first of a stream) is of this protocol."""
+
+    @abstractmethod
+    def is_request(self, method: str, path: str) -> bool:
+        """Whether an HTTP call (from a cassette, a HAR file or the proxy) is of this protocol."""
+
+    @abstractmethod
+    def schemas(self, profile: str, strict: bool) -> SchemaSet:
+        """The schemas of ``profile`` (cached: called once per stream)."""
+
+    @abstractmethod
+    def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
+        """A new state machine for one stream."""
+
+    def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
+        """A fast lane for this stream; the default takes every run apart."""
+        return PassThrough()
+
+    def wants_runs(self) -> bool:
+        """Whether the reader should frame runs of events framed alike for :meth:`lane`."""
+        return False

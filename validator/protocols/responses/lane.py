@@ -1,0 +1,73 @@
+"""The fast lane: a run of deltas checked as a whole, with the same verdict as event by event.
+
+Nearly every event of a real transcript is a delta, and deltas come in runs: the tokens of
+one text, one after the other, each framed exactly like the one before it. Event by event,
+each costs a framing step, a decode, a schema call and a state-machine step, the last three
+in Python. The reader hands such a run over as one :class:`~validator.model.events.RawRun`; here
+it is decoded with one ``map``, validated with one schema call over the list
+(:meth:`~validator.protocols.responses.schemas.SchemaChecker.all_fast`), and fed to the state machine at once
+(:meth:`~validator.protocols.responses.lifecycle.StreamChecker.feed_run`), which takes it only when every
+event is one its usual path would accept with no finding.
+
+Anything else (a decode error, a schema failure, a sequence gap, a delta for another item,
+a stream not yet inside a run) sends the run through the ordinary path, event by event,
+before any state has changed. So the lane decides nothing: findings, positions and state
+are those of the ordinary path, which the tests check on every transcript and mutant with
+the lane on and off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from validator.model.events import RawEvent, RawRun
+from validator.model.findings import Issue
+from validator.protocols.responses.lifecycle import StreamChecker
+from validator.protocols.responses.schemas import SchemaChecker
+
+__all__ = ["Lane"]
+
+
+class Lane:
+    """Takes the runs of a reader's output it can; passes everything else on, in order."""
+
+    __slots__ = ("events", "machine", "schemas")
+
+    def __init__(self, machine: StreamChecker, schemas: SchemaChecker) -> None:
+        self.machine = machine
+        self.schemas = schemas
+        #: Events checked here (they never reach the consumer).
+        self.events = 0
+
+    def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
+        """``items`` with the runs taken out: a run not taken comes as its events.
+
+        The consumer checks each item before asking for the next, so the machine is up to
+        date whenever a run is tried.
+        """
+        for item in items:
+            if type(item) is not RawRun:
+                yield item
+                continue
+            start = 0
+            if not self.machine.takes_runs(item.name):
+                # The run's first delta opens the run in the machine (its lookup, its findings).
+                yield next(item.events())
+                start = 1
+            payloads = item.payloads[start:] if start else item.payloads
+            if payloads and self._take(item.name, payloads):
+                self.events += len(payloads)
+            else:
+                yield from item.events(start)
+
+    def _take(self, name: str, payloads: list[bytes]) -> bool:
+        try:
+            events: list[Any] = list(map(orjson.loads, payloads))
+        except orjson.JSONDecodeError:
+            return False
+        # Every event schema is an object with its own ``type`` (a test holds the schemas to it),
+        # so the events the schemas pass are dicts of type ``name``.
+        return self.schemas.all_fast(name, events) and self.machine.feed_run(name, events)

@@ -1,0 +1,247 @@
+"""The lifecycle state machine of one Responses stream (RSP004-RSP008, RSP012, RSP2xx).
+
+Theory of operation
+-------------------
+
+Rule 1: what a specific event type or item type means lives in the tables of
+:mod:`validator.protocols.responses.families` (which family targets which item, which text goes where,
+how a hosted tool's statuses are ordered). The machines only know the *shapes*:
+a response, items, parts and text streams.
+
+Rule 2: no machine raises on bad input. Every violation is an
+:class:`~validator.model.findings.Issue`, and the machines keep going with their best
+understanding of the stream.
+
+:class:`StreamChecker` drives five machines that share one
+:class:`~validator.protocols.responses.context.EventContext` (the event being fed and its findings):
+
+* :mod:`validator.protocols.responses.sequence`: sequence numbers and SSE framing;
+* :mod:`validator.protocols.responses.response`: the **response** machine (``Phase``,
+  ``RESPONSE_TRANSITIONS``), driven by ``response.*`` lifecycle events and ``error``;
+* :mod:`validator.protocols.responses.items`: one **item** machine per ``output_index`` (open, then done),
+  created by ``response.output_item.added``;
+* :mod:`validator.protocols.responses.parts`: one **part** machine per (item, kind, index): content parts,
+  reasoning summary parts and shell commands; and one **text stream** per (item,
+  family, index), whose text is compared in :mod:`validator.protocols.responses.consistency`.
+
+Every item-scoped event is dispatched through :data:`validator.protocols.responses.families.EVENTS`
+to one handler per :class:`~validator.protocols.responses.families.Action` (a dict of bound methods,
+built once per stream).
+
+One root cause, one finding: an event that refers to an unknown item or part is
+reported once, and the item or part is then opened *as a phantom* so that the
+rest of its events are checked normally instead of repeating the finding. Per
+item and per part, each rule fires at most once (``reported``). After a
+disagreement in a text, the consistency chain accepts either version
+(:mod:`validator.protocols.responses.consistency`). An event that failed its schema still updates the
+state, but its own lifecycle findings are dropped and the items it touched are
+exempt from consistency findings (the schema finding is the one root cause).
+
+Where a finding points (docs/ARCHITECTURE.md): where the defect first becomes
+visible. An item never closed is reported at the terminal event, or at the end of
+the input; a part never closed at its item's output_item.done; each message names
+the line where it was added.
+
+Memory: the machines keep open items and parts with an ``EventRef`` each, the
+text of open streams, and per closed item its id, type and a digest for the final
+output comparison. Nothing grows with the number of deltas.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from typing import Any
+
+from validator.model.events import Event, RawEvent
+from validator.model.findings import Issue, Position
+from validator.protocols.responses.context import EventContext
+from validator.protocols.responses.families import EVENTS, LIFECYCLE, Action, EventSpec, Lifecycle
+from validator.protocols.responses.items import ItemTracker
+from validator.protocols.responses.parts import PartTracker
+from validator.protocols.responses.response import RESPONSE_TRANSITIONS, Phase, ResponseMachine
+from validator.protocols.responses.sequence import SequenceTracker
+
+__all__ = ["RESPONSE_TRANSITIONS", "Phase", "StreamChecker"]
+
+#: Rules about *where* an event is, not what its payload says: they stand even for an event
+#: that failed its schema (RSP228 at a terminal event whose snapshot is malformed, corpus 052).
+_KEPT_FOR_INVALID_EVENTS = frozenset(
+    {
+        *("RSP004", "RSP005", "RSP008"),
+        *("RSP201", "RSP203", "RSP204", "RSP205", "RSP206", "RSP207", "RSP208", "RSP214", "RSP215", "RSP217"),
+        *("RSP228", "RSP244", "RSP247"),
+    }
+)
+
+_SEQUENCE_NUMBER = operator.itemgetter("sequence_number")
+
+Handler = Callable[[EventSpec, dict[str, Any]], None]
+Route = tuple[Lifecycle | None, EventSpec | None, Handler | None]
+_NO_ROUTE: Route = (None, None, None)
+
+
+class StreamChecker:
+    """Checks the events of one stream, in order; see the module docstring."""
+
+    __slots__ = ("ctx", "handlers", "items", "parts", "profile", "response", "routes", "sequence")
+
+    def __init__(self, profile: str, *, resumed: bool | None = None, fragment: bool = False) -> None:
+        self.profile = profile
+        self.ctx = ctx = EventContext(fragment=fragment, resumed=resumed)
+        self.sequence = SequenceTracker(ctx)
+        self.items = items = ItemTracker(ctx)
+        self.parts = parts = PartTracker(ctx, items)
+        self.response = ResponseMachine(ctx, items)
+        #: What each item-scoped event does, by its Action (bound once: the hot path is a lookup).
+        self.handlers: dict[Action, Handler] = {
+            Action.ITEM_ADDED: items.added,
+            Action.ITEM_DONE: items.done,
+            Action.PART_ADDED: parts.added,
+            Action.PART_DONE: parts.done,
+            Action.DELTA: parts.delta,
+            Action.TEXT_DONE: parts.text_done,
+            Action.ANNOTATION: parts.annotation,
+            Action.STATUS: items.status,
+        }
+        #: event type -> (lifecycle, spec, handler): one lookup per event instead of three.
+        self.routes: dict[str, Route] = {t: (life, None, None) for t, life in LIFECYCLE.items()}
+        self.routes.update((t, (None, spec, self.handlers[spec.action])) for t, spec in EVENTS.items())
+
+    @property
+    def fragment(self) -> bool:
+        return self.ctx.fragment
+
+    @property
+    def phase(self) -> Phase:
+        return self.response.phase
+
+    @property
+    def resumed(self) -> bool | None:
+        """True once the stream is known to be resumed (given, or detected: RSP217)."""
+        return self.ctx.resumed
+
+    # ------------------------------------------------------------------ public API
+
+    def feed(self, event: Event) -> list[Issue]:
+        ctx = self.ctx
+        # A fresh context per event (the caller keeps the returned list); inlined, as this
+        # runs once per event, deltas included.
+        ctx.event, ctx.issues, ctx.cached_ref, ctx.touched = event, [], None, []
+        ctx.serial += 1
+        etype = event.data.get("type")
+        if not isinstance(etype, str):
+            etype = None
+        self.sequence.feed(event, etype)
+        if etype is not None:
+            response = self.response
+            if response.phase is Phase.IN_PROGRESS and response.started:
+                # The usual case, inlined: an output event while the response is in progress.
+                _, spec, handler = self.routes.get(etype, _NO_ROUTE)
+                if handler is not None:
+                    handler(spec, event.data)  # type: ignore[arg-type]
+                else:
+                    self._dispatch(etype, event)
+            else:
+                self._dispatch(etype, event)
+        issues = ctx.issues
+        if not event.schema_ok:
+            for item in ctx.touched:
+                item.tainted = True
+            issues = [i for i in issues if i.rule in _KEPT_FOR_INVALID_EVENTS]
+        ctx.event = None
+        return issues
+
+    def takes_runs(self, etype: str) -> bool:
+        """Is the stream where a run of ``etype`` deltas could go on: the last event fed was one?"""
+        spec = self.routes.get(etype, _NO_ROUTE)[1]
+        return spec is not None and self.parts.continues(spec)
+
+    def feed_run(self, etype: str, events: list[dict[str, Any]]) -> bool:
+        """Feed a run of deltas at once: events each framed with the name ``etype`` and valid
+        against its schema (so, objects of that ``type``). True when each would have taken the
+        usual path of :meth:`feed` with no finding, so that the state is the same as after
+        feeding them one by one; otherwise False, and nothing has changed."""
+        response = self.response
+        if response.phase is not Phase.IN_PROGRESS or not response.started:
+            return False
+        spec = self.routes.get(etype, _NO_ROUTE)[1]
+        if spec is None or spec.action is not Action.DELTA:
+            return False
+        try:
+            # C-level field access: a missing field (KeyError) is not the usual path either.
+            numbers = list(map(_SEQUENCE_NUMBER, events))
+            if not self.sequence.run_ok(numbers) or not self.parts.run_ok(spec, events, numbers):
+                return False
+        except KeyError:
+            return False
+        self.ctx.serial += len(events)
+        self.sequence.advance(numbers)
+        self.parts.take_run(events)
+        return True
+
+    def shared_string(self, value: str) -> str:
+        """An equal string the machines already hold (ids, call_ids), for decoding huge events."""
+        return self.items.shared_string(value)
+
+    def feed_done(self, raw: RawEvent) -> list[Issue]:
+        return self.sequence.done_sentinel()
+
+    def feed_undecodable(self, raw: RawEvent) -> None:
+        self.sequence.undecodable()
+
+    def finish(self, end: Position) -> list[Issue]:
+        if self.sequence.events == 0:
+            return [Issue("RSP012", "the stream contains no events", position=end)]
+        issues: list[Issue] = []
+        unnumbered = self.sequence.unnumbered()
+        if unnumbered is not None:
+            issues.append(unnumbered)
+        if self.ctx.fragment:
+            return issues
+        phase = self.response.phase
+        if phase is not Phase.TERMINAL:
+            issues.append(
+                Issue(
+                    "RSP209",
+                    f"the stream ends in phase {phase.value} without response.completed, "
+                    "response.incomplete or response.failed",
+                    position=end,
+                )
+            )
+            for item in self.items.open_items():
+                issues.append(
+                    Issue(
+                        "RSP228",
+                        f"{item.label()} (added at line {item.ref.position.line}) is never closed: "
+                        "the stream ends before its output_item.done",
+                        position=end,
+                    )
+                )
+        no_done = self.sequence.no_done_sentinel(end)
+        if no_done is not None:
+            issues.append(no_done)
+        return issues
+
+    # ------------------------------------------------------------------ dispatch
+
+    def _dispatch(self, etype: str, event: Event) -> None:
+        life, spec, handler = self.routes.get(etype, _NO_ROUTE)
+        response = self.response
+        if not response.started:
+            response.start(etype, life)
+        phase = response.phase
+        if phase is Phase.TERMINAL:
+            self.ctx.emit_once(
+                "RSP208", f"{etype} after the terminal event; clients stop at the terminal event"
+            )
+            return
+        if life is not None:
+            response.lifecycle(life, event.data)
+        elif spec is not None and handler is not None:
+            # Output events are in phase in_progress, except in broken streams.
+            if phase is not Phase.IN_PROGRESS:
+                response.output_phase(etype)
+            handler(spec, event.data)
+        elif phase is Phase.ERRORED:
+            self.ctx.emit_once("RSP214", f"{etype} after an error event; only response.failed may follow")

@@ -1,0 +1,51 @@
+"""The Responses protocol as the engine sees it (:class:`~validator.protocols.base.StreamProtocol`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from validator.catalog import responses as catalog
+from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
+from validator.protocols.responses.lane import Lane as DeltaLane
+from validator.protocols.responses.lifecycle import StreamChecker
+from validator.protocols.responses.schemas import SchemaChecker
+from validator.reading.containers.answers import is_responses_request
+
+__all__ = ["PROTOCOL", "ResponsesProtocol"]
+
+#: An event type of the Responses stream, as its first bytes show it (SSE or JSON).
+_HEAD = re.compile(rb'"type"\s*:\s*"(response\.|error")|^event: ?response\.', re.M)
+
+
+class ResponsesProtocol(StreamProtocol):
+    name = "responses"
+    title = "OpenAI Responses / Open Responses"
+    rule_prefix = "RSP"
+    profiles = catalog.PROFILES
+
+    def sniff(self, head: bytes) -> bool:
+        return _HEAD.search(head) is not None
+
+    def recognises(self, payload: Any) -> bool:
+        kind = payload.get("type") if isinstance(payload, dict) else None
+        return isinstance(kind, str) and (kind.startswith("response.") or kind == "error")
+
+    def is_request(self, method: str, path: str) -> bool:
+        return is_responses_request(method, path)
+
+    def schemas(self, profile: str, strict: bool) -> SchemaSet:
+        return SchemaChecker.for_profile(profile, strict=strict)
+
+    def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
+        return StreamChecker(profile, resumed=resumed, fragment=fragment)
+
+    def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
+        assert isinstance(machine, StreamChecker) and isinstance(schemas, SchemaChecker)
+        return DeltaLane(machine, schemas)
+
+    def wants_runs(self) -> bool:
+        return True
+
+
+PROTOCOL = ResponsesProtocol()

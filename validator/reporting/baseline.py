@@ -1,0 +1,143 @@
+"""Baselines: accept today's findings, fail only on new ones.
+
+A finding is recorded by a key that survives unrelated edits to a transcript:
+its path (relative to the baseline file, so the baseline works from any
+directory), rule, event type and message, with how many times that key occurs.
+Line numbers are deliberately left out: inserting an event above a known
+problem must not turn it into a "new" one.
+
+Applying a baseline hides, per key, at most the recorded number of findings
+(the first ones in file order); the rest are new. A recorded key that now occurs
+fewer times than recorded is *stale*: the problem was fixed, and the baseline
+should be rewritten so that it cannot hide a regression later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from validator.model.findings import Finding
+from validator.model.meta import COMMAND
+
+if TYPE_CHECKING:
+    from validator.engine import FileResult
+
+__all__ = ["Baseline", "BaselineError", "Key", "StaleEntry"]
+
+FORMAT_VERSION = 1
+
+
+class BaselineError(Exception):
+    """The baseline file is missing, unreadable or not a baseline."""
+
+
+@dataclass(frozen=True, order=True)
+class Key:
+    path: str
+    rule: str
+    event_type: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StaleEntry:
+    key: Key
+    recorded: int
+    found: int
+
+    def describe(self) -> str:
+        where = f" on {self.key.event_type}" if self.key.event_type else ""
+        return (
+            f"{self.key.path}: {self.key.rule}{where}: {self.key.message}"
+            f" (recorded {self.recorded}, found {self.found})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self.key), "recorded": self.recorded, "found": self.found}
+
+
+class Baseline:
+    def __init__(self, counts: Counter[Key], root: Path) -> None:
+        self.counts = counts
+        #: Paths in the keys are relative to this directory (the baseline file's).
+        self.root = root
+
+    # ------------------------------------------------------------------ keys
+    def relpath(self, path: str) -> str:
+        if path == "-" or path.startswith("<"):
+            return path
+        return Path(os.path.relpath(Path(path).absolute(), self.root.absolute())).as_posix()
+
+    def key(self, f: Finding) -> Key:
+        return Key(self.relpath(f.path), f.rule, f.event_type or "", f.message)
+
+    # ------------------------------------------------------------------ I/O
+    @classmethod
+    def from_results(cls, results: Iterable[FileResult], baseline_file: str | Path) -> Baseline:
+        baseline = cls(Counter(), Path(baseline_file).absolute().parent)
+        baseline.counts.update(baseline.key(f) for r in results for f in r.findings)
+        return baseline
+
+    @classmethod
+    def load(cls, baseline_file: str | Path) -> Baseline:
+        path = Path(baseline_file)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BaselineError(f"baseline {path} is not JSON: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+            raise BaselineError(f"{path} is not an {COMMAND} baseline (expected version {FORMAT_VERSION})")
+        counts: Counter[Key] = Counter()
+        try:
+            for entry in doc["findings"]:
+                key = Key(entry["path"], entry["rule"], entry.get("event_type") or "", entry["message"])
+                counts[key] += int(entry.get("count", 1))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BaselineError(f"baseline {path} has a malformed entry ({exc!r})") from None
+        return cls(counts, path.absolute().parent)
+
+    def dumps(self) -> str:
+        entries = [{**dataclasses.asdict(k), "count": n} for k, n in sorted(self.counts.items())]
+        doc = {"version": FORMAT_VERSION, "tool": COMMAND, "findings": entries}
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    def write(self, baseline_file: str | Path) -> None:
+        Path(baseline_file).write_bytes(self.dumps().encode("utf-8", "backslashreplace"))
+
+    # ------------------------------------------------------------------ applying
+    def apply(self, results: Sequence[FileResult]) -> tuple[list[FileResult], int, list[StaleEntry]]:
+        """Results without the baselined findings, how many were hidden, and the stale entries."""
+        found: Counter[Key] = Counter()
+        kept_results = []
+        hidden = 0
+        for result in results:
+            kept = []
+            for f in result.findings:
+                key = self.key(f)
+                found[key] += 1
+                if found[key] <= self.counts.get(key, 0):
+                    hidden += 1
+                else:
+                    kept.append(f)
+            kept_results.append(dataclasses.replace(result, findings=kept))
+        # Only judge entries for files this run looked at (a run over one file must not
+        # call the rest of the baseline stale), plus files that no longer exist at all.
+        checked = {self.relpath(r.path) for r in results if r.error is None}
+        stale = [
+            StaleEntry(key, recorded, found[key])
+            for key, recorded in sorted(self.counts.items())
+            if found[key] < recorded and (key.path in checked or not self._exists(key.path))
+        ]
+        return kept_results, hidden, stale
+
+    def _exists(self, relpath: str) -> bool:
+        return relpath == "-" or relpath.startswith("<") or (self.root / relpath).exists()

@@ -1,0 +1,190 @@
+"""A run's results as one value, and the wording every reporter shares.
+
+:class:`Report` holds the per-file results of one ``check`` run (in input order),
+the options that shape their meaning (profile, ``--strict``) and, when a baseline
+was applied, what it hid and which of its entries no longer occur. Reporters
+render a ``Report``; none of them looks at files or options directly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from validator.model.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from validator.engine import FileResult
+    from validator.reporting.baseline import StaleEntry
+
+__all__ = ["Progress", "Report", "display_uri", "plural", "write_text"]
+
+#: Exit codes: the contract users script against (see docs/USAGE.md).
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@dataclass
+class Report:
+    results: Sequence[FileResult]
+    profile: str = "openai"
+    strict: bool = False
+    #: Seconds spent on each result, same order as ``results`` (JUnit times).
+    durations: Sequence[float] = ()
+    #: Findings hidden because the baseline records them.
+    baselined: int = 0
+    #: Baseline entries that no longer occur.
+    stale: Sequence[StaleEntry] = ()
+    #: True when a baseline was applied (changes the summary wording).
+    with_baseline: bool = False
+
+    @property
+    def threshold(self) -> Severity:
+        return Severity.WARNING if self.strict else Severity.ERROR
+
+    def findings(self) -> list[Finding]:
+        return [f for r in self.results for f in r.findings]
+
+    def counts(self) -> dict[Severity, int]:
+        counts = dict.fromkeys(Severity, 0)
+        for f in self.findings():
+            counts[f.severity] += 1
+        return counts
+
+    @property
+    def unreadable(self) -> list[FileResult]:
+        return [r for r in self.results if r.error is not None]
+
+    def failed_file(self, result: FileResult) -> bool:
+        return result.failed(self.strict)
+
+    @property
+    def passed(self) -> bool:
+        return not any(r.failed(self.strict) for r in self.results)
+
+    def exit_code(self, exit_zero: bool = False) -> int:
+        # Unreadable input is our side of the contract failing, so it outranks findings
+        # and is not silenced by --exit-zero.
+        if self.unreadable:
+            return EXIT_USAGE
+        if exit_zero or self.passed:
+            return EXIT_OK
+        return EXIT_FINDINGS
+
+    def duration(self, index: int) -> float:
+        return self.durations[index] if index < len(self.durations) else 0.0
+
+    def summary_line(self) -> str:
+        """The one-line verdict that ends the text output."""
+        total = len(self.results)
+        if total == 0:
+            return "No transcripts to check."
+        counts = self.counts()
+        n_findings = sum(counts.values())
+        files = plural(total, "file")
+        if n_findings == 0:
+            noun = "new findings" if self.with_baseline else "findings"
+            line = f"All checks passed: {files}, 0 {noun}." if not self.unreadable else f"Checked {files}."
+        else:
+            parts = [plural(counts[s], s.value) for s in Severity if counts[s]]
+            with_findings = sum(1 for r in self.results if r.findings)
+            of = f"{with_findings} of {total} file" + ("" if total == 1 else "s")
+            line = f"Found {', '.join(parts)} in {of}."
+            if self.passed:
+                # Warnings alone do not fail a run unless --strict; say so, or the
+                # reader of a green CI log wonders why "Found" did not fail it.
+                line += " No errors" + ("" if self.strict else " (warnings fail only with --strict)") + "."
+        if self.unreadable:
+            line += f" {plural(len(self.unreadable), 'file')} could not be read."
+        if self.baselined:
+            line += f" {plural(self.baselined, 'finding')} hidden by the baseline."
+        if self.stale:
+            n = len(self.stale)
+            line += (
+                f" {n} baseline {'entry' if n == 1 else 'entries'} no longer occur{'s' if n == 1 else ''}"
+                " (rewrite the baseline with --write-baseline)."
+            )
+        return line
+
+
+def display_uri(path: str) -> str:
+    """A path as a relative POSIX path when it lies under the current directory."""
+    if path == "-" or path.startswith("<"):
+        return path
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            p = p.relative_to(Path.cwd())
+        except ValueError:
+            return p.as_posix()
+    return Path(os.path.normpath(p)).as_posix()
+
+
+def write_text(text: str, stream: IO[bytes]) -> None:
+    """Write report text as UTF-8 without ever failing on what a transcript contained.
+
+    Messages quote model output, which can hold lone surrogates (a JSON ``"\\ud800"``).
+    ``backslashreplace`` turns one into the six characters ``\\ud800``: readable in
+    text and, inside a JSON string, the same escape the transcript used.
+    """
+    stream.write(text.encode("utf-8", "backslashreplace"))
+    stream.flush()
+
+
+class Progress:
+    """A one-line progress bar on a terminal, drawn only once a run has taken a while.
+
+    Silent unless ``stream`` is a terminal; nothing is drawn before ``delay``
+    seconds so that quick runs leave no trace. ``close()`` erases the line, so
+    the report that follows (and its summary line) stays last.
+    """
+
+    WIDTH = 30
+
+    def __init__(
+        self,
+        total: int,
+        stream: IO[str] | None = None,
+        *,
+        enabled: bool = True,
+        delay: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled and total > 0 and _isatty(self.stream)
+        self.delay = delay
+        self.clock = clock
+        self.start = clock()
+        self.done = 0
+        self.drawn = False
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if self.enabled and self.clock() - self.start >= self.delay:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r\x1b[2KChecking [{bar}] {self.done}/{self.total} files")
+            self.stream.flush()
+            self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self.drawn = False
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,152 @@
+"""SARIF 2.1.0, in the subset GitHub code scanning accepts for upload.
+
+What code scanning relies on: ``tool.driver.rules`` with ``shortDescription``,
+``fullDescription``, ``help`` and ``defaultConfiguration.level``; each result's
+``ruleId``, ``level``, ``message.text`` and one ``physicalLocation`` whose
+``artifactLocation.uri`` is relative to the repository root; and
+``partialFingerprints`` so that an alert survives lines moving between runs.
+Columns are counted in code points, which the run declares in ``columnKind``
+(SARIF's default is UTF-16 code units).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from validator.catalog import RULES, Rule
+from validator.model.findings import Finding, Severity
+from validator.model.meta import DISTRIBUTION, version
+from validator.reporting.report import display_uri
+from validator.reporting.reporters.base import Reporter
+
+if TYPE_CHECKING:
+    from validator.reporting.report import Report
+
+__all__ = ["SarifReporter", "fingerprint"]
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+#: GitHub's ``problem.severity`` vocabulary for non-security results.
+_PROBLEM = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "recommendation"}
+FINGERPRINT_KEY = "responsesValidator/v1"
+
+
+def fingerprint(f: Finding, occurrence: int) -> str:
+    """Stable across runs and line moves: the baseline key plus which occurrence of it this is."""
+    key = "\0".join((display_uri(f.path), f.rule, f.event_type or "", f.message, str(occurrence)))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _artifact(path: str) -> dict[str, str]:
+    uri = display_uri(path)
+    if uri.startswith("/"):
+        # Outside the working directory: an absolute file URI is the only honest location.
+        return {"uri": "file://" + quote(uri)}
+    return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
+
+
+def _descriptor(rule: Rule, profile: str) -> dict[str, Any]:
+    severity = rule.severity_in(profile)
+    config: dict[str, Any] = {"level": _LEVEL[severity or rule.severity]}
+    if severity is None:
+        config["enabled"] = False
+    doc = rule.doc()
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.message},
+        "fullDescription": {"text": rule.what},
+        "help": {"text": doc, "markdown": _help_markdown(rule)},
+        "defaultConfiguration": config,
+        "properties": {
+            "tags": ["responses-api", rule.layer],
+            "precision": "very-high",
+            "problem.severity": _PROBLEM[severity or rule.severity],
+        },
+    }
+
+
+def _help_markdown(rule: Rule) -> str:
+    return (
+        f"**{rule.id} {rule.name}** ({rule.severity.value}, {rule.layer})\n\n"
+        f"{rule.message}\n\n"
+        f"### What it checks\n\n{rule.what}\n\n"
+        f"### Why it matters\n\n{rule.why}\n\nSource: {rule.source}\n"
+    )
+
+
+class SarifReporter(Reporter):
+    name = "sarif"
+    suffix = ".sarif"
+
+    def __init__(self, *, tool_version: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tool_version = tool_version
+
+    def document(self, report: Report) -> dict[str, Any]:
+
+        rules = list(RULES.values())
+        index = {r.id: i for i, r in enumerate(rules)}
+        results: list[dict[str, Any]] = []
+        notifications: list[dict[str, Any]] = []
+        for file in report.results:
+            if file.error is not None:
+                notifications.append(
+                    {
+                        "level": "error",
+                        "message": {"text": f"could not read {file.path}: {file.error}"},
+                        "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path)}}],
+                    }
+                )
+            seen: Counter[tuple[str, str, str]] = Counter()
+            for f in file.findings:
+                key = (f.rule, f.event_type or "", f.message)
+                seen[key] += 1
+                results.append(self._result(f, index.get(f.rule), seen[key]))
+        run: dict[str, Any] = {
+            "tool": {
+                "driver": {
+                    "name": DISTRIBUTION,
+                    "version": self.tool_version or version(),
+                    "rules": [_descriptor(r, report.profile) for r in rules],
+                }
+            },
+            "invocations": [
+                {"executionSuccessful": not report.unreadable, "toolExecutionNotifications": notifications}
+            ],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }
+        return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+    def _result(self, f: Finding, rule_index: int | None, occurrence: int) -> dict[str, Any]:
+        region: dict[str, Any] = {"startLine": f.line, "startColumn": f.column, "byteOffset": f.offset}
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "level": _LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": region}}],
+            "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f, occurrence)},
+        }
+        if rule_index is not None:
+            result["ruleIndex"] = rule_index
+        properties = {
+            k: v
+            for k, v in (
+                ("eventIndex", f.event_index),
+                ("sequenceNumber", f.sequence_number),
+                ("eventType", f.event_type),
+                ("pointer", f.pointer or None),
+            )
+            if v is not None
+        }
+        if properties:
+            result["properties"] = properties
+        return result
+
+    def render(self, report: Report) -> str:
+        return json.dumps(self.document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,3 @@
+"""Tools built on the engine: ``mutate`` (one-defect variants of a transcript), ``probe`` (live
+scenarios against a server, with its replay server and stream builders).
+"""

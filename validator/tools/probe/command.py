@@ -1,0 +1,216 @@
+"""Live probe: run request scenarios against a Responses endpoint with ``stream: true`` and check them.
+
+This module is the ``probe`` command and what it prints (every reporter, and JUnit with one
+testcase per scenario). The scenarios (requests and expectations, RULES.md §M) are data in
+:mod:`probe_scenarios`; :mod:`probe_run` sends them over HTTP and checks each answer with the
+engine and the scenario's expectations (RSP260), the only network code.
+
+Each scenario gives a :class:`ScenarioResult`, a ``FileResult`` with the scenario's name and
+HTTP facts, so every reporter renders probe results.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from validator.engine import CheckOptions
+from validator.model.meta import COMMAND
+
+# Scenarios and the runner live in probe_scenarios and probe_run; callers import them from here.
+from validator.tools.probe.run import ProbeError, ScenarioResult, responses_url, run_probe, run_scenario
+from validator.tools.probe.scenarios import IMAGE_DATA_URL as IMAGE_DATA_URL
+from validator.tools.probe.scenarios import SCENARIOS, Scenario
+from validator.tools.probe.scenarios import Outcome as Outcome
+
+__all__ = [
+    "SCENARIOS",
+    "ProbeError",
+    "Scenario",
+    "ScenarioResult",
+    "probe_command",
+    "run_probe",
+    "run_scenario",
+]
+
+
+# ---------------------------------------------------------------- output
+
+
+def render_junit(results: Sequence[ScenarioResult], url: str, strict: bool = False) -> str:
+    """One testsuite for the endpoint, one testcase per scenario (failures list the findings)."""
+    from validator.reporting.reporters.junit import xml_safe
+
+    suite = ET.Element("testsuite", name=xml_safe(f"{COMMAND} probe {url}"))
+    failures = errors = 0
+    for r in results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            name=r.scenario,
+            classname=f"{COMMAND}.probe",
+            time=f"{r.seconds:.3f}",
+        )
+        lines = [
+            f"{f.path}:{f.line}:{f.column}: {f.rule} {f.severity.value}: {f.message}" for f in r.findings
+        ]
+        if r.error is not None:
+            err = ET.SubElement(case, "error", type="transport", message=xml_safe(r.error))
+            err.text = xml_safe("\n".join([r.error, *lines]))
+            errors += 1
+        elif r.failed(strict):
+            first = next(f for f in r.findings if f.severity.rank >= (1 if strict else 2))
+            failure = ET.SubElement(case, "failure", type=first.rule, message=xml_safe(first.message))
+            failure.text = xml_safe("\n".join(lines))
+            failures += 1
+        elif lines:
+            ET.SubElement(case, "system-out").text = xml_safe("\n".join(lines))
+    for key, value in (("tests", len(results)), ("failures", failures), ("errors", errors), ("skipped", 0)):
+        suite.set(key, str(value))
+    suite.set("time", f"{sum(r.seconds for r in results):.3f}")
+    root = ET.Element("testsuites", name=f"{COMMAND} probe")
+    root.append(suite)
+    for key in ("tests", "failures", "errors"):
+        root.set(key, suite.get(key, "0"))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render(results: Sequence[ScenarioResult], fmt: str, url: str, options: CheckOptions) -> str:
+    if fmt == "junit":
+        return render_junit(results, url, options.strict)
+    from validator.reporting.report import Report
+    from validator.reporting.reporters import REPORTERS
+
+    report = Report(
+        results, profile=options.profile, strict=options.strict, durations=[r.seconds for r in results]
+    )
+    text = REPORTERS[fmt]().render(report)
+    if fmt != "text":
+        return text
+    verdicts = [f"probe {url}"]
+    for r in results:
+        verdict = "FAIL" if r.failed(options.strict) else "PASS"
+        where = f"HTTP {r.status} {r.content_type.split(';')[0]}".rstrip()
+        extra = f"; {r.error}" if r.error else ""
+        verdicts.append(f"  {verdict}  {r.scenario:<20} {where}, {r.events} events{extra}")
+    return "\n".join(verdicts) + "\n\n" + text
+
+
+# ---------------------------------------------------------------- the command
+
+
+def _scenario_names(values: Sequence[str]) -> list[str]:
+    names: list[str] = []
+    for value in values:
+        for name in (v.strip() for v in value.split(",")):
+            if not name:
+                continue
+            if name == "all":
+                names.extend(SCENARIOS)
+            elif name not in SCENARIOS:
+                raise click.BadParameter(
+                    f"unknown scenario {name!r} (choose from all, {', '.join(SCENARIOS)})",
+                    param_hint="--scenarios",
+                )
+            else:
+                names.append(name)
+    return list(dict.fromkeys(names)) or list(SCENARIOS)
+
+
+@click.command("probe")
+@click.option(
+    "--base-url", required=True, help="API base, e.g. https://api.openai.com/v1 (POST {base}/responses)."
+)
+@click.option(
+    "--api-key-env",
+    default="OPENAI_API_KEY",
+    show_default=True,
+    metavar="VAR",
+    help="Environment variable holding the API key (sent as a Bearer token; none if unset).",
+)
+@click.option("--model", default="gpt-4o-mini", show_default=True, help="Model for the scenarios.")
+@click.option("--reasoning-model", default=None, help="Model for the reasoning scenario [default: --model].")
+@click.option(
+    "--scenarios",
+    "scenario_args",
+    multiple=True,
+    metavar="NAMES",
+    help=f"Comma-separated scenarios to run [default: all]: {', '.join(SCENARIOS)}.",
+)
+@click.option(
+    "--save",
+    "save_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to save each answer body in (<scenario>.sse), to re-check offline or commit as a fixture.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "sarif", "github"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--profile", type=click.Choice(["openai", "open-responses"]), default="openai", show_default=True
+)
+@click.option("--strict", is_flag=True, help="Warnings fail a scenario too.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the connection (at most 10) and between bytes of the answer.",
+)
+@click.pass_context
+def probe_command(
+    ctx: click.Context,
+    base_url: str,
+    api_key_env: str,
+    model: str,
+    reasoning_model: str | None,
+    scenario_args: tuple[str, ...],
+    save_dir: Path | None,
+    fmt: str,
+    profile: str,
+    strict: bool,
+    timeout: float,
+) -> None:
+    """Run request scenarios against a live Responses endpoint (stream: true) and check every answer.
+
+    Exit status: 0 every scenario passed, 1 a scenario failed, 2 usage error or the endpoint
+    cannot be reached.
+    """
+    names = _scenario_names(scenario_args)
+    if not base_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
+    api_key = os.environ.get(api_key_env)
+    explicit = ctx.get_parameter_source("api_key_env") is not click.core.ParameterSource.DEFAULT
+    if explicit and not api_key:
+        raise click.UsageError(f"environment variable {api_key_env} is not set")
+    options = CheckOptions(profile=profile, strict=strict)
+    try:
+        results = run_probe(
+            base_url,
+            names,
+            model=model,
+            reasoning_model=reasoning_model,
+            api_key=api_key,
+            options=options,
+            save_dir=save_dir,
+            timeout=timeout,
+        )
+    except ProbeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    except OSError as exc:  # the --save folder cannot be created or written
+        click.echo(f"error: cannot save transcripts: {exc}", err=True)
+        ctx.exit(2)
+    sys.stdout.flush()
+    click.echo(render(results, fmt, responses_url(base_url), options), nl=False)
+    ctx.exit(1 if any(r.failed(strict) for r in results) else 0)

@@ -1,0 +1,233 @@
+"""Running probe scenarios over HTTP: send each request, read the whole answer, check it.
+
+Each streamed body is checked with the full rule set (the engine) and with the scenario's own
+expectations (RSP260), and can be saved to re-check offline or commit as a fixture. This is
+where the probe touches the network.
+
+Each scenario gives a :class:`ScenarioResult`, a ``FileResult`` with the scenario's name and
+HTTP facts, so every reporter renders probe results.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from validator.engine import CheckOptions, FileResult, check_bytes
+from validator.engine.containers import make_finding
+from validator.model.findings import Finding
+from validator.tools.probe.replay import SCENARIO_HEADER
+from validator.tools.probe.scenarios import SCENARIOS, Outcome, Scenario
+
+TERMINAL = ("response.completed", "response.failed", "response.incomplete")
+
+
+class ProbeError(Exception):
+    """The endpoint cannot be reached at all (exit 2): connection refused, DNS, connect timeout."""
+
+
+# ---------------------------------------------------------------- running one scenario
+
+
+@dataclass
+class ScenarioResult(FileResult):
+    """A FileResult for one probe scenario (``path`` is the saved transcript, or ``<probe name>``)."""
+
+    scenario: str = ""
+    title: str = ""
+    url: str = ""
+    status: int | None = None
+    content_type: str = ""
+    saved: str | None = None
+    seconds: float = 0.0
+    #: Scenario-level notes shown by the text output (what was received).
+    notes: list[str] = field(default_factory=list)
+
+
+def _preview(body: bytes, limit: int = 120) -> str:
+    text = body[:limit].decode("utf-8", "backslashreplace").replace("\r", "\\r").replace("\n", "\\n")
+    return text + ("…" if len(body) > limit else "")
+
+
+def _outcome(body: bytes) -> Outcome:
+    """Decode the events of a streamed body (framing problems are the engine's to report)."""
+    from validator.model.events import RawEvent, RawKind
+    from validator.reading import decode, reader
+
+    events: list[dict[str, Any]] = []
+    positions: list[tuple[int, int, int]] = []
+    outcome = Outcome(events, positions)
+    for item in reader.Reader([body], "sse"):
+        if not isinstance(item, RawEvent) or item.kind is RawKind.DONE:
+            continue
+        data, _ = decode.decode(item)
+        if data is None:
+            continue
+        pos = (item.position.line, item.position.column, item.position.offset)
+        events.append(data)
+        positions.append(pos)
+        if data.get("type") in TERMINAL and isinstance(data.get("response"), dict):
+            outcome.final, outcome.final_at = data["response"], pos
+    return outcome
+
+
+def _save(save_dir: Path | None, name: str, suffix: str, body: bytes) -> str | None:
+    if save_dir is None:
+        return None
+    path = save_dir / f"{name}{suffix}"
+    path.write_bytes(body)
+    return str(path)
+
+
+def _finding(
+    rule: str, message: str, path: str, at: tuple[int, int, int], options: CheckOptions
+) -> list[Finding]:
+    f = make_finding(rule, message, path, at, options)
+    return [f] if f is not None else []
+
+
+def _rejected_problem(status: int, content_type: str, body: bytes) -> str | None:
+    """Why an answer to a malformed request is not a clean 4xx JSON error, or None."""
+    what = f"HTTP {status} ({content_type or 'no content type'})"
+    if not 400 <= status < 500:
+        return f"malformed request answered with {what}, expected a 4xx JSON error: {_preview(body)}"
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        return f"malformed request answered with {what}, expected application/json: {_preview(body)}"
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return f"4xx answer is not valid JSON: {_preview(body)}"
+    err = value.get("error") if isinstance(value, dict) else None
+    if not isinstance(err, dict) or not isinstance(err.get("message"), str):
+        return f'4xx answer is not {{"error": {{"message": …}}}}: {_preview(body)}'
+    return None
+
+
+def run_scenario(
+    client: httpx.Client,
+    url: str,
+    scenario: Scenario,
+    model: str,
+    options: CheckOptions,
+    save_dir: Path | None = None,
+    headers: dict[str, str] | None = None,
+) -> ScenarioResult:
+    """Send one scenario, read the whole answer, check it. Raises ProbeError if unreachable."""
+    body_json = {**scenario.request(model), "stream": True}
+    sent = {
+        "Content-Type": "application/json",
+        "Accept": "application/json" if scenario.rejected else "text/event-stream",
+        SCENARIO_HEADER: scenario.name,
+        **(headers or {}),
+    }
+    started = time.monotonic()
+    chunks: list[bytes] = []
+    timeout_note: str | None = None
+    try:
+        with client.stream("POST", url, json=body_json, headers=sent) as response:
+            status = response.status_code
+            content_type = response.headers.get("content-type", "")
+            try:
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+            except httpx.ReadTimeout:
+                received = sum(map(len, chunks))
+                timeout_note = f"no data for {client.timeout.read} s; stopped reading after {received} bytes"
+            except httpx.RemoteProtocolError as exc:
+                timeout_note = f"connection broke mid-body ({exc})"
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise ProbeError(f"cannot connect to {url}: {_reason(exc)}") from exc
+    except httpx.ReadTimeout as exc:
+        raise ProbeError(
+            f"{url} accepted the connection but sent no response headers within the timeout"
+        ) from exc
+    except httpx.HTTPError as exc:
+        raise ProbeError(f"request to {url} failed: {_reason(exc)}") from exc
+    body = b"".join(chunks)
+    is_sse = content_type.split(";")[0].strip().lower() == "text/event-stream"
+    result = ScenarioResult(
+        path=f"<probe {scenario.name}>",
+        scenario=scenario.name,
+        title=scenario.title,
+        url=url,
+        status=status,
+        content_type=content_type,
+        input_format="sse" if is_sse else None,
+    )
+    if scenario.rejected:
+        result.saved = _save(save_dir, scenario.name, ".sse" if is_sse else ".json", body)
+        result.path = result.saved or result.path
+        problem = _rejected_problem(status, content_type, body)
+        if problem:
+            result.findings += _finding("RSP015", problem, result.path, (1, 1, 0), options)
+    elif status != 200 or not is_sse:
+        result.saved = _save(save_dir, scenario.name, ".txt", body)
+        result.path = result.saved or result.path
+        message = (
+            f"expected HTTP 200 text/event-stream, got HTTP {status} "
+            f"({content_type or 'no content type'}): {_preview(body)}"
+        )
+        result.findings += _finding("RSP014", message, result.path, (1, 1, 0), options)
+    else:
+        result.saved = _save(save_dir, scenario.name, ".sse", body)
+        result.path = result.saved or result.path
+        checked = check_bytes(body, result.path, options)
+        result.events, result.findings = checked.events, list(checked.findings)
+        outcome = _outcome(body)
+        for check in scenario.checks:
+            for problem in check(outcome):
+                result.findings += _finding("RSP260", problem, result.path, outcome.final_at, options)
+        result.findings.sort(key=Finding.sort_key)
+    if timeout_note is not None:
+        result.error = timeout_note
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause's text: 'Connection refused', not the whole chain."""
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = str(exc) or type(exc).__name__
+    return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
+
+
+def responses_url(base_url: str) -> str:
+    """{base}/responses, as the compliance suite builds it; a base that already ends so is kept."""
+    base = base_url.rstrip("/")
+    return base if base.endswith("/responses") else f"{base}/responses"
+
+
+def run_probe(
+    base_url: str,
+    scenarios: Sequence[str] = tuple(SCENARIOS),
+    *,
+    model: str = "gpt-4o-mini",
+    reasoning_model: str | None = None,
+    api_key: str | None = None,
+    options: CheckOptions | None = None,
+    save_dir: str | Path | None = None,
+    timeout: float = 60.0,
+    transport: httpx.BaseTransport | None = None,
+) -> list[ScenarioResult]:
+    """Run the named scenarios in order. Raises ProbeError when the endpoint cannot be reached."""
+    options = options or CheckOptions()
+    url = responses_url(base_url)
+    directory = Path(save_dir) if save_dir is not None else None
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+    results = []
+    with httpx.Client(timeout=limits, transport=transport, follow_redirects=False) as client:
+        for name in scenarios:
+            scenario = SCENARIOS[name]
+            chosen = (reasoning_model or model) if scenario.uses_reasoning_model else model
+            results.append(run_scenario(client, url, scenario, chosen, options, directory, headers))
+    return results
