@@ -13,7 +13,11 @@ peak RSS is its own:
 * floor: ``orjson.loads`` of every ``data:`` line (no checking at all);
 * sdk: the openai SDK's typed parse of every event (pydantic ``TypeAdapter`` over
   ``openai.types.responses.ResponseStreamEvent``), if the SDK is installed;
-* check: ``responses-validator check`` (reader, schemas, state machine, consistency).
+* check: ``llm-stream-validator check`` (reader, schemas, state machine, consistency);
+* base: with ``--baseline-tree DIR`` (a checkout of an earlier commit, e.g. made with
+  ``git worktree add DIR REV``), the same check run from that tree's ``validator`` package, so
+  that a change's cost shows side by side with the code before it. With it, both checks run as
+  ``python -P -m validator`` from their own tree, started the same way.
 
 and prints MB/s, seconds and peak RSS side by side. Each job runs ``--repeat`` times (3 by
 default), floor and check interleaved and the SDK's runs last, and the table gives the median
@@ -219,10 +223,16 @@ def job_sdk(path: Path) -> None:
                 adapter.validate_json(line[6:])
 
 
-def job_check(path: Path) -> None:
-    exe = shutil.which("responses-validator") or ""
-    cmd = [exe] if exe else [sys.executable, "-m", "validator"]
-    proc = subprocess.run([*cmd, "check", "--quiet", str(path)], capture_output=True, text=True)
+def _run_check(path: Path, tree: str | None) -> None:
+    if tree is not None:
+        # -P: the package comes from PYTHONPATH (the tree), not from the current directory.
+        cmd = [sys.executable, "-P", "-m", "validator"]
+        env = {**os.environ, "PYTHONPATH": tree}
+    else:
+        exe = shutil.which("llm-stream-validator") or ""
+        cmd = [exe] if exe else [sys.executable, "-m", "validator"]
+        env = None
+    proc = subprocess.run([*cmd, "check", "--quiet", str(path)], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise SystemExit(
             f"check reported findings or failed (exit {proc.returncode}):\n"
@@ -230,7 +240,15 @@ def job_check(path: Path) -> None:
         )
 
 
-JOBS = {"floor": job_floor, "sdk": job_sdk, "check": job_check}
+def job_check(path: Path) -> None:
+    _run_check(path, os.environ.get("BENCH_THIS_TREE"))
+
+
+def job_base(path: Path) -> None:
+    _run_check(path, os.environ["BENCH_BASELINE_TREE"])
+
+
+JOBS = {"floor": job_floor, "sdk": job_sdk, "check": job_check, "base": job_base}
 
 
 def _child(name: str, path: Path) -> None:
@@ -275,6 +293,9 @@ def main() -> None:
     parser.add_argument("--jobs", default="floor,sdk,check")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each job (median reported)")
     parser.add_argument("--keep", type=Path, help="write the transcript here and keep it")
+    parser.add_argument(
+        "--baseline-tree", type=Path, help="also time the check of this checkout (job 'base')"
+    )
     parser.add_argument("--child", nargs=2, metavar=("JOB", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -286,6 +307,16 @@ def main() -> None:
     import validator
 
     compileall.compile_dir(Path(validator.__file__).parent, quiet=1)
+    names = args.jobs.split(",")
+    if args.baseline_tree:
+        base = args.baseline_tree.resolve()
+        if not (base / "validator" / "__init__.py").is_file():
+            raise SystemExit(f"{base} holds no validator package")
+        compileall.compile_dir(base / "validator", quiet=1)
+        os.environ["BENCH_BASELINE_TREE"] = str(base)
+        os.environ["BENCH_THIS_TREE"] = str(Path(validator.__file__).resolve().parent.parent)
+        if "base" not in names:
+            names.append("base")
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
     path = args.keep or out_dir / f"bench-{args.size_mb}mb.sse"
@@ -300,7 +331,6 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.platform()}"
     )
-    names = args.jobs.split(",")
     runs: dict[str, list[dict]] = {name: [] for name in names}
     # Interleaved (floor, check, floor, check...): a slow spell of the machine hits every job alike.
     # The SDK's runs come after all the others: whatever runs right after 45 s of full load runs

@@ -10,10 +10,8 @@ from typing import Any
 
 import orjson
 
-from validator.engine.containers import check_container
 from validator.engine.options import CONTAINER_FORMATS, CheckOptions, FileResult
 from validator.engine.stream import check_chunks
-from validator.engine.websocket import check_websocket
 from validator.protocols import DEFAULT
 from validator.reading import transcript
 
@@ -39,8 +37,14 @@ def _check_container_data(data: bytes, name: str, kind: str, options: CheckOptio
     inner = dataclasses.replace(
         options.for_protocol(options.named_protocol() or DEFAULT.name), input_format="auto"
     )
+    # Imported here, not at the top: they bring in the YAML parser and the container readers,
+    # a fifth of the command's start-up, which a plain transcript never needs.
     if kind == "websocket":
+        from validator.engine.websocket import check_websocket
+
         return check_websocket(data, name, inner)
+    from validator.engine.containers import check_container
+
     return check_container(data, name, inner, kind=kind)
 
 
