@@ -17,7 +17,10 @@ peak RSS is its own:
 * base: with ``--baseline-tree DIR`` (a checkout of an earlier commit, e.g. made with
   ``git worktree add DIR REV``), the same check run from that tree's ``validator`` package, so
   that a change's cost shows side by side with the code before it. With it, both checks run as
-  ``python -P -m validator`` from their own tree, started the same way.
+  ``python -P -m validator`` from their own tree, started the same way;
+* html: ``llm-stream-validator check --format html`` (the same check drawing the stream's outline,
+  then the report), after which the report's size is printed and the time Debian's chromium
+  (headless, driven by playwright) takes to open it and draw its timeline, if both are installed.
 
 and prints MB/s, seconds and peak RSS side by side. Each job runs ``--repeat`` times (3 by
 default), floor and check interleaved and the SDK's runs last, and the table gives the median
@@ -223,7 +226,7 @@ def job_sdk(path: Path) -> None:
                 adapter.validate_json(line[6:])
 
 
-def _run_check(path: Path, tree: str | None) -> None:
+def _run_check(path: Path, tree: str | None, *options: str) -> None:
     if tree is not None:
         # -P: the package comes from PYTHONPATH (the tree), not from the current directory.
         cmd = [sys.executable, "-P", "-m", "validator"]
@@ -232,7 +235,9 @@ def _run_check(path: Path, tree: str | None) -> None:
         exe = shutil.which("llm-stream-validator") or ""
         cmd = [exe] if exe else [sys.executable, "-m", "validator"]
         env = None
-    proc = subprocess.run([*cmd, "check", "--quiet", str(path)], capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [*cmd, "check", "--quiet", *options, str(path)], capture_output=True, text=True, env=env
+    )
     if proc.returncode != 0:
         raise SystemExit(
             f"check reported findings or failed (exit {proc.returncode}):\n"
@@ -248,7 +253,41 @@ def job_base(path: Path) -> None:
     _run_check(path, os.environ["BENCH_BASELINE_TREE"])
 
 
-JOBS = {"floor": job_floor, "sdk": job_sdk, "check": job_check, "base": job_base}
+def html_path(path: Path) -> Path:
+    return path.with_suffix(".html")
+
+
+def job_html(path: Path) -> None:
+    _run_check(path, os.environ.get("BENCH_THIS_TREE"), "--format", "html", "-o", str(html_path(path)))
+
+
+JOBS = {"floor": job_floor, "sdk": job_sdk, "check": job_check, "base": job_base, "html": job_html}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def browser_load(report: Path, repeat: int) -> list[float] | None:
+    """Seconds from opening the report in headless chromium to its timeline drawn, ``repeat`` times."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if not Path(CHROMIUM).is_file():
+        return None
+    times = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for _ in range(repeat):
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            start = time.perf_counter()
+            page.goto(report.as_uri(), wait_until="load")
+            page.wait_for_selector("svg#timeline")
+            times.append(time.perf_counter() - start)
+            page.close()
+        browser.close()
+    return times
 
 
 def _child(name: str, path: Path) -> None:
@@ -290,7 +329,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mb", type=int, default=100)
-    parser.add_argument("--jobs", default="floor,sdk,check")
+    parser.add_argument("--jobs", default="floor,sdk,check,html")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each job (median reported)")
     parser.add_argument("--keep", type=Path, help="write the transcript here and keep it")
     parser.add_argument(
@@ -355,6 +394,20 @@ def main() -> None:
             f"{name:<8}{r['seconds']:>10.2f}{spread:>14}{size / 1e6 / r['seconds']:>10.1f}"
             f"{r['rss_kib'] / 1024:>14.1f}{ratio:>10}"
         )
+    if runs.get("html"):
+        report = html_path(path)
+        loads = browser_load(report, max(1, args.repeat))
+        line = f"\nhtml report: {report.stat().st_size / 1e6:.2f} MB for {size / 1e6:.1f} MB of transcript"
+        if loads:
+            loads.sort()
+            line += (
+                f"; opened in headless chromium, timeline drawn, in {loads[len(loads) // 2]:.2f} s"
+                f" (median of {len(loads)}, {loads[0]:.2f}-{loads[-1]:.2f})"
+            )
+        else:
+            line += "; load time not measured (needs playwright and /usr/bin/chromium)"
+        print(line)
+        report.unlink()
     if not args.keep:
         path.unlink()
 

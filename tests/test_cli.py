@@ -70,8 +70,8 @@ def test_broken_seed_fails_with_its_three_problems():
     assert "RSP209" in rules  # no terminal event
 
 
-def test_text_lines_and_summary_last():
-    result = invoke("check", str(BROKEN), str(CLEAN))
+def test_concise_lines_and_summary_last():
+    result = invoke("check", "--format", "concise", str(BROKEN), str(CLEAN))
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[-1].startswith("Found ") and lines[-1].endswith(" in 1 of 2 files.")
@@ -175,8 +175,10 @@ def test_strict_fails_on_warnings(tmp_path: Path):
 
 def test_quiet_prints_findings_only():
     assert invoke("check", "-q", str(CLEAN)).stdout == ""
-    quiet = invoke("check", "-q", str(BROKEN)).stdout.splitlines()
+    quiet = invoke("check", "-q", "--format", "concise", str(BROKEN)).stdout.splitlines()
     assert quiet and all(line.startswith(str(BROKEN)) for line in quiet)
+    framed = invoke("check", "-q", str(BROKEN)).stdout
+    assert "Found " not in framed and f"{BROKEN}:20:630: RSP002 error: " in framed
 
 
 def test_colour_only_when_forced_and_never_with_no_color():

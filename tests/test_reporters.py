@@ -66,7 +66,7 @@ def clean_report() -> Report:
 
 
 def test_registry_names_every_format():
-    assert list(REPORTERS) == ["text", "json", "junit", "sarif", "github"]
+    assert list(REPORTERS) == ["text", "concise", "json", "junit", "sarif", "github", "html"]
     assert all(cls.name == name for name, cls in REPORTERS.items())
 
 

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -36,7 +37,9 @@ __all__ = ["CheckRequest", "cli", "execute", "main"]
 
 PROG = COMMAND
 #: Extra report files written in the same run, by format.
-EXTRA_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif", "json": "--json-report"}
+EXTRA_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif", "json": "--json-report", "html": "--html"}
+#: Raw events read back per file for the HTML report at most (each is one bounded read).
+HTML_EVENTS_PER_FILE = 1000
 
 
 class UsageError(Exception):
@@ -193,6 +196,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
                 raise UsageError(f"refusing to write {target}: it is one of the transcripts being checked")
     baseline = Baseline.load(request.baseline) if request.baseline and not request.write_baseline else None
 
+    reporters = [REPORTERS[fmt] for fmt, _ in outputs]
+    if any(cls.outlines for cls in reporters):
+        options = dataclasses.replace(options, outline=True)
     jobs = request.jobs or os.cpu_count() or 1
     progress = Progress(len(files), stderr, enabled=not request.quiet)
     try:
@@ -218,9 +224,19 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
 
     for result in report.unreadable:
         _err(stderr, f"{result.path}: {result.error}")
+    wanted = {cls.excerpts for cls in reporters} - {""}
+    if wanted:
+        report = dataclasses.replace(report, excerpts=read_report_excerpts(report, "events" in wanted))
+    if any(cls.outlines for cls in reporters):
+        used = {f.rule for r in report.results for f in r.findings}
+        docs = {rid: rule_text(RULES[rid], examples_dir()) for rid in sorted(used) if rid in RULES}
+        report = dataclasses.replace(report, rule_docs=docs)
     stdout_color = use_color(request.color, sys.stdout)
+    width = shutil.get_terminal_size((100, 24)).columns
     for fmt, target in outputs:
-        reporter = REPORTERS[fmt](color=stdout_color and target is None, quiet=request.quiet)
+        reporter = REPORTERS[fmt](
+            color=stdout_color and target is None, quiet=request.quiet, width=width if target is None else 100
+        )
         try:
             _write(reporter.render(report), target)
         except OSError as exc:
@@ -228,6 +244,23 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
             raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
         _step_summary(reporter, report, stderr)
     return report.exit_code(request.exit_zero)
+
+
+def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int, Any]]:
+    """The transcript's line at each finding (and the event there: at a finding with a JSON pointer,
+    or at every finding when ``all_events``), by path and byte offset, for the code frames and
+    the HTML report. Reporters never open files: this is read here, after the check."""
+    from validator.reading.excerpt import read_excerpts
+
+    found: dict[str, dict[int, Any]] = {}
+    for result in report.results:
+        if result.findings and result.error is None:
+            wanted = [
+                (f.offset, f.column, bool(f.pointer) or (all_events and i < HTML_EVENTS_PER_FILE))
+                for i, f in enumerate(result.findings)
+            ]
+            found[result.path] = read_excerpts(result.path, wanted)
+    return found
 
 
 def _renamed(result: Any, name: str) -> Any:
@@ -351,6 +384,13 @@ def cli() -> None:
 @click.option(
     "--json-report", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JSON report."
 )
+@click.option(
+    "--html",
+    "html_report",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write an HTML report (one self-contained file: timelines, findings, events).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line, no progress bar.")
 @click.option(
     "--color/--no-color",
@@ -406,6 +446,7 @@ def check(
     junit_xml: str | None,
     sarif: str | None,
     json_report: str | None,
+    html_report: str | None,
     quiet: bool,
     color: bool | None,
     jobs: int,
@@ -417,7 +458,7 @@ def check(
     isolated: bool,
 ) -> None:
     """Check transcripts: files, directories (searched for transcripts) or - for stdin."""
-    extra = {"junit": junit_xml, "sarif": sarif, "json": json_report}
+    extra = {"junit": junit_xml, "sarif": sarif, "json": json_report, "html": html_report}
     request = CheckRequest(
         paths=paths,
         profile=profile,
@@ -458,6 +499,45 @@ def _guarded(request: CheckRequest) -> int:
             " (please report this; set RESPONSES_VALIDATOR_DEBUG=1 for a traceback)",
         )
         return EXIT_USAGE
+
+
+# ---------------------------------------------------------------------- show
+@cli.command("show")
+@click.argument("path", metavar="FILE")
+@click.option("--profile", type=click.Choice(PROFILES), help="Which API to check against.  [default: openai]")
+@click.option(
+    "--input-format",
+    type=click.Choice(INPUT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Transcript format; auto detects it from the content.",
+)
+@click.option("--strict/--no-strict", default=None, help="Warnings fail too, and strict-only rules report.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
+)
+def show_command(
+    path: str, profile: str | None, input_format: str, strict: bool | None, color: bool | None
+) -> None:
+    """Show a transcript's structure (phases, items, parts, deltas, terminal) with its findings inline."""
+    from validator.engine import check_file
+    from validator.reporting.reporters.show import render_outline
+
+    request = CheckRequest(paths=(path,), profile=profile, input_format=input_format, strict=strict)
+    try:
+        options, _, _ = _options(request, _load_config(request))
+    except (UsageError, ConfigError) as exc:
+        _err(sys.stderr, str(exc))
+        sys.exit(EXIT_USAGE)
+    options = dataclasses.replace(options, outline=True)
+    result = check_file(path, options)
+    write_text(render_outline(result, color=use_color(color, sys.stdout)), sys.stdout.buffer)
+    if result.error is not None:
+        _err(sys.stderr, f"{path}: {result.error}")
+        sys.exit(EXIT_USAGE)
+    sys.exit(Report([result], options.profile, options.strict).exit_code())
 
 
 # ---------------------------------------------------------------------- rules

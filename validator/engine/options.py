@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from validator.catalog import PROFILES, PROTOCOL_PROFILES
 from validator.model.findings import Finding, Severity
+from validator.model.outline import Outline
 from validator.reading import reader
 
 __all__ = ["CONTAINER_FORMATS", "INPUT_FORMATS", "CheckOptions", "FileResult"]
@@ -31,6 +32,8 @@ class CheckOptions:
     ignore: tuple[str, ...] = ()
     #: A protocol name (:data:`validator.protocols.PROTOCOLS`), or "auto": recognise it.
     protocol: str = "auto"
+    #: Also draw the stream's outline (``FileResult.outline``) for the HTML report and ``show``.
+    outline: bool = False
 
     def __post_init__(self) -> None:
         if self.profile is not None and self.profile not in PROFILES:
@@ -75,6 +78,8 @@ class FileResult:
     #: Set when the input could not be read at all (exit code 2).
     error: str | None = None
     input_format: str | None = None
+    #: The stream's structure, when asked for (``CheckOptions.outline``) and the input is one stream.
+    outline: Outline | None = None
 
     def failed(self, strict: bool = False) -> bool:
         threshold = Severity.WARNING if strict else Severity.ERROR

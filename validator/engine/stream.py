@@ -20,6 +20,7 @@ from validator.catalog import RULES, select_rules
 from validator.engine.options import CheckOptions, FileResult
 from validator.model.events import Event, RawEvent, RawKind, RawRun
 from validator.model.findings import Finding, Issue, Position, Severity
+from validator.model.outline import OutlineBuilder
 from validator.protocols import DEFAULT, HEAD_BYTES, by_name, detect, detect_payload
 from validator.protocols.base import PassThrough, StreamProtocol
 from validator.reading import decode, reader
@@ -96,7 +97,11 @@ def _run(
     #: event type -> verdict, for the types whose valid events need nothing else (filled as types are met).
     fast = schemas.fast
     machine = protocol.machine(profile, resumed=options.resumed, fragment=options.fragment)
+    # The outline is drawn from this very pass: the events as decoded here, the runs the lane takes.
+    outline: OutlineBuilder | None = protocol.outline() if options.outline else None
     lane = protocol.lane(machine, schemas) if lane_on else PassThrough()
+    if outline is not None:
+        lane.observe(outline.feed_run)
     feed = machine.feed
     loads = orjson.loads
     json_error = orjson.JSONDecodeError
@@ -116,6 +121,8 @@ def _run(
         if item.kind is _DONE:
             for issue in machine.feed_done(item):
                 add(issue, item)
+            if outline is not None:
+                outline.feed_done(item)
             continue
         count += 1
         data: Any = None
@@ -135,6 +142,8 @@ def _run(
             if data is None:
                 undecodable = item.position
                 machine.feed_undecodable(item)
+                if outline is not None:
+                    outline.feed_undecodable(item)
                 continue
         event = Event(item.index, data, item.position, item.event_name, item.framed)
         etype = data.get("type")
@@ -149,13 +158,21 @@ def _run(
         if lifecycle_issues:
             for issue in lifecycle_issues:
                 add(issue, event)
+        if outline is not None:
+            outline.feed(event)
     count += lane.events
     # Without a file, the end of the input is the slot after the last event.
     end = rd.end if rd is not None else Position(count + 1, 1, 0)
     for issue in machine.finish(end):
         add(issue, None)
     stamper.findings.sort(key=Finding.sort_key)
-    return FileResult(path, count, stamper.findings, input_format=rd.format if rd else "events")
+    return FileResult(
+        path,
+        count,
+        stamper.findings,
+        input_format=rd.format if rd else "events",
+        outline=outline.finish(count) if outline is not None else None,
+    )
 
 
 def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:

@@ -24,8 +24,9 @@ from typing import Any, ClassVar, Protocol
 
 from validator.model.events import Event, RawEvent, RawRun
 from validator.model.findings import Issue, Position
+from validator.model.outline import OutlineBuilder, RunObserver
 
-__all__ = ["Lane", "Machine", "PassThrough", "SchemaSet", "StreamProtocol"]
+__all__ = ["Lane", "Machine", "OutlineBuilder", "PassThrough", "SchemaSet", "StreamProtocol"]
 
 
 class SchemaSet(Protocol):
@@ -73,11 +74,18 @@ class Lane(Protocol):
 
     def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]: ...
 
+    def observe(self, observer: RunObserver) -> None:
+        """Tell ``observer`` of each run the lane handles itself (the outline must see its events)."""
+        ...
+
 
 class PassThrough:
     """The lane of a protocol without one: every run is taken apart into its events."""
 
     events = 0
+
+    def observe(self, observer: RunObserver) -> None:
+        pass  # no run is handled here: every event reaches the engine
 
     def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
         for item in items:
@@ -130,3 +138,8 @@ class StreamProtocol(ABC):
     def wants_runs(self) -> bool:
         """Whether the reader should frame runs of events framed alike for :meth:`lane`."""
         return False
+
+    def outline(self) -> OutlineBuilder | None:
+        """A builder of one stream's outline (:mod:`validator.model.outline`), fed like the machine,
+        for the HTML report and ``show``; None: this protocol draws no outline yet."""
+        return None

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from validator.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from validator.engine import FileResult
+    from validator.reading.excerpt import Excerpt
     from validator.reporting.baseline import StaleEntry
 
 __all__ = ["Progress", "Report", "display_uri", "plural", "write_text"]
@@ -45,6 +46,13 @@ class Report:
     stale: Sequence[StaleEntry] = ()
     #: True when a baseline was applied (changes the summary wording).
     with_baseline: bool = False
+    #: path -> byte offset -> the transcript's line there (code frames, the HTML report's events).
+    excerpts: Mapping[str, Mapping[int, Excerpt]] = field(default_factory=dict)
+    #: rule id -> its documentation with examples (the text of ``rule RSPnnn``), for the HTML report.
+    rule_docs: Mapping[str, str] = field(default_factory=dict)
+
+    def excerpt(self, finding: Finding) -> Excerpt | None:
+        return self.excerpts.get(finding.path, {}).get(finding.offset)
 
     @property
     def threshold(self) -> Severity:

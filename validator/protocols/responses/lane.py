@@ -25,6 +25,7 @@ import orjson
 
 from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue
+from validator.model.outline import RunObserver
 from validator.protocols.responses.lifecycle import StreamChecker
 from validator.protocols.responses.schemas import SchemaChecker
 
@@ -34,13 +35,18 @@ __all__ = ["Lane"]
 class Lane:
     """Takes the runs of a reader's output it can; passes everything else on, in order."""
 
-    __slots__ = ("events", "machine", "schemas")
+    __slots__ = ("events", "machine", "observer", "schemas")
 
     def __init__(self, machine: StreamChecker, schemas: SchemaChecker) -> None:
         self.machine = machine
         self.schemas = schemas
+        #: Told of each run taken (its name, decoded events and first index): the outline.
+        self.observer: RunObserver | None = None
         #: Events checked here (they never reach the consumer).
         self.events = 0
+
+    def observe(self, observer: RunObserver) -> None:
+        self.observer = observer
 
     def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
         """``items`` with the runs taken out: a run not taken comes as its events.
@@ -58,16 +64,22 @@ class Lane:
                 yield next(item.events())
                 start = 1
             payloads = item.payloads[start:] if start else item.payloads
-            if payloads and self._take(item.name, payloads):
+            events = self._take(item.name, payloads) if payloads else None
+            if events is not None:
                 self.events += len(payloads)
+                if self.observer is not None:
+                    self.observer(item.name, events, item.index + start)
             else:
                 yield from item.events(start)
 
-    def _take(self, name: str, payloads: list[bytes]) -> bool:
+    def _take(self, name: str, payloads: list[bytes]) -> list[Any] | None:
+        """The run's events when the machine took them, else None."""
         try:
             events: list[Any] = list(map(orjson.loads, payloads))
         except orjson.JSONDecodeError:
-            return False
+            return None
         # Every event schema is an object with its own ``type`` (a test holds the schemas to it),
         # so the events the schemas pass are dicts of type ``name``.
-        return self.schemas.all_fast(name, events) and self.machine.feed_run(name, events)
+        if self.schemas.all_fast(name, events) and self.machine.feed_run(name, events):
+            return events
+        return None

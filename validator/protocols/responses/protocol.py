@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 from validator.catalog import responses as catalog
+from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.responses.lane import Lane as DeltaLane
 from validator.protocols.responses.lifecycle import StreamChecker
+from validator.protocols.responses.outline import ResponsesOutline
 from validator.protocols.responses.schemas import SchemaChecker
 from validator.reading.containers.answers import is_responses_request
 
@@ -46,6 +48,9 @@ class ResponsesProtocol(StreamProtocol):
 
     def wants_runs(self) -> bool:
         return True
+
+    def outline(self) -> OutlineBuilder:
+        return ResponsesOutline()
 
 
 PROTOCOL = ResponsesProtocol()

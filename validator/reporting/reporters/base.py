@@ -31,10 +31,17 @@ class Reporter(ABC):
     name: ClassVar[str]
     #: The conventional file suffix, for help texts.
     suffix: ClassVar[str] = ".txt"
+    #: What the reporter shows of the transcript besides the findings (the command line reads it
+    #: into ``Report.excerpts``): "" nothing, "lines" the line at each finding, "events" also its event.
+    excerpts: ClassVar[str] = ""
+    #: The reporter draws each stream's outline (``CheckOptions.outline``).
+    outlines: ClassVar[bool] = False
 
-    def __init__(self, *, color: bool = False, quiet: bool = False) -> None:
+    def __init__(self, *, color: bool = False, quiet: bool = False, width: int = 100) -> None:
         self.color = color
         self.quiet = quiet
+        #: The terminal's width in columns, for reporters that lay out text.
+        self.width = width
 
     @abstractmethod
     def render(self, report: Report) -> str:

@@ -1,8 +1,18 @@
-"""``path:line:col: RSPnnn severity: message`` lines, then the summary line."""
+"""Text for people: each finding's ``path:line:col: RSPnnn severity: message`` line, then the summary.
+
+``text`` (the default) frames each finding like ruff and rustc do: under its line, the
+transcript line it points at with a caret under the column, cut around the column to the
+terminal's width (``…`` where the line goes on), and the value at its JSON pointer.
+``concise`` is the one-line form alone, for ``grep``, editors and pre-commit. The lines come
+from :class:`~validator.report.Report.excerpts`, which the command line reads; a finding
+without one (standard input, the Python API) gets its one line.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import unicodedata
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
@@ -10,15 +20,21 @@ from validator.model.findings import Finding, Severity
 from validator.reporting.reporters.base import Reporter, escape_controls
 
 if TYPE_CHECKING:
+    from validator.reading.excerpt import Excerpt
     from validator.reporting.report import Report
 
-__all__ = ["TextReporter"]
+__all__ = ["ConciseReporter", "TextReporter", "code_frame", "value_at"]
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+#: Narrowest frame drawn, whatever the terminal says.
+_MIN_WIDTH = 40
+_MISSING = object()
 
 
 class TextReporter(Reporter):
     name = "text"
+    #: Code frames need the line under each finding, and its event for the pointer's value.
+    excerpts: ClassVar[str] = "events"
 
     def _style(self, text: str, **styles: object) -> str:
         return click.style(text, **styles) if self.color else text  # type: ignore[arg-type]
@@ -29,11 +45,121 @@ class TextReporter(Reporter):
         severity = self._style(f"{f.severity.value}:", fg=_COLORS[f.severity], bold=True)
         return f"{where} {rule} {severity} {escape_controls(f.message)}"
 
+    def finding(self, f: Finding, report: Report) -> list[str]:
+        """The finding's lines: its one line, then its frame when the line under it is known."""
+        excerpt = report.excerpt(f)
+        if excerpt is None:
+            return [self.finding_line(f)]
+        lines = [self.finding_line(f)]
+        for row, (gutter, text) in enumerate(code_frame(f, excerpt, max(self.width, _MIN_WIDTH))):
+            # The gutter and the caret in colour; the transcript's own text never.
+            if row == 2:
+                text = self._style(text, fg=_COLORS[f.severity], bold=True)
+            lines.append(f"{self._style(gutter, fg='blue', bold=True)} {text}".rstrip())
+        lines.append("")
+        return lines
+
     def render(self, report: Report) -> str:
-        lines = [self.finding_line(f) for r in report.results for f in r.findings]
+        lines = [line for r in report.results for f in r.findings for line in self.finding(f, report)]
         for entry in report.stale:
             lines.append(f"stale baseline entry: {escape_controls(entry.describe())}")
         if not self.quiet:
             summary = report.summary_line()
             lines.append(self._style(summary, fg="green" if report.passed else "red", bold=True))
         return "".join(line + "\n" for line in lines)
+
+
+class ConciseReporter(TextReporter):
+    """One line per finding: ``path:line:col: RSPnnn severity: message``."""
+
+    name = "concise"
+    excerpts: ClassVar[str] = ""
+
+    def finding(self, f: Finding, report: Report) -> list[str]:
+        return [self.finding_line(f)]
+
+
+# ---------------------------------------------------------------------- frames
+
+
+def _cells(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def _printable(text: str) -> str:
+    # One cell per character, so that the caret stays under its column: a control character
+    # (a tab, an ESC from model output) is shown as U+FFFD and never reaches the terminal.
+    return "".join("\ufffd" if ch < " " or "\x7f" <= ch <= "\x9f" else ch for ch in text)
+
+
+def _window(text: str, at: int, room: int) -> tuple[int, int]:
+    """The slice ``[a, b)`` of ``text`` around index ``at`` that fits ``room`` cells."""
+    a = b = min(at, len(text))
+    used = 0
+    # A third of the room before the column, the rest after it (the line reads on to the right).
+    before = room // 3
+    while a > 0 and used + _cells(text[a - 1]) <= before:
+        a -= 1
+        used += _cells(text[a])
+    while b < len(text) and used + _cells(text[b]) <= room:
+        used += _cells(text[b])
+        b += 1
+    while a > 0 and used + _cells(text[a - 1]) <= room:
+        a -= 1
+        used += _cells(text[a])
+    return a, b
+
+
+def code_frame(f: Finding, excerpt: Excerpt, width: int) -> list[tuple[str, str]]:
+    """(gutter, text) rows: ``80 | <line>``, ``   |      ^``, then ``   = <pointer>: <value>``
+    when there is one; an empty ``   |`` row before the line.
+
+    ``width`` is the terminal's: the line is cut around the column to fit it, with ``…`` on
+    each side where the line goes on.
+    """
+    number = str(f.line)
+    pad = " " * len(number)
+    text = _printable(excerpt.text)
+    at = max(0, f.column - excerpt.first_column)
+    room = max(10, width - len(number) - 3 - 2)  # the gutter, and an ellipsis each side
+    a, b = _window(text, at, room)
+    left = "…" if a > 0 or excerpt.cut_left else ""
+    right = "…" if b < len(text) or excerpt.cut_right else ""
+    shown = left + text[a:b] + right
+    offset = sum(_cells(ch) for ch in left + text[a:at])
+    frame = [(f"{pad} |", ""), (f"{number} |", shown), (f"{pad} |", " " * offset + "^")]
+    if f.pointer and excerpt.event is not None:
+        value = value_at(excerpt.event, f.pointer)
+        if value is not None:
+            head = f"{f.pointer}: "
+            frame.append((f"{pad} =", head + _cut(value, max(10, width - len(pad) - 3 - len(head)))))
+    return frame
+
+
+def _cut(text: str, room: int) -> str:
+    text = _printable(text)
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def value_at(event: str, pointer: str) -> str | None:
+    """The JSON value at ``pointer`` in ``event``, as compact JSON; ``(absent)`` when the pointer
+    names a member the event lacks; None when the event is not JSON or the pointer leads nowhere."""
+    try:
+        value: Any = json.loads(event)
+    except ValueError:
+        return None
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    for i, token in enumerate(tokens):
+        found = _step(value, token)
+        if found is _MISSING:
+            return "(absent)" if i == len(tokens) - 1 and isinstance(value, dict) else None
+        value = found
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _step(value: Any, token: str) -> Any:
+    if isinstance(value, dict):
+        return value.get(token, _MISSING)
+    if isinstance(value, list) and token.isdigit() and int(token) < len(value):
+        return value[int(token)]
+    return _MISSING

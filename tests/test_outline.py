@@ -1,0 +1,179 @@
+"""The stream outline (FileResult.outline): drawn in the check's own pass, the same with the fast lane on
+and off, and bounded in size however long the stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, SEEDS, SHARED_CORPUS, needs_shared
+
+from validator.engine import CheckOptions, check_bytes, check_chunks, check_file
+from validator.model.outline import MAX_BINS, Density, Outline
+from validator.tools.probe.streamkit import function_call_events, message_events, response_snapshot, sse_frame
+
+CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
+BROKEN = SEEDS / "000_e3213cea1afb5a14.sse"
+OUTLINE = CheckOptions(outline=True)
+TRANSCRIPT_SUFFIXES = {".sse", ".txt", ".jsonl", ".json"}
+
+
+def stream(*items: list[dict], terminal: bool = True) -> bytes:
+    """An SSE stream: created, in_progress, the items' events, completed."""
+    seq = 0
+    out = []
+
+    def emit(event: dict) -> None:
+        nonlocal seq
+        out.append(sse_frame({**event, "sequence_number": seq}))
+        seq += 1
+
+    rid = "resp_1"
+    emit(
+        {
+            "type": "response.created",
+            "response": response_snapshot(rid, "in_progress", created_at=1, model="m"),
+        }
+    )
+    emit(
+        {
+            "type": "response.in_progress",
+            "response": response_snapshot(rid, "in_progress", created_at=1, model="m"),
+        }
+    )
+    done = []
+    for events in items:
+        for event in events:
+            emit(event)
+        done.append(events[-1]["item"])
+    if terminal:
+        emit(
+            {
+                "type": "response.completed",
+                "response": response_snapshot(rid, "completed", created_at=1, model="m", output=done),
+            }
+        )
+    return "".join(out).encode()
+
+
+def outline_of(data: bytes, lane: bool = True) -> Outline:
+    result = check_chunks([data], "t.sse", OUTLINE, lane=lane)
+    assert result.outline is not None
+    return result.outline
+
+
+def test_no_outline_unless_asked():
+    assert check_file(CLEAN).outline is None
+    assert check_file(CLEAN, OUTLINE).outline is not None
+
+
+def test_clean_seed_outline():
+    outline = check_file(CLEAN, OUTLINE).outline
+    assert outline is not None
+    assert [p.name for p in outline.phases] == ["created", "in_progress", "completed"]
+    (item,) = outline.lanes
+    assert (item.kind, item.status, item.start, item.end, item.start_line, item.end_line) == (
+        "message",
+        "completed",
+        2,
+        7,
+        8,
+        23,
+    )
+    (part,) = item.children
+    assert (part.kind, part.start, part.end, part.deltas.count, part.chars) == ("output_text", 3, 6, 1, 3)
+    assert [m.label for m in part.marks] == ["done"]
+    assert outline.terminal is not None and outline.terminal.index == 8
+    assert outline.status == "completed" and outline.usage and outline.usage["total_tokens"] == 18
+
+
+def test_broken_seed_outline_shows_the_open_item_and_the_bad_event():
+    outline = check_file(BROKEN, OUTLINE).outline
+    assert outline is not None
+    (item,) = outline.lanes
+    assert item.kind == "image_generation_call" and item.end is None and item.start_line == 8
+    assert [m.label for m in item.marks] == ["in_progress", "generating", "completed"]
+    assert [(m.index, m.label) for m in outline.marks] == [(6, "undecodable event")]
+    assert outline.terminal is None
+
+
+def test_many_items_parts_and_deltas_counted_exactly():
+    words = [f"w{i} " for i in range(300)]
+    data = stream(
+        message_events("msg_a", 0, words[:120]),
+        function_call_events("fc_b", "call_b", 1, ['{"a"', ":", "1}"], name="f"),
+        message_events("msg_c", 2, words[120:]),
+    )
+    for lane in (True, False):
+        outline = outline_of(data, lane)
+        kinds = [(x.kind, x.deltas.count, [c.deltas.count for c in x.children]) for x in outline.lanes]
+        assert kinds == [("message", 0, [120]), ("function_call", 3, []), ("message", 0, [180])]
+        assert outline.lanes[0].children[0].chars == sum(map(len, words[:120]))
+        assert all(x.end is not None for x in outline.lanes)
+
+
+def test_an_item_never_added_or_closed_twice_gets_a_lane_of_its_own():
+    events = message_events("msg_a", 0, ["a", "b"])
+    # Drop the item's added (first event), then close it twice.
+    data = stream([*events[1:], events[-1]])
+    outline = outline_of(data)
+    assert [(x.start is None, x.end is not None) for x in outline.lanes] == [(True, True), (True, True)]
+
+
+def test_density_bins_stay_bounded_and_keep_every_delta():
+    words = ["x"] * 5000
+    data = stream(*(message_events(f"msg_{i}", i, words) for i in range(3)))
+    outline = outline_of(data)
+    assert outline.width > 1
+    total = 0
+    for lane in outline.all_lanes():
+        assert len(lane.deltas.bins) <= MAX_BINS
+        assert sum(lane.deltas.bins.values()) == lane.deltas.count
+        total += lane.deltas.count
+        for b in lane.deltas.bins:
+            assert b * outline.width <= lane.deltas.last and (b + 1) * outline.width > lane.deltas.first
+    assert total == 15000
+
+
+def test_density_add_spreads_a_run_over_bins():
+    d = Density()
+    d.add(3, 4, 10)  # events 3..12, bins of 4: [3] [4..7] [8..11] [12]
+    assert d.bins == {0: 1, 1: 4, 2: 4, 3: 1} and (d.first, d.last, d.count) == (3, 12, 10)
+    d.coarsen()
+    assert d.bins == {0: 5, 1: 5}
+
+
+def own_transcripts() -> list[Path]:
+    found = [
+        p
+        for p in sorted(CORPUS.rglob("*"))
+        if p.suffix in TRANSCRIPT_SUFFIXES and not p.name.endswith(".expected.json") and p.is_file()
+    ]
+    return found
+
+
+@pytest.mark.parametrize("path", own_transcripts(), ids=lambda p: str(p.relative_to(CORPUS)))
+def test_outline_is_the_same_with_the_lane_on_and_off(path: Path):
+    data = path.read_bytes()
+    on = check_chunks([data], str(path), OUTLINE, lane=True)
+    off = check_chunks([data], str(path), OUTLINE, lane=False)
+    assert (on.outline is None) == (off.outline is None)
+    if on.outline is not None and off.outline is not None:
+        assert on.outline.as_dict() == off.outline.as_dict()
+    # And asking for it changes no finding.
+    assert check_bytes(data, str(path)).findings == [
+        f for f in check_bytes(data, str(path), OUTLINE).findings
+    ]
+
+
+@needs_shared
+def test_outline_of_every_capture_is_drawn_and_lane_independent():
+    for path in sorted(SHARED_CORPUS.iterdir()):
+        if path.suffix not in TRANSCRIPT_SUFFIXES:
+            continue
+        data = path.read_bytes()
+        on = check_chunks([data], str(path), OUTLINE, lane=True)
+        off = check_chunks([data], str(path), OUTLINE, lane=False)
+        assert on.outline is not None, path
+        assert on.outline.as_dict() == off.outline.as_dict(), path
+        assert on.outline.events == on.events

@@ -1,0 +1,137 @@
+"""The text a finding points at, read back from the transcript for the code frames and the HTML report.
+
+Reporters never open files. After the check, the command line asks this module for the
+line under each finding (:class:`Excerpt`): a window of the line around the finding's byte
+offset (a line of a large transcript can hold megabytes: the terminal response with every
+item), and on request the whole event on that line, for the value at the finding's JSON
+pointer and the raw event the HTML report shows. Each excerpt is one seek and one bounded
+read; the transcript is not read again as a whole. Standard input cannot be read twice, so it
+gets no excerpts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["EVENT_LIMIT", "WINDOW", "Excerpt", "read_excerpts"]
+
+#: Bytes read on each side of a finding's offset for its line.
+WINDOW = 2048
+#: Bytes of an event read at most (a larger one is shown cut).
+EVENT_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """The line at a finding, around its column, and the event on that line when asked for.
+
+    ``text`` is part of the line: it starts at column ``first_column`` (1-based, in code
+    points) of the real line; ``cut_left`` / ``cut_right`` say whether the line goes on
+    beyond it. ``event`` is the event's JSON text (an SSE line's ``data:`` value, a JSON
+    Lines line, or the JSON value starting at the offset), cut at :data:`EVENT_LIMIT` bytes
+    (``event_cut``); None when the finding is not on an event (the end of the input).
+    """
+
+    text: str
+    first_column: int
+    cut_left: bool
+    cut_right: bool
+    event: str | None = None
+    event_cut: bool = False
+
+
+def read_excerpts(
+    path: str, wanted: Iterable[tuple[int, int, bool]], *, event_limit: int = EVENT_LIMIT
+) -> dict[int, Excerpt]:
+    """Excerpts of the file at each ``(offset, column, with_event)``, by offset; {} when it
+    cannot be read.
+
+    ``column`` is the finding's (1-based): with it the excerpt knows where the line starts even
+    when that lies beyond the window. ``with_event``: also read the event on that line.
+    """
+    if path == "-" or path.startswith("<"):
+        return {}
+    found: dict[int, Excerpt] = {}
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, 2)
+            for offset, column, events in wanted:
+                known = found.get(offset)
+                if (known is not None and (known.event is not None or not events)) or not 0 <= offset <= size:
+                    continue
+                found[offset] = _excerpt(fh, offset, column, size, events, event_limit)
+    except OSError:
+        return found
+    return found
+
+
+def _excerpt(fh, offset: int, column: int, size: int, events: bool, limit: int) -> Excerpt:  # type: ignore[no-untyped-def]
+    start = max(0, offset - WINDOW)
+    fh.seek(start)
+    raw = fh.read(offset - start + WINDOW)
+    at = offset - start
+    nl = raw.rfind(b"\n", 0, at)
+    line_start = start + nl + 1 if nl >= 0 else (0 if start == 0 else -1)
+    left = raw[nl + 1 : at] if nl >= 0 else raw[:at]
+    end_nl = raw.find(b"\n", at)
+    right = raw[at:end_nl] if end_nl >= 0 else raw[at:]
+    cut_right = end_nl < 0 and start + len(raw) < size
+    left_text = left.decode("utf-8", "replace")
+    if line_start < 0:
+        # The line starts before the window: a partial character at its left edge is dropped.
+        left_text = left.decode("utf-8", "ignore")
+    text = (left_text + right.decode("utf-8", "replace")).rstrip("\r")
+    first_column = max(1, column - len(left_text))
+    excerpt = Excerpt(text, first_column, first_column > 1, cut_right)
+    if not events:
+        return excerpt
+    event, cut = _event(fh, offset, line_start if line_start >= 0 else None, raw, at, size, limit)
+    return Excerpt(text, first_column, first_column > 1, cut_right, event, cut)
+
+
+def _event(
+    fh, offset: int, line_start: int | None, raw: bytes, at: int, size: int, limit: int
+) -> tuple[str | None, bool]:  # type: ignore[no-untyped-def]
+    """The event on the line at ``offset``: its JSON text, and whether it was cut."""
+    if offset >= size:
+        return None, False
+    begin = offset if line_start is None else line_start
+    fh.seek(begin)
+    body = fh.read(limit + 1)
+    cut = len(body) > limit
+    body = body[:limit]
+    nl = body.find(b"\n")
+    line = body[:nl] if nl >= 0 else body
+    if nl >= 0:
+        cut = False
+    line = line.rstrip(b"\r")
+    stripped = line.lstrip()
+    if stripped.startswith(b"data:"):
+        payload = stripped[5:]
+        payload = payload[1:] if payload.startswith(b" ") else payload
+        return payload.decode("utf-8", "replace"), cut
+    if stripped.startswith((b"{", b"[")):
+        text = line.decode("utf-8", "replace").strip()
+        if _parses(text) or cut:
+            return text, cut
+    # A value spread over several lines (a JSON array transcript): the value starting at the offset.
+    fh.seek(offset)
+    chunk = fh.read(limit).decode("utf-8", "replace")
+    if chunk[:1] in ("{", "["):
+        try:
+            _, end = json.JSONDecoder().raw_decode(chunk)
+        except ValueError:
+            return chunk, True
+        return chunk[:end], False
+    text = line.decode("utf-8", "replace").strip()
+    return (text or None), cut
+
+
+def _parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
