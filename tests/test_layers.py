@@ -125,3 +125,16 @@ def test_the_checks_find_what_they_look_for() -> None:
     # The test above must be able to fail: a made-up graph with a cycle and an upward import.
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert layer_of("validator.model.findings") < layer_of("validator.engine.stream") < TOP
+
+
+def test_every_protocol_is_in_the_catalog_and_the_registry() -> None:
+    from validator.catalog import DEFAULT_PROTOCOL, PROTOCOL_PROFILES, RULES
+    from validator.catalog.rule import PROTOCOL_PREFIXES
+    from validator.protocols import DEFAULT, PROTOCOLS
+
+    assert set(PROTOCOLS) == set(PROTOCOL_PROFILES)
+    assert DEFAULT.name == DEFAULT_PROTOCOL
+    for name, protocol in PROTOCOLS.items():
+        assert protocol.profiles == PROTOCOL_PROFILES[name]
+        assert PROTOCOL_PREFIXES[protocol.rule_prefix] == name
+        assert any(r.protocol == name for r in RULES.values()), f"{name} has no rules"

@@ -24,7 +24,7 @@ from typing import IO, Any, ClassVar
 
 import click
 
-from validator.catalog import PROFILES, REDIRECTS, RULES, Rule
+from validator.catalog import DEFAULT_PROTOCOL, PROFILES, PROTOCOL_PROFILES, REDIRECTS, RULES, Rule
 from validator.config import Config, ConfigError, discover, load_config
 from validator.engine import INPUT_FORMATS
 from validator.engine.batch import STDIN, PathError, collect, run
@@ -52,6 +52,7 @@ class CheckRequest:
 
     paths: tuple[str, ...]
     profile: str | None = None
+    protocol: str = "auto"
     input_format: str = "auto"
     strict: bool | None = None
     resumed: bool = False
@@ -138,7 +139,8 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
     _check_selectors("--ignore", ignore)
     try:
         options = CheckOptions(
-            profile=request.profile or config.profile or "openai",
+            profile=request.profile or config.profile,
+            protocol=request.protocol,
             strict=request.strict if request.strict is not None else bool(config.strict),
             resumed=True if request.resumed else None,
             fragment=request.fragment,
@@ -167,6 +169,13 @@ def _write(text: str, target: str | None) -> None:
     else:
         with open(target, "wb") as fh:
             write_text(text, fh)
+
+
+def _report_profile(options: Any) -> str:
+    """The profile a report names: the one asked for, else the default of the protocol asked for
+    (or of the default protocol)."""
+    named = options.named_protocol()
+    return options.profile or PROTOCOL_PROFILES[named or DEFAULT_PROTOCOL][0]
 
 
 # ---------------------------------------------------------------------- check
@@ -208,7 +217,7 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     if request.stdin_filename:
         results = [_renamed(r, request.stdin_filename) if r.path == STDIN else r for r in results]
 
-    report = Report(results, options.profile, options.strict, durations)
+    report = Report(results, _report_profile(options), options.strict, durations)
     if request.write_baseline:
         written = Baseline.from_results(results, request.write_baseline)
         written.write(request.write_baseline)
@@ -327,12 +336,25 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     help="Show the version and exit.",
 )
 def cli() -> None:
-    """Check Responses API event streams (POST /v1/responses with stream: true) for conformance."""
+    """Check LLM streaming protocol transcripts for conformance: Responses API event streams
+    (POST /v1/responses with stream: true) and the protocols registered beside it."""
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--profile", type=click.Choice(PROFILES), help="Which API to check against.  [default: openai]")
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    help="Which profile of the protocol to check against (and so which protocol).  [default: the"
+    " protocol's first: openai for Responses]",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(("auto", *PROTOCOL_PROFILES)),
+    default="auto",
+    show_default=True,
+    help="The streams' protocol; auto recognises it from each stream's first events.",
+)
 @click.option(
     "--input-format",
     type=click.Choice(INPUT_FORMATS),
@@ -433,6 +455,7 @@ def cli() -> None:
 def check(
     paths: tuple[str, ...],
     profile: str | None,
+    protocol: str,
     input_format: str,
     strict: bool | None,
     resumed: bool,
@@ -462,6 +485,7 @@ def check(
     request = CheckRequest(
         paths=paths,
         profile=profile,
+        protocol=protocol,
         input_format=input_format,
         strict=strict,
         resumed=resumed,
@@ -556,19 +580,29 @@ def rule_as_dict(rule: Rule) -> dict[str, Any]:
         "severity": rule.severity.value,
         "layer": rule.layer,
         "message": rule.message,
-        "profiles": {p: (s.value if (s := rule.severity_in(p)) else None) for p in PROFILES},
+        "profiles": {
+            p: (s.value if (s := rule.severity_in(p)) else None) for p in PROTOCOL_PROFILES[rule.protocol]
+        },
         "strict_only": rule.strict_only,
     }
 
 
 @cli.command("rules")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def rules_command(fmt: str) -> None:
+@click.option(
+    "--protocol",
+    type=click.Choice(("all", *PROTOCOL_PROFILES)),
+    default="all",
+    show_default=True,
+    help="Only the rules of this protocol.",
+)
+def rules_command(fmt: str, protocol: str) -> None:
     """List every rule: id, name, severity and layer."""
+    rules = [r for r in RULES.values() if protocol in ("all", r.protocol)]
     if fmt == "json":
-        click.echo(json.dumps([rule_as_dict(r) for r in RULES.values()], indent=2))
+        click.echo(json.dumps([rule_as_dict(r) for r in rules], indent=2))
     else:
-        click.echo(rules_table(list(RULES.values())), nl=False)
+        click.echo(rules_table(rules), nl=False)
 
 
 def examples_dir() -> Path:

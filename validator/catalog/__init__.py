@@ -17,6 +17,7 @@ from validator.catalog import responses
 from validator.catalog.rule import Rule
 
 __all__ = [
+    "DEFAULT_PROTOCOL",
     "PROFILES",
     "PROTOCOL_PROFILES",
     "REDIRECTS",
@@ -27,8 +28,10 @@ __all__ = [
     "select_rules",
 ]
 
-#: protocol name -> its profiles, the first being its default.
+#: protocol name -> its profiles, the first being its default. The first protocol is the default
+#: one (:data:`validator.protocols.DEFAULT`): a stream no protocol claims is checked as one of it.
 PROTOCOL_PROFILES: dict[str, tuple[str, ...]] = {"responses": responses.PROFILES}
+DEFAULT_PROTOCOL = next(iter(PROTOCOL_PROFILES))
 #: Every profile name of every protocol.
 PROFILES: tuple[str, ...] = tuple(p for profiles in PROTOCOL_PROFILES.values() for p in profiles)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from validator.catalog import DEFAULT_PROTOCOL
 from validator.protocols.base import StreamProtocol
 from validator.protocols.responses.protocol import PROTOCOL as RESPONSES
 
@@ -16,7 +17,7 @@ __all__ = ["DEFAULT", "HEAD_BYTES", "PROTOCOLS", "StreamProtocol", "by_name", "d
 
 #: name -> protocol. Detection asks them in this order; the default answers when none does.
 PROTOCOLS: dict[str, StreamProtocol] = {p.name: p for p in (RESPONSES,)}
-DEFAULT: StreamProtocol = RESPONSES
+DEFAULT: StreamProtocol = PROTOCOLS[DEFAULT_PROTOCOL]
 #: How many bytes of a transcript detection looks at.
 HEAD_BYTES = 16 * 1024
 
