@@ -1,0 +1,789 @@
+#!/usr/bin/env python3
+"""Write the Anthropic rule examples (``corpus/rules/ANnnn/``) and our own Messages transcripts
+(``corpus/anthropic/``), each with its expected-findings sidecar.
+
+Every example starts from a realistic stream built by :mod:`validator.tools.probe.messagekit`;
+``bad`` gets exactly one defect and ``good`` is the same stream without it. A mark on an event
+means "a finding for this rule points at this event's ``data:`` line"; an end mark means "at the
+end of the input". Line numbers in sidecars are computed, never typed. Deterministic: two runs
+write the same bytes; ``--check`` exits 1 when the files on disk differ.
+
+    python tools/make_anthropic_examples.py            # (re)write both
+    python tools/make_anthropic_examples.py --check    # verify the committed files
+    python tools/make_anthropic_examples.py AN205      # only some rules
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES_OUT = ROOT / "corpus" / "rules"
+CORPUS_OUT = ROOT / "corpus" / "anthropic"
+
+sys.path.insert(0, str(ROOT))
+from validator.catalog.anthropic import RULES  # noqa: E402
+from validator.tools.probe.messagekit import Ev, MessageBuilder, ev, render_jsonl, render_sse  # noqa: E402
+
+OPTIONS = {"protocol": "anthropic"}
+ANSWER = ["The capital", " of France", " is Paris."]
+ARGS = ['{"city": "Par', 'is", "unit": "cel', 'sius"}']
+THOUGHT = ["The user asks", " for the weather;", " I should call the tool."]
+CITATION = {
+    "type": "web_search_result_location",
+    "cited_text": "Light rain is expected in Paris on Saturday.",
+    "url": "https://meteo.example/paris",
+    "title": "Paris weekend forecast",
+    "encrypted_index": "EpABCkYIBxgCKkBexample",
+}
+SEARCH_RESULTS = [
+    {
+        "type": "web_search_result",
+        "title": "Paris weekend forecast",
+        "url": "https://meteo.example/paris",
+        "encrypted_content": "EqgfCioIARgBIiQ3YmE0example",
+        "page_age": "1 day ago",
+    }
+]
+
+
+def text_stream(label: str, chunks: list[str] | None = None) -> list[Ev]:
+    return MessageBuilder(label).start().text(chunks or ANSWER).finish().events
+
+
+def tool_stream(label: str, fragments: list[str] | None = None, stop: str = "tool_use") -> list[Ev]:
+    b = MessageBuilder(label).start().text(["I'll check", " the weather."])
+    return b.tool_use("get_weather", fragments if fragments is not None else ARGS).finish(stop).events
+
+
+def thinking_stream(label: str, signature: str | None = "auto") -> list[Ev]:
+    b = MessageBuilder(label).start().thinking(THOUGHT, signature)
+    return b.tool_use("get_weather", ARGS).finish("tool_use").events
+
+
+def search_stream(label: str) -> list[Ev]:
+    b = (
+        MessageBuilder(label)
+        .start()
+        .tool_use("web_search", ['{"query": "Paris weather weekend"}'], server=True)
+    )
+    b.tool_result("web_search_tool_result", SEARCH_RESULTS)
+    b.text(["Light rain", " is expected on Saturday."], citations=[CITATION])
+    return b.finish(server_tool_use={"web_search_requests": 1}).events
+
+
+def find(evs: list[Ev], type_: str, n: int = 0, **match: Any) -> int:
+    hits = [
+        i for i, e in enumerate(evs) if e.type == type_ and all(e.data.get(k) == v for k, v in match.items())
+    ]
+    return hits[n]
+
+
+def of(evs: list[Ev], type_: str, n: int = 0, **match: Any) -> Ev:
+    return evs[find(evs, type_, n, **match)]
+
+
+def delta_of(evs: list[Ev], dtype: str, n: int = 0) -> int:
+    hits = [
+        i for i, e in enumerate(evs) if e.type == "content_block_delta" and e.data["delta"]["type"] == dtype
+    ]
+    return hits[n]
+
+
+@dataclass
+class Example:
+    about_bad: str
+    about_good: str
+    bad: list[Ev]
+    good: list[Ev]
+    options: dict[str, Any] = field(default_factory=lambda: dict(OPTIONS))
+    end_marks: list[str] = field(default_factory=list)
+    #: The bad example's bytes are edited after rendering (framing defects).
+    edit: Callable[[bytes], bytes] | None = None
+    jsonl: bool = False
+
+
+EXAMPLES: dict[str, Callable[[], Example]] = {}
+
+
+def example(rule: str) -> Callable[[Callable[[], Example]], Callable[[], Example]]:
+    def register(fn: Callable[[], Example]) -> Callable[[], Example]:
+        EXAMPLES[rule] = fn
+        return fn
+
+    return register
+
+
+def pair(label: str) -> tuple[list[Ev], list[Ev]]:
+    good = text_stream(label)
+    return copy.deepcopy(good), good
+
+
+# ---------------------------------------------------------------- 0xx framing
+
+
+@example("AN001")
+def _an001() -> Example:
+    bad, good = pair("an001")
+    i = delta_of(bad, "text_delta", 2)
+    bad[i].raw = (
+        json.dumps(bad[i].data, separators=(",", ":")).replace("Paris", "Par\u00eds").encode("latin-1")
+    )
+    bad[i].mark("AN001")
+    return Example("a proxy re-encodes one delta as Latin-1", "every byte is UTF-8", bad, good)
+
+
+@example("AN002")
+def _an002() -> Example:
+    bad, good = pair("an002")
+    i = delta_of(bad, "text_delta", 1)
+    bad[i].raw = b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" of France}}'
+    bad[i].mark("AN002")
+    return Example("a delta's closing quote is lost", "every payload is JSON", bad, good)
+
+
+@example("AN003")
+def _an003() -> Example:
+    bad, good = pair("an003")
+    i = delta_of(bad, "text_delta", 1)
+    bad[i].raw = b'[" of France"]'
+    bad[i].mark("AN003")
+    return Example("a delta is sent as a bare JSON array", "every payload is an object", bad, good)
+
+
+@example("AN004")
+def _an004() -> Example:
+    bad, good = pair("an004")
+    e = bad[delta_of(bad, "text_delta", 1)]
+    e.name = "content_block_start"
+    e.mark("AN004")
+    return Example("a delta is framed as event: content_block_start", "event names equal types", bad, good)
+
+
+@example("AN005")
+def _an005() -> Example:
+    bad, good = pair("an005")
+    for e in bad:
+        e.name = None
+    bad[0].mark("AN005")
+    return Example(
+        "a bridge sends data: lines only (the Python SDK skips them all)", "every event is named", bad, good
+    )
+
+
+@example("AN006")
+def _an006() -> Example:
+    bad, good = pair("an006")
+    bad.append(Ev(None, None, raw=b"[DONE]").mark("AN006"))
+    return Example(
+        "an OpenAI-minded bridge ends with data: [DONE]", "the stream ends at message_stop", bad, good
+    )
+
+
+@example("AN010")
+def _an010() -> Example:
+    bad, good = pair("an010")
+    # "dat:" instead of "data:": the payload is lost; the block then has no text.
+    i = delta_of(bad, "text_delta", 0)
+    bad[i].raw = b"X"
+    bad[i].mark("AN010")
+
+    def edit(data: bytes) -> bytes:
+        return data.replace(b"data: X\n", b"dat: " + ANSWER[0].encode() + b"\n")
+
+    return Example(
+        "a typo turns a data: line into an unknown field", "every line is a known field", bad, good, edit=edit
+    )
+
+
+@example("AN011")
+def _an011() -> Example:
+    bad, good = pair("an011")
+    bad[-1].mark("AN011")
+    return Example(
+        "the body ends right after the last data: line",
+        "the last event ends with a blank line",
+        bad,
+        good,
+        edit=lambda data: data[:-1],
+    )
+
+
+@example("AN012")
+def _an012() -> Example:
+    return Example("the body is empty", "a whole stream", [], text_stream("an012"), end_marks=["AN012"])
+
+
+# ---------------------------------------------------------------- 1xx schema
+
+
+@example("AN101")
+def _an101() -> Example:
+    bad, good = pair("an101")
+    e = bad[delta_of(bad, "text_delta", 1)]
+    del e.data["type"]
+    e.mark("AN101")
+    return Example("a delta without its type", "every event has a type", bad, good)
+
+
+@example("AN102")
+def _an102() -> Example:
+    bad, good = pair("an102")
+    at = delta_of(bad, "text_delta", 1)
+    bad.insert(at, ev({"type": "message_progress", "progress": 0.5}).mark("AN102"))
+    return Example("a new event type the validator does not know", "only known event types", bad, good)
+
+
+@example("AN103")
+def _an103() -> Example:
+    bad, good = pair("an103")
+    e = bad[delta_of(bad, "text_delta", 1)]
+    e.data["delta"] = {"type": "text_delta", "content": " of France"}
+    e.mark("AN103")
+    return Example("a text_delta carries `content` instead of `text`", "deltas match their schema", bad, good)
+
+
+@example("AN104")
+def _an104() -> Example:
+    good = text_stream("an104")
+    b = MessageBuilder("an104").start()
+    b._block(
+        {"type": "compaction", "content": None},
+        [{"type": "compaction_delta", "content": "Earlier: weather talk."}],
+    )
+    bad = b.text(ANSWER).finish().events
+    bad[1].mark("AN104")
+    bad[3].mark("AN104")
+    return Example("a compaction block (beta) with its compaction_delta", "GA block types only", bad, good)
+
+
+@example("AN105")
+def _an105() -> Example:
+    good = text_stream("an105")
+    b = MessageBuilder("an105").start()
+    b._block({"type": "poem", "lines": []}, [])
+    bad = b.text(ANSWER).finish().events
+    bad[1].mark("AN105")
+    return Example("a block type neither the GA nor the beta types know", "known block types only", bad, good)
+
+
+@example("AN106")
+def _an106() -> Example:
+    bad, good = pair("an106")
+    at = delta_of(bad, "text_delta", 1)
+    chunk = {
+        "id": "chatcmpl-an106",
+        "object": "chat.completion.chunk",
+        "choices": [{"index": 0, "delta": {"content": " of France"}}],
+    }
+    bad.insert(at, Ev("content_block_delta", chunk).mark("AN106"))
+    return Example("a bridge forwards a Chat Completions chunk as is", "Messages events only", bad, good)
+
+
+# ---------------------------------------------------------------- 2xx lifecycle
+
+
+@example("AN201")
+def _an201() -> Example:
+    bad, good = pair("an201")
+    bad[0], bad[1] = bad[1], bad[0]
+    bad[0].mark("AN201")
+    return Example("content_block_start comes before message_start", "message_start first", bad, good)
+
+
+@example("AN202")
+def _an202() -> Example:
+    bad, good = pair("an202")
+    at = find(bad, "content_block_stop")
+    bad.insert(at, copy.deepcopy(bad[0]).mark("AN202"))
+    return Example(
+        "a bridge sends message_start again mid-stream (LiteLLM #32357)", "one message_start", bad, good
+    )
+
+
+@example("AN203")
+def _an203() -> Example:
+    bad, good = pair("an203")
+    bad[0].data["message"]["content"] = [{"type": "text", "text": "The capital"}]
+    bad[0].mark("AN203")
+    return Example("message_start carries the first text block", "message_start has empty content", bad, good)
+
+
+@example("AN204")
+def _an204() -> Example:
+    bad, good = pair("an204")
+    bad[0].data["message"]["stop_reason"] = "end_turn"
+    bad[0].mark("AN204")
+    return Example(
+        "message_start already carries a stop_reason", "stop_reason is null at the start", bad, good
+    )
+
+
+@example("AN205")
+def _an205() -> Example:
+    good = tool_stream("an205")
+    bad = copy.deepcopy(good)
+    for e in bad:
+        if (
+            e.type in ("content_block_start", "content_block_delta", "content_block_stop")
+            and e.data["index"] == 1
+        ):
+            e.data["index"] = 2
+    of(bad, "content_block_start", 1).mark("AN205")
+    return Example("the second block is numbered 2", "blocks are numbered 0, 1", bad, good)
+
+
+@example("AN206")
+def _an206() -> Example:
+    bad, good = pair("an206")
+    at = find(bad, "content_block_stop")
+    stray = ev({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "!"}})
+    bad.insert(at + 1, stray.mark("AN206"))
+    return Example("a delta arrives after its block was stopped", "deltas only in open blocks", bad, good)
+
+
+@example("AN207")
+def _an207() -> Example:
+    good = tool_stream("an207")
+    bad = copy.deepcopy(good)
+    stop = bad.pop(find(bad, "content_block_stop", 0))
+    start = find(bad, "content_block_start", 1)
+    bad[start].mark("AN207")
+    bad.insert(start + 1, stop)
+    return Example(
+        "the tool_use block starts before the text block stops", "one block open at a time", bad, good
+    )
+
+
+@example("AN208")
+def _an208() -> Example:
+    good = tool_stream("an208")
+    bad = copy.deepcopy(good)
+    del bad[find(bad, "content_block_stop", 1)]
+    of(bad, "message_delta").mark("AN208")
+    return Example(
+        "the tool_use block is never stopped (claude-code-router #1725)", "every block stopped", bad, good
+    )
+
+
+@example("AN209")
+def _an209() -> Example:
+    bad, good = pair("an209")
+    e = bad[delta_of(bad, "text_delta", 1)]
+    e.data["delta"] = {"type": "thinking_delta", "thinking": " of France"}
+    e.mark("AN209")
+    return Example(
+        "reasoning is streamed into a text block (LiteLLM #33224)", "deltas fit their block", bad, good
+    )
+
+
+@example("AN210")
+def _an210() -> Example:
+    bad = thinking_stream("an210", signature=None)
+    good = thinking_stream("an210")
+    of(bad, "content_block_stop", 0).mark("AN210")
+    return Example("a bridge streams thinking without a signature", "the thinking block is signed", bad, good)
+
+
+@example("AN211")
+def _an211() -> Example:
+    good = thinking_stream("an211")
+    bad = copy.deepcopy(good)
+    sig = delta_of(bad, "signature_delta")
+    late = ev(
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": " Done."}}
+    )
+    bad.insert(sig + 1, late.mark("AN211"))
+    return Example("thinking continues after the signature", "signature_delta is the last delta", bad, good)
+
+
+@example("AN212")
+def _an212() -> Example:
+    bad = MessageBuilder("an212").start().text([]).finish().events
+    good = text_stream("an212")
+    of(bad, "content_block_stop").mark("AN212")
+    return Example(
+        "a bridge drops the upstream's text (corpus-anthropic 034)", "the text block has text", bad, good
+    )
+
+
+@example("AN213")
+def _an213() -> Example:
+    bad, good = pair("an213")
+    del bad[find(bad, "message_delta")]
+    of(bad, "message_stop").mark("AN213")
+    return Example("message_stop comes without message_delta", "message_delta then message_stop", bad, good)
+
+
+@example("AN214")
+def _an214() -> Example:
+    bad, good = pair("an214")
+    at = find(bad, "message_delta")
+    bad.insert(at + 1, copy.deepcopy(bad[at]).mark("AN214"))
+    return Example("message_delta is sent twice", "one message_delta", bad, good)
+
+
+@example("AN215")
+def _an215() -> Example:
+    bad, good = pair("an215")
+    e = of(bad, "message_delta")
+    e.data["delta"]["stop_reason"] = None
+    e.mark("AN215")
+    return Example("message_delta without a stop_reason", "stop_reason end_turn", bad, good)
+
+
+@example("AN216")
+def _an216() -> Example:
+    good = tool_stream("an216")
+    bad = copy.deepcopy(good)
+    start = find(bad, "content_block_start", 1)
+    stop = find(bad, "content_block_stop", 1)
+    block = bad[start : stop + 1]
+    del bad[start : stop + 1]
+    at = find(bad, "message_delta") + 1
+    bad[at:at] = block
+    block[0].mark("AN216")
+    return Example(
+        "the tool_use block comes after message_delta", "all blocks before message_delta", bad, good
+    )
+
+
+@example("AN217")
+def _an217() -> Example:
+    bad, good = pair("an217")
+    bad.append(ev({"type": "ping"}).mark("AN217"))
+    return Example("a ping after message_stop", "message_stop is the last event", bad, good)
+
+
+@example("AN218")
+def _an218() -> Example:
+    bad, good = pair("an218")
+    del bad[find(bad, "message_delta") :]
+    return Example(
+        "the connection drops after the last block",
+        "the stream ends at message_stop",
+        bad,
+        good,
+        end_marks=["AN218"],
+    )
+
+
+@example("AN219")
+def _an219() -> Example:
+    bad, good = pair("an219")
+    at = delta_of(bad, "text_delta", 1)
+    del bad[at:]
+    bad.append(
+        ev({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}).mark("AN219")
+    )
+    return Example("the API is overloaded mid-answer", "the answer completes", bad, good)
+
+
+@example("AN220")
+def _an220() -> Example:
+    bad, good = pair("an220")
+    at = delta_of(bad, "text_delta", 1)
+    del bad[at:]
+    bad.append(
+        ev({"type": "error", "error": {"type": "api_error", "message": "Internal server error"}}).mark(
+            "AN219"
+        )
+    )
+    bad.append(ev({"type": "content_block_stop", "index": 0}).mark("AN220"))
+    bad.append(ev({"type": "message_stop"}))
+    return Example(
+        "a bridge keeps streaming after the error event (AN219 there too)", "no error event", bad, good
+    )
+
+
+@example("AN221")
+def _an221() -> Example:
+    bad, good = pair("an221")
+    e = of(bad, "message_delta")
+    del e.data["delta"]["stop_sequence"]
+    e.mark("AN221")
+    return Example("message_delta.delta without stop_sequence (LiteLLM)", "stop_sequence: null", bad, good)
+
+
+# ---------------------------------------------------------------- 3xx consistency
+
+
+@example("AN301")
+def _an301() -> Example:
+    bad = tool_stream("an301", ['{"city": "Par', 'is", "unit": "cel', 'sius"}}'])
+    good = tool_stream("an301")
+    of(bad, "content_block_stop", 1).mark("AN301")
+    return Example("the fragments end with an extra brace", "the fragments make a JSON object", bad, good)
+
+
+@example("AN302")
+def _an302() -> Example:
+    bad, good = pair("an302")
+    e = of(bad, "message_delta")
+    e.data["usage"]["input_tokens"] = 12
+    e.mark("AN302")
+    return Example(
+        "message_delta reports fewer input tokens than message_start", "cumulative counts", bad, good
+    )
+
+
+@example("AN303")
+def _an303() -> Example:
+    bad, good = pair("an303")
+    bad[0].data["message"]["usage"]["input_tokens"] = 0
+    of(bad, "message_delta").mark("AN303")
+    return Example("message_start reports 0 input tokens (LiteLLM)", "the real count at the start", bad, good)
+
+
+@example("AN304")
+def _an304() -> Example:
+    bad, good = pair("an304")
+    e = of(bad, "message_delta")
+    e.data["delta"]["stop_reason"] = "tool_use"
+    e.mark("AN304")
+    return Example(
+        "stop_reason tool_use without a tool_use block (sub2api #3338)",
+        "end_turn for a text answer",
+        bad,
+        good,
+    )
+
+
+@example("AN305")
+def _an305() -> Example:
+    bad = tool_stream("an305", stop="end_turn")
+    good = tool_stream("an305")
+    of(bad, "message_delta").mark("AN305")
+    return Example(
+        "a tool call with stop_reason end_turn (LiteLLM #34692)", "stop_reason tool_use", bad, good
+    )
+
+
+@example("AN306")
+def _an306() -> Example:
+    good = search_stream("an306")
+    bad = copy.deepcopy(good)
+    e = of(bad, "content_block_start", 1)
+    e.data["content_block"]["tool_use_id"] = "srvtoolu_01Unknown"
+    e.mark("AN306")
+    return Example("a search result names a call that was never made", "the result names its call", bad, good)
+
+
+@example("AN307")
+def _an307() -> Example:
+    good = tool_stream("an307")
+    bad = copy.deepcopy(good)
+    e = of(bad, "content_block_start", 1)
+    e.data["content_block"]["id"] = "call_w1"
+    e.mark("AN307")
+    return Example("a bridge passes the upstream's call_ id through", "toolu_ ids", bad, good)
+
+
+@example("AN308")
+def _an308() -> Example:
+    bad, good = pair("an308")
+    e = of(bad, "message_delta")
+    e.data["delta"]["stop_sequence"] = "###"
+    e.mark("AN308")
+    return Example("stop_sequence set with stop_reason end_turn", "stop_sequence null", bad, good)
+
+
+# ---------------------------------------------------------------- our own transcripts
+
+
+@dataclass
+class Transcript:
+    name: str
+    about: str
+    events: list[Ev]
+    jsonl: bool = False
+    end_marks: list[str] = field(default_factory=list)
+
+
+def transcripts() -> list[Transcript]:
+    out = [
+        Transcript(
+            "text", "VALID: a text answer with a ping after the first block start", text_stream("c-text")
+        ),
+        Transcript(
+            "text_then_tool_use",
+            "VALID: text, then a tool_use with its input in three fragments",
+            tool_stream("c-tool"),
+        ),
+    ]
+    b = MessageBuilder("c-parallel").start().text(["Checking both cities."])
+    b.tool_use("get_weather", ['{"city": "Paris"}']).tool_use("get_weather", ['{"city":', ' "Lyon"}'])
+    out.append(Transcript("parallel_tool_use", "VALID: two tool_use blocks", b.finish("tool_use").events))
+    b = MessageBuilder("c-empty").start().tool_use("get_time", [""])
+    out.append(
+        Transcript(
+            "tool_use_empty_input",
+            "VALID: a tool without parameters: one empty fragment means {}",
+            b.finish("tool_use").events,
+        )
+    )
+    out.append(
+        Transcript(
+            "thinking_tool_use", "VALID: signed thinking, then a tool call", thinking_stream("c-think")
+        )
+    )
+    b = MessageBuilder("c-redacted").start().redacted_thinking().text(ANSWER)
+    out.append(
+        Transcript(
+            "redacted_thinking", "VALID: a redacted_thinking block arrives whole, no delta", b.finish().events
+        )
+    )
+    out.append(
+        Transcript(
+            "web_search_citations",
+            "VALID: server tool, its result block, cited text",
+            search_stream("c-search"),
+        )
+    )
+    b = MessageBuilder("c-refusal").start()
+    out.append(
+        Transcript(
+            "refusal_no_blocks", "VALID: a refusal with zero content blocks", b.finish("refusal").events
+        )
+    )
+    b = MessageBuilder("c-stopseq").start().text(["Step one: boil water."])
+    out.append(
+        Transcript(
+            "stop_sequence",
+            "VALID: stopped by a custom stop sequence",
+            b.finish("stop_sequence", stop_sequence="###").events,
+        )
+    )
+    b = (
+        MessageBuilder("c-cut")
+        .start()
+        .tool_use("write_file", ['{"path": "notes.md", "content": "# Notes\\n', "Day one"])
+    )
+    cut = b.finish("max_tokens").events
+    of(cut, "content_block_stop").mark("AN301")
+    out.append(
+        Transcript(
+            "max_tokens_cuts_tool_input",
+            "max_tokens cuts a tool input mid-string: AN301 as a warning (the arguments are incomplete)",
+            cut,
+        )
+    )
+    failed = MessageBuilder("c-error").start().text(ANSWER[:1]).events[:-1]
+    failed.append(
+        ev({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}).mark("AN219")
+    )
+    out.append(
+        Transcript(
+            "overloaded_mid_stream",
+            "the API fails mid-answer: AN219 only (the open block is its doing)",
+            failed,
+        )
+    )
+    bedrock = MessageBuilder("c-bedrock", pings=False).start().text(ANSWER).finish().events
+    bedrock[0].data["message"]["id"] = "msg_bdrk_01" + bedrock[0].data["message"]["id"][6:]
+    bedrock[-1].data["amazon-bedrock-invocationMetrics"] = {
+        "inputTokenCount": 24,
+        "outputTokenCount": 3,
+        "invocationLatency": 812,
+        "firstByteLatency": 301,
+    }
+    out.append(
+        Transcript(
+            "bedrock_payloads",
+            "VALID: Bedrock's decoded payloads, invocation metrics on message_stop",
+            bedrock,
+            jsonl=True,
+        )
+    )
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _sidecar(options: dict[str, Any], findings: list[tuple[str, int]], **extra: Any) -> bytes:
+    data = {
+        "options": options,
+        **extra,
+        "findings": [{"rule": r, "line": n} for r, n in sorted(findings, key=lambda f: (f[1], f[0]))],
+    }
+    return (json.dumps(data, indent=2) + "\n").encode()
+
+
+def build_example(rule: str) -> dict[str, bytes]:
+    ex = EXAMPLES[rule]()
+    name = RULES[rule].name
+    assert not [m for e in ex.good for m in e.marks], f"{rule}: marks in the good example"
+    if ex.jsonl:
+        bad, marks, end = render_jsonl(ex.bad)
+        good, _, _ = render_jsonl(ex.good)
+        ext = "jsonl"
+    else:
+        bad, marks, end = render_sse(ex.bad, [f"{rule} {name} - bad: {ex.about_bad}"])
+        good, _, _ = render_sse(ex.good, [f"{rule} {name} - good: {ex.about_good}"])
+        ext = "sse"
+    if ex.edit is not None:
+        bad = ex.edit(bad)
+    marks += [(r, end) for r in ex.end_marks]
+    return {
+        f"bad.{ext}": bad,
+        f"good.{ext}": good,
+        "bad.expected.json": _sidecar(ex.options, marks),
+    }
+
+
+def build_transcript(t: Transcript) -> dict[str, bytes]:
+    if t.jsonl:
+        data, marks, end = render_jsonl(t.events)
+        ext = "jsonl"
+    else:
+        data, marks, end = render_sse(t.events)
+        ext = "sse"
+    marks += [(r, end) for r in t.end_marks]
+    provenance = {"source": "tools/make_anthropic_examples.py", "about": t.about}
+    return {
+        f"{t.name}.{ext}": data,
+        f"{t.name}.{ext}.expected.json": _sidecar({}, marks, provenance=provenance),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rules", nargs="*", help="rule ids (default: every AN rule, and the transcripts)")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the files differ from the generated ones"
+    )
+    args = parser.parse_args(argv)
+    files: dict[Path, bytes] = {}
+    for rule in args.rules or sorted(EXAMPLES):
+        files.update((RULES_OUT / rule / n, d) for n, d in build_example(rule).items())
+    if not args.rules:
+        for t in transcripts():
+            files.update((CORPUS_OUT / n, d) for n, d in build_transcript(t).items())
+    missing = sorted(set(RULES) - set(EXAMPLES))
+    stale = [p for p, d in files.items() if not p.is_file() or p.read_bytes() != d]
+    if not args.check:
+        for p in stale:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(files[p])
+        stale = []
+    if missing:
+        print(f"rules without an example: {', '.join(missing)}", file=sys.stderr)
+    if stale:
+        print(
+            "out of date (run tools/make_anthropic_examples.py):\n  " + "\n  ".join(map(str, stale)),
+            file=sys.stderr,
+        )
+        return 1
+    return 1 if missing and not args.rules else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
