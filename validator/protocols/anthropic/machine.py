@@ -29,10 +29,10 @@ from typing import Any
 
 import orjson
 
-from ...context import int_or_none
-from ...events import Event, RawEvent
-from ...findings import EventRef, Issue, Position, Severity
-from .tables import (
+from validator.model.events import Event, RawEvent
+from validator.model.findings import EventRef, Issue, Position, Severity
+from validator.model.values import int_or_none
+from validator.protocols.anthropic.tables import (
     AFTER_END,
     BETA_BLOCKS,
     BETA_DELTAS,
@@ -158,6 +158,9 @@ class MessageChecker:
             issues = [i for i in issues if i.rule in _KEPT_FOR_INVALID_EVENTS]
         self.event = None
         return issues
+
+    def shared_string(self, value: str) -> str:
+        return value  # Messages events are small: nothing is worth sharing
 
     def feed_done(self, raw: RawEvent) -> list[Issue]:
         self.issues = []

@@ -12,8 +12,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ...findings import Issue
-from ...schemas import _Compiled, _describe, _Engines, _pointer, _short, load_schema_set
+from validator.model.findings import Issue
+from validator.protocols.responses.schemas import (
+    _Compiled,
+    _describe,
+    _Engines,
+    _pointer,
+    _short,
+    load_schema_set,
+)
 
 __all__ = ["AnthropicSchemas"]
 

@@ -1,0 +1,101 @@
+"""Anthropic Messages rules, 0xx framing: SSE framing, JSON, event names, the stream's end markers."""
+
+from __future__ import annotations
+
+from validator.catalog.anthropic.sources import DOC, E, SDK_S, SDK_T, W, WHATWG
+from validator.catalog.rule import Rule
+from validator.catalog.rule import make as _r
+
+RULES: tuple[Rule, ...] = (
+    _r(
+        "AN001",
+        "invalid-utf8",
+        E,
+        "input is not valid UTF-8",
+        "Every byte sequence of the stream decodes as UTF-8.",
+        "An event stream is UTF-8 by definition; clients decode it before parsing and fail or substitute "
+        "U+FFFD.",
+        f"WHATWG event-stream ({WHATWG}); same check as RSP001",
+    ),
+    _r(
+        "AN002",
+        "invalid-json",
+        E,
+        "event data is not valid JSON",
+        "Each SSE data payload (or JSONL line) parses as one JSON text.",
+        "The SDK parses every data payload with json.loads; a broken one raises and ends the stream.",
+        f"{SDK_S} (sse.json()); same check as RSP002",
+    ),
+    _r(
+        "AN003",
+        "event-not-an-object",
+        E,
+        "event data is JSON but not an object",
+        "The parsed payload is a JSON object.",
+        "Events are objects discriminated on `type`; anything else cannot be dispatched.",
+        f"{SDK_T}raw_message_stream_event.py; same check as RSP003",
+    ),
+    _r(
+        "AN004",
+        "event-name-mismatch",
+        E,
+        "SSE event name differs from the payload's type",
+        "The SSE `event:` name equals the `type` inside the data.",
+        "The SDK treats `event: error` and `event: ping` by their name but types everything else by the "
+        "payload's `type`; a mismatch makes clients that route by name and clients that route by type "
+        "disagree.",
+        f"ANTHROPIC.md AN001; DOC: 'Each event uses an SSE event name … and includes the matching event "
+        f"`type` in its data' ({DOC})",
+    ),
+    _r(
+        "AN005",
+        "missing-event-name",
+        E,
+        "SSE events carry no event: line",
+        "Each SSE event has an `event:` line (reported once, at the first event without one). Payload-only "
+        "inputs (JSON Lines, arrays) are not checked.",
+        "anthropic-python skips every event without an `event:` name (`if sse.event is None: continue`): a "
+        "server that sends only `data:` lines gives Python clients an empty message.",
+        f"ANTHROPIC.md AN002; {SDK_S}",
+    ),
+    _r(
+        "AN006",
+        "done-sentinel-sent",
+        W,
+        "stream sends a data: [DONE] sentinel",
+        "The stream has no `data: [DONE]` line: Messages streams end with `message_stop`.",
+        "`[DONE]` comes from OpenAI-minded bridges; the SDK tries to parse it as JSON (with an `event:` "
+        "name) or skips it (without one).",
+        f"ANTHROPIC.md AN006 (DOC has no such sentinel, {DOC})",
+    ),
+    _r(
+        "AN010",
+        "unknown-sse-field",
+        W,
+        "unknown SSE field",
+        "Every non-comment SSE line is one of `event`, `data`, `id`, `retry`.",
+        "Clients ignore unknown fields, so whatever the server meant to send there is lost; usually a "
+        "framing "
+        "bug (a missing `data:` prefix).",
+        f"WHATWG event-stream interpretation ({WHATWG}); same check as RSP010",
+    ),
+    _r(
+        "AN011",
+        "unterminated-last-event",
+        W,
+        "last event is not followed by a blank line",
+        "The final SSE event is terminated by an empty line.",
+        "The WHATWG algorithm discards an event that is not terminated at end of file; the SDK's decoder "
+        "dispatches it only if the connection closes cleanly.",
+        f"WHATWG ({WHATWG}); same check as RSP011",
+    ),
+    _r(
+        "AN012",
+        "empty-stream",
+        E,
+        "stream contains no events",
+        "The input holds at least one event.",
+        "An empty body for a streaming request is a server failure that clients report as an empty reply.",
+        "ANTHROPIC.md §3 flow; same check as RSP012",
+    ),
+)

@@ -1,0 +1,117 @@
+"""The AWS event-stream encoding (``application/vnd.amazon.eventstream``): Bedrock's
+``InvokeModelWithResponseStream`` body, which carries an Anthropic Messages stream.
+
+Each message is binary: a 12-byte prelude (total length, headers length, CRC32 of those 8 bytes),
+the headers, the payload, and a CRC32 of everything before it. A ``chunk`` event's payload is
+``{"bytes": base64(<Anthropic event JSON>), "p": padding}``; an exception arrives as a message with
+``:message-type: exception`` and a JSON payload ``{"message": ...}``.
+
+:func:`iter_messages` gives the messages one by one, with the byte offset each starts at, and stops
+at the first that is broken (bad prelude or message CRC, a length that does not fit, a truncated
+message): past it, nothing can be framed. :func:`sniff` says whether bytes start with a valid prelude.
+Layout reference: the AWS SDKs' event-stream codecs (botocore ``eventstream.py``, smithy).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["EventStreamError", "Message", "iter_messages", "sniff"]
+
+_PRELUDE = struct.Struct(">III")
+_CRC = struct.Struct(">I")
+#: A message is at least a prelude and a CRC; AWS caps one at 16 MiB (botocore's _MAX_PAYLOAD_LENGTH).
+_MIN_LENGTH = 16
+_MAX_LENGTH = 16 * 1024 * 1024 + 128 * 1024
+#: Header value types: fixed widths; 6 (bytes) and 7 (string) carry a 2-byte length.
+_FIXED = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
+_INTS = {2: ">b", 3: ">h", 4: ">i", 5: ">q", 8: ">q"}
+
+
+class EventStreamError(ValueError):
+    """A message that cannot be framed; ``offset`` is where it starts."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    offset: int
+    headers: dict[str, Any]
+    payload: bytes
+
+    @property
+    def message_type(self) -> str:
+        value = self.headers.get(":message-type", "event")
+        return value if isinstance(value, str) else "event"
+
+
+def sniff(head: bytes) -> bool:
+    """Do these bytes start with an event-stream prelude (lengths that fit, prelude CRC right)?"""
+    if len(head) < 12:
+        return False
+    total, headers, crc = _PRELUDE.unpack_from(head)
+    return _MIN_LENGTH <= total <= _MAX_LENGTH and headers <= total - _MIN_LENGTH and zlib.crc32(head[:8]) == crc
+
+
+def _headers(data: bytes, start: int, end: int, offset: int) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    i = start
+    try:
+        while i < end:
+            n = data[i]
+            name = data[i + 1 : i + 1 + n].decode("utf-8")
+            i += 1 + n
+            kind = data[i]
+            i += 1
+            value: Any
+            if kind in (0, 1):
+                value = kind == 0
+            elif kind in (6, 7):
+                (length,) = struct.unpack_from(">H", data, i)
+                raw = data[i + 2 : i + 2 + length]
+                value = raw.decode("utf-8") if kind == 7 else raw
+                i += 2 + length
+            elif kind in _FIXED:
+                width = _FIXED[kind]
+                raw = data[i : i + width]
+                value = struct.unpack(_INTS[kind], raw)[0] if kind in _INTS else raw
+                i += width
+            else:
+                raise EventStreamError(f"header {name!r} has unknown value type {kind}", offset)
+            headers[name] = value
+    except (IndexError, struct.error, UnicodeDecodeError) as exc:
+        raise EventStreamError(f"headers cannot be read ({exc})", offset) from exc
+    if i != end:
+        raise EventStreamError("headers overrun their declared length", offset)
+    return headers
+
+
+def iter_messages(data: bytes) -> Iterator[Message]:
+    """Every message of ``data`` in order; raises :class:`EventStreamError` at the first broken one."""
+    offset = 0
+    size = len(data)
+    while offset < size:
+        if size - offset < 12:
+            raise EventStreamError(f"{size - offset} bytes left, less than a prelude (truncated)", offset)
+        total, headers_length, prelude_crc = _PRELUDE.unpack_from(data, offset)
+        if zlib.crc32(data[offset : offset + 8]) != prelude_crc:
+            raise EventStreamError("prelude CRC does not match", offset)
+        if not _MIN_LENGTH <= total <= _MAX_LENGTH or headers_length > total - _MIN_LENGTH:
+            raise EventStreamError(f"message length {total} (headers {headers_length}) does not fit", offset)
+        end = offset + total
+        if end > size:
+            raise EventStreamError(f"message of {total} bytes, {size - offset} left (truncated)", offset)
+        (message_crc,) = _CRC.unpack_from(data, end - 4)
+        if zlib.crc32(data[offset : end - 4]) != message_crc:
+            raise EventStreamError("message CRC does not match", offset)
+        start = offset + 12
+        headers = _headers(data, start, start + headers_length, offset)
+        yield Message(offset, headers, data[start + headers_length : end - 4])
+        offset = end
