@@ -30,7 +30,14 @@ CORPUS_OUT = ROOT / "corpus" / "anthropic"
 
 sys.path.insert(0, str(ROOT))
 from validator.catalog.anthropic import RULES  # noqa: E402
-from validator.tools.probe.messagekit import Ev, MessageBuilder, ev, render_jsonl, render_sse  # noqa: E402
+from validator.tools.probe.messagekit import (  # noqa: E402
+    Ev,
+    MessageBuilder,
+    ev,
+    render_eventstream,
+    render_jsonl,
+    render_sse,
+)
 
 OPTIONS = {"protocol": "anthropic"}
 ANSWER = ["The capital", " of France", " is Paris."]
@@ -107,7 +114,8 @@ class Example:
     end_marks: list[str] = field(default_factory=list)
     #: The bad example's bytes are edited after rendering (framing defects).
     edit: Callable[[bytes], bytes] | None = None
-    jsonl: bool = False
+    #: "sse", "jsonl" or "eventstream" (Bedrock's binary body).
+    ext: str = "sse"
 
 
 EXAMPLES: dict[str, Callable[[], Example]] = {}
@@ -185,6 +193,36 @@ def _an006() -> Example:
     return Example(
         "an OpenAI-minded bridge ends with data: [DONE]", "the stream ends at message_stop", bad, good
     )
+
+
+@example("AN007")
+def _an007() -> Example:
+    good = MessageBuilder("an007", pings=False).start().text(ANSWER).finish().events
+    bad = copy.deepcopy(good)
+    bad[2].mark("AN007")
+
+    def edit(data: bytes) -> bytes:
+        # Flip one byte inside the third message's payload: its message CRC no longer matches.
+        third = _eventstream_offsets(data)[2]
+        spot = third + 40
+        return data[:spot] + bytes([data[spot] ^ 0x01]) + data[spot + 1 :]
+
+    return Example(
+        "a proxy corrupts one byte of a Bedrock event-stream message",
+        "every message's CRCs match",
+        bad,
+        good,
+        edit=edit,
+        ext="eventstream",
+    )
+
+
+def _eventstream_offsets(data: bytes) -> list[int]:
+    offsets, at = [], 0
+    while at < len(data):
+        offsets.append(at)
+        at += int.from_bytes(data[at : at + 4], "big")
+    return offsets
 
 
 @example("AN010")
@@ -603,7 +641,7 @@ class Transcript:
     name: str
     about: str
     events: list[Ev]
-    jsonl: bool = False
+    ext: str = "sse"
     end_marks: list[str] = field(default_factory=list)
 
 
@@ -699,7 +737,15 @@ def transcripts() -> list[Transcript]:
             "bedrock_payloads",
             "VALID: Bedrock's decoded payloads, invocation metrics on message_stop",
             bedrock,
-            jsonl=True,
+            ext="jsonl",
+        )
+    )
+    out.append(
+        Transcript(
+            "bedrock_eventstream",
+            "VALID: the same Bedrock stream as its raw AWS event-stream body (positions are message numbers)",
+            copy.deepcopy(bedrock),
+            ext="eventstream",
         )
     )
     return out
@@ -721,14 +767,14 @@ def build_example(rule: str) -> dict[str, bytes]:
     ex = EXAMPLES[rule]()
     name = RULES[rule].name
     assert not [m for e in ex.good for m in e.marks], f"{rule}: marks in the good example"
-    if ex.jsonl:
-        bad, marks, end = render_jsonl(ex.bad)
-        good, _, _ = render_jsonl(ex.good)
-        ext = "jsonl"
-    else:
+    ext = ex.ext
+    if ext == "sse":
         bad, marks, end = render_sse(ex.bad, [f"{rule} {name} - bad: {ex.about_bad}"])
         good, _, _ = render_sse(ex.good, [f"{rule} {name} - good: {ex.about_good}"])
-        ext = "sse"
+    else:
+        render = render_jsonl if ext == "jsonl" else render_eventstream
+        bad, marks, end = render(ex.bad)
+        good, _, _ = render(ex.good)
     if ex.edit is not None:
         bad = ex.edit(bad)
     marks += [(r, end) for r in ex.end_marks]
@@ -740,12 +786,9 @@ def build_example(rule: str) -> dict[str, bytes]:
 
 
 def build_transcript(t: Transcript) -> dict[str, bytes]:
-    if t.jsonl:
-        data, marks, end = render_jsonl(t.events)
-        ext = "jsonl"
-    else:
-        data, marks, end = render_sse(t.events)
-        ext = "sse"
+    ext = t.ext
+    render = {"sse": render_sse, "jsonl": render_jsonl, "eventstream": render_eventstream}[ext]
+    data, marks, end = render(t.events)
     marks += [(r, end) for r in t.end_marks]
     provenance = {"source": "tools/make_anthropic_examples.py", "about": t.about}
     return {

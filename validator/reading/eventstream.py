@@ -14,13 +14,23 @@ Layout reference: the AWS SDKs' event-stream codecs (botocore ``eventstream.py``
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EventStreamError", "Message", "iter_messages", "sniff"]
+from validator.model.events import RawEvent, RawKind
+from validator.model.findings import Issue, Position
+
+__all__ = ["RULE", "EventStreamError", "Message", "frame_eventstream", "iter_messages", "sniff"]
+
+#: The finding for a message that cannot be framed or decoded. Bedrock's event-stream carries
+#: Anthropic Messages streams only, so it is that protocol's rule.
+RULE = "AN007"
 
 _PRELUDE = struct.Struct(">III")
 _CRC = struct.Struct(">I")
@@ -115,3 +125,62 @@ def iter_messages(data: bytes) -> Iterator[Message]:
         headers = _headers(data, start, start + headers_length, offset)
         yield Message(offset, headers, data[start + headers_length : end - 4])
         offset = end
+
+
+def _event_value(message: Message) -> tuple[str | None, Any, str | None]:
+    """``(json_text, value, problem)`` for one message: a chunk's Anthropic event JSON text, an
+    exception or error message as an ``error`` event value, or the problem that stops either."""
+    kind = message.message_type
+    if kind in ("exception", "error"):
+        name = message.headers.get(":exception-type") or message.headers.get(":error-code") or kind
+        text = message.headers.get(":error-message")
+        try:
+            body = json.loads(message.payload) if message.payload else {}
+        except ValueError:
+            body = {}
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            text = body["message"]
+        error = {"type": str(name), "message": text if isinstance(text, str) else ""}
+        return None, {"type": "error", "error": error}, None
+    try:
+        body = json.loads(message.payload)
+    except ValueError as exc:
+        return None, None, f"chunk payload is not JSON ({exc})"
+    encoded = body.get("bytes") if isinstance(body, dict) else None
+    if not isinstance(encoded, str):
+        return None, None, 'chunk payload has no "bytes" string'
+    try:
+        text = base64.b64decode(encoded, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError) as exc:
+        return None, None, f'chunk "bytes" is not base64 of UTF-8 text ({exc})'
+    return text, None, None
+
+
+def frame_eventstream(
+    chunks: Iterable[bytes], base: int, at_end: Callable[[Position], None]
+) -> Iterator[RawEvent | Issue]:
+    """The events of an event-stream body (read whole: Bedrock answers are small).
+
+    Positions: the line is the message's number (1-based), the column 1, the offset the byte where
+    the message starts; a binary body has no lines, and a message is its unit. Payloads are not
+    SSE-framed (``framed=False``): the Anthropic event's name is only its ``type``.
+    """
+    data = b"".join(chunks)
+    index = 0
+    number = 0
+    try:
+        for number, message in enumerate(iter_messages(data), start=1):
+            pos = Position(number, 1, base + message.offset)
+            text, value, problem = _event_value(message)
+            if problem is not None:
+                yield Issue(RULE, f"event-stream message {number}: {problem}", position=pos)
+                continue
+            if text is not None:
+                yield RawEvent(index, RawKind.EVENT, text, pos, (pos,), None, False)
+            else:
+                yield RawEvent(index, RawKind.EVENT, "", pos, (pos,), None, False, value)
+            index += 1
+    except EventStreamError as exc:
+        number += 1
+        yield Issue(RULE, f"event-stream message {number}: {exc}", position=Position(number, 1, base + exc.offset))
+    at_end(Position(number + 1, 1, base + len(data)))

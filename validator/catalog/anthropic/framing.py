@@ -69,6 +69,19 @@ RULES: tuple[Rule, ...] = (
         f"ANTHROPIC.md AN006 (DOC has no such sentinel, {DOC})",
     ),
     _r(
+        "AN007",
+        "eventstream-frame-invalid",
+        E,
+        "AWS event-stream message cannot be framed or decoded",
+        "In a Bedrock event-stream body (application/vnd.amazon.eventstream), every message has a valid "
+        "prelude and message CRC32 and a length that fits, and every chunk's payload is "
+        '`{"bytes": base64(<event JSON>)}`. Positions in such a body are message numbers.',
+        "The AWS SDKs raise on a checksum mismatch or a short message (botocore ChecksumMismatch), so the "
+        "client loses the rest of the stream; a chunk it cannot decode is an event lost.",
+        "ANTHROPIC.md §5 (Bedrock InvokeModelWithResponseStream); AWS event stream encoding "
+        "(botocore eventstream.py)",
+    ),
+    _r(
         "AN010",
         "unknown-sse-field",
         W,

@@ -12,8 +12,11 @@ records the line of every ``data:`` line, so that expected findings are computed
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +25,8 @@ __all__ = [
     "Ev",
     "MessageBuilder",
     "dumps",
+    "eventstream_message",
+    "render_eventstream",
     "render_jsonl",
     "render_sse",
 ]
@@ -204,4 +209,31 @@ def render_jsonl(events: Sequence[Ev]) -> tuple[bytes, list[tuple[str, int]], in
     for line, e in enumerate(events, start=1):
         out.append((e.raw if e.raw is not None else dumps(e.data).encode()) + b"\n")
         marks.extend((rule, line) for rule in e.marks)
+    return b"".join(out), marks, len(events) + 1
+
+
+def eventstream_message(headers: dict[str, str], payload: bytes) -> bytes:
+    """One AWS event-stream message (string headers only, as Bedrock sends them), CRCs included."""
+    head = b"".join(
+        bytes([len(k)]) + k.encode() + b"\x07" + struct.pack(">H", len(v.encode())) + v.encode()
+        for k, v in headers.items()
+    )
+    total = 12 + len(head) + len(payload) + 4
+    prelude = struct.pack(">II", total, len(head))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    body = prelude + head + payload
+    return body + struct.pack(">I", zlib.crc32(body))
+
+
+def render_eventstream(events: Sequence[Ev]) -> tuple[bytes, list[tuple[str, int]], int]:
+    """Bedrock's InvokeModelWithResponseStream body: each event a ``chunk`` message whose payload is
+    ``{"bytes": base64(event JSON), "p": padding}``. Marks point at message numbers."""
+    out: list[bytes] = []
+    marks: list[tuple[str, int]] = []
+    headers = {":event-type": "chunk", ":content-type": "application/json", ":message-type": "event"}
+    for number, e in enumerate(events, start=1):
+        raw = e.raw if e.raw is not None else dumps(e.data).encode()
+        payload = dumps({"bytes": base64.b64encode(raw).decode(), "p": "abcdefghij"[: number % 10]})
+        out.append(eventstream_message(headers, payload.encode()))
+        marks.extend((rule, number) for rule in e.marks)
     return b"".join(out), marks, len(events) + 1
