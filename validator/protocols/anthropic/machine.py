@@ -106,6 +106,8 @@ class MessageChecker:
         self.stop_delta: dict[str, Any] = {}
         #: Content came before message_start (AN201): the late message_start is not a second one.
         self.implicit_start = False
+        #: The stream did not start with message_start: blocks may have started before it.
+        self.headless = fragment
         #: Tool inputs that are not JSON, waiting for the stop reason to settle their severity.
         self.pending_inputs: list[tuple[EventRef, str]] = []
         self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -220,7 +222,7 @@ class MessageChecker:
 
     def _transition_finding(self, rule: str, etype: str) -> None:
         if rule == "AN201":
-            self.implicit_start = True
+            self.implicit_start = self.headless = True
             if not self.fragment:
                 self._once(
                     rule, "", f"{etype} before message_start (the SDK raises 'Unexpected event order')"
@@ -272,7 +274,7 @@ class MessageChecker:
         btype = block.get("type") if isinstance(block, dict) else None
         if not isinstance(btype, str) or index is None:
             return  # the schema layer reports it
-        if self.fragment and self.started == 0 and not self.open:
+        if self.headless and self.started == 0 and not self.open:
             self.started = index  # blocks before the excerpt are unknown
         if index != self.started:
             self.emit(
@@ -404,7 +406,7 @@ class MessageChecker:
     def _missing_block(self, index: int, etype: str) -> _Block | None:
         """A delta or stop for a block that is not open: reported, unless the stream is an excerpt
         that may have started the block before it (then a phantom takes it)."""
-        if self.fragment and index >= self.started:
+        if self.headless and index >= self.started:
             block = _Block(index, "unknown", Kind.UNKNOWN, self.ref())
             self.open[index] = block
             self.started = index + 1
@@ -451,7 +453,7 @@ class MessageChecker:
             return
         self.stop_ref = None  # judged once
         has_tool = "tool_use" in self.block_types
-        if reason == "tool_use" and not has_tool and not self.fragment:
+        if reason == "tool_use" and not has_tool and not self.headless:
             self.emit("AN304", "stop_reason tool_use, but the message has no tool_use block", event=ref)
         elif has_tool and reason not in _TOOL_STOP_EXEMPT:
             message = f"the message has a tool_use block but stop_reason {reason!r}: the call is dropped"

@@ -1,0 +1,225 @@
+"""Anthropic Messages streams: recognition, profiles, Bedrock's event-stream framing, the machine's
+one-root-cause behaviour, mutation testing and the anthropic-python oracle.
+
+The corpus sidecars (our transcripts in corpus/anthropic, the shared captures in
+corpus/real-anthropic) and the rule examples run in test_corpus.py and test_rule_examples.py;
+this file checks what those cannot: behaviour across profiles and inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, SHARED_ANTHROPIC, needs_shared
+
+from tools.anthropic_oracle import sdk_outcome
+from validator.engine import CheckOptions, check_bytes, check_events, check_file
+from validator.model.findings import Severity
+from validator.protocols import detect
+from validator.reading.eventstream import iter_messages, sniff
+from validator.tools.mutate.anthropic import ANTHROPIC_OPERATORS, generate
+from validator.tools.probe.messagekit import MessageBuilder, render_sse
+
+OWN = sorted(p for p in (CORPUS / "anthropic").iterdir() if not p.name.endswith(".json"))
+RULE_EXAMPLES = sorted(p for d in (CORPUS / "rules").glob("AN*") for p in d.iterdir() if p.name.startswith(("bad.", "good.")) and not p.name.endswith(".json"))
+SEEDS = (0, 1)
+
+
+def _index() -> dict[str, dict[str, str]]:
+    with (SHARED_ANTHROPIC / "INDEX.tsv").open(encoding="utf-8", newline="") as fh:
+        return {row["file"]: row for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def _captures(judgment: str | None = None) -> list[Path]:
+    if not SHARED_ANTHROPIC.is_dir():
+        return []
+    index = _index()
+    return [SHARED_ANTHROPIC / f for f, row in sorted(index.items()) if judgment is None or row["judgment"] == judgment]
+
+
+def _errors(result: object) -> list[str]:
+    return [f"{f.rule}@{f.line}" for f in result.findings if f.severity is Severity.ERROR]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- recognition
+
+
+@pytest.mark.parametrize("path", OWN, ids=lambda p: p.name)
+def test_own_transcripts_are_recognised(path: Path) -> None:
+    assert check_file(path).input_format is not None
+    if path.suffix != ".eventstream":
+        assert detect(path.read_bytes()[:16384]).name == "anthropic"
+
+
+@needs_shared
+def test_every_capture_is_recognised_as_messages() -> None:
+    wrong = [p.name for p in _captures() if detect(p.read_bytes()[:16384]).name != "anthropic"]
+    assert not wrong
+
+
+def test_responses_streams_are_not_taken_for_messages() -> None:
+    streams = sorted((CORPUS / "streams").glob("*.sse"))
+    assert streams
+    assert [p.name for p in streams if detect(p.read_bytes()[:16384]).name == "anthropic"] == []
+
+
+def test_decoded_events_are_recognised() -> None:
+    events = [e.data for e in MessageBuilder("events").start().text(["Hi", "!"]).finish().events]
+    result = check_events(events)
+    assert result.findings == []
+    broken = [events[0], *events[2:]]  # the block's start is lost
+    assert "AN206" in {f.rule for f in check_events(broken).findings}
+
+
+# ---------------------------------------------------------------- profiles
+
+
+@needs_shared
+def test_bridge_deviations_are_judged_by_the_anthropic_profile_only() -> None:
+    deviations = _captures("DEVIATION")
+    assert len(deviations) == 6
+    first_party = {"AN210", "AN221", "AN303", "AN307"}
+    for path in deviations:
+        default = {f.rule for f in check_file(path).findings}
+        compatible = {f.rule for f in check_file(path, CheckOptions(profile="anthropic-compatible")).findings}
+        assert default & first_party, f"{path.name}: the anthropic profile judges its deviation"
+        assert not compatible & first_party, f"{path.name}: anthropic-compatible does not"
+
+
+# ---------------------------------------------------------------- Bedrock's event-stream
+
+
+@needs_shared
+def test_eventstream_bodies_give_what_their_decoded_payloads_give() -> None:
+    bodies = sorted(SHARED_ANTHROPIC.glob("*.eventstream"))
+    assert len(bodies) == 4
+    for body in bodies:
+        data = body.read_bytes()
+        assert sniff(data[:12])
+        raw = check_file(body)
+        decoded = check_file(body.with_suffix(".jsonl"))
+        assert raw.input_format == "eventstream"
+        assert raw.events == decoded.events == len(list(iter_messages(data)))
+        assert [f.rule for f in raw.findings] == [f.rule for f in decoded.findings] == []
+
+
+def test_eventstream_exception_is_a_failed_stream() -> None:
+    from validator.tools.probe.messagekit import eventstream_message, render_eventstream
+
+    body, _, _ = render_eventstream(MessageBuilder("exc", pings=False).start().text(["Hi"]).events[:-1])
+    body += eventstream_message(
+        {":exception-type": "throttlingException", ":content-type": "application/json", ":message-type": "exception"},
+        b'{"message":"Too many requests, please wait before trying again."}',
+    )
+    result = check_bytes(body, "bedrock.eventstream")
+    assert [(f.rule, f.line) for f in result.findings] == [("AN219", 5)]
+    assert "throttlingException" in result.findings[0].message
+
+
+def test_truncated_eventstream_is_reported_at_the_broken_message() -> None:
+    body, _, _ = render_eventstream_text("cut")
+    result = check_bytes(body[:-7], "cut.eventstream")
+    rules = [(f.rule, f.line) for f in result.findings]
+    assert ("AN007", 7) in rules
+
+
+def render_eventstream_text(label: str) -> tuple[bytes, list[tuple[str, int]], int]:
+    from validator.tools.probe.messagekit import render_eventstream
+
+    return render_eventstream(MessageBuilder(label, pings=False).start().text(["a", "b"]).finish().events)
+
+
+# ---------------------------------------------------------------- one root cause
+
+
+def test_content_before_message_start_is_one_finding() -> None:
+    events = MessageBuilder("late-start").start().text(["Hi"]).finish().events
+    events[0], events[1] = events[1], events[0]
+    body, _, _ = render_sse(events)
+    assert [f.rule for f in check_bytes(body).findings] == ["AN201"]
+
+
+def test_error_event_does_not_cascade() -> None:
+    events = MessageBuilder("fails").start().text(["Hi", " there"]).events[:-1]
+    events.append(MessageBuilder("fails").error().events[0])
+    body, _, _ = render_sse(events)
+    assert [f.rule for f in check_bytes(body).findings] == ["AN219"]
+
+
+def test_truncated_tool_input_is_a_warning_under_max_tokens_only() -> None:
+    def stream(stop: str) -> bytes:
+        b = MessageBuilder("cut").start().tool_use("write", ['{"path": "a.md", "text": "un'])
+        return render_sse(b.finish(stop).events)[0]
+
+    cut = check_bytes(stream("max_tokens")).findings
+    wrong = check_bytes(stream("tool_use")).findings
+    assert [(f.rule, f.severity) for f in cut] == [("AN301", Severity.WARNING)]
+    assert [(f.rule, f.severity) for f in wrong] == [("AN301", Severity.ERROR)]
+    assert cut[0].line == wrong[0].line  # at the block's content_block_stop
+
+
+# ---------------------------------------------------------------- mutation testing
+
+
+def _valid_bases() -> list[Path]:
+    own = [p for p in OWN if p.suffix in (".sse", ".jsonl") and not _errors(check_file(p))]
+    shared = [p for p in _captures("VALID") if p.suffix in (".sse", ".jsonl")]
+    return own + shared
+
+
+@pytest.mark.parametrize("name", [op[0] for op in ANTHROPIC_OPERATORS])
+def test_every_mutant_is_reported_by_its_rule_at_its_line(name: str) -> None:
+    made = 0
+    failures = []
+    for base in _valid_bases():
+        for seed in SEEDS:
+            for mutant in generate(base.read_text(encoding="utf-8"), base.name, [name], seed):
+                made += 1
+                result = check_bytes(mutant.text.encode("utf-8"), mutant.name)
+                e = mutant.expected
+                hit = [
+                    f
+                    for f in result.findings
+                    if f.rule == e["rule"] and f.line == e["line"] and f.severity.value == e["severity"]
+                ]
+                if not hit:
+                    got = [f"{f.rule}@{f.line}:{f.severity.value}" for f in result.findings]
+                    failures.append(f"{mutant.name}: expected {e['rule']}@{e['line']} ({e['description']}); got {got}")
+    assert made > 0, f"operator {name} found no target in any base"
+    assert not failures, "\n".join(failures[:10])
+
+
+def test_valid_bases_have_no_error() -> None:
+    bases = _valid_bases()
+    assert len(bases) >= 10
+    assert {p.name: _errors(check_file(p)) for p in bases if _errors(check_file(p))} == {}
+
+
+# ---------------------------------------------------------------- the SDK as an oracle
+
+
+def _oracle_inputs() -> list[tuple[str, bytes]]:
+    inputs = [(p.name, p.read_bytes()) for p in OWN if p.suffix in (".sse", ".jsonl")]
+    inputs += [(p.parent.name + "/" + p.name, p.read_bytes()) for p in RULE_EXAMPLES if p.suffix in (".sse", ".jsonl")]
+    inputs += [(p.name, p.read_bytes()) for p in _captures() if p.suffix in (".sse", ".jsonl")]
+    for base in _valid_bases()[:8]:
+        for mutant in generate(base.read_text(encoding="utf-8"), base.name, None, 0):
+            inputs.append((mutant.name, mutant.text.encode("utf-8")))
+    return inputs
+
+
+def test_whenever_the_sdk_raises_we_report_an_error() -> None:
+    pytest.importorskip("anthropic", reason="anthropic is a test dependency (pip install -e '.[test]')")
+    raised = 0
+    missed = []
+    for name, body in _oracle_inputs():
+        error, _ = sdk_outcome(body, name)
+        if error is None:
+            continue
+        raised += 1
+        if not _errors(check_bytes(body, name)):
+            missed.append(f"{name}: the SDK raises {error}, we report no error")
+    assert raised >= 10, "the oracle should fail on some inputs"
+    assert not missed, "\n".join(missed)
