@@ -104,6 +104,8 @@ class MessageChecker:
         #: the end, so that a block sent after it (AN216) is not also a missing block.
         self.stop_ref: EventRef | None = None
         self.stop_delta: dict[str, Any] = {}
+        #: The open block the last event was a delta of (None otherwise): where a run may go on.
+        self.last_delta: _Block | None = None
         #: Content came before message_start (AN201): the late message_start is not a second one.
         self.implicit_start = False
         #: The stream did not start with message_start: blocks may have started before it.
@@ -125,6 +127,7 @@ class MessageChecker:
     def feed(self, event: Event) -> list[Issue]:
         self.events += 1
         self.event, self.issues, self._ref = event, [], None
+        self.last_delta = None
         data = event.data
         etype = data.get("type")
         if type(etype) is not str:
@@ -160,6 +163,45 @@ class MessageChecker:
             issues = [i for i in issues if i.rule in _KEPT_FOR_INVALID_EVENTS]
         self.event = None
         return issues
+
+    def takes_runs(self, etype: str) -> bool:
+        """Could a run of ``etype`` events go on where the stream is: the last event fed was a
+        delta into a block that is still open?"""
+        return etype == "content_block_delta" and self.last_delta is not None and self.phase is Phase.IN_MESSAGE
+
+    def feed_run(self, etype: str, events: list[dict[str, Any]]) -> bool:
+        """Feed a run of deltas at once (each valid against its schema, framed ``etype``). True when
+        each would have taken the usual path of :meth:`feed` with no finding, so that the state is
+        the same as after feeding them one by one; otherwise False, and nothing has changed."""
+        block = self.last_delta
+        if block is None or self.phase is not Phase.IN_MESSAGE or etype != "content_block_delta":
+            return False
+        kind = block.kind
+        index = block.index
+        if kind is Kind.JSON:
+            key, wanted = "partial_json", "input_json_delta"
+        elif kind is Kind.TEXT:
+            key, wanted = "text", "text_delta"
+        elif kind is Kind.THINKING and not block.signed:
+            key, wanted = "thinking", "thinking_delta"
+        else:
+            return False
+        try:
+            for e in events:
+                delta = e["delta"]
+                if e["index"] != index or delta["type"] != wanted:
+                    return False
+            parts = [e["delta"][key] for e in events]
+        except (KeyError, TypeError):
+            return False
+        n = len(events)
+        self.events += n
+        block.deltas += n
+        if kind is Kind.JSON:
+            block.parts.extend(parts)
+        elif kind is Kind.TEXT:
+            block.text = True
+        return True
 
     def shared_string(self, value: str) -> str:
         return value  # Messages events are small: nothing is worth sharing
@@ -338,6 +380,8 @@ class MessageChecker:
             if block.kind is not Kind.UNKNOWN:
                 self.emit("AN209", f"{dtype} on {block.label()}: the SDK drops it, Claude Code fails")
             return
+        if not self.issues and self.event is not None and self.event.schema_ok:
+            self.last_delta = block  # a run of the same deltas may follow (feed_run)
         if kind is Kind.TEXT:
             block.text = True
         elif kind is Kind.JSON:
