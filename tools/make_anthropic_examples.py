@@ -29,7 +29,7 @@ RULES_OUT = ROOT / "corpus" / "rules"
 CORPUS_OUT = ROOT / "corpus" / "anthropic"
 
 sys.path.insert(0, str(ROOT))
-from validator.catalog.anthropic import RULES  # noqa: E402
+from validator.catalog import RULES as ALL_RULES  # noqa: E402
 from validator.tools.probe.messagekit import (  # noqa: E402
     Ev,
     MessageBuilder,
@@ -40,6 +40,7 @@ from validator.tools.probe.messagekit import (  # noqa: E402
 )
 
 OPTIONS = {"protocol": "anthropic"}
+RULES = {rid: r for rid, r in ALL_RULES.items() if rid.startswith("AN")}
 ANSWER = ["The capital", " of France", " is Paris."]
 ARGS = ['{"city": "Par', 'is", "unit": "cel', 'sius"}']
 THOUGHT = ["The user asks", " for the weather;", " I should call the tool."]
@@ -793,7 +794,7 @@ def build_transcript(t: Transcript) -> dict[str, bytes]:
     provenance = {"source": "tools/make_anthropic_examples.py", "about": t.about}
     return {
         f"{t.name}.{ext}": data,
-        f"{t.name}.{ext}.expected.json": _sidecar({}, marks, provenance=provenance),
+        f"{t.name}.expected.json": _sidecar({}, marks, provenance=provenance),
     }
 
 

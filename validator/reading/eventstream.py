@@ -6,9 +6,10 @@ the headers, the payload, and a CRC32 of everything before it. A ``chunk`` event
 ``{"bytes": base64(<Anthropic event JSON>), "p": padding}``; an exception arrives as a message with
 ``:message-type: exception`` and a JSON payload ``{"message": ...}``.
 
-:func:`iter_messages` gives the messages one by one, with the byte offset each starts at, and stops
-at the first that is broken (bad prelude or message CRC, a length that does not fit, a truncated
-message): past it, nothing can be framed. :func:`sniff` says whether bytes start with a valid prelude.
+:func:`iter_messages` gives the messages one by one, with the byte offset each starts at; a
+message whose content is damaged is reported and skipped (its prelude still says where the next one
+starts), a damaged prelude or a truncated message ends the reading: past it, nothing can be framed.
+:func:`sniff` says whether bytes start with a valid prelude.
 Layout reference: the AWS SDKs' event-stream codecs (botocore ``eventstream.py``, smithy).
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 from validator.model.events import RawEvent, RawKind
 from validator.model.findings import Issue, Position
 
-__all__ = ["RULE", "EventStreamError", "Message", "frame_eventstream", "iter_messages", "sniff"]
+__all__ = ["RULE", "EventStreamError", "Message", "first_value", "frame_eventstream", "iter_messages", "sniff"]
 
 #: The finding for a message that cannot be framed or decoded. Bedrock's event-stream carries
 #: Anthropic Messages streams only, so it is that protocol's rule.
@@ -103,8 +104,10 @@ def _headers(data: bytes, start: int, end: int, offset: int) -> dict[str, Any]:
     return headers
 
 
-def iter_messages(data: bytes) -> Iterator[Message]:
-    """Every message of ``data`` in order; raises :class:`EventStreamError` at the first broken one."""
+def iter_messages(data: bytes) -> Iterator[Message | EventStreamError]:
+    """Every message of ``data`` in order. A message whose content is damaged (message CRC, headers)
+    comes as an :class:`EventStreamError` and reading goes on: its prelude says where the next one
+    starts. A damaged prelude or a truncated message raises it: nothing after it can be framed."""
     offset = 0
     size = len(data)
     while offset < size:
@@ -119,11 +122,16 @@ def iter_messages(data: bytes) -> Iterator[Message]:
         if end > size:
             raise EventStreamError(f"message of {total} bytes, {size - offset} left (truncated)", offset)
         (message_crc,) = _CRC.unpack_from(data, end - 4)
-        if zlib.crc32(data[offset : end - 4]) != message_crc:
-            raise EventStreamError("message CRC does not match", offset)
         start = offset + 12
-        headers = _headers(data, start, start + headers_length, offset)
-        yield Message(offset, headers, data[start + headers_length : end - 4])
+        if zlib.crc32(data[offset : end - 4]) != message_crc:
+            yield EventStreamError("message CRC does not match", offset)
+        else:
+            try:
+                headers = _headers(data, start, start + headers_length, offset)
+            except EventStreamError as exc:
+                yield exc
+            else:
+                yield Message(offset, headers, data[start + headers_length : end - 4])
         offset = end
 
 
@@ -170,6 +178,10 @@ def frame_eventstream(
     number = 0
     try:
         for number, message in enumerate(iter_messages(data), start=1):
+            if isinstance(message, EventStreamError):
+                at = Position(number, 1, base + message.offset)
+                yield Issue(RULE, f"event-stream message {number}: {message} (the event is lost)", position=at)
+                continue
             pos = Position(number, 1, base + message.offset)
             text, value, problem = _event_value(message)
             if problem is not None:
@@ -184,3 +196,20 @@ def frame_eventstream(
         number += 1
         yield Issue(RULE, f"event-stream message {number}: {exc}", position=Position(number, 1, base + exc.offset))
     at_end(Position(number + 1, 1, base + len(data)))
+
+
+def first_value(head: bytes) -> Any:
+    """The event the first message of ``head`` carries (decoded), or None."""
+    try:
+        message = next(iter_messages(head[: 12 + _PRELUDE.unpack_from(head)[0]]), None)
+    except (EventStreamError, struct.error):
+        return None
+    if not isinstance(message, Message):
+        return None
+    text, value, _ = _event_value(message)
+    if text is not None:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+    return value

@@ -1,6 +1,6 @@
 """The Anthropic Messages rules (``AN`` + three digits; hundreds digit = layer).
 
-ANTHROPIC.md proposed ids AN001-AN025 in one range; here they are sorted into the project's
+ANTHROPIC.md proposed ids AN-001 to AN-025 in one range (its "proposals" below); here they are sorted into the project's
 layers (0 framing, 1 schema, 2 lifecycle, 3 consistency), and each rule's source names the
 proposal it implements. The framing rules the protocol-neutral reader raises (invalid UTF-8,
 broken JSON, a payload that is not an object, unknown SSE fields, an unterminated last event, an

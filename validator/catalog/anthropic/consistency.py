@@ -15,10 +15,10 @@ RULES: tuple[Rule, ...] = (
         "The `partial_json` strings of a tool_use, server_tool_use or mcp_tool_use block concatenate to a "
         "JSON "
         "object at its content_block_stop; the empty concatenation means `{}`. A warning instead when the "
-        "message stops for max_tokens (the arguments were cut, ANTHROPIC.md AN023).",
+        "message stops for max_tokens (the arguments were cut, ANTHROPIC.md proposal 23).",
         "The SDK raises ValueError('Unable to parse tool parameter JSON from model') on malformed JSON; a "
         "non-object cannot be a tool's input.",
-        f"ANTHROPIC.md AN016, AN023; DOC 'Input JSON delta' ({DOC}); {SDK_A}",
+        f"ANTHROPIC.md proposal 16, proposal 23; DOC 'Input JSON delta' ({DOC}); {SDK_A}",
     ),
     _r(
         "AN302",
@@ -30,7 +30,7 @@ RULES: tuple[Rule, ...] = (
         "message_deltas: the counts are cumulative.",
         "DOC: 'The token counts shown in the usage field of the message_delta event are cumulative.' The SDK "
         "overwrites; clients that sum double-count (microsoft/agent-framework #7143).",
-        f"ANTHROPIC.md AN019; DOC ({DOC}); {SDK_A}",
+        f"ANTHROPIC.md proposal 19; DOC ({DOC}); {SDK_A}",
     ),
     _r(
         "AN303",
@@ -52,7 +52,7 @@ RULES: tuple[Rule, ...] = (
         "`stop_reason: tool_use` comes only with at least one `tool_use` block (a client tool call).",
         "Clients answer tool_use by running the requested tools: with none in the message they loop or fail "
         "(Wei-Shaw/sub2api #3338).",
-        f"ANTHROPIC.md AN022; {SDK_T}stop_reason.py ('the model invoked one or more tools')",
+        f"ANTHROPIC.md proposal 22; {SDK_T}stop_reason.py ('the model invoked one or more tools')",
     ),
     _r(
         "AN305",
@@ -63,7 +63,7 @@ RULES: tuple[Rule, ...] = (
         "`end_turn` or `stop_sequence`.",
         "Agent loops run tools only on stop_reason tool_use: the call is silently dropped (BerriAI/litellm "
         "#34692).",
-        f"ANTHROPIC.md AN022; {SDK_T}stop_reason.py",
+        f"ANTHROPIC.md proposal 22; {SDK_T}stop_reason.py",
     ),
     _r(
         "AN306",
@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
         "mcp_tool_use or tool_use block of the message. A warning rather than ANTHROPIC.md's error: after a "
         "pause_turn the continuation may answer a call of the previous message.",
         "Clients pair results with calls by id; an unpaired result cannot be shown or passed back.",
-        "ANTHROPIC.md AN025",
+        "ANTHROPIC.md proposal 25",
     ),
     _r(
         "AN307",
@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
         "kind "
         "of id; not reported in anthropic-compatible.",
         "The format marks a bridge (`call_…`, UUIDs, `chatcmpl-…`); some clients route on the prefix.",
-        "ANTHROPIC.md AN025",
+        "ANTHROPIC.md proposal 25",
         FIRST_PARTY,
     ),
     _r(

@@ -44,7 +44,7 @@ RULES: tuple[Rule, ...] = (
         "The SDK treats `event: error` and `event: ping` by their name but types everything else by the "
         "payload's `type`; a mismatch makes clients that route by name and clients that route by type "
         "disagree.",
-        f"ANTHROPIC.md AN001; DOC: 'Each event uses an SSE event name … and includes the matching event "
+        f"ANTHROPIC.md proposal 1; DOC: 'Each event uses an SSE event name … and includes the matching event "
         f"`type` in its data' ({DOC})",
     ),
     _r(
@@ -56,7 +56,7 @@ RULES: tuple[Rule, ...] = (
         "inputs (JSON Lines, arrays) are not checked.",
         "anthropic-python skips every event without an `event:` name (`if sse.event is None: continue`): a "
         "server that sends only `data:` lines gives Python clients an empty message.",
-        f"ANTHROPIC.md AN002; {SDK_S}",
+        f"ANTHROPIC.md proposal 2; {SDK_S}",
     ),
     _r(
         "AN006",
@@ -66,7 +66,7 @@ RULES: tuple[Rule, ...] = (
         "The stream has no `data: [DONE]` line: Messages streams end with `message_stop`.",
         "`[DONE]` comes from OpenAI-minded bridges; the SDK tries to parse it as JSON (with an `event:` "
         "name) or skips it (without one).",
-        f"ANTHROPIC.md AN006 (DOC has no such sentinel, {DOC})",
+        f"ANTHROPIC.md proposal 6 (DOC has no such sentinel, {DOC})",
     ),
     _r(
         "AN007",
@@ -110,27 +110,5 @@ RULES: tuple[Rule, ...] = (
         "The input holds at least one event.",
         "An empty body for a streaming request is a server failure that clients report as an empty reply.",
         "ANTHROPIC.md §3 flow; same check as RSP012",
-    ),
-    _r(
-        "AN013",
-        "not-an-event-stream",
-        E,
-        "streaming request not answered with text/event-stream",
-        "A /v1/messages request with `stream: true` is answered with status 200 and `Content-Type: "
-        "text/event-stream` (checked by `probe` and in recorded cassettes and HAR files).",
-        "The SDK parses the body as SSE only when the server says it is one; anything else is an error to it.",
-        f"DOC: 'set \"stream\": true to incrementally stream the response using server-sent events' ({DOC})",
-    ),
-    _r(
-        "AN014",
-        "pre-stream-error-not-json",
-        E,
-        "rejected request not answered with a 4xx JSON error",
-        'A malformed request gets a 4xx status and an `application/json` body `{"type": "error", "error": '
-        '{"type": …, "message": …}}`, even with `stream: true` (checked by `probe` and in recorded '
-        "cassettes and HAR files).",
-        "The SDK raises a typed APIStatusError from that body; an event stream or an HTML page gives it "
-        "nothing to raise.",
-        "Anthropic API errors page (platform.claude.com/docs/en/api/errors); ANTHROPIC.md §2 (error shape)",
     ),
 )

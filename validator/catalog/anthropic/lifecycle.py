@@ -15,7 +15,7 @@ RULES: tuple[Rule, ...] = (
         "The first event other than `ping` and `error` is `message_start`.",
         "The SDK's accumulator raises RuntimeError('Unexpected event order, got X before "
         '"message_start"\').',
-        f"ANTHROPIC.md AN010; DOC flow item 1 ({DOC}); {SDK_A}",
+        f"ANTHROPIC.md proposal 10; DOC flow item 1 ({DOC}); {SDK_A}",
     ),
     _r(
         "AN202",
@@ -26,7 +26,7 @@ RULES: tuple[Rule, ...] = (
         "The SDK builds its snapshot from the first and ignores the rest; clients that reset on "
         "message_start "
         "lose the blocks before it (LiteLLM #32357).",
-        f"ANTHROPIC.md AN010, §6 (BerriAI/litellm #32357); {SDK_A}",
+        f"ANTHROPIC.md proposal 10, §6 (BerriAI/litellm #32357); {SDK_A}",
     ),
     _r(
         "AN203",
@@ -36,7 +36,7 @@ RULES: tuple[Rule, ...] = (
         "`message_start.message.content` is the empty list.",
         "DOC: 'contains a Message object with empty content'; the accumulator appends every started block to "
         "that list, so pre-filled content shifts every block index.",
-        f"ANTHROPIC.md AN011; DOC ({DOC})",
+        f"ANTHROPIC.md proposal 11; DOC ({DOC})",
     ),
     _r(
         "AN204",
@@ -45,7 +45,7 @@ RULES: tuple[Rule, ...] = (
         "message_start carries a stop_reason",
         "`message_start.message.stop_reason` is null.",
         "SDK-T: 'In streaming mode, it is null in the message_start event and non-null otherwise.'",
-        f"ANTHROPIC.md AN011; {SDK_T}message.py",
+        f"ANTHROPIC.md proposal 11; {SDK_T}message.py",
     ),
     _r(
         "AN205",
@@ -57,7 +57,7 @@ RULES: tuple[Rule, ...] = (
         "started before it.",
         "The SDK ignores the index at start (it appends) and looks later events up by `content[index]`: a "
         "skipped or reused index misroutes deltas or raises IndexError.",
-        f"ANTHROPIC.md AN012; DOC: 'Each content block has an index that corresponds to its index in the "
+        f"ANTHROPIC.md proposal 12; DOC: 'Each content block has an index that corresponds to its index in the "
         f"final Message content array' ({DOC}); {SDK_A}",
     ),
     _r(
@@ -68,7 +68,7 @@ RULES: tuple[Rule, ...] = (
         "A `content_block_delta` or `content_block_stop` names a block that was started and not yet stopped.",
         "For an index never started the SDK raises IndexError; for a stopped block it appends to text the "
         "client already considers final.",
-        f"ANTHROPIC.md AN013; DOC flow item 2 ({DOC}); {SDK_A}",
+        f"ANTHROPIC.md proposal 13; DOC flow item 2 ({DOC}); {SDK_A}",
     ),
     _r(
         "AN207",
@@ -82,7 +82,7 @@ RULES: tuple[Rule, ...] = (
         "claude-code-router #1725 and similar bridges leave blocks open; renderers that assume one open "
         "block "
         "attach text to the wrong block.",
-        f"ANTHROPIC.md AN013, §7.1; DOC flow item 2 ({DOC})",
+        f"ANTHROPIC.md proposal 13, §7.1; DOC flow item 2 ({DOC})",
     ),
     _r(
         "AN208",
@@ -94,7 +94,7 @@ RULES: tuple[Rule, ...] = (
         "end of the stream). Not reported after an `error` event (AN219 is the root cause).",
         "Clients finalise a block (parse tool input, render the text) on content_block_stop; a block never "
         "stopped is never finalised (claude-code-router #1725).",
-        f"ANTHROPIC.md AN013, AN018; DOC flow ({DOC})",
+        f"ANTHROPIC.md proposal 13, proposal 18; DOC flow ({DOC})",
     ),
     _r(
         "AN209",
@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
         "none.",
         "The SDK silently drops a mismatched delta; Claude Code fails with 'Content block is not a text "
         "block'.",
-        f"ANTHROPIC.md AN015; {SDK_A} (TRACKS_TOOL_INPUT); sglang #24293, litellm #33224, #32357",
+        f"ANTHROPIC.md proposal 15; {SDK_A} (TRACKS_TOOL_INPUT); sglang #24293, litellm #33224, #32357",
     ),
     _r(
         "AN210",
@@ -116,10 +116,10 @@ RULES: tuple[Rule, ...] = (
         W,
         "thinking block ends without a signature",
         "A `thinking` block gets a `signature_delta` (or starts with a non-empty signature) before its stop. "
-        "Not reported in the anthropic-compatible profile: bridges cannot sign (ANTHROPIC.md AN017).",
+        "Not reported in the anthropic-compatible profile: bridges cannot sign (ANTHROPIC.md proposal 17).",
         "The API rejects an unsigned thinking block passed back in the next turn (required with tools and "
         "extended thinking).",
-        f"ANTHROPIC.md AN017; {SDK_T}thinking_block.py, signature_delta.py",
+        f"ANTHROPIC.md proposal 17; {SDK_T}thinking_block.py, signature_delta.py",
         FIRST_PARTY,
     ),
     _r(
@@ -130,7 +130,7 @@ RULES: tuple[Rule, ...] = (
         "`signature_delta` is the last delta of a thinking block, and comes at most once.",
         "SDK-T: the signature is 'Delivered in a signature_delta event just before the block's "
         "content_block_stop event'; thinking after it is not covered by the signature.",
-        f"ANTHROPIC.md AN017; {SDK_T}signature_delta.py",
+        f"ANTHROPIC.md proposal 17; {SDK_T}signature_delta.py",
     ),
     _r(
         "AN212",
@@ -142,7 +142,7 @@ RULES: tuple[Rule, ...] = (
         "because zero deltas is valid for other block types and the API itself can answer an empty turn, but "
         "bridges lose content this way (a dropped refusal, corpus-anthropic 034).",
         "Clients show an empty reply; a bridge that drops the upstream's text produces exactly this.",
-        "ANTHROPIC.md AN014, §7.2; BerriAI/litellm #34692 (spurious empty text block)",
+        "ANTHROPIC.md proposal 14, §7.2; BerriAI/litellm #34692 (spurious empty text block)",
     ),
     _r(
         "AN213",
@@ -153,7 +153,7 @@ RULES: tuple[Rule, ...] = (
         "`message_stop`.",
         "Without it the message has no stop_reason and no output token count: clients cannot tell a finished "
         "turn from a tool call or a truncation.",
-        f"ANTHROPIC.md AN018; DOC flow item 3 ({DOC})",
+        f"ANTHROPIC.md proposal 18; DOC flow item 3 ({DOC})",
     ),
     _r(
         "AN214",
@@ -164,7 +164,7 @@ RULES: tuple[Rule, ...] = (
         "shows one, "
         "and the SDK overwrites the stop reason and usage with each.",
         "Clients that act on the first message_delta (stop reason, billing) miss what later ones change.",
-        f"ANTHROPIC.md AN018; DOC ({DOC})",
+        f"ANTHROPIC.md proposal 18; DOC ({DOC})",
     ),
     _r(
         "AN215",
@@ -175,7 +175,7 @@ RULES: tuple[Rule, ...] = (
         "SDK-T: stop_reason is non-null everywhere but in message_start; clients branch on it (tool_use → "
         "run "
         "the tools, max_tokens → continue).",
-        f"ANTHROPIC.md AN018; {SDK_T}message.py, stop_reason.py",
+        f"ANTHROPIC.md proposal 18; {SDK_T}message.py, stop_reason.py",
     ),
     _r(
         "AN216",
@@ -184,7 +184,7 @@ RULES: tuple[Rule, ...] = (
         "content block event after message_delta",
         "No `content_block_start`, `content_block_delta` or `content_block_stop` follows `message_delta`.",
         "message_delta closes the content: clients that finalise the message there lose later blocks.",
-        f"ANTHROPIC.md AN018; DOC flow ({DOC})",
+        f"ANTHROPIC.md proposal 18; DOC flow ({DOC})",
     ),
     _r(
         "AN217",
@@ -193,7 +193,7 @@ RULES: tuple[Rule, ...] = (
         "event after message_stop",
         "`message_stop` is the last event; nothing follows it, not even a ping (reported once).",
         "Clients stop reading at message_stop: whatever follows is lost.",
-        f"ANTHROPIC.md AN020; DOC flow item 4 ({DOC})",
+        f"ANTHROPIC.md proposal 20; DOC flow item 4 ({DOC})",
     ),
     _r(
         "AN218",
@@ -202,7 +202,7 @@ RULES: tuple[Rule, ...] = (
         "stream ends without message_stop",
         "A stream ends with `message_stop`, or with an `error` event (AN219). Otherwise it was cut off.",
         "A truncated stream gives clients a message without its end: the SDK's final message is never built.",
-        f"ANTHROPIC.md AN020; DOC flow item 4 ({DOC})",
+        f"ANTHROPIC.md proposal 20; DOC flow item 4 ({DOC})",
     ),
     _r(
         "AN219",
@@ -214,7 +214,7 @@ RULES: tuple[Rule, ...] = (
         "The SDK raises APIStatusError from the event: the client gets an exception, not a message. The "
         "stream is well-formed, the answer failed; decision: an error, as ANTHROPIC.md proposes, so that a "
         "check fails whenever the SDK raises.",
-        f"ANTHROPIC.md AN021; DOC 'Error events' ({DOC}); {SDK_S}",
+        f"ANTHROPIC.md proposal 21; DOC 'Error events' ({DOC}); {SDK_S}",
     ),
     _r(
         "AN220",
@@ -223,7 +223,7 @@ RULES: tuple[Rule, ...] = (
         "event after an error event",
         "An `error` event ends the stream: nothing follows it (reported once).",
         "The SDK raises at the error event; everything after it is lost.",
-        f"ANTHROPIC.md AN021; {SDK_S}",
+        f"ANTHROPIC.md proposal 21; {SDK_S}",
     ),
     _r(
         "AN221",
@@ -237,17 +237,5 @@ RULES: tuple[Rule, ...] = (
         "The API always sends the key; clients written against the API's shape may index it.",
         f"ANTHROPIC.md §5, §7.5; {SDK_T}raw_message_delta_event.py",
         FIRST_PARTY,
-    ),
-    _r(
-        "AN260",
-        "probe-expectation-unmet",
-        E,
-        "the probe scenario's expectation is not met",
-        "A live-probe scenario for /v1/messages reached its goal: a stop_reason and content for every "
-        "scenario, text for the text scenario, a get_weather tool_use with its required input (and stop_reason "
-        "tool_use) for the forced tool call, a signed thinking block when thinking is enabled.",
-        "These are what a Messages client relies on from each request; a server that streams well-formed "
-        "events but drops the tool call or the thinking fails its users all the same.",
-        "ANTHROPIC.md §3, §6 (bridges that lose tool calls and reasoning)",
     ),
 )

@@ -25,7 +25,7 @@ RULES: tuple[Rule, ...] = (
         "message_delta, message_stop, ping, error.",
         "DOC: 'new event types may be added, and your code should handle unknown event types gracefully': "
         "reported as information, never as an error.",
-        f"ANTHROPIC.md AN004; DOC 'Other events' ({DOC})",
+        f"ANTHROPIC.md proposal 4; DOC 'Other events' ({DOC})",
     ),
     _r(
         "AN103",
@@ -36,7 +36,7 @@ RULES: tuple[Rule, ...] = (
         "the schema of theirs (schemas/anthropic, transcribed from the SDK's types).",
         "Typed clients (the SDKs' pydantic and TypeScript models, Claude Code) mis-read or reject a "
         "malformed event.",
-        f"{SDK_T}raw_*.py and the block, delta, citation and usage types; ANTHROPIC.md §2, AN024",
+        f"{SDK_T}raw_*.py and the block, delta, citation and usage types; ANTHROPIC.md §2, proposal 24",
     ),
     _r(
         "AN104",
@@ -62,7 +62,7 @@ RULES: tuple[Rule, ...] = (
         "and stream).",
         "New types appear without notice; the SDK keeps an unknown block but silently drops an unknown "
         "delta, so its content is lost to clients.",
-        f"{SDK_A} (no runtime exhaustiveness check); ANTHROPIC.md AN004",
+        f"{SDK_A} (no runtime exhaustiveness check); ANTHROPIC.md proposal 4",
     ),
     _r(
         "AN106",

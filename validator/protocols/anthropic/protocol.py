@@ -10,6 +10,7 @@ from validator.protocols.anthropic.machine import MessageChecker
 from validator.protocols.anthropic.schemas import AnthropicSchemas
 from validator.protocols.anthropic.tables import EVENT_TYPES
 from validator.protocols.base import Machine, SchemaSet, StreamProtocol
+from validator.reading import eventstream
 
 __all__ = ["PROTOCOL", "AnthropicProtocol"]
 
@@ -35,6 +36,9 @@ class AnthropicProtocol(StreamProtocol):
     reading_rules = catalog.READING_RULES
 
     def sniff(self, head: bytes) -> bool:
+        if eventstream.sniff(head[:12]):
+            # Bedrock's binary body: what its first chunk carries (other models stream there too).
+            return self.recognises(eventstream.first_value(head))
         return _HEAD.search(head) is not None
 
     def recognises(self, payload: Any) -> bool:

@@ -25,7 +25,7 @@ from validator.tools.mutate.model import (
     with_raw_payload,
 )
 
-__all__ = ["ANTHROPIC_OPERATORS"]
+__all__ = ["TABLE"]
 
 Json = dict[str, Any]
 
@@ -84,7 +84,9 @@ def _set(frames: list[Frame], t: Transcript, i: int, change: Callable[[Json], No
     frames[i] = edit(frames[i], t, change)
 
 
-def _mutation(frames: list[Frame], at: int | None, rule: str, description: str, severity: str = "error") -> Mutation:
+def _mutation(
+    frames: list[Frame], at: int | None, rule: str, description: str, severity: str = "error"
+) -> Mutation:
     return Mutation(tuple(frames), at, rule, description, severity=severity)
 
 
@@ -301,8 +303,8 @@ def op_usage_decrease(t: Transcript, rng: random.Random) -> Mutation | None:
         return None
     usage = t.frames[start].data.get("message", {}).get("usage", {})
     before = usage.get("input_tokens")
-    if not isinstance(before, int) or before < 1:
-        return None
+    if not isinstance(before, int) or before < 1 or t.frames[delta].data.get("usage", {}).get("iterations"):
+        return None  # with compaction iterations the top-level counts are the last iteration's
     frames = list(t.frames)
     _set(frames, t, delta, lambda d: d["usage"].__setitem__("input_tokens", before - 1))
     return _mutation(frames, delta, "AN302", f"message_delta.usage.input_tokens {before - 1} < {before}", "warning")
@@ -318,8 +320,9 @@ def op_error_mid_stream(t: Transcript, rng: random.Random) -> Mutation | None:
     return _mutation(frames, i + 1, "AN219", f"the stream fails with an overloaded_error after event {i}")
 
 
-#: (name, rule, function, doc): where each rule fires.
-_TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
+#: (name, rule, function, doc): where each rule fires (validator.tools.mutate.operators builds the
+#: operators from it).
+TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
     ("corrupt-json", "AN002", op_corrupt_json, "Removes the closing brace of one event's JSON. Fires at that data line."),
     ("event-name", "AN004", op_event_name, "SSE only: one event's `event:` line names another type. Fires there."),
     ("drop-message-start", "AN201", op_drop_message_start, "Drops message_start. Fires at the next event."),
@@ -352,4 +355,3 @@ _TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
      "Ends the stream with an overloaded_error after a random delta. Fires at the error event."),
 )  # fmt: skip
 
-ANTHROPIC_OPERATORS = _TABLE
