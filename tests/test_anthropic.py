@@ -24,7 +24,12 @@ from validator.tools.mutate.operators import generate
 from validator.tools.probe.messagekit import MessageBuilder, render_sse
 
 OWN = sorted(p for p in (CORPUS / "anthropic").iterdir() if not p.name.endswith(".json"))
-RULE_EXAMPLES = sorted(p for d in (CORPUS / "rules").glob("AN*") for p in d.iterdir() if p.name.startswith(("bad.", "good.")) and not p.name.endswith(".json"))
+RULE_EXAMPLES = sorted(
+    p
+    for d in (CORPUS / "rules").glob("AN*")
+    for p in d.iterdir()
+    if p.name.startswith(("bad.", "good.")) and not p.name.endswith(".json")
+)
 SEEDS = (0, 1)
 
 
@@ -37,7 +42,11 @@ def _captures(judgment: str | None = None) -> list[Path]:
     if not SHARED_ANTHROPIC.is_dir():
         return []
     index = _index()
-    return [SHARED_ANTHROPIC / f for f, row in sorted(index.items()) if judgment is None or row["judgment"] == judgment]
+    return [
+        SHARED_ANTHROPIC / f
+        for f, row in sorted(index.items())
+        if judgment is None or row["judgment"] == judgment
+    ]
 
 
 def _errors(result: object) -> list[str]:
@@ -116,7 +125,11 @@ def test_eventstream_exception_is_a_failed_stream() -> None:
 
     body, _, _ = render_eventstream(MessageBuilder("exc", pings=False).start().text(["Hi"]).events[:-1])
     body += eventstream_message(
-        {":exception-type": "throttlingException", ":content-type": "application/json", ":message-type": "exception"},
+        {
+            ":exception-type": "throttlingException",
+            ":content-type": "application/json",
+            ":message-type": "exception",
+        },
         b'{"message":"Too many requests, please wait before trying again."}',
     )
     result = check_bytes(body, "bedrock.eventstream")
@@ -181,7 +194,9 @@ def test_every_mutant_is_reported_by_its_rule_at_its_line(name: str) -> None:
     failures = []
     for base in _valid_bases():
         for seed in SEEDS:
-            for mutant in generate(base.read_text(encoding="utf-8"), base.name, [name], seed, protocol="anthropic"):
+            for mutant in generate(
+                base.read_text(encoding="utf-8"), base.name, [name], seed, protocol="anthropic"
+            ):
                 made += 1
                 result = check_bytes(mutant.text.encode("utf-8"), mutant.name)
                 e = mutant.expected
@@ -192,7 +207,9 @@ def test_every_mutant_is_reported_by_its_rule_at_its_line(name: str) -> None:
                 ]
                 if not hit:
                     got = [f"{f.rule}@{f.line}:{f.severity.value}" for f in result.findings]
-                    failures.append(f"{mutant.name}: expected {e['rule']}@{e['line']} ({e['description']}); got {got}")
+                    failures.append(
+                        f"{mutant.name}: expected {e['rule']}@{e['line']} ({e['description']}); got {got}"
+                    )
     assert made > 0, f"operator {name} found no target in any base"
     assert not failures, "\n".join(failures[:10])
 
@@ -208,7 +225,11 @@ def test_valid_bases_have_no_error() -> None:
 
 def _oracle_inputs() -> list[tuple[str, bytes]]:
     inputs = [(p.name, p.read_bytes()) for p in OWN if p.suffix in (".sse", ".jsonl")]
-    inputs += [(p.parent.name + "/" + p.name, p.read_bytes()) for p in RULE_EXAMPLES if p.suffix in (".sse", ".jsonl")]
+    inputs += [
+        (p.parent.name + "/" + p.name, p.read_bytes())
+        for p in RULE_EXAMPLES
+        if p.suffix in (".sse", ".jsonl")
+    ]
     inputs += [(p.name, p.read_bytes()) for p in _captures() if p.suffix in (".sse", ".jsonl")]
     for base in _valid_bases()[:8]:
         for mutant in generate(base.read_text(encoding="utf-8"), base.name, None, 0, protocol="anthropic"):

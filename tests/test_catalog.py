@@ -18,14 +18,14 @@ from validator.tools.probe.command import SCENARIOS
 
 RULE_DIR = CORPUS / "rules"
 SOURCE = ROOT / "validator"
-ID_RE = re.compile(r"^RSP[0-3]\d\d$")
-LITERAL_RE = re.compile(r"\bRSP\d{3}\b")
+ID_RE = re.compile(r"^(?:RSP|CH|AN)[0-3]\d\d$")
+LITERAL_RE = re.compile(r"\b(?:RSP|CH|AN)\d{3}\b")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Names say what is wrong, not what to do about it (ruff: "allow ${rule}" must read naturally).
 BAD_NAME_PREFIXES = ("no-", "check-", "disallow-", "ensure-", "require-", "must-", "should-")
 LAYERS = ("framing", "schema", "lifecycle", "consistency")
 #: Streams (sse, jsonl, json; a WebSocket session is jsonl) and containers (a cassette, a HAR file).
-EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har")
+EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har", "eventstream")
 ALL_RULES = sorted(RULES.values(), key=lambda r: r.id)
 
 
@@ -44,23 +44,25 @@ def test_ids_unique() -> None:
 
 
 def test_names_unique() -> None:
-    names = [r.name for r in catalog._CATALOG]
+    # Within a protocol: each protocol names its own invalid-json, empty-stream, ...
+    names = [(r.protocol, r.name) for r in catalog._CATALOG]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     assert not duplicates, f"duplicate rule names: {duplicates}"
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=rule_ids(ALL_RULES))
 def test_id_well_formed(rule: Rule) -> None:
-    assert ID_RE.match(rule.id), f"{rule.id}: ids are RSP + 3 digits, hundreds digit 0-3"
+    assert ID_RE.match(rule.id), f"{rule.id}: ids are a protocol prefix + 3 digits, hundreds digit 0-3"
     assert RULES[rule.id] is rule
     # The hundreds digit is the layer.
-    assert rule.layer == LAYERS[int(rule.id[3])]
+    assert rule.layer == LAYERS[int(rule.id[-3])]
 
 
 def test_catalog_is_in_id_order() -> None:
     # Readers scan the catalog by id; `validator rules` lists it in this order.
-    ids = [r.id for r in catalog._CATALOG]
-    assert ids == sorted(ids)
+    for prefix in ("RSP", "CH", "AN"):
+        ids = [r.id for r in catalog._CATALOG if r.id.rstrip("0123456789") == prefix]
+        assert ids == sorted(ids), prefix
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=rule_ids(ALL_RULES))

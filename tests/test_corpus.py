@@ -15,22 +15,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, ROOT, SHARED_CORPUS, needs_shared
+from conftest import CAPTURE_DIRS, CORPUS, ROOT, needs_shared
 
 from validator.catalog import RULES
 from validator.engine import CheckOptions, FileResult, check_file
 from validator.model.findings import Severity
 
 SUFFIX = ".expected.json"
-TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson")
-REAL = CORPUS / "real"
+TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".eventstream")
+#: Our own transcripts, next to their sidecars.
+OWN_DIRS = ("seeds", "streams", "anthropic")
 
 
 def _sidecars() -> list[Path]:
-    paths = sorted((CORPUS / "seeds").glob(f"*{SUFFIX}"))
-    paths += sorted((CORPUS / "streams").glob(f"*{SUFFIX}"))
-    paths += sorted(REAL.rglob(f"*{SUFFIX}"))
+    paths = [p for d in OWN_DIRS for p in sorted((CORPUS / d).glob(f"*{SUFFIX}"))]
+    paths += [p for d in CAPTURE_DIRS for p in sorted((CORPUS / d).rglob(f"*{SUFFIX}"))]
     return paths
+
+
+def _shared_dir(sidecar: Path) -> Path:
+    """The shared corpus the capture of a sidecar under corpus/<folder>/ lives in."""
+    return CAPTURE_DIRS[sidecar.relative_to(CORPUS).parts[0]]
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -40,7 +45,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 def _transcript(path: Path, data: dict[str, Any]) -> Path:
     if "capture" in data:
-        return SHARED_CORPUS / data["capture"]
+        return _shared_dir(path) / data["capture"]
     if "transcript" in data:
         return path.parent / data["transcript"]
     stem = path.name[: -len(SUFFIX)]
@@ -115,48 +120,66 @@ def test_sidecar_is_well_formed(sidecar: Path) -> None:
             assert data["notes"], "every expected finding on a real capture is explained in notes"
 
 
-def _index() -> dict[str, dict[str, str]]:
-    with (SHARED_CORPUS / "INDEX.tsv").open(encoding="utf-8", newline="") as fh:
+def _index(shared: Path) -> dict[str, dict[str, str]]:
+    with (shared / "INDEX.tsv").open(encoding="utf-8", newline="") as fh:
         return {row["file"]: row for row in csv.DictReader(fh, delimiter="\t")}
 
 
-def _captures() -> list[str]:
+def _captures(shared: Path) -> list[str]:
     skip = {"INDEX.tsv", "NOTES.md"}
     return sorted(
-        p.relative_to(SHARED_CORPUS).as_posix()
-        for p in SHARED_CORPUS.rglob("*")
+        p.relative_to(shared).as_posix()
+        for p in shared.rglob("*")
         if p.is_file() and p.name not in skip and not p.name.startswith(".")
     )
 
 
+#: (our sidecar folder, the shared corpus), one test case each.
+_CAPTURE_SETS = [pytest.param(CORPUS / name, shared, id=name) for name, shared in CAPTURE_DIRS.items()]
+
+
 @needs_shared
-def test_every_capture_has_a_sidecar() -> None:
-    missing = [c for c in _captures() if not (REAL / f"{c}{SUFFIX}").is_file()]
-    assert not missing, f"captures without a sidecar in corpus/real: {missing}"
+@pytest.mark.parametrize(("real", "shared"), _CAPTURE_SETS)
+def test_every_capture_has_a_sidecar(real: Path, shared: Path) -> None:
+    missing = [c for c in _captures(shared) if not (real / f"{c}{SUFFIX}").is_file()]
+    assert not missing, f"captures without a sidecar in {real}: {missing}"
     orphans = [
-        p.relative_to(REAL).as_posix()
-        for p in REAL.rglob(f"*{SUFFIX}")
-        if not (SHARED_CORPUS / _load(p)["capture"]).is_file()
+        p.relative_to(real).as_posix()
+        for p in real.rglob(f"*{SUFFIX}")
+        if not (shared / _load(p)["capture"]).is_file()
     ]
     assert not orphans, f"sidecars whose capture does not exist: {orphans}"
 
 
 @needs_shared
-def test_capture_sidecars_name_their_capture_and_copy_the_index() -> None:
-    index = _index()
-    for path in sorted(REAL.rglob(f"*{SUFFIX}")):
+@pytest.mark.parametrize(("real", "shared"), _CAPTURE_SETS)
+def test_capture_sidecars_name_their_capture_and_copy_the_index(real: Path, shared: Path) -> None:
+    index = _index(shared)
+    for path in sorted(real.rglob(f"*{SUFFIX}")):
         data = _load(path)
         capture = data["capture"]
-        assert path.relative_to(REAL).as_posix() == capture + SUFFIX
+        assert path.relative_to(real).as_posix() == capture + SUFFIX
         row = index.get(capture)
         if row is None:
-            continue  # litellm/ captures are described in NOTES.md, not INDEX.tsv
+            # litellm/ captures are described in NOTES.md, not INDEX.tsv; Bedrock's raw
+            # .eventstream bodies share the row of their decoded .jsonl.
+            row = (
+                index.get(str(Path(capture).with_suffix(".jsonl")))
+                if capture.endswith(".eventstream")
+                else None
+            )
+        if row is None:
+            continue
         assert data["judgment"] == row["judgment"], f"{capture}: judgment differs from INDEX.tsv"
         for key in ("source_repo", "source_path", "commit", "producer"):
-            assert data["provenance"].get(key) == row[key], (
+            # corpus-anthropic's INDEX.tsv names the commit column commit_or_url.
+            column = key if key in row else f"{key}_or_url"
+            assert data["provenance"].get(key) == row[column], (
                 f"{capture}: provenance {key} differs from INDEX.tsv"
             )
-        if Path(capture).name.split("_")[0] in {"065", "066", "067", "068", "069"}:
+        if (real.name == "real-anthropic" and row["judgment"] == "FRAGMENT") or (
+            real.name == "real" and Path(capture).name.split("_")[0] in {"065", "066", "067", "068", "069"}
+        ):
             assert data["options"].get("fragment") is True, (
                 f"{capture}: fragments are checked with fragment=true"
             )
@@ -169,9 +192,10 @@ def _severity(finding: dict[str, Any], profile: str) -> Severity | None:
 
 
 @needs_shared
-def test_valid_captures_expect_no_errors() -> None:
+@pytest.mark.parametrize(("real", "shared"), _CAPTURE_SETS)
+def test_valid_captures_expect_no_errors(real: Path, shared: Path) -> None:
     offenders = []
-    for path in sorted(REAL.rglob(f"*{SUFFIX}")):
+    for path in sorted(real.rglob(f"*{SUFFIX}")):
         data = _load(path)
         # INDEX.tsv's labels come from a heuristic pre-screen that never checked the response schema;
         # where our review disagrees, the sidecar says so in "review" with the reason.
@@ -181,7 +205,9 @@ def test_valid_captures_expect_no_errors() -> None:
         judgment = review["judgment"] if review else data["judgment"]
         if not judgment.startswith("VALID"):
             continue
-        profile = (data.get("options") or {}).get("profile", "openai")
+        profile = (data.get("options") or {}).get("profile") or _options(data).for_protocol(
+            "anthropic" if real.name == "real-anthropic" else "responses"
+        ).profile
         errors = [f for f in data["findings"] if _severity(f, profile) is Severity.ERROR]
         if errors:
             offenders.append(f"{data['capture']}: {[(f['rule'], f['line']) for f in errors]}")

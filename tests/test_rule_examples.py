@@ -30,7 +30,7 @@ from validator.tools.probe.command import SCENARIOS, run_probe
 from validator.tools.probe.replay import ReplayServer, Reply
 
 RULE_DIR = CORPUS / "rules"
-EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har")
+EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har", "eventstream")
 SIDECAR_KEYS = {"options", "findings", "probe"}
 
 
@@ -154,8 +154,13 @@ def test_probe_example_bodies_are_valid_streams(directory: Path) -> None:
 
 def test_examples_match_their_generator() -> None:
     # The examples are generated; a hand edit (or a generator change not re-run) shows up here.
-    generator = ROOT / "tools" / "make_rule_examples.py"
-    proc = subprocess.run(
-        [sys.executable, str(generator), "--check"], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert proc.returncode == 0, f"{generator.name} --check failed:\n{proc.stdout}{proc.stderr}"
+    for name in ("make_rule_examples.py", "make_anthropic_examples.py"):
+        generator = ROOT / "tools" / name
+        proc = subprocess.run(
+            [sys.executable, str(generator), "--check"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, f"{generator.name} --check failed:\n{proc.stdout}{proc.stderr}"

@@ -50,7 +50,9 @@ def sdk_outcome(body: bytes, name: str = "stream.sse") -> tuple[str | None, str]
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=payload)
 
     http = httpx.Client(transport=httpx.MockTransport(handler))
-    client = anthropic.Anthropic(api_key="oracle", base_url="http://oracle.invalid", http_client=http, max_retries=0)
+    client = anthropic.Anthropic(
+        api_key="oracle", base_url="http://oracle.invalid", http_client=http, max_retries=0
+    )
     try:
         with client.messages.stream(
             model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": "hi"}]

@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     rules = args.rules or sorted(EXAMPLES)
-    missing = sorted(set(RULES) - set(EXAMPLES))
+    missing = sorted(
+        r for r in set(RULES) - set(EXAMPLES) if r.startswith("RSP")
+    )  # AN: make_anthropic_examples
     stale = []
     for rule in rules:
         for name, data in build(rule).items():

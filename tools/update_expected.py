@@ -27,11 +27,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-SHARED_CORPUS = (
-    Path(os.environ.get("RESPONSES_VALIDATOR_SHARED", ROOT.parent / "shared")).resolve() / "corpus"
-)
+SHARED = Path(os.environ.get("RESPONSES_VALIDATOR_SHARED", ROOT.parent / "shared")).resolve()
+SHARED_CORPUS = SHARED / "corpus"
+#: Our sidecar folder for each shared corpus -> where its captures are.
+CAPTURE_DIRS = {"real": SHARED_CORPUS, "real-anthropic": SHARED / "corpus-anthropic"}
+#: Our own transcripts, next to their sidecars.
+OWN_DIRS = ("seeds", "streams", "anthropic")
 SUFFIX = ".expected.json"
-TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".yaml", ".har")
+TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".yaml", ".har", ".eventstream")
 #: Keys written for each finding unless the sidecar's entries already use another set.
 DEFAULT_KEYS = ("rule", "line", "severity")
 KNOWN_KEYS = ("rule", "line", "column", "severity", "message")
@@ -50,9 +53,14 @@ class Sidecar:
     def needs_shared(self) -> bool:
         return "capture" in self.data
 
-    def transcript(self, shared: Path = SHARED_CORPUS) -> Path:
+    @property
+    def shared(self) -> Path:
+        """The shared corpus this sidecar's capture is in (by its folder under corpus/)."""
+        return CAPTURE_DIRS.get(self.path.relative_to(CORPUS).parts[0], SHARED_CORPUS)
+
+    def transcript(self, shared: Path | None = None) -> Path:
         if "capture" in self.data:
-            return shared / self.data["capture"]
+            return (shared or self.shared) / self.data["capture"]
         if "transcript" in self.data:
             return self.path.parent / self.data["transcript"]
         stem = self.path.name[: -len(SUFFIX)]
@@ -84,9 +92,10 @@ def load(path: Path) -> Sidecar:
 def discover(rules: bool = False, root: Path = CORPUS) -> list[Sidecar]:
     """Every sidecar, in a stable order (seeds, streams, real, then rule examples if asked)."""
     paths: list[Path] = []
-    paths += sorted((root / "seeds").glob(f"*{SUFFIX}"))
-    paths += sorted((root / "streams").glob(f"*{SUFFIX}"))
-    paths += sorted((root / "real").rglob(f"*{SUFFIX}"))
+    for own in OWN_DIRS:
+        paths += sorted((root / own).glob(f"*{SUFFIX}"))
+    for real in CAPTURE_DIRS:
+        paths += sorted((root / real).rglob(f"*{SUFFIX}"))
     if rules:
         paths += sorted((root / "rules").glob(f"*/bad{SUFFIX}"))
     sidecars = [load(p) for p in paths]
@@ -95,7 +104,7 @@ def discover(rules: bool = False, root: Path = CORPUS) -> list[Sidecar]:
     return [s for s in sidecars if "probe" not in s.data]
 
 
-def run(sidecar: Sidecar, shared: Path = SHARED_CORPUS) -> Any:
+def run(sidecar: Sidecar, shared: Path | None = None) -> Any:
     """The engine's FileResult for the sidecar's transcript and options."""
     from validator.engine import check_file
 
@@ -144,8 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     changed = 0
     for sidecar in discover(rules=args.rules):
-        if sidecar.needs_shared and not SHARED_CORPUS.is_dir():
-            print(f"skip {sidecar.label}: shared corpus not found at {SHARED_CORPUS}")
+        if sidecar.needs_shared and not sidecar.shared.is_dir():
+            print(f"skip {sidecar.label}: shared corpus not found at {sidecar.shared}")
             continue
         result = run(sidecar)
         if result.error:

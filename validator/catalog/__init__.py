@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from validator.catalog import responses
+from validator.catalog import anthropic, responses
 from validator.catalog.rule import Rule
 
 __all__ = [
@@ -30,12 +30,15 @@ __all__ = [
 
 #: protocol name -> its profiles, the first being its default. The first protocol is the default
 #: one (:data:`validator.protocols.DEFAULT`): a stream no protocol claims is checked as one of it.
-PROTOCOL_PROFILES: dict[str, tuple[str, ...]] = {"responses": responses.PROFILES}
+PROTOCOL_PROFILES: dict[str, tuple[str, ...]] = {
+    "responses": responses.PROFILES,
+    "anthropic": anthropic.PROFILES,
+}
 DEFAULT_PROTOCOL = next(iter(PROTOCOL_PROFILES))
 #: Every profile name of every protocol.
 PROFILES: tuple[str, ...] = tuple(p for profiles in PROTOCOL_PROFILES.values() for p in profiles)
 
-_CATALOG: tuple[Rule, ...] = (*responses.RULES,)
+_CATALOG: tuple[Rule, ...] = (*responses.RULES, *anthropic.RULES)
 
 RULES: dict[str, Rule] = {r.id: r for r in _CATALOG}
 

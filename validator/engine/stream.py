@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -34,15 +34,22 @@ _DONE = RawKind.DONE
 class _Stamper:
     """Turns issues into findings for one file."""
 
-    def __init__(self, path: str, options: CheckOptions) -> None:
+    def __init__(
+        self, path: str, options: CheckOptions, renamed: Mapping[str, str | None] | None = None
+    ) -> None:
         self.path = path
+        #: The protocol's ids for the reading layer's findings (None: not reported).
+        self.renamed = renamed or {}
         self.profile = options.profile or ""
         self.strict = options.strict
         self.enabled = select_rules(options.select, options.ignore)
         self.findings: list[Finding] = []
 
     def add(self, issue: Issue, event: Event | RawEvent | None) -> None:
-        rule = RULES[issue.rule]
+        rule_id = self.renamed.get(issue.rule, issue.rule) if self.renamed else issue.rule
+        if rule_id is None:
+            return
+        rule = RULES[rule_id]
         if rule.id not in self.enabled:
             return
         severity = rule.reported_severity(self.profile, self.strict, issue.severity)
@@ -91,7 +98,7 @@ def _run(
 ) -> FileResult:
     options = options.for_protocol(protocol.name)
     profile = options.profile or protocol.default_profile
-    stamper = _Stamper(path, options)
+    stamper = _Stamper(path, options, protocol.reading_rules)
     add = stamper.add
     schemas = protocol.schemas(profile, options.strict)
     #: event type -> verdict, for the types whose valid events need nothing else (filled as types are met).

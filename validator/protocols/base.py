@@ -19,7 +19,7 @@ names) it says in its machine, from the framed events it is fed.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from validator.model.events import Event, RawEvent, RawRun
@@ -106,6 +106,10 @@ class StreamProtocol(ABC):
     rule_prefix: ClassVar[str]
     #: Its profiles; the first is the default.
     profiles: ClassVar[tuple[str, ...]]
+    #: The reading layer's findings under this protocol's own ids. Framing and decoding are shared
+    #: and raise the Responses ids (RSP001 invalid UTF-8, RSP002 broken JSON, ...); a protocol with
+    #: its own catalog names its equivalents here, and None drops a finding it does not have.
+    reading_rules: ClassVar[Mapping[str, str | None]] = {}
 
     @property
     def default_profile(self) -> str:

@@ -27,7 +27,15 @@ from typing import Any
 from validator.model.events import RawEvent, RawKind
 from validator.model.findings import Issue, Position
 
-__all__ = ["RULE", "EventStreamError", "Message", "first_value", "frame_eventstream", "iter_messages", "sniff"]
+__all__ = [
+    "RULE",
+    "EventStreamError",
+    "Message",
+    "first_value",
+    "frame_eventstream",
+    "iter_messages",
+    "sniff",
+]
 
 #: The finding for a message that cannot be framed or decoded. Bedrock's event-stream carries
 #: Anthropic Messages streams only, so it is that protocol's rule.
@@ -68,7 +76,9 @@ def sniff(head: bytes) -> bool:
     if len(head) < 12:
         return False
     total, headers, crc = _PRELUDE.unpack_from(head)
-    return _MIN_LENGTH <= total <= _MAX_LENGTH and headers <= total - _MIN_LENGTH and zlib.crc32(head[:8]) == crc
+    return (
+        _MIN_LENGTH <= total <= _MAX_LENGTH and headers <= total - _MIN_LENGTH and zlib.crc32(head[:8]) == crc
+    )
 
 
 def _headers(data: bytes, start: int, end: int, offset: int) -> dict[str, Any]:
@@ -180,7 +190,9 @@ def frame_eventstream(
         for number, message in enumerate(iter_messages(data), start=1):
             if isinstance(message, EventStreamError):
                 at = Position(number, 1, base + message.offset)
-                yield Issue(RULE, f"event-stream message {number}: {message} (the event is lost)", position=at)
+                yield Issue(
+                    RULE, f"event-stream message {number}: {message} (the event is lost)", position=at
+                )
                 continue
             pos = Position(number, 1, base + message.offset)
             text, value, problem = _event_value(message)
@@ -194,7 +206,9 @@ def frame_eventstream(
             index += 1
     except EventStreamError as exc:
         number += 1
-        yield Issue(RULE, f"event-stream message {number}: {exc}", position=Position(number, 1, base + exc.offset))
+        yield Issue(
+            RULE, f"event-stream message {number}: {exc}", position=Position(number, 1, base + exc.offset)
+        )
     at_end(Position(number + 1, 1, base + len(data)))
 
 

@@ -12,6 +12,10 @@ UTF-8 BOM and whitespace) unless the caller names one:
 ``jsonl``
     One JSON payload per non-blank line (the Vercel AI SDK ``*.chunks.txt`` captures).
     Lines end at LF only: per JSON Lines, a CR before it is JSON whitespace.
+``eventstream``
+    An AWS event-stream body (Bedrock's ``InvokeModelWithResponseStream``): binary messages with
+    CRCs, each chunk carrying one base64 event; detected by a valid prelude. Buffered whole; a
+    position's line is the message's number (:mod:`validator.reading.eventstream`).
 ``json``
     One JSON array of event objects. This format is buffered whole (it cannot be
     framed before it is parsed); ``sse`` and ``jsonl`` are incremental and keep only
@@ -41,6 +45,8 @@ from collections.abc import Iterable, Iterator
 
 from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue, Position
+from validator.reading.eventstream import frame_eventstream
+from validator.reading.eventstream import sniff as eventstream_prelude
 from validator.reading.jsonarray import (
     find_constant as find_constant,  # re-exported: decode.py's strict parser
 )
@@ -52,7 +58,7 @@ from validator.reading.sse import frame_sse
 
 __all__ = ["FORMATS", "Reader"]
 
-FORMATS = ("auto", "sse", "jsonl", "json")
+FORMATS = ("auto", "sse", "jsonl", "json", "eventstream")
 
 BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
@@ -96,7 +102,10 @@ def _take_head(chunks: Iterator[bytes]) -> tuple[list[bytes], int | None]:
     return parts, None
 
 
-def _detect(first: int | None) -> str:
+def _detect(first: int | None, head: list[bytes]) -> str:
+    if first == 0x00 and eventstream_prelude(b"".join(head)[:12]):
+        # A binary AWS event-stream body: its first byte is the top of a big-endian length.
+        return "eventstream"
     if first == 0x5B:  # [
         return "json"
     if first == 0x7B:  # {
@@ -134,7 +143,7 @@ class Reader:
         source = iter(self._chunks)
         head, first = _take_head(source)
         if self._requested == "auto":
-            self.format = _detect(first)
+            self.format = _detect(first, head)
         base = 0
         if head and head[0].startswith(BOM):
             head[0] = head[0][3:]
@@ -144,6 +153,8 @@ class Reader:
             return frame_sse(chunks, base, self._at_end, self.runs)
         if self.format == "jsonl":
             return frame_jsonl(chunks, base, self._at_end)
+        if self.format == "eventstream":
+            return frame_eventstream(chunks, base, self._at_end)
         return frame_json(chunks, base, self._at_end)
 
     def _at_end(self, end: Position) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validator.catalog.anthropic.sources import DOC, E, SDK_S, SDK_T, W, WHATWG
+from validator.catalog.anthropic.sources import DOC, SDK_S, SDK_T, WHATWG, E, W
 from validator.catalog.rule import Rule
 from validator.catalog.rule import make as _r
 

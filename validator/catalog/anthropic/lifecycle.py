@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validator.catalog.anthropic.sources import DOC, E, FIRST_PARTY, SDK_A, SDK_S, SDK_T, W
+from validator.catalog.anthropic.sources import DOC, FIRST_PARTY, SDK_A, SDK_S, SDK_T, E, W
 from validator.catalog.rule import Rule
 from validator.catalog.rule import make as _r
 

@@ -167,7 +167,9 @@ class MessageChecker:
     def takes_runs(self, etype: str) -> bool:
         """Could a run of ``etype`` events go on where the stream is: the last event fed was a
         delta into a block that is still open?"""
-        return etype == "content_block_delta" and self.last_delta is not None and self.phase is Phase.IN_MESSAGE
+        return (
+            etype == "content_block_delta" and self.last_delta is not None and self.phase is Phase.IN_MESSAGE
+        )
 
     def feed_run(self, etype: str, events: list[dict[str, Any]]) -> bool:
         """Feed a run of deltas at once (each valid against its schema, framed ``etype``). True when

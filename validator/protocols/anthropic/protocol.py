@@ -1,4 +1,5 @@
-"""The Anthropic Messages protocol as the engine sees it (:class:`~validator.protocols.base.StreamProtocol`)."""
+"""The Anthropic Messages protocol as the engine sees it (a
+:class:`~validator.protocols.base.StreamProtocol`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ __all__ = ["PROTOCOL", "AnthropicProtocol"]
 #: A Messages event as the first bytes show it: an ``event:`` line or a payload ``type`` of the
 #: stream's own events (``ping`` and ``error`` alone say nothing: other protocols have them too).
 _HEAD = re.compile(
-    rb'^event: ?(message_start|content_block_(start|delta|stop)|message_delta|message_stop)\s*$'
+    rb"^event: ?(message_start|content_block_(start|delta|stop)|message_delta|message_stop)\s*$"
     rb'|"type"\s*:\s*"(message_start|content_block_(start|delta|stop)|message_delta|message_stop)"',
     re.M,
 )

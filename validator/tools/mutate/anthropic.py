@@ -49,7 +49,12 @@ def _failed(t: Transcript) -> bool:
 def _complete(t: Transcript) -> bool:
     """A whole stream: message_start, a message_delta, message_stop last, no error event."""
     kinds = [k for _, k in _types(t) if k != "ping"]
-    return bool(kinds) and kinds[0] == "message_start" and kinds[-1] == "message_stop" and "message_delta" in kinds
+    return (
+        bool(kinds)
+        and kinds[0] == "message_start"
+        and kinds[-1] == "message_stop"
+        and "message_delta" in kinds
+    )
 
 
 def _blocks(t: Transcript) -> dict[int, tuple[int, list[int], int | None]]:
@@ -123,10 +128,14 @@ def op_drop_message_start(t: Transcript, rng: random.Random) -> Mutation | None:
         return None
     frames = list(t.frames)
     del frames[i]
-    nxt = next((k for k in range(i, len(frames)) if frames[k].kind == "event" and frames[k].type != "ping"), None)
+    nxt = next(
+        (k for k in range(i, len(frames)) if frames[k].kind == "event" and frames[k].type != "ping"), None
+    )
     if nxt is None:
         return None
-    return _mutation(frames, nxt, "AN201", "message_start dropped: the next event comes before any message_start")
+    return _mutation(
+        frames, nxt, "AN201", "message_start dropped: the next event comes before any message_start"
+    )
 
 
 def op_duplicate_message_start(t: Transcript, rng: random.Random) -> Mutation | None:
@@ -162,7 +171,9 @@ def op_drop_block_stop(t: Transcript, rng: random.Random) -> Mutation | None:
     frames = list(t.frames)
     del frames[i]
     at = next(k for k in range(i, len(frames)) if frames[k].type == "message_delta")
-    return _mutation(frames, at, "AN208", f"content_block_stop at event {i} dropped: the block is never stopped")
+    return _mutation(
+        frames, at, "AN208", f"content_block_stop at event {i} dropped: the block is never stopped"
+    )
 
 
 def op_delta_after_stop(t: Transcript, rng: random.Random) -> Mutation | None:
@@ -200,7 +211,7 @@ def op_corrupt_tool_input(t: Transcript, rng: random.Random) -> Mutation | None:
     if _stop_reason(t) == "max_tokens":
         return None
     cands = []
-    for start, deltas, stop in _blocks(t).values():
+    for _, deltas, stop in _blocks(t).values():
         parts = [t.frames[i].data["delta"].get("partial_json", "") for i in deltas]
         if stop is not None and deltas and "".join(p for p in parts if isinstance(p, str)).strip():
             cands.append((deltas[-1], stop))
@@ -209,7 +220,9 @@ def op_corrupt_tool_input(t: Transcript, rng: random.Random) -> Mutation | None:
     last, stop = rng.choice(cands)
     frames = list(t.frames)
     _set(frames, t, last, lambda d: d["delta"].__setitem__("partial_json", d["delta"]["partial_json"] + "}"))
-    return _mutation(frames, stop, "AN301", f"event {last}: a stray '}}' after the tool input's last fragment")
+    return _mutation(
+        frames, stop, "AN301", f"event {last}: a stray '}}' after the tool input's last fragment"
+    )
 
 
 def op_drop_signature(t: Transcript, rng: random.Random) -> Mutation | None:
@@ -307,7 +320,9 @@ def op_usage_decrease(t: Transcript, rng: random.Random) -> Mutation | None:
         return None  # with compaction iterations the top-level counts are the last iteration's
     frames = list(t.frames)
     _set(frames, t, delta, lambda d: d["usage"].__setitem__("input_tokens", before - 1))
-    return _mutation(frames, delta, "AN302", f"message_delta.usage.input_tokens {before - 1} < {before}", "warning")
+    return _mutation(
+        frames, delta, "AN302", f"message_delta.usage.input_tokens {before - 1} < {before}", "warning"
+    )
 
 
 def op_error_mid_stream(t: Transcript, rng: random.Random) -> Mutation | None:
@@ -315,7 +330,9 @@ def op_error_mid_stream(t: Transcript, rng: random.Random) -> Mutation | None:
     if not deltas or _failed(t):
         return None
     i = rng.choice(deltas)
-    error = with_data(t.frames[i], t, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    error = with_data(
+        t.frames[i], t, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    )
     frames = [*t.frames[: i + 1], error]
     return _mutation(frames, i + 1, "AN219", f"the stream fails with an overloaded_error after event {i}")
 
@@ -323,8 +340,10 @@ def op_error_mid_stream(t: Transcript, rng: random.Random) -> Mutation | None:
 #: (name, rule, function, doc): where each rule fires (validator.tools.mutate.operators builds the
 #: operators from it).
 TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
-    ("corrupt-json", "AN002", op_corrupt_json, "Removes the closing brace of one event's JSON. Fires at that data line."),
-    ("event-name", "AN004", op_event_name, "SSE only: one event's `event:` line names another type. Fires there."),
+    ("corrupt-json", "AN002", op_corrupt_json,
+     "Removes the closing brace of one event's JSON. Fires at that data line."),
+    ("event-name", "AN004", op_event_name,
+     "SSE only: one event's `event:` line names another type. Fires there."),
     ("drop-message-start", "AN201", op_drop_message_start, "Drops message_start. Fires at the next event."),
     ("duplicate-message-start", "AN202", op_duplicate_message_start,
      "Sends message_start again after a block stop. Fires at the copy."),
@@ -346,7 +365,8 @@ TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
     ("null-stop-reason", "AN215", op_null_stop_reason, "Sets stop_reason to null. Fires at message_delta."),
     ("stop-reason-tool-use", "AN304", op_stop_reason_tool_use,
      "Claims stop_reason tool_use in a message without a tool_use block. Fires at message_delta."),
-    ("event-after-stop", "AN217", op_event_after_stop, "Sends a ping after message_stop. Fires (warning) there."),
+    ("event-after-stop", "AN217", op_event_after_stop,
+     "Sends a ping after message_stop. Fires (warning) there."),
     ("missing-field", "AN103", op_missing_field,
      "Removes `delta` or `content_block` from one event. Fires at that event."),
     ("usage-decrease", "AN302", op_usage_decrease,
@@ -354,4 +374,3 @@ TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
     ("error-mid-stream", "AN219", op_error_mid_stream,
      "Ends the stream with an overloaded_error after a random delta. Fires at the error event."),
 )  # fmt: skip
-

@@ -250,6 +250,8 @@ class Mutation:
     description: str
     #: The profile the rule needs (None: the base transcript's profile).
     profile: str | None = None
+    #: The severity the rule reports it with.
+    severity: str = "error"
 
 
 OpFn = Callable[[Transcript, random.Random], "Mutation | None"]

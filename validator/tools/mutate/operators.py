@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from validator.catalog import PROTOCOL_PROFILES
+from validator.tools.mutate import anthropic
 from validator.tools.mutate.drops import (
     at_first_event,
     at_first_item_ref,
@@ -180,6 +182,11 @@ _TABLE: tuple[tuple[str, str, OpFn, str], ...] = (
 )  # fmt: skip
 
 OPERATORS: dict[str, Operator] = {name: Operator(name, rule, doc, fn) for name, rule, fn, doc in _TABLE}
+#: protocol -> its operators (Responses above; the others from their modules).
+OPERATOR_TABLES: dict[str, dict[str, Operator]] = {
+    "responses": OPERATORS,
+    "anthropic": {name: Operator(name, rule, doc, fn) for name, rule, fn, doc in anthropic.TABLE},
+}
 
 
 # ---------------------------------------------------------------------------- mutants
@@ -192,12 +199,13 @@ class Mutant:
     expected: dict[str, Any]
 
 
-def _select(ops: Iterable[str] | None) -> list[Operator]:
-    names = list(ops) if ops else list(OPERATORS)
-    unknown = [n for n in names if n not in OPERATORS]
+def _select(ops: Iterable[str] | None, protocol: str = "responses") -> list[Operator]:
+    table = OPERATOR_TABLES[protocol]
+    names = list(ops) if ops else list(table)
+    unknown = [n for n in names if n not in table]
     if unknown:
         raise KeyError(f"unknown operator(s): {', '.join(unknown)}")
-    return [OPERATORS[n] for n in names]
+    return [table[n] for n in names]
 
 
 def generate(
@@ -206,16 +214,19 @@ def generate(
     ops: Iterable[str] | None = None,
     seed: int = 0,
     *,
-    profile: str = "openai",
+    profile: str | None = None,
     transcript: Transcript | None = None,
+    protocol: str = "responses",
 ) -> Iterator[Mutant]:
     """Yield at most one mutant per operator; each operator draws from its own ``Random(seed)``.
 
-    ``profile`` is the one the base transcript is valid in; ``transcript`` saves re-parsing ``text``.
+    ``profile`` is the one the base transcript is valid in (None: the protocol's default);
+    ``transcript`` saves re-parsing ``text``; ``protocol`` chooses the operator table.
     """
+    profile = profile or PROTOCOL_PROFILES[protocol][0]
     t = transcript or parse(text, name=base)
     stem, ext = Path(base).stem, (Path(base).suffix or (".sse" if t.format == "sse" else ".jsonl"))
-    for op in _select(ops):
+    for op in _select(ops, protocol):
         m = op.fn(t, random.Random(seed))
         if m is None:
             continue
@@ -233,7 +244,7 @@ def generate(
                 "line": line,
                 "at": "end" if m.at is None else "event",
                 "profile": m.profile or profile,
-                "severity": "error",
+                "severity": m.severity,
                 "description": m.description,
             },
         )
@@ -248,14 +259,17 @@ def write_mutants(
     out_dir: str | Path,
     ops: Iterable[str] | None = None,
     seed: int = 0,
-    profile: str = "openai",
+    profile: str | None = None,
+    protocol: str = "responses",
 ) -> list[Path]:
     """Write each mutant of ``path`` and its ``.expected.json`` sidecar into ``out_dir``."""
     src = Path(path)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for m in generate(src.read_bytes().decode("utf-8"), src.name, ops, seed, profile=profile):
+    for m in generate(
+        src.read_bytes().decode("utf-8"), src.name, ops, seed, profile=profile, protocol=protocol
+    ):
         target = out / m.name
         target.write_bytes(m.text.encode("utf-8"))
         sidecar_path(target).write_text(

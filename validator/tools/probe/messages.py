@@ -8,6 +8,7 @@ here sends anything.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from validator.model.events import RawEvent, RawKind
@@ -157,7 +158,9 @@ def outcome(body: bytes) -> Outcome:
     return result
 
 
-def _accumulate(message: dict[str, Any] | None, event: dict[str, Any], inputs: dict[int, str]) -> dict[str, Any] | None:
+def _accumulate(
+    message: dict[str, Any] | None, event: dict[str, Any], inputs: dict[int, str]
+) -> dict[str, Any] | None:
     """One event into the message, as anthropic-python's accumulate_event does (leniently)."""
     import json
 
@@ -182,10 +185,8 @@ def _accumulate(message: dict[str, Any] | None, event: dict[str, Any], inputs: d
             block["signature"] = delta.get("signature")
         elif dtype == "input_json_delta":
             inputs[index] = inputs.get(index, "") + str(delta.get("partial_json", ""))
-            try:
+            with contextlib.suppress(ValueError):  # incomplete so far; the engine judges the whole
                 block["input"] = json.loads(inputs[index]) if inputs[index] else {}
-            except ValueError:
-                pass  # incomplete so far; the engine judges the whole
     elif kind == "message_delta" and isinstance(event.get("delta"), dict):
         message["stop_reason"] = event["delta"].get("stop_reason")
     return message
