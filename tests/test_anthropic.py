@@ -250,3 +250,33 @@ def test_whenever_the_sdk_raises_we_report_an_error() -> None:
             missed.append(f"{name}: the SDK raises {error}, we report no error")
     assert raised >= 10, "the oracle should fail on some inputs"
     assert not missed, "\n".join(missed)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_rules_command_lists_the_protocols_rules() -> None:
+    from click.testing import CliRunner
+
+    from validator.catalog import RULES
+    from validator.cli import cli
+
+    out = CliRunner().invoke(cli, ["rules", "--protocol", "anthropic"]).output.splitlines()
+    ids = [line.split()[0] for line in out[1:]]
+    assert ids == sorted(r for r in RULES if r.startswith("AN"))
+    doc = CliRunner().invoke(cli, ["rules", "--protocol", "anthropic", "--format", "json"]).output
+    assert '"anthropic-compatible": null' in doc  # AN210 is not reported for compatible servers
+
+
+def test_check_command_takes_the_protocol_and_its_profile() -> None:
+    from click.testing import CliRunner
+
+    from validator.cli import cli
+
+    bad = str(CORPUS / "rules" / "AN303" / "bad.sse")
+    default = CliRunner().invoke(cli, ["check", "--isolated", bad])
+    compatible = CliRunner().invoke(cli, ["check", "--isolated", "--profile", "anthropic-compatible", bad])
+    forced = CliRunner().invoke(cli, ["check", "--isolated", "--protocol", "responses", bad])
+    assert "AN303" in default.output and default.exit_code == 0  # a warning
+    assert "AN303" not in compatible.output and compatible.exit_code == 0
+    assert "RSP" in forced.output and forced.exit_code == 1  # read as Responses, it is nothing like one

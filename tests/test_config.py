@@ -75,7 +75,10 @@ def test_no_config_anywhere_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyP
     ("body", "message"),
     [
         ('profil = "openai"', r"unknown key 'profil' in \[tool.responses-validator\] \(known: profile, "),
-        ('profile = "azure"', "'profile' must be one of openai, open-responses, not 'azure'"),
+        (
+            'profile = "azure"',
+            "'profile' must be one of openai, open-responses, anthropic, anthropic-compatible, not 'azure'",
+        ),
         ('format = "xml"', "'format' must be one of text, concise, json, junit, sarif, github, html"),
         ("strict = 1", "'strict' must be true or false"),
         ("select = [1, 2]", "'select' must be a list of strings"),
