@@ -4,6 +4,7 @@ Run by hand, never by the test suite::
 
     python bench/bench.py                 # 100 MB transcript
     python bench/bench.py --size-mb 1000  # 1 GB: the memory target
+    python bench/bench.py --protocol anthropic   # a 100 MB Anthropic Messages stream
 
 It generates a realistic transcript (one long response: messages, function calls and
 reasoning items, token-sized deltas with `obfuscation` padding as OpenAI sends them, a
@@ -12,7 +13,8 @@ peak RSS is its own:
 
 * floor: ``orjson.loads`` of every ``data:`` line (no checking at all);
 * sdk: the openai SDK's typed parse of every event (pydantic ``TypeAdapter`` over
-  ``openai.types.responses.ResponseStreamEvent``), if the SDK is installed;
+  ``openai.types.responses.ResponseStreamEvent``; with ``--protocol anthropic``, anthropic-python's
+  ``RawMessageStreamEvent``), if the SDK is installed;
 * check: ``llm-stream-validator check`` (reader, schemas, state machine, consistency);
 * base: with ``--baseline-tree DIR`` (a checkout of an earlier commit, e.g. made with
   ``git worktree add DIR REV``), the same check run from that tree's ``validator`` package, so
@@ -203,6 +205,89 @@ def generate(path: Path, size_mb: int, seed: int = 7) -> int:
     return seq[0]
 
 
+# ---------------------------------------------------------------- Anthropic Messages transcript
+
+
+def _messages_event(out: list[str], event: dict) -> None:
+    out.append(f"event: {event['type']}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n")
+
+
+def _messages_block(out: list[str], rng: random.Random, index: int) -> int:
+    """One content block (thinking, text or tool_use in turn) with token-sized deltas; its output tokens."""
+    kind = ("thinking", "text", "tool_use", "text")[index % 4]
+    if kind == "thinking":
+        block: dict = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [{"type": "thinking_delta", "thinking": t} for t in _text(rng, rng.randint(150, 400))]
+        deltas.append({"type": "signature_delta", "signature": "".join(_obf(rng) for _ in range(30))})
+    elif kind == "text":
+        block = {"type": "text", "text": ""}
+        deltas = [{"type": "text_delta", "text": t} for t in _text(rng, rng.randint(200, 600))]
+    else:
+        block = {"type": "tool_use", "id": f"toolu_01bench{index:012d}", "name": "search", "input": {}}
+        args = json.dumps({"query": " ".join(_text(rng, 40)), "limit": 10})
+        deltas = [
+            {"type": "input_json_delta", "partial_json": args[i : i + 12]} for i in range(0, len(args), 12)
+        ]
+    _messages_event(out, {"type": "content_block_start", "index": index, "content_block": block})
+    for delta in deltas:
+        _messages_event(out, {"type": "content_block_delta", "index": index, "delta": delta})
+    _messages_event(out, {"type": "content_block_stop", "index": index})
+    return len(deltas)
+
+
+def generate_messages(path: Path, size_mb: int, seed: int = 7) -> int:
+    """Write a valid Anthropic Messages stream of about ``size_mb`` MB (one long message: thinking,
+    text and tool_use blocks in turn, token-sized deltas, pings); return the number of events."""
+    rng = random.Random(seed)
+    target = size_mb * 1_000_000
+    usage = {
+        "input_tokens": 1000,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": 1,
+    }
+    message = {
+        "id": "msg_01bench000000000000000000",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5-20250929",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": usage,
+    }
+    events = 0
+    written = 0
+    output_tokens = 1
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out: list[str] = []
+        _messages_event(out, {"type": "message_start", "message": message})
+        _messages_event(out, {"type": "ping"})
+        index = 0
+        while written < target:
+            output_tokens += _messages_block(out, rng, index)
+            index += 1
+            if len(out) > 2000:
+                events += len(out)
+                chunk = "".join(out)
+                written += len(chunk.encode())
+                fh.write(chunk)
+                out.clear()
+        # The message holds tool_use blocks: it stops for them.
+        delta = {"stop_reason": "tool_use", "stop_sequence": None}
+        _messages_event(
+            out, {"type": "message_delta", "delta": delta, "usage": {**usage, "output_tokens": output_tokens}}
+        )
+        _messages_event(out, {"type": "message_stop"})
+        events += len(out)
+        fh.write("".join(out))
+    return events
+
+
+#: --protocol -> (transcript generator, the SDK's event type to parse each event with).
+GENERATORS = {"responses": generate, "anthropic": generate_messages}
+
+
 # ---------------------------------------------------------------- measured jobs (run in a child)
 
 
@@ -216,10 +301,13 @@ def job_floor(path: Path) -> None:
 
 
 def job_sdk(path: Path) -> None:
-    from openai.types.responses import ResponseStreamEvent
     from pydantic import TypeAdapter
 
-    adapter = TypeAdapter(ResponseStreamEvent)
+    if os.environ.get("BENCH_PROTOCOL") == "anthropic":
+        from anthropic.types import RawMessageStreamEvent as Event
+    else:
+        from openai.types.responses import ResponseStreamEvent as Event
+    adapter = TypeAdapter(Event)
     with path.open("rb") as fh:
         for line in fh:
             if line.startswith(b"data: "):
@@ -329,6 +417,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mb", type=int, default=100)
+    parser.add_argument(
+        "--protocol",
+        choices=sorted(GENERATORS),
+        default="responses",
+        help="the transcript's protocol (anthropic: one long Messages stream; sdk: anthropic-python's types)",
+    )
     parser.add_argument("--jobs", default="floor,sdk,check,html")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each job (median reported)")
     parser.add_argument("--keep", type=Path, help="write the transcript here and keep it")
@@ -358,9 +452,11 @@ def main() -> None:
             names.append("base")
     out_dir = HERE / "out"
     out_dir.mkdir(exist_ok=True)
-    path = args.keep or out_dir / f"bench-{args.size_mb}mb.sse"
+    os.environ["BENCH_PROTOCOL"] = args.protocol
+    suffix = "" if args.protocol == "responses" else f"-{args.protocol}"
+    path = args.keep or out_dir / f"bench-{args.size_mb}mb{suffix}.sse"
     t0 = time.perf_counter()
-    events = generate(path, args.size_mb)
+    events = GENERATORS[args.protocol](path, args.size_mb)
     size = path.stat().st_size
     print(
         f"transcript: {path} ({size / 1e6:.1f} MB, {events} events, "

@@ -280,3 +280,26 @@ def test_check_command_takes_the_protocol_and_its_profile() -> None:
     assert "AN303" in default.output and default.exit_code == 0  # a warning
     assert "AN303" not in compatible.output and compatible.exit_code == 0
     assert "RSP" in forced.output and forced.exit_code == 1  # read as Responses, it is nothing like one
+
+
+# ---------------------------------------------------------------- the fast lane
+
+
+def test_the_lane_changes_nothing_on_messages_mutants() -> None:
+    from validator.engine import check_chunks
+
+    def chunks(data: bytes, size: int) -> list[bytes]:
+        return [data[i : i + size] for i in range(0, len(data), size)] or [b""]
+
+    compared = 0
+    for base in _valid_bases():
+        texts = [base.read_text(encoding="utf-8")]
+        texts += [m.text for m in generate(texts[0], base.name, None, 0, protocol="anthropic")]
+        for text in texts:
+            data = text.encode("utf-8")
+            for size in (len(data) or 1, 4096):
+                fast = check_chunks(chunks(data, size), base.name, lane=True)
+                slow = check_chunks(chunks(data, size), base.name, lane=False)
+                assert (fast.events, fast.findings) == (slow.events, slow.findings), base.name
+                compared += 1
+    assert compared > 200

@@ -1,4 +1,4 @@
-"""The fast lane (validator.protocols.responses.lane) changes nothing but speed.
+"""The fast lane (validator.protocols.lane) changes nothing but speed.
 
 A run of deltas is framed as one RawRun and, when the state machine says each event would take
 its usual path, checked as a whole. These tests hold both halves to the event-by-event path:
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPUS, SHARED_CORPUS, needs_shared
+from conftest import CORPUS, SHARED_ANTHROPIC, SHARED_CORPUS, needs_shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reader_fuzz import chunked
@@ -24,7 +24,7 @@ from tools.detection_matrix import mutants, own_bases
 from validator.engine import CheckOptions, FileResult, check_chunks
 from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue
-from validator.protocols.responses import lane as lane_module
+from validator.protocols import lane as lane_module
 from validator.protocols.responses.schemas import load_schema_set
 from validator.reading.reader import Reader
 from validator.tools.probe.streamkit import message_events, response_snapshot, sse_frame
@@ -67,7 +67,7 @@ def assert_same(data: bytes, options: CheckOptions, cuts: Iterable[int] = ()) ->
 def own_transcripts() -> list[Path]:
     found = [
         p
-        for directory in (CORPUS / "seeds", CORPUS / "streams", CORPUS / "rules")
+        for directory in (CORPUS / "seeds", CORPUS / "streams", CORPUS / "anthropic", CORPUS / "rules")
         for p in sorted(directory.rglob("*"))
         if p.suffix in TRANSCRIPT_SUFFIXES and not p.name.endswith(".expected.json")
     ]
@@ -80,7 +80,8 @@ def shared_transcripts() -> list[Path]:
         return []
     return [
         p
-        for p in sorted(SHARED_CORPUS.rglob("*"))
+        for shared in (SHARED_CORPUS, SHARED_ANTHROPIC)
+        for p in sorted(shared.rglob("*"))
         if p.is_file() and p.suffix not in {".tsv", ".md"} and p.name != "INDEX.tsv"
     ]
 

@@ -212,7 +212,7 @@ def check_chunks(
     """Check a transcript given as an iterable of byte chunks (read incrementally).
 
     ``lane=False`` checks every event one by one, never a run of deltas at once
-    (:mod:`validator.protocols.responses.lane`): slower, with the same result; the tests compare the two.
+    (:mod:`validator.protocols.lane`): slower, with the same result; the tests compare the two.
     """
     options = options or CheckOptions()
     named = options.named_protocol()

@@ -49,7 +49,7 @@ class RawRun:
     Each event is a block of exactly two lines, ``event: NAME`` (the same name for all) and
     one ``data:`` line holding an ASCII or valid UTF-8 payload that is not ``[DONE]``, then
     the blank line. That is the shape of a run of deltas, the bulk of every transcript: the
-    engine may check a run as a whole (:mod:`validator.protocols.responses.lane`) and falls back to
+    engine may check a run as a whole (:mod:`validator.protocols.lane`) and falls back to
     :meth:`events`, which are exactly the :class:`RawEvent` values the reader yields for
     these blocks when it hands out no runs.
     """

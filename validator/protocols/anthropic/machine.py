@@ -188,13 +188,19 @@ class MessageChecker:
             key, wanted = "thinking", "thinking_delta"
         else:
             return False
+        # A thinking run usually ends with the block's signature: the one delta of another type
+        # a run may hold, last (after it, thinking_delta would be AN211).
+        signs = kind is Kind.THINKING and events[-1].get("delta", {}).get("type") == "signature_delta"
+        body = events[:-1] if signs else events
         try:
-            for e in events:
+            for e in body:
                 delta = e["delta"]
                 if e["index"] != index or delta["type"] != wanted:
                     return False
-            parts = [e["delta"][key] for e in events]
-        except (KeyError, TypeError):
+            parts = [e["delta"][key] for e in body]
+            if signs and events[-1]["index"] != index:
+                return False
+        except (KeyError, TypeError, AttributeError):
             return False
         n = len(events)
         self.events += n
@@ -203,6 +209,8 @@ class MessageChecker:
             block.parts.extend(parts)
         elif kind is Kind.TEXT:
             block.text = True
+        elif signs:
+            block.signed = True
         return True
 
     def shared_string(self, value: str) -> str:

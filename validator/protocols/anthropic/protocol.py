@@ -10,7 +10,8 @@ from validator.catalog import anthropic as catalog
 from validator.protocols.anthropic.machine import MessageChecker
 from validator.protocols.anthropic.schemas import AnthropicSchemas
 from validator.protocols.anthropic.tables import EVENT_TYPES
-from validator.protocols.base import Machine, SchemaSet, StreamProtocol
+from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
+from validator.protocols.lane import Lane as DeltaLane
 from validator.reading import eventstream
 
 __all__ = ["PROTOCOL", "AnthropicProtocol"]
@@ -54,6 +55,13 @@ class AnthropicProtocol(StreamProtocol):
 
     def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
         return MessageChecker(profile, fragment=fragment)
+
+    def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
+        assert isinstance(machine, MessageChecker) and isinstance(schemas, AnthropicSchemas)
+        return DeltaLane(machine, schemas)
+
+    def wants_runs(self) -> bool:
+        return True
 
 
 PROTOCOL = AnthropicProtocol()

@@ -9,6 +9,7 @@ ones pass the schema (the machine reports them, AN105).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -37,6 +38,7 @@ class AnthropicSchemas:
         self._by_type = {t: _Compiled(schemas.resources[u], engines) for t, u in schemas.events.items()}
         #: event type -> verdict callable for the types whose valid events need no other check.
         self.fast: dict[str, Any] = {}
+        self._batch: dict[str, Callable[[list[Any]], bool]] = {}
 
     @classmethod
     def for_profile(cls, profile: str, strict: bool = False) -> AnthropicSchemas:
@@ -50,8 +52,14 @@ class AnthropicSchemas:
         return self._by_type.get(event_type)
 
     def all_fast(self, event_type: str, events: list[Any]) -> bool:
-        valid = self.fast.get(event_type)
-        return valid is not None and all(map(valid, events))
+        """True when every event (each of ``event_type``) is valid, in one schema call; False says
+        nothing about any one event."""
+        if event_type not in self.fast:
+            return False
+        batch = self._batch.get(event_type)
+        if batch is None:
+            batch = self._batch[event_type] = self._by_type[event_type].batch_validator()
+        return batch(events)
 
     def check(self, event: dict[str, Any]) -> list[Issue]:
         if not isinstance(event, dict):

@@ -8,7 +8,7 @@ from typing import Any
 from validator.catalog import responses as catalog
 from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
-from validator.protocols.responses.lane import Lane as DeltaLane
+from validator.protocols.lane import Lane as DeltaLane
 from validator.protocols.responses.lifecycle import StreamChecker
 from validator.protocols.responses.outline import ResponsesOutline
 from validator.protocols.responses.schemas import SchemaChecker

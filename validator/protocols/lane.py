@@ -4,10 +4,11 @@ Nearly every event of a real transcript is a delta, and deltas come in runs: the
 one text, one after the other, each framed exactly like the one before it. Event by event,
 each costs a framing step, a decode, a schema call and a state-machine step, the last three
 in Python. The reader hands such a run over as one :class:`~validator.model.events.RawRun`; here
-it is decoded with one ``map``, validated with one schema call over the list
-(:meth:`~validator.protocols.responses.schemas.SchemaChecker.all_fast`), and fed to the state machine at once
-(:meth:`~validator.protocols.responses.lifecycle.StreamChecker.feed_run`), which takes it only when every
-event is one its usual path would accept with no finding.
+it is decoded with one ``map``, validated with one schema call over the list (the schemas'
+``all_fast``), and fed to the state machine at once (the machine's ``feed_run``), which takes it
+only when every event is one its usual path would accept with no finding. Any protocol whose
+schemas and machine have those (:class:`RunSchemas`, :class:`RunMachine`) can use it: Responses
+for its text deltas, Anthropic Messages for the deltas of one content block.
 
 Anything else (a decode error, a schema failure, a sequence gap, a delta for another item,
 a stream not yet inside a run) sends the run through the ordinary path, event by event,
@@ -19,17 +20,32 @@ the lane on and off.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue
 from validator.model.outline import RunObserver
-from validator.protocols.responses.lifecycle import StreamChecker
-from validator.protocols.responses.schemas import SchemaChecker
 
-__all__ = ["Lane"]
+__all__ = ["Lane", "RunMachine", "RunSchemas"]
+
+
+class RunMachine(Protocol):
+    def takes_runs(self, etype: str) -> bool:
+        """Is the stream where a run of ``etype`` events could go on?"""
+        ...
+
+    def feed_run(self, etype: str, events: list[dict[str, Any]]) -> bool:
+        """Take the run (True) only if each event would take the usual path with no finding;
+        otherwise change nothing (False)."""
+        ...
+
+
+class RunSchemas(Protocol):
+    def all_fast(self, event_type: str, events: list[Any]) -> bool:
+        """Are all these events of ``event_type`` valid, with nothing else to check?"""
+        ...
 
 
 class Lane:
@@ -37,7 +53,7 @@ class Lane:
 
     __slots__ = ("events", "machine", "observer", "schemas")
 
-    def __init__(self, machine: StreamChecker, schemas: SchemaChecker) -> None:
+    def __init__(self, machine: RunMachine, schemas: RunSchemas) -> None:
         self.machine = machine
         self.schemas = schemas
         #: Told of each run taken (its name, decoded events and first index): the outline.
