@@ -303,3 +303,29 @@ def test_the_lane_changes_nothing_on_messages_mutants() -> None:
                 assert (fast.events, fast.findings) == (slow.events, slow.findings), base.name
                 compared += 1
     assert compared > 200
+
+
+# ---------------------------------------------------------------- recorded calls
+
+
+def test_recorded_messages_calls_are_checked_as_messages(tmp_path: Path) -> None:
+    import json
+
+    from tools.make_anthropic_examples import har
+
+    broken = (CORPUS / "rules" / "AN208" / "bad.sse").read_bytes()
+    data, _ = har(200, "text/event-stream", broken)
+    doc = json.loads(data)
+    # A Responses call beside it, answered with a clean Responses stream: checked as Responses.
+    seed = (CORPUS / "seeds" / "004_75bce7c82fd61a67.sse").read_text(encoding="utf-8")
+    other = json.loads(json.dumps(doc["log"]["entries"][0]))
+    other["request"]["url"] = "https://api.openai.com/v1/responses"
+    other["response"]["content"]["text"] = seed
+    doc["log"]["entries"].append(other)
+    path = tmp_path / "calls.har"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    result = check_file(path)
+    assert result.error is None and result.events > 20
+    assert [f.rule for f in result.findings] == ["AN208"]
+    only_responses = check_file(path, CheckOptions(protocol="responses"))
+    assert only_responses.findings == []  # the Messages call is not a Responses call

@@ -117,6 +117,8 @@ class Example:
     edit: Callable[[bytes], bytes] | None = None
     #: "sse", "jsonl" or "eventstream" (Bedrock's binary body).
     ext: str = "sse"
+    #: A recorded call instead of a bare stream: (extension, bad bytes, good bytes, bad (rule, line)s).
+    files: tuple[str, bytes, bytes, list[tuple[str, int]]] | None = None
 
 
 EXAMPLES: dict[str, Callable[[], Example]] = {}
@@ -261,6 +263,80 @@ def _an012() -> Example:
 
 
 # ---------------------------------------------------------------- 1xx schema
+
+
+def har(
+    status: int, content_type: str, body: bytes, rule: str | None = None
+) -> tuple[bytes, list[tuple[str, int]]]:
+    """A HAR file recording one streamed POST /v1/messages and its answer; the (rule, line) of the
+    entry when ``rule`` is given (findings about an answer point at its entry)."""
+    request = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 256,
+        "stream": True,
+        "messages": [{"role": "user", "content": "Hi"}],
+    }
+    entry = {
+        "startedDateTime": "2026-01-02T10:00:00.000Z",
+        "time": 812,
+        "request": {
+            "method": "POST",
+            "url": "https://api.anthropic.com/v1/messages",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "anthropic-version", "value": "2023-06-01"}],
+            "postData": {"mimeType": "application/json", "text": json.dumps(request)},
+        },
+        "response": {
+            "status": status,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "content-type", "value": content_type}],
+            "content": {"size": len(body), "mimeType": content_type, "text": body.decode()},
+        },
+    }
+    doc = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "make_anthropic_examples", "version": "1"},
+            "entries": [entry],
+        }
+    }
+    text = json.dumps(doc, indent=2) + "\n"
+    line = text.split("\n").index('    "entries": [') + 2
+    return text.encode(), [(rule, line)] if rule else []
+
+
+@example("AN013")
+def _an013() -> Example:
+    answer = json.dumps(
+        {"id": "msg_01", "type": "message", "role": "assistant", "content": [{"type": "text", "text": "Hi!"}]}
+    )
+    bad, marks = har(200, "application/json", answer.encode(), "AN013")
+    body, _, _ = render_sse(text_stream("an013"))
+    good, _ = har(200, "text/event-stream; charset=utf-8", body)
+    return Example(
+        "a gateway answers a stream: true request with one JSON message",
+        "the answer is an event stream",
+        [],
+        [],
+        options={},
+        files=("har", bad, good, marks),
+    )
+
+
+@example("AN014")
+def _an014() -> Example:
+    bad, marks = har(529, "text/html", b"<html><body>upstream overloaded</body></html>", "AN014")
+    error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    good, _ = har(529, "application/json", json.dumps(error).encode())
+    return Example(
+        "a proxy answers an overloaded API with an HTML page",
+        'the error is JSON {"type": "error", "error": {...}}',
+        [],
+        [],
+        options={},
+        files=("har", bad, good, marks),
+    )
 
 
 @example("AN101")
@@ -769,6 +845,9 @@ def build_example(rule: str) -> dict[str, bytes]:
     name = RULES[rule].name
     assert not [m for e in ex.good for m in e.marks], f"{rule}: marks in the good example"
     ext = ex.ext
+    if ex.files is not None:
+        ext, bad, good, marks = ex.files
+        return {f"bad.{ext}": bad, f"good.{ext}": good, "bad.expected.json": _sidecar(ex.options, marks)}
     if ext == "sse":
         bad, marks, end = render_sse(ex.bad, [f"{rule} {name} - bad: {ex.about_bad}"])
         good, _, _ = render_sse(ex.good, [f"{rule} {name} - good: {ex.about_good}"])

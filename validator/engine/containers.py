@@ -15,10 +15,11 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from validator.catalog import RULES, select_rules
+from validator.catalog import PROTOCOL_PROFILES, RULES, select_rules
 from validator.engine.options import CheckOptions, FileResult
 from validator.engine.stream import check_bytes
 from validator.model.findings import Finding
+from validator.protocols import PROTOCOLS
 from validator.reading.containers.answers import AnswerProblem, is_responses_request
 from validator.reading.containers.positions import (
     JSON_BREAKS,
@@ -102,10 +103,9 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     """
 
     options = options or CheckOptions()
-    body_options = dataclasses.replace(options, input_format="sse")
     try:
         detected = detect_kind(data) if kind == "auto" else kind
-        found = list(walk_container(data, detected or kind))
+        found = list(walk_container(data, detected or kind, _recognise(options)))
     except ContainerError as exc:
         return FileResult(path, error=str(exc), input_format=kind if kind != "auto" else None)
     # A cassette without Responses streams is not an error: checking a folder of cassettes
@@ -115,8 +115,15 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     table = LineTable(decode_text(data), JSON_BREAKS if detected == "har" else YAML_BREAKS)
     for stream in found:
         if isinstance(stream, AnswerProblem):
+            rule = PROTOCOLS[stream.protocol].reading_rules.get(stream.rule, stream.rule)
+            if rule is None:
+                continue
             finding = make_finding(
-                stream.rule, stream.message, path, (stream.line, stream.column, stream.offset), options
+                rule,
+                stream.message,
+                path,
+                (stream.line, stream.column, stream.offset),
+                _for_protocol(options, stream.protocol),
             )
             if finding is not None:
                 result.findings.append(finding)
@@ -124,6 +131,7 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
         if stream.error is not None:
             errors.append(f"{stream.label} (line {stream.line}): {stream.error}")
             continue
+        body_options = dataclasses.replace(_for_protocol(options, stream.protocol), input_format="sse")
         sub = check_bytes(stream.body, path, body_options)
         result.events += sub.events
         result.findings.extend(relocate(f, stream, path) for f in sub.findings)
@@ -132,6 +140,24 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     if errors:
         result.error = "; ".join(errors)
     return result
+
+
+def _recognise(options: Any) -> Any:
+    """Which calls of a container are checked, and as which protocol: each protocol's own, or only
+    the one the options name."""
+    named = options.named_protocol()
+    candidates = [PROTOCOLS[named]] if named else list(PROTOCOLS.values())
+
+    def recognise(method: str, url: str) -> str | None:
+        return next((p.name for p in candidates if p.is_request(method, url)), None)
+
+    return recognise
+
+
+def _for_protocol(options: Any, protocol: str) -> Any:
+    """The options for a call of ``protocol``: its own profile unless one of it was asked for."""
+    profile = options.profile if options.profile in PROTOCOL_PROFILES[protocol] else None
+    return dataclasses.replace(options, protocol=protocol, profile=profile).for_protocol(protocol)
 
 
 # ---------------------------------------------------------------- findings made outside the engine

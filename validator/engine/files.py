@@ -33,19 +33,19 @@ def _container_kind(path: str, input_format: str) -> str | None:
 
 
 def _check_container_data(data: bytes, name: str, kind: str, options: CheckOptions) -> FileResult:
-    # Containers hold Responses calls (the protocol that has recorded containers so far).
-    inner = dataclasses.replace(
-        options.for_protocol(options.named_protocol() or DEFAULT.name), input_format="auto"
-    )
     # Imported here, not at the top: they bring in the YAML parser and the container readers,
     # a fifth of the command's start-up, which a plain transcript never needs.
     if kind == "websocket":
         from validator.engine.websocket import check_websocket
 
-        return check_websocket(data, name, inner)
+        # WebSocket sessions are a Responses transport.
+        inner = options.for_protocol(options.named_protocol() or DEFAULT.name)
+        return check_websocket(data, name, dataclasses.replace(inner, input_format="auto"))
     from validator.engine.containers import check_container
 
-    return check_container(data, name, inner, kind=kind)
+    # Cassettes and HAR files: each recorded call is checked as its own protocol's (the one the
+    # options name, if they name one).
+    return check_container(data, name, dataclasses.replace(options, input_format="auto"), kind=kind)
 
 
 def _is_websocket_session(first: bytes) -> bool:

@@ -111,4 +111,26 @@ RULES: tuple[Rule, ...] = (
         "An empty body for a streaming request is a server failure that clients report as an empty reply.",
         "ANTHROPIC.md §3 flow; same check as RSP012",
     ),
+    _r(
+        "AN013",
+        "not-an-event-stream",
+        E,
+        "streaming request not answered with text/event-stream",
+        "A /v1/messages request with `stream: true` is answered with status 200 and `Content-Type: "
+        "text/event-stream` (checked by `probe` and in recorded cassettes and HAR files).",
+        "The SDK parses the body as SSE only when the server says it is one; anything else is an error to it.",
+        f"DOC: 'set \"stream\": true to incrementally stream the response using server-sent events' ({DOC})",
+    ),
+    _r(
+        "AN014",
+        "pre-stream-error-not-json",
+        E,
+        "rejected request not answered with a 4xx JSON error",
+        'A malformed request gets a 4xx status and an `application/json` body `{"type": "error", "error": '
+        '{"type": …, "message": …}}`, even with `stream: true` (checked by `probe` and in recorded '
+        "cassettes and HAR files).",
+        "The SDK raises a typed APIStatusError from that body; an event stream or an HTML page gives it "
+        "nothing to raise.",
+        "Anthropic API errors page (platform.claude.com/docs/en/api/errors); ANTHROPIC.md §2 (error shape)",
+    ),
 )

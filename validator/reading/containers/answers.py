@@ -27,6 +27,8 @@ class AnswerProblem:
     line: int
     column: int = 1
     offset: int = 0
+    #: The protocol of the call (its catalog names the rule: RSP014 is AN013 for Messages).
+    protocol: str = "responses"
 
 
 # ---------------------------------------------------------------- request and response tests
@@ -101,6 +103,7 @@ def judge_answer(
     content_type = str(base["content_type"])
     shown = content_type or "no content type recorded"
     where = {k: base[k] for k in ("label", "index", "line", "column", "offset")}
+    where["protocol"] = base.get("protocol", "responses")
     if 400 <= status < 600:
         if _is_json_error(body):
             return None

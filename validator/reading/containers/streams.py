@@ -77,6 +77,8 @@ class EmbeddedStream:
     literal: Callable[[int], tuple[int, int] | None] | None = None
     #: Why the body could not be decoded (the stream is then not checked).
     error: str | None = None
+    #: The protocol of the call (``Recognise``): the body is checked as one of its streams.
+    protocol: str = "responses"
 
     def line_map(self, body_line: int) -> int | None:
         mapped = self.literal(body_line) if self.literal is not None else None
@@ -205,7 +207,9 @@ def _yaml_request_body(request: yaml.Node | None) -> bytes | None:
     return str(node.value).encode("utf-8", "surrogatepass")
 
 
-def _walk_cassette(text: str, root: yaml.Node) -> Iterator[EmbeddedStream | AnswerProblem]:
+def _walk_cassette(
+    text: str, root: yaml.Node, recognise: Recognise
+) -> Iterator[EmbeddedStream | AnswerProblem]:
     table = LineTable(text, YAML_BREAKS)
     items = _yaml_get(root, "interactions") or _yaml_get(root, "http_interactions")
     if not isinstance(items, yaml.SequenceNode):
@@ -215,7 +219,8 @@ def _walk_cassette(text: str, root: yaml.Node) -> Iterator[EmbeddedStream | Answ
         response = _yaml_get(item, "response")
         method = _yaml_str(_yaml_get(request, "method"))
         url = _yaml_str(_yaml_get(request, "uri")) or _yaml_str(_yaml_get(request, "url"))
-        if not is_responses_request(method, url):
+        protocol = recognise(method, url)
+        if protocol is None:
             continue
         headers = _yaml_headers(_yaml_get(response, "headers"))
         node, is_b64 = _yaml_body(response)
@@ -230,6 +235,7 @@ def _walk_cassette(text: str, root: yaml.Node) -> Iterator[EmbeddedStream | Answ
             "method": method.upper(),
             "url": url,
             "content_type": headers.get("content-type", ""),
+            "protocol": protocol,
         }
         if node is None:
             continue
@@ -263,13 +269,14 @@ def _har_request_body(request: dict[str, Any]) -> bytes | None:
     return text.encode("utf-8", "surrogatepass") if isinstance(text, str) else None
 
 
-def _walk_har(text: str) -> Iterator[EmbeddedStream | AnswerProblem]:
+def _walk_har(text: str, recognise: Recognise) -> Iterator[EmbeddedStream | AnswerProblem]:
     table = LineTable(text, JSON_BREAKS)
     for number, (start, entry) in enumerate(har_entries(text), start=1):
         request = entry.get("request") if isinstance(entry.get("request"), dict) else {}
         response = entry.get("response") if isinstance(entry.get("response"), dict) else {}
         method, url = str(request.get("method", "")), str(request.get("url", ""))
-        if not is_responses_request(method, url):
+        protocol = recognise(method, url)
+        if protocol is None:
             continue
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
         headers = har_headers(response.get("headers"))
@@ -284,6 +291,7 @@ def _walk_har(text: str) -> Iterator[EmbeddedStream | AnswerProblem]:
             "method": method.upper(),
             "url": url,
             "content_type": content_type,
+            "protocol": protocol,
         }
         body_text = content.get("text")
         if not isinstance(body_text, str):
@@ -349,7 +357,18 @@ def detect_kind(data: bytes) -> str | None:
     return None
 
 
-def walk_container(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream | AnswerProblem]:
+#: ``(method, url) -> protocol name``, or None for a call of no protocol checked here.
+Recognise = Callable[[str, str], "str | None"]
+
+
+def responses_calls(method: str, url: str) -> str | None:
+    """The reading layer's own default: Responses calls only (the engine passes every protocol's)."""
+    return "responses" if is_responses_request(method, url) else None
+
+
+def walk_container(
+    data: bytes, kind: str = "auto", recognise: Recognise = responses_calls
+) -> Iterator[EmbeddedStream | AnswerProblem]:
     if kind not in KINDS:
         raise ContainerError(f"unknown container kind {kind!r} (choose from {', '.join(KINDS)})")
     if kind == "auto":
@@ -362,9 +381,9 @@ def walk_container(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream |
         kind = detected
     text = decode_text(data)
     if kind == "har":
-        yield from _walk_har(text)
+        yield from _walk_har(text, recognise)
     else:
-        yield from _walk_cassette(text, _load_yaml(text))
+        yield from _walk_cassette(text, _load_yaml(text), recognise)
 
 
 def iter_streams(data: bytes, kind: str = "auto") -> Iterator[EmbeddedStream]:
