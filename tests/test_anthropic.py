@@ -329,3 +329,66 @@ def test_recorded_messages_calls_are_checked_as_messages(tmp_path: Path) -> None
     assert [f.rule for f in result.findings] == ["AN208"]
     only_responses = check_file(path, CheckOptions(protocol="responses"))
     assert only_responses.findings == []  # the Messages call is not a Responses call
+
+
+# ---------------------------------------------------------------- the live probe (on a local replay server)
+
+
+def _answers() -> dict[str, object]:
+    from validator.tools.probe.replay import Reply
+
+    thinking = render_sse(
+        MessageBuilder("p-think").start().thinking(["17 * 23 = 391."]).text(["391"]).finish().events
+    )[0]
+    tool = MessageBuilder("p-tool").start().tool_use("get_weather", ['{"location": "Paris, France"}'])
+    error = {
+        "type": "error",
+        "error": {"type": "invalid_request_error", "message": "messages: Input should be a valid list"},
+    }
+    return {
+        "messages-text": Reply.sse(
+            render_sse(MessageBuilder("p-text").start().text(["Hello", " there", " friend"]).finish().events)[
+                0
+            ]
+        ),
+        "messages-tool-use": Reply.sse(render_sse(tool.finish("tool_use").events)[0]),
+        "messages-thinking": Reply.sse(thinking),
+        "messages-malformed-request": Reply.json(error, 400),
+    }
+
+
+def test_probe_passes_a_conforming_messages_endpoint() -> None:
+    from validator.tools.probe import messages
+    from validator.tools.probe.command import run_probe
+    from validator.tools.probe.replay import ReplayServer
+
+    with ReplayServer(_answers()) as server:  # type: ignore[arg-type]
+        results = run_probe(server.url, list(messages.SCENARIOS), api_key="sk-test", timeout=10.0)
+        sent = list(server.requests)
+    assert [(r.scenario, [f.rule for f in r.findings]) for r in results] == [
+        (n, []) for n in messages.SCENARIOS
+    ]
+    assert all(r.path.endswith("/v1/messages") for r in sent)
+    assert all(r.headers.get("x-api-key") == "sk-test" and r.headers.get("anthropic-version") for r in sent)
+
+
+def test_probe_reports_what_a_messages_endpoint_gets_wrong() -> None:
+    from validator.tools.probe.command import run_probe
+    from validator.tools.probe.replay import ReplayServer, Reply
+
+    answers = _answers()
+    answers["messages-tool-use"] = answers["messages-text"]  # answers in text: the tool call is lost
+    answers["messages-malformed-request"] = Reply(b"<html>bad gateway</html>", 502, "text/html")
+    unsigned = MessageBuilder("p-unsigned").start().thinking(["391"], signature=None).text(["391"]).finish()
+    answers["messages-thinking"] = Reply.sse(render_sse(unsigned.events)[0])
+    with ReplayServer(answers) as server:  # type: ignore[arg-type]
+        results = {
+            r.scenario: sorted({f.rule for f in r.findings})
+            for r in run_probe(server.url, list(answers), timeout=10.0)
+        }
+    assert results == {
+        "messages-text": [],
+        "messages-tool-use": ["AN260"],
+        "messages-thinking": ["AN210", "AN260"],
+        "messages-malformed-request": ["AN014"],
+    }

@@ -26,8 +26,9 @@ import pytest
 from conftest import CORPUS, ROOT
 
 from validator.engine import CheckOptions, FileResult, check_file
-from validator.tools.probe.command import SCENARIOS, run_probe
+from validator.tools.probe.command import run_probe
 from validator.tools.probe.replay import ReplayServer, Reply
+from validator.tools.probe.run import TARGETS
 
 RULE_DIR = CORPUS / "rules"
 EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har", "eventstream")
@@ -145,7 +146,7 @@ def test_probe_example_bodies_are_valid_streams(directory: Path) -> None:
     # A probe rule is about the answer to a request, not the stream's form: both bodies are
     # conforming streams, and only the scenario's expectation tells them apart.
     sidecar = load_sidecar(directory)
-    assert sidecar["probe"]["scenario"] in SCENARIOS
+    assert any(sidecar["probe"]["scenario"] in t.scenarios for t in TARGETS.values())
     for kind in ("bad", "good"):
         path = example_file(directory, kind)
         result = check_file(path, options_of(sidecar))

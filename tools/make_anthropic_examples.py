@@ -119,6 +119,8 @@ class Example:
     ext: str = "sse"
     #: A recorded call instead of a bare stream: (extension, bad bytes, good bytes, bad (rule, line)s).
     files: tuple[str, bytes, bytes, list[tuple[str, int]]] | None = None
+    #: For a rule only the live probe raises: ``{"scenario": name}``, whose answers bad and good are.
+    probe: dict[str, Any] | None = None
 
 
 EXAMPLES: dict[str, Callable[[], Example]] = {}
@@ -627,6 +629,20 @@ def _an221() -> Example:
     return Example("message_delta.delta without stop_sequence (LiteLLM)", "stop_sequence: null", bad, good)
 
 
+@example("AN260")
+def _an260() -> Example:
+    bad = text_stream("an260", ["I can't check", " live weather, but Paris", " is usually mild."])
+    good = tool_stream("an260", ['{"location": "Par', 'is, France"}'])
+    bad[-1].mark("AN260")
+    return Example(
+        "probe scenario messages-tool-use: the server answers in text and never calls get_weather",
+        "probe scenario messages-tool-use: a get_weather tool_use with its location, stop_reason tool_use",
+        bad,
+        good,
+        probe={"scenario": "messages-tool-use"},
+    )
+
+
 # ---------------------------------------------------------------- 3xx consistency
 
 
@@ -858,10 +874,11 @@ def build_example(rule: str) -> dict[str, bytes]:
     if ex.edit is not None:
         bad = ex.edit(bad)
     marks += [(r, end) for r in ex.end_marks]
+    extra = {"probe": ex.probe} if ex.probe is not None else {}
     return {
         f"bad.{ext}": bad,
         f"good.{ext}": good,
-        "bad.expected.json": _sidecar(ex.options, marks),
+        "bad.expected.json": _sidecar(ex.options, marks, **extra),
     }
 
 

@@ -47,4 +47,5 @@ READING_RULES: dict[str, str | None] = {
     # Recorded calls' answers (cassettes, HAR files) and the probe's: transport, shared too.
     "RSP014": "AN013",
     "RSP015": "AN014",
+    "RSP260": "AN260",
 }

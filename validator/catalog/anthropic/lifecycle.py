@@ -238,4 +238,16 @@ RULES: tuple[Rule, ...] = (
         f"ANTHROPIC.md §5, §7.5; {SDK_T}raw_message_delta_event.py",
         FIRST_PARTY,
     ),
+    _r(
+        "AN260",
+        "probe-expectation-unmet",
+        E,
+        "the probe scenario's expectation is not met",
+        "A live-probe scenario for /v1/messages reached its goal: a stop_reason and content for every "
+        "scenario, text for the text scenario, a get_weather tool_use with its required input (and stop_reason "
+        "tool_use) for the forced tool call, a signed thinking block when thinking is enabled.",
+        "These are what a Messages client relies on from each request; a server that streams well-formed "
+        "events but drops the tool call or the thinking fails its users all the same.",
+        "ANTHROPIC.md §3, §6 (bridges that lose tool calls and reasoning)",
+    ),
 )

@@ -23,7 +23,13 @@ from validator.engine import CheckOptions
 from validator.model.meta import COMMAND
 
 # Scenarios and the runner live in probe_scenarios and probe_run; callers import them from here.
-from validator.tools.probe.run import ProbeError, ScenarioResult, responses_url, run_probe, run_scenario
+from validator.tools.probe.run import (
+    TARGETS,
+    ProbeError,
+    ScenarioResult,
+    run_probe,
+    run_scenario,
+)
 from validator.tools.probe.scenarios import IMAGE_DATA_URL as IMAGE_DATA_URL
 from validator.tools.probe.scenarios import SCENARIOS, Scenario
 from validator.tools.probe.scenarios import Outcome as Outcome
@@ -105,34 +111,45 @@ def render(results: Sequence[ScenarioResult], fmt: str, url: str, options: Check
 # ---------------------------------------------------------------- the command
 
 
-def _scenario_names(values: Sequence[str]) -> list[str]:
+def _scenario_names(values: Sequence[str], protocol: str = "responses") -> list[str]:
+    known = TARGETS[protocol].scenarios
     names: list[str] = []
     for value in values:
         for name in (v.strip() for v in value.split(",")):
             if not name:
                 continue
             if name == "all":
-                names.extend(SCENARIOS)
-            elif name not in SCENARIOS:
+                names.extend(known)
+            elif name not in known:
                 raise click.BadParameter(
-                    f"unknown scenario {name!r} (choose from all, {', '.join(SCENARIOS)})",
+                    f"unknown {protocol} scenario {name!r} (choose from all, {', '.join(known)})",
                     param_hint="--scenarios",
                 )
             else:
                 names.append(name)
-    return list(dict.fromkeys(names)) or list(SCENARIOS)
+    return list(dict.fromkeys(names)) or list(known)
 
 
 @click.command("probe")
 @click.option(
-    "--base-url", required=True, help="API base, e.g. https://api.openai.com/v1 (POST {base}/responses)."
+    "--base-url",
+    required=True,
+    help="API base, e.g. https://api.openai.com/v1 (POST {base}/responses); with --protocol anthropic, "
+    "e.g. https://api.anthropic.com (POST {base}/v1/messages).",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(sorted(TARGETS)),
+    default="responses",
+    show_default=True,
+    help="The endpoint's protocol: its scenarios, URL and authentication.",
 )
 @click.option(
     "--api-key-env",
-    default="OPENAI_API_KEY",
-    show_default=True,
+    default=None,
     metavar="VAR",
-    help="Environment variable holding the API key (sent as a Bearer token; none if unset).",
+    help="Environment variable holding the API key (a Bearer token; x-api-key for anthropic; none if "
+    "unset).  [default: OPENAI_API_KEY, ANTHROPIC_API_KEY for anthropic]",
 )
 @click.option("--model", default="gpt-4o-mini", show_default=True, help="Model for the scenarios.")
 @click.option("--reasoning-model", default=None, help="Model for the reasoning scenario [default: --model].")
@@ -157,7 +174,10 @@ def _scenario_names(values: Sequence[str]) -> list[str]:
     show_default=True,
 )
 @click.option(
-    "--profile", type=click.Choice(["openai", "open-responses"]), default="openai", show_default=True
+    "--profile",
+    type=click.Choice(["openai", "open-responses", "anthropic", "anthropic-compatible"]),
+    default=None,
+    help="A profile of the protocol.  [default: its first: openai, anthropic]",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail a scenario too.")
 @click.option(
@@ -171,13 +191,14 @@ def _scenario_names(values: Sequence[str]) -> list[str]:
 def probe_command(
     ctx: click.Context,
     base_url: str,
-    api_key_env: str,
+    protocol: str,
+    api_key_env: str | None,
     model: str,
     reasoning_model: str | None,
     scenario_args: tuple[str, ...],
     save_dir: Path | None,
     fmt: str,
-    profile: str,
+    profile: str | None,
     strict: bool,
     timeout: float,
 ) -> None:
@@ -186,14 +207,17 @@ def probe_command(
     Exit status: 0 every scenario passed, 1 a scenario failed, 2 usage error or the endpoint
     cannot be reached.
     """
-    names = _scenario_names(scenario_args)
+    names = _scenario_names(scenario_args, protocol)
     if not base_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--base-url")
-    api_key = os.environ.get(api_key_env)
-    explicit = ctx.get_parameter_source("api_key_env") is not click.core.ParameterSource.DEFAULT
-    if explicit and not api_key:
+    target = TARGETS[protocol]
+    api_key = os.environ.get(api_key_env or target.key_env)
+    if api_key_env and not api_key:
         raise click.UsageError(f"environment variable {api_key_env} is not set")
-    options = CheckOptions(profile=profile, strict=strict)
+    try:
+        options = CheckOptions(profile=profile, strict=strict, protocol=protocol)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         results = run_probe(
             base_url,
@@ -212,5 +236,5 @@ def probe_command(
         click.echo(f"error: cannot save transcripts: {exc}", err=True)
         ctx.exit(2)
     sys.stdout.flush()
-    click.echo(render(results, fmt, responses_url(base_url), options), nl=False)
+    click.echo(render(results, fmt, target.url(base_url), options.for_protocol(protocol)), nl=False)
     ctx.exit(1 if any(r.failed(strict) for r in results) else 0)

@@ -22,6 +22,8 @@ import httpx
 from validator.engine import CheckOptions, FileResult, check_bytes
 from validator.engine.containers import make_finding
 from validator.model.findings import Finding
+from validator.protocols import PROTOCOLS
+from validator.tools.probe import messages
 from validator.tools.probe.replay import SCENARIO_HEADER
 from validator.tools.probe.scenarios import SCENARIOS, Outcome, Scenario
 
@@ -88,7 +90,11 @@ def _save(save_dir: Path | None, name: str, suffix: str, body: bytes) -> str | N
 def _finding(
     rule: str, message: str, path: str, at: tuple[int, int, int], options: CheckOptions
 ) -> list[Finding]:
-    f = make_finding(rule, message, path, at, options)
+    # RSP014/RSP015/RSP260 under the probed protocol's own ids (AN013/AN014/AN260 for Messages).
+    named = PROTOCOLS[options.named_protocol() or "responses"].reading_rules.get(rule, rule)
+    if named is None:
+        return []
+    f = make_finding(named, message, path, at, options)
     return [f] if f is not None else []
 
 
@@ -117,8 +123,11 @@ def run_scenario(
     options: CheckOptions,
     save_dir: Path | None = None,
     headers: dict[str, str] | None = None,
+    target: Target | None = None,
 ) -> ScenarioResult:
     """Send one scenario, read the whole answer, check it. Raises ProbeError if unreachable."""
+    target = target or TARGETS["responses"]
+    options = options.for_protocol(target.protocol)
     body_json = {**scenario.request(model), "stream": True}
     sent = {
         "Content-Type": "application/json",
@@ -179,7 +188,7 @@ def run_scenario(
         result.path = result.saved or result.path
         checked = check_bytes(body, result.path, options)
         result.events, result.findings = checked.events, list(checked.findings)
-        outcome = _outcome(body)
+        outcome = target.outcome(body)
         for check in scenario.checks:
             for problem in check(outcome):
                 result.findings += _finding("RSP260", problem, result.path, outcome.final_at, options)
@@ -198,10 +207,52 @@ def _reason(exc: BaseException) -> str:
     return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
 
 
+@dataclass(frozen=True)
+class Target:
+    """What the probe needs to know of one protocol's endpoint."""
+
+    protocol: str
+    scenarios: dict[str, Scenario]
+    #: base URL -> the endpoint's URL.
+    url: Any
+    #: streamed body -> its events and final object, for the scenarios' expectations.
+    outcome: Any
+    #: API key -> the headers that carry it.
+    auth: Any
+    #: Sent with every request.
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Where the key is read from by default.
+    key_env: str = "OPENAI_API_KEY"
+
+
 def responses_url(base_url: str) -> str:
     """{base}/responses, as the compliance suite builds it; a base that already ends so is kept."""
     base = base_url.rstrip("/")
     return base if base.endswith("/responses") else f"{base}/responses"
+
+
+TARGETS: dict[str, Target] = {
+    "responses": Target(
+        "responses", SCENARIOS, responses_url, _outcome, lambda key: {"Authorization": f"Bearer {key}"}
+    ),
+    "anthropic": Target(
+        "anthropic",
+        messages.SCENARIOS,
+        messages.messages_url,
+        messages.outcome,
+        lambda key: {"x-api-key": key},
+        messages.HEADERS,
+        "ANTHROPIC_API_KEY",
+    ),
+}
+
+
+def target_of(scenarios: Sequence[str]) -> Target:
+    """The protocol whose scenarios these are (they must all be of one)."""
+    found = {t.protocol for t in TARGETS.values() for name in scenarios if name in t.scenarios}
+    if len(found) > 1:
+        raise ValueError(f"scenarios of several protocols in one run: {', '.join(sorted(found))}")
+    return TARGETS[found.pop() if found else "responses"]
 
 
 def run_probe(
@@ -216,18 +267,20 @@ def run_probe(
     timeout: float = 60.0,
     transport: httpx.BaseTransport | None = None,
 ) -> list[ScenarioResult]:
-    """Run the named scenarios in order. Raises ProbeError when the endpoint cannot be reached."""
+    """Run the named scenarios in order (all of one protocol: Responses, or Anthropic Messages for
+    the ``messages-*`` ones). Raises ProbeError when the endpoint cannot be reached."""
+    target = target_of(scenarios)
     options = options or CheckOptions()
-    url = responses_url(base_url)
+    url = target.url(base_url)
     directory = Path(save_dir) if save_dir is not None else None
     if directory is not None:
         directory.mkdir(parents=True, exist_ok=True)
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    headers = {**target.headers, **(target.auth(api_key) if api_key else {})}
     limits = httpx.Timeout(timeout, connect=min(timeout, 10.0))
     results = []
     with httpx.Client(timeout=limits, transport=transport, follow_redirects=False) as client:
         for name in scenarios:
-            scenario = SCENARIOS[name]
+            scenario = target.scenarios[name]
             chosen = (reasoning_model or model) if scenario.uses_reasoning_model else model
-            results.append(run_scenario(client, url, scenario, chosen, options, directory, headers))
+            results.append(run_scenario(client, url, scenario, chosen, options, directory, headers, target))
     return results
