@@ -18,12 +18,12 @@ from validator.tools.probe.run import TARGETS
 
 RULE_DIR = CORPUS / "rules"
 SOURCE = ROOT / "validator"
-ID_RE = re.compile(r"^(?:RSP|CH|AN)[0-3]\d\d$")
+ID_RE = re.compile(r"^(?:RSP|CH|AN)[0-4]\d\d$")
 LITERAL_RE = re.compile(r"\b(?:RSP|CH|AN)\d{3}\b")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: Names say what is wrong, not what to do about it (ruff: "allow ${rule}" must read naturally).
 BAD_NAME_PREFIXES = ("no-", "check-", "disallow-", "ensure-", "require-", "must-", "should-")
-LAYERS = ("framing", "schema", "lifecycle", "consistency")
+LAYERS = ("framing", "schema", "lifecycle", "consistency", "connection")
 #: Streams (sse, jsonl, json; a WebSocket session is jsonl) and containers (a cassette, a HAR file).
 EXAMPLE_EXTS = ("sse", "jsonl", "json", "yaml", "har", "eventstream")
 ALL_RULES = sorted(RULES.values(), key=lambda r: r.id)
@@ -52,7 +52,7 @@ def test_names_unique() -> None:
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=rule_ids(ALL_RULES))
 def test_id_well_formed(rule: Rule) -> None:
-    assert ID_RE.match(rule.id), f"{rule.id}: ids are a protocol prefix + 3 digits, hundreds digit 0-3"
+    assert ID_RE.match(rule.id), f"{rule.id}: ids are a protocol prefix + 3 digits, hundreds digit 0-4 (the layers)"
     assert RULES[rule.id] is rule
     # The hundreds digit is the layer.
     assert rule.layer == LAYERS[int(rule.id[-3])]

@@ -322,7 +322,7 @@ def test_rules_table_and_json():
         "severity": "error",
         "layer": "framing",
         "message": "event data is not valid JSON",
-        "profiles": {"openai": "error", "open-responses": "error"},
+        "profiles": {"openai": "error", "open-responses": "error", "codex": "error"},
         "strict_only": False,
     }
 

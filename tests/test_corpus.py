@@ -24,7 +24,7 @@ from validator.model.findings import Severity
 SUFFIX = ".expected.json"
 TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".eventstream")
 #: Our own transcripts, next to their sidecars.
-OWN_DIRS = ("seeds", "streams", "anthropic")
+OWN_DIRS = ("seeds", "streams", "anthropic", "websocket", "codex", "implementers")
 
 
 def _sidecars() -> list[Path]:

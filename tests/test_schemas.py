@@ -27,6 +27,9 @@ from validator.protocols.responses.schemas import BASE_URI, SchemaChecker, load_
 PROFILES = ("openai", "open-responses")
 SPEC_DIR = SHARED / "spec"
 SEED_004 = SEEDS / "004_75bce7c82fd61a67.sse"
+SCHEMA_ROOT_OAI = schema_root() / "openai"
+#: The WebSocket steering outcomes (openai-python 3.8.0+, snapshot of 3.63.0; patch OAI-S1).
+STEER_OUTCOMES = ("response.steer.accepted", "response.steer.pending", "response.steer.failed")
 
 #: VALID-judged captures that still fail in the default profile, with why. Each is a
 #: genuine departure from the OpenAI spec by a third-party server (not an API-version
@@ -199,6 +202,7 @@ def test_event_type_counts_per_profile() -> None:
         "response.compaction.compacting",
         "response.apply_patch_call_operation_diff.delta",
         "response.apply_patch_call_operation_diff.done",
+        *STEER_OUTCOMES,
     }
     assert len(oai) == 58 + len(extras)
     assert extras <= oai
@@ -221,7 +225,41 @@ def test_openai_types_are_exactly_the_spec_union_plus_the_documented_extras() ->
         "response.compaction.compacting",
         "response.apply_patch_call_operation_diff.delta",
         "response.apply_patch_call_operation_diff.done",
+        *STEER_OUTCOMES,
     }
+
+
+def test_the_sdk_snapshot_adds_steering_and_the_new_incomplete_reasons() -> None:
+    """OAI-S1/OAI-S2 (tools/sdk/openai-python.json, from openai-python 3.63.0)."""
+    accepted = {
+        "type": "response.steer.accepted",
+        "sequence_number": 7,
+        "steer": {"id": "steer_1", "previous_response_id": "resp_1"},
+        "stream_id": "lane-1",
+    }
+    assert OAI.check(accepted) == []
+    assert rules(OAI.check({**accepted, "steer": {"id": "steer_1"}})) == ["RSP103"]
+    failed = {
+        "type": "response.steer.failed",
+        "sequence_number": 3,
+        "error": {"code": "some_future_code", "message": "no", "type": "invalid_request_error"},
+        "steer": {"input": "Shorter, please.", "previous_response_id": "resp_1"},
+    }
+    assert OAI.check(failed) == []  # the error code enum is extensible in the SDK
+    assert rules(OAI.check({**failed, "error": {**failed["error"], "type": "server_error"}})) == ["RSP103"]
+    pending = {
+        "type": "response.steer.pending",
+        "sequence_number": 9,
+        "reason": "waiting_for_required_input",
+        "required_input": [{"type": "function_call_output", "call_id": "call_1", "name": "f"}],
+        "steer": {"id": "steer_1", "previous_response_id": "resp_1"},
+    }
+    assert OAI.check(pending) == []
+    assert rules(OR.check(accepted)) == ["RSP102"]  # steering is not in Open Responses
+    resp = json.loads((SCHEMA_ROOT_OAI / "defs" / "Response.json").read_text(encoding="utf-8"))
+    reasons = resp["allOf"][2]["properties"]["incomplete_details"]["anyOf"][0]["properties"]["reason"]["enum"]
+    assert {"max_output_tokens", "content_filter", "max_messages", "steered"} <= set(reasons)
+    assert set(load_schema_set("openai").client_events) == {"response.steer"}
 
 
 def test_index_fields_have_minimum_zero_and_sequence_number_is_optional() -> None:
@@ -438,16 +476,29 @@ def test_reasoning_events_are_profile_specific() -> None:
 def test_strict_reports_drift_as_rsp105_only_when_the_lenient_schema_passes() -> None:
     strict = SchemaChecker.for_profile("openai", strict=True)
     done = {
+        "type": "response.output_text.done",
+        "item_id": "msg",
+        "output_index": 0,
+        "content_index": 0,
+        "text": "Paris",
+    }
+    assert OAI.check(done) == []
+    issues = strict.check(done)
+    assert rules(issues) == ["RSP105"] and issues[0].pointer == "/logprobs"
+    assert strict.check({**done, "logprobs": []}) == []
+    assert rules(strict.check({**done, "text": 1})) == ["RSP103"]
+
+
+def test_function_call_arguments_done_needs_no_name_even_when_strict() -> None:
+    """OAI-R4: openai-python 3.9.0 removed `name`; no spec requires it any more."""
+    strict = SchemaChecker.for_profile("openai", strict=True)
+    done = {
         "type": "response.function_call_arguments.done",
         "item_id": "fc",
         "output_index": 0,
         "arguments": "{}",
     }
-    assert OAI.check(done) == []
-    issues = strict.check(done)
-    assert rules(issues) == ["RSP105"] and issues[0].pointer == "/name"
-    assert strict.check({**done, "name": "f"}) == []
-    assert rules(strict.check({**done, "arguments": 1})) == ["RSP103"]
+    assert OAI.check(done) == [] and strict.check(done) == []
 
 
 json_values = st.recursive(

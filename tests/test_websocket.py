@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from validator.engine import CheckOptions, check_bytes
+from validator.engine.websocket import CLIENT as CLIENT_TYPES
 from validator.engine.websocket import check_websocket, error_shape_problems
 from validator.tools.probe.replay import function_call_events, text_events, to_sse
 
@@ -281,3 +283,69 @@ def test_a_session_opening_with_response_create_is_detected_without_input_format
     # Forcing JSON Lines reads the same file as one plain stream, which it is not.
     plain = check_file(bad, CheckOptions(input_format="jsonl"))
     assert any(f.rule != "RSP109" for f in plain.findings)
+
+
+# ---------------------------------------------------------------- steering (RSP401-RSP407)
+
+WS_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "websocket"
+
+
+def _messages(name: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (WS_CORPUS / name).read_text(encoding="utf-8").splitlines()]
+
+
+def test_our_steering_sessions_are_up_to_date() -> None:
+    from tools.build_protocol_corpus import main
+
+    assert main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WS_CORPUS.glob("*.jsonl")))
+def test_steering_sessions_check_clean_and_lose_it_without_their_key_message(name: str) -> None:
+    messages = _messages(name)
+    assert rules(jsonl(*messages)) == []
+    # Each session's clean verdict hangs on its steering outcome: without it the client's
+    # response.steer is answered by nothing, or the successor commits nothing it was promised.
+    kinds = [m.get("type") for m in messages]
+    assert "response.steer" in kinds
+
+
+def test_a_steered_response_without_its_successor_is_reported_at_its_terminal_event() -> None:
+    messages = _messages("steer_accepted_steered_successor.jsonl")
+    cut = max(i for i, m in enumerate(messages) if m.get("type") == "response.incomplete") + 1
+    assert rules(jsonl(*messages[:cut])) == [("RSP403", cut)]
+
+
+def test_server_only_transcripts_judge_what_the_server_shows() -> None:
+    messages = [
+        m for m in _messages("steer_accepted_steered_successor.jsonl") if m["type"] not in CLIENT_TYPES
+    ]
+    assert rules(jsonl(*messages)) == []  # no client lines: an accepted steer is its own submission
+    cut = max(i for i, m in enumerate(messages) if m.get("type") == "response.incomplete") + 1
+    assert [r for r, _ in rules(jsonl(*messages[:cut]))] == ["RSP403"]
+    twice = [*messages[:cut], *(m for m in messages if m["type"] == "response.steer.accepted")]
+    assert "RSP402" in [r for r, _ in rules(jsonl(*twice))]
+
+
+def test_pending_without_its_continuation_leaves_the_input_queued_legitimately() -> None:
+    messages = _messages("steer_pending_after_completed.jsonl")
+    cut = next(i for i, m in enumerate(messages) if m.get("type") == "response.steer.pending") + 1
+    assert rules(jsonl(*messages[:cut])) == []  # the client owns the next move
+    dup = [*messages[:cut], messages[cut - 1]]
+    assert rules(jsonl(*dup)) == [("RSP402", cut + 1)]
+
+
+def test_a_client_steer_is_checked_against_its_schema() -> None:
+    messages = _messages("steer_failed_after_completed.jsonl")
+    at = next(i for i, m in enumerate(messages) if m["type"] == "response.steer")
+    broken = [*messages[:at], {"type": "response.steer", "input": "x"}, *messages[at + 1 :]]
+    found = check_websocket(jsonl(*broken), "ws.jsonl", OPENAI).findings
+    assert ("RSP103", at + 1) in [(f.rule, f.line) for f in found]
+    assert any("previous_response_id" in f.message for f in found if f.rule == "RSP103")
+
+
+def test_steering_rules_do_not_apply_to_open_responses() -> None:
+    messages = _messages("steer_accepted_steered_successor.jsonl")
+    cut = max(i for i, m in enumerate(messages) if m.get("type") == "response.incomplete") + 1
+    found = [r for r, _ in rules(jsonl(*messages[:cut]), OPEN_RESPONSES)]
+    assert "RSP403" not in found and "RSP102" in found  # steer outcomes are unknown there

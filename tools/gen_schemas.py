@@ -54,6 +54,8 @@ SPEC_PROVENANCE = {
     OR_SPEC: "openresponses/openresponses release 2026-04-24 (mirror Stars1233/openresponses @ 92c12d9)",
 }
 SDK_PROVENANCE = "openai-python 3.54.0 (`openai/types/responses/`)"
+#: What tools/sdk_sync.py --write recorded from the newest openai SDK (patches OAI-S1, OAI-S2).
+SDK_SNAPSHOT = ROOT / "tools" / "sdk" / "openai-python.json"
 
 INDEX_FIELDS = (
     "output_index",
@@ -439,12 +441,16 @@ def _oai_patches() -> list[tuple[str, Patch]]:
     add(
         "ResponseFunctionCallArgumentsDoneEvent",
         "OAI-R4",
-        "drift",
+        "defect",
         "response.function_call_arguments.done: required `name`",
-        "optional (RSP105 with --strict)",
-        "no captured stream sends it (api.openai.com gpt-4o to gpt-5.5, Azure); Open Responses lacks it",
-        "EVENTS.md §10.6; corpus 015-019, 031, 043",
-        drop_required("", "name", patch_id="OAI-R4", note="not sent by the API up to 2026-04 (drift)"),
+        "optional in every variant (kept as a property, so RSP311 still compares a name that is sent)",
+        "the API never sends it (api.openai.com gpt-4o to gpt-5.5, Azure); openai-python 3.9.0 removed the "
+        "field ('correct function argument completion event fields'), so no newer spec requires it; Open "
+        "Responses lacks it",
+        "CHANGES-2026-12.md §1.3 (openai-python #3801); EVENTS.md §10.6; corpus 015-019, 031, 043",
+        drop_required(
+            "", "name", patch_id="OAI-R4", note="the API never sends it; openai-python 3.9.0 removed it"
+        ),
     )
     add(
         "FunctionShellCall",
@@ -569,6 +575,84 @@ def _oai_event_patches() -> list[Patch]:
             lambda s: None,
         ),
     ]
+
+
+def _snapshot() -> dict[str, Json]:
+    try:
+        return json.loads(SDK_SNAPSHOT.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+def _sdk_patches(snap: dict[str, Json]) -> list[Patch]:
+    if not snap:
+        return []
+    source = f"{snap['source']} (tools/sdk/openai-python.json, written by tools/sdk_sync.py)"
+    events = ", ".join(f"`{t}`" for t in snap.get("events", {}))
+    client = ", ".join(f"`{t}`" for t in snap.get("client_events", {}))
+    return [
+        Patch(
+            "OAI-S1",
+            "openai",
+            "wire",
+            f"event types the OAS lacks: {events}; client events {client}",
+            "new event types, each the SDK model's JSON Schema (`openai/events/`, client events in "
+            "`openai/client/`), `sequence_number` handled as ALL-C1",
+            "the SDK's WebSocket unions have them (steering, CHANGES-2026-12.md §1.2); the OAS of 2026-08-21 "
+            "does not; the connection machine checks where they may come",
+            source,
+            lambda s: None,
+        ),
+        Patch(
+            "OAI-S2",
+            "openai",
+            "wire",
+            "closed enums the SDK widened: "
+            + "; ".join(
+                f"`{rel.rsplit('/', 1)[-1]}{ptr}` + {', '.join(map(str, vals))}"
+                for rel, by_ptr in snap.get("enums", {}).items()
+                for ptr, vals in by_ptr.items()
+            ),
+            "values added to the enum (default and drift variants)",
+            "the newest SDK accepts them, so the API sends them (e.g. `incomplete_details.reason` `steered` "
+            "on a steered WebSocket response, `max_messages`)",
+            source,
+            lambda s: None,
+        ),
+    ]
+
+
+def _apply_snapshot(snap: dict[str, Json], out: Output, manifest: dict[str, Json]) -> None:
+    """OAI-S1 and OAI-S2 on the translated openai files."""
+    for etype, schema in snap.get("events", {}).items():
+        rel = f"openai/events/{etype}.json"
+        body = copy.deepcopy(schema)
+        _comment(body, "OAI-S1", f"transcribed from {snap['source']} (pydantic model JSON Schema)")
+        _event_conventions(body)
+        out.add(rel, _doc(rel, body.get("title", etype), body))
+        manifest["events"][etype] = f"events/{etype}.json"
+    manifest["events"] = dict(sorted(manifest["events"].items()))
+    client = {}
+    for etype, schema in snap.get("client_events", {}).items():
+        rel = f"openai/client/{etype}.json"
+        body = copy.deepcopy(schema)
+        _comment(body, "OAI-S1", f"client event transcribed from {snap['source']}")
+        out.add(rel, _doc(rel, body.get("title", etype), body))
+        client[etype] = f"client/{etype}.json"
+    manifest["client_events"] = client
+    for rel, by_ptr in snap.get("enums", {}).items():
+        drift = "openai/drift/" + rel[len("openai/") :]
+        for target in (rel, drift):
+            if target not in out.files:
+                continue
+            for ptr, values in by_ptr.items():
+                parent_ptr, _, key = ptr.rpartition("/")
+                node = _at(out.files[target], parent_ptr)
+                have = node.pop("const", None) if key == "const" else None
+                enum = node.setdefault("enum", [] if have is None else [have])
+                enum.extend(v for v in values if v not in enum)
+                _comment(node, "OAI-S2", f"{', '.join(map(str, values))} added by {snap['source']}")
+    manifest["patches"] += [pt.id for pt in _sdk_patches(snap)]
 
 
 CONVENTIONS = [
@@ -1056,6 +1140,7 @@ def _readme(manifests: list[dict[str, Json]], profiles: list[Profile]) -> str:
     rows = list(CONVENTIONS)
     for prof in profiles:
         rows += [pt for _, pt in prof.patches] + prof.event_patches
+    rows += _sdk_patches(_snapshot())
     rows.append(_OR_EXTENSION)
     for pt in rows:
         key = pt.id + pt.target
@@ -1112,6 +1197,9 @@ def generate(spec_dir: Path) -> dict[str, str]:
     profiles = [openai_profile(spec_dir), open_responses_profile(spec_dir)]
     out = Output()
     manifests = [build_profile(p, out) for p in profiles]
+    snap = _snapshot()
+    if snap:
+        _apply_snapshot(snap, out, manifests[0])
     texts = {rel: _dump(schema) for rel, schema in out.files.items()}
     for m in manifests:
         texts[f"{m['profile']}/index.json"] = _dump(m)

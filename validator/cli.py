@@ -24,7 +24,15 @@ from typing import IO, Any, ClassVar
 
 import click
 
-from validator.catalog import DEFAULT_PROTOCOL, PROFILES, PROTOCOL_PROFILES, REDIRECTS, RULES, Rule
+from validator.catalog import (
+    DEFAULT_PROTOCOL,
+    PROFILE_DOCS,
+    PROFILES,
+    PROTOCOL_PROFILES,
+    REDIRECTS,
+    RULES,
+    Rule,
+)
 from validator.config import Config, ConfigError, discover, load_config
 from validator.engine import INPUT_FORMATS
 from validator.engine.batch import STDIN, PathError, collect, run
@@ -596,8 +604,28 @@ def rule_as_dict(rule: Rule) -> dict[str, Any]:
     show_default=True,
     help="Only the rules of this protocol.",
 )
-def rules_command(fmt: str, protocol: str) -> None:
+@click.option("--profiles", is_flag=True, help="List the profiles instead: what each accepts, and why.")
+def rules_command(fmt: str, protocol: str, profiles: bool) -> None:
     """List every rule: id, name, severity and layer."""
+    if profiles:
+        # A profile names its protocol's default with "(default)"; --protocol narrows the list.
+        shown = {
+            name: doc
+            for name, doc in PROFILE_DOCS.items()
+            if protocol == "all" or name in PROTOCOL_PROFILES[protocol]
+        }
+        defaults = {p[0] for p in PROTOCOL_PROFILES.values()}
+        if fmt == "json":
+            click.echo(json.dumps(shown, indent=2))
+        else:
+            click.echo(
+                "".join(
+                    f"{name}{' (default)' if name in defaults else ''}\n  {doc}\n\n"
+                    for name, doc in shown.items()
+                ),
+                nl=False,
+            )
+        return
     rules = [r for r in RULES.values() if protocol in ("all", r.protocol)]
     if fmt == "json":
         click.echo(json.dumps([rule_as_dict(r) for r in rules], indent=2))

@@ -127,3 +127,21 @@ def _rsp106() -> Example:
         bad,
         good,
     )
+
+
+@example("RSP110")
+def _rsp110() -> Example:
+    _, bad = text_response("rsp110")
+    _, good = text_response("rsp110")
+    limits = {
+        "type": "codex.rate_limits",
+        "rate_limits": {"primary": {"used_percent": 12.0, "window_minutes": 300}, "secondary": None},
+    }
+    bad.insert(2, Ev(limits, seq=None).mark("RSP110"))
+    return Example(
+        "RSP110",
+        "a gateway relays the Codex backend's codex.rate_limits event to an OpenAI Responses client",
+        "the stream holds only Responses events (or is checked with --profile codex)",
+        bad,
+        good,
+    )

@@ -19,6 +19,7 @@ from validator.catalog.rule import Rule
 __all__ = [
     "DEFAULT_PROTOCOL",
     "PROFILES",
+    "PROFILE_DOCS",
     "PROTOCOL_PROFILES",
     "REDIRECTS",
     "RETIRED",
@@ -35,6 +36,8 @@ PROTOCOL_PROFILES: dict[str, tuple[str, ...]] = {
     "anthropic": anthropic.PROFILES,
 }
 DEFAULT_PROTOCOL = next(iter(PROTOCOL_PROFILES))
+#: profile -> what it accepts and why (``rules --profiles``).
+PROFILE_DOCS: dict[str, str] = {**responses.PROFILE_DOCS}
 #: Every profile name of every protocol.
 PROFILES: tuple[str, ...] = tuple(p for profiles in PROTOCOL_PROFILES.values() for p in profiles)
 

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 from validator.model.findings import Severity
 
-__all__ = ["LAYERS", "PROTOCOL_PREFIXES", "Rule", "make"]
+__all__ = ["LAYERS", "PROFILE_BASE", "PROTOCOL_PREFIXES", "Rule", "make"]
 
 #: The layer a rule belongs to is the hundreds digit of its number, in every protocol.
 LAYERS = ("framing", "schema", "lifecycle", "consistency", "connection")
+#: A profile that takes another's per-rule severities where it sets none of its own.
+PROFILE_BASE = {"codex": "openai"}
 #: Rule id prefix -> the protocol whose rules carry it.
 PROTOCOL_PREFIXES = {"RSP": "responses", "CH": "chat", "AN": "anthropic"}
 
@@ -43,6 +45,9 @@ class Rule:
     def severity_in(self, profile: str) -> Severity | None:
         if profile in self.profiles:
             return self.profiles[profile]
+        base = PROFILE_BASE.get(profile)
+        if base is not None and base in self.profiles:
+            return self.profiles[base]
         return self.severity
 
     def reported_severity(

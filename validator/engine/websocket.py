@@ -32,6 +32,8 @@ from validator.engine.options import CheckOptions, FileResult
 from validator.engine.stream import check_bytes
 from validator.model.findings import Finding
 from validator.model.values import int_or_none
+from validator.protocols.responses.connection import STEER_OUTCOMES, ConnectionMachine
+from validator.protocols.responses.schemas import SchemaChecker
 from validator.reading.containers.positions import (
     JSON_BREAKS,
     ContainerError,
@@ -46,6 +48,8 @@ __all__ = ["WsMessage", "check_websocket", "iter_connections"]
 
 KINDS = ("auto", "jsonl", "har")
 TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
+#: The client's messages (ResponsesClientEvent): a transcript interleaves them with the server's.
+CLIENT = frozenset({"response.create", "response.steer"})
 #: Rules about SSE framing that have no meaning for WebSocket frames.
 SSE_ONLY = frozenset({"RSP005", "RSP006", "RSP007", "RSP009", "RSP010", "RSP011"})
 #: What the engine says about a stream that stops before its terminal event.
@@ -185,7 +189,7 @@ def _response_id(value: dict[str, Any]) -> str | None:
 class _Session:
     """Splits one connection's messages into turns, and records the transport findings."""
 
-    def __init__(self, path: str, options: Any, prefix: str | None) -> None:
+    def __init__(self, path: str, options: Any, prefix: str | None, client_visible: bool = False) -> None:
         self.path = path
         self.options = options
         self.prefix = prefix
@@ -193,6 +197,9 @@ class _Session:
         self.turns: list[_Turn] = []
         self.findings: list[Finding] = []
         self._bad_ids: set[str] = set()
+        #: Steering, successors and lineage across the connection's responses (RSP401-RSP407).
+        self.connection: ConnectionMachine[WsMessage] = ConnectionMachine(client_visible)
+        self.by_id: dict[str, _Turn] = {}
 
     def where(self, text: str) -> str:
         return f"{self.prefix}: {text}" if self.prefix else text
@@ -257,8 +264,21 @@ class _Session:
         sent = [f for f in _TRANSPORT_FIELDS if f in value]
         if sent:
             self.report("RSP109", f"response.create sends {', '.join(sent)} (HTTP/SSE-only fields)", msg)
+        lane = None
         if "stream_id" in value:
             self.check_stream_id(value["stream_id"], msg)
+            sid = value["stream_id"]
+            lane = sid if isinstance(sid, str) else json.dumps(sid)
+        self.connection.client_create(lane)
+
+    def client_steer(self, value: dict[str, Any], msg: WsMessage) -> None:
+        for issue in SchemaChecker.for_profile(self.options.profile).check_client(value):
+            self.report(issue.rule, f"client message {issue.message}", msg)
+        self.flush(self.connection.client_steer(value, msg))
+
+    def flush(self, found: list[tuple[str, str, WsMessage]]) -> None:
+        for rule, message, msg in found:
+            self.report(rule, message, msg)
 
     def server(self, msg: WsMessage) -> None:
         if msg.text.strip() == "[DONE]":
@@ -268,15 +288,62 @@ class _Session:
         value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
         if value is not None and "stream_id" in value:
             self.check_stream_id(value["stream_id"], msg)
+        etype = value.get("type") if value is not None else None
+        if value is not None and etype in STEER_OUTCOMES:
+            self.on_steer_outcome(etype, value, msg)
+            return
+        if value is not None and self.superseded(value, msg):
+            return
         key = self.route(value, msg)
         state = self.lane(key)
-        etype = value.get("type") if value is not None else None
         if etype == "error":
             self.on_error(value, msg, state, key)
         elif etype == "response.created":
             self.on_created(value, msg, state, key)
         else:
             self.on_event(etype, msg, state, key)
+
+    def on_steer_outcome(self, etype: str, value: dict[str, Any], msg: WsMessage) -> None:
+        """A steer outcome: judged by the connection machine, part of a turn only while one is in flight.
+
+        Its lane is its ``stream_id``, else that of the response it names: a ``response.steer.failed``
+        for a response the server cannot find carries none, so a missing echo is not RSP251 here.
+        Sent while its lane's response runs, it is one of that response's events (numbered in its
+        sequence); after the terminal event (``response.steer.pending`` "is emitted after
+        response.completed") it belongs to no response, and its sequence_number is not judged.
+        """
+        if "stream_id" in value:
+            sid = value["stream_id"]
+            key = sid if isinstance(sid, str) else json.dumps(sid)
+        else:
+            steer = value.get("steer")
+            target = self.by_id.get(steer.get("previous_response_id")) if isinstance(steer, dict) else None
+            key = target.lane if target is not None else None
+        current = self.lane(key).current
+        if current is not None:
+            current.messages.append(msg)
+        self.flush(self.connection.outcome(etype, value, msg))
+
+    def superseded(self, value: dict[str, Any], msg: WsMessage) -> bool:
+        """A lifecycle event of a response whose successor already started: RSP405, into its own turn."""
+        resp = value.get("response")
+        rid = resp.get("id") if isinstance(resp, dict) else None
+        if (
+            not isinstance(rid, str)
+            or not self.connection.is_superseded(rid)
+            or value.get("type") == "response.created"
+        ):
+            return False
+        found = self.connection.superseded(value, msg)
+        if not found:
+            return False
+        self.flush(found)
+        turn = self.by_id[rid]
+        turn.messages.append(msg)
+        if value.get("type") in TERMINAL:
+            turn.terminal = True
+            self.connection.terminal(str(value.get("type")), value, msg)
+        return True
 
     def on_error(self, value: dict[str, Any], msg: WsMessage, state: _Lane, key: str | None) -> None:
         for problem in error_shape_problems(value, self.options.profile):
@@ -290,16 +357,20 @@ class _Session:
     def on_created(self, value: dict[str, Any], msg: WsMessage, state: _Lane, key: str | None) -> None:
         rid = _response_id(value)
         current = state.current
+        if current is not None and (rid is None or current.response_id in (None, rid)):
+            current.messages.append(msg)  # the same response created twice: the engine reports it
+            return
+        self.flush(self.connection.created(value, msg, key, current.response_id if current else None))
         if current is not None:
-            if rid is None or current.response_id in (None, rid):
-                current.messages.append(msg)  # the same response created twice: the engine reports it
-                return
-            lane = "" if key is None else f" on lane {key!r}"
-            self.report(
-                "RSP250",
-                f"response {rid} starts{lane} while response {current.response_id} is in flight",
-                msg,
-            )
+            if self.connection.is_superseded(current.response_id):
+                pass  # its successor started early: RSP405 at each of its later events, not RSP250 here
+            else:
+                lane = "" if key is None else f" on lane {key!r}"
+                self.report(
+                    "RSP250",
+                    f"response {rid} starts{lane} while response {current.response_id} is in flight",
+                    msg,
+                )
         elif self.options.profile == "open-responses":
             others = [k for k in self.in_flight() if k != key]
             if others:
@@ -309,6 +380,8 @@ class _Session:
         turn = self.new_turn(key)
         turn.response_id = rid
         turn.messages.append(msg)
+        if rid is not None:
+            self.by_id.setdefault(rid, turn)
 
     def on_event(self, etype: str | None, msg: WsMessage, state: _Lane, key: str | None) -> None:
         turn = state.current
@@ -331,6 +404,7 @@ class _Session:
             turn = state.last if state.last is not None else self.new_turn(key)
         turn.messages.append(msg)
         if etype in TERMINAL:
+            self.connection.terminal(etype, msg.value, msg)
             turn.terminal = True
             if state.current is turn:
                 state.current = None
@@ -385,7 +459,7 @@ def _check_turn(turn: _Turn, path: str, options: Any, prefix: str | None) -> tup
 def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None, kind: str = "auto") -> Any:
     """Check a WebSocket session transcript (JSONL or HAR ``_webSocketMessages``); an engine FileResult."""
 
-    options = options or CheckOptions()
+    options = (options or CheckOptions()).for_protocol("responses")
     try:
         connections = list(iter_connections(data, kind))
     except ContainerError as exc:
@@ -395,14 +469,23 @@ def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None,
         result.error = "no WebSocket messages found"
         return result
     for prefix, messages in connections:
-        session = _Session(path, options, prefix)
+        client_visible = any(
+            m.direction == "send"
+            or (m.decoded and isinstance(m.value, dict) and m.value.get("type") in CLIENT)
+            for m in messages
+        )
+        session = _Session(path, options, prefix, client_visible)
         for msg in messages:
             value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
-            if msg.direction == "send" or (value is not None and value.get("type") == "response.create"):
-                if value is not None and value.get("type") == "response.create":
+            ctype = value.get("type") if value is not None else None
+            if msg.direction == "send" or ctype in CLIENT:
+                if value is not None and ctype == "response.create":
                     session.client(value, msg)
+                elif value is not None and ctype == "response.steer":
+                    session.client_steer(value, msg)
                 continue
             session.server(msg)
+        session.flush(session.connection.finish())
         result.findings.extend(session.findings)
         for turn in session.turns:
             events, findings = _check_turn(turn, path, options, prefix)

@@ -78,7 +78,7 @@ RULES: tuple[Rule, ...] = (
         "terminal response.output does not hold every streamed item",
         "The terminal response's output has exactly the streamed items, in output_index order.",
         "An empty or short final output gives an empty reply to clients that read the final response.",
-        "RULES.md D13; agentgateway#3326",
+        "RULES.md D13; agentgateway#3326; openai-python 3.31+ raises 'Cannot complete response with unfinished output items.' / 'Completed response output identity changed.' for streamed items missing from it. A null or omitted terminal `output` is another matter: openai-python (3.12.0 #3345) and its WebSocket helper fill it from the finalized items; the schema reports it (RSP103) since the OAS requires the array and clients that read the final snapshot get an empty reply",
     ),
     _r(
         "RSP306",

@@ -37,6 +37,16 @@ RULES: tuple[Rule, ...] = (
         profiles={"open-responses": E},
     ),
     _r(
+        "RSP110",
+        "codex-wire-event",
+        W,
+        "Codex backend event outside the codex profile",
+        "Reports the Codex backend's own events outside the codex profile: `codex.*` metadata and timing events (`codex.rate_limits`, also before response.created) and the terminal `response.done` (partial payload). The message names the profile to use. `response.done` is an error (documented condition): a client of the profile never reaches a terminal event; the metadata events are warnings, as clients skip unknown events. In the codex profile they are accepted.",
+        "The chatgpt.com Codex backend and the gateways that imitate it send these; openai-python raises 'Expected to have received response.created before codex.rate_limits' and never sees response.completed (codex-lb#473). Either the server speaks the wrong dialect for its clients, or the transcript should be checked with --profile codex.",
+        "CHANGES-2026-12.md §1.5, §4 (haskell-agent PR #316/#335, Soju06/codex-lb#473, 9router PR #2142)",
+        profiles={"open-responses": E, "codex": None},
+    ),
+    _r(
         "RSP201",
         "missing-sequence-number",
         E,
@@ -89,7 +99,7 @@ RULES: tuple[Rule, ...] = (
         "stream does not start with response.created",
         "The first event is response.created, unless the stream is resumed (first sequence_number above 0) or checked with --fragment.",
         "Both SDK accumulators throw when anything else comes first.",
-        "RULES.md C1; openai-python _create_initial_response, openai-node accumulator",
+        "RULES.md C1; openai-python raises 'Expected to have received `response.created` before <type>' (_create_initial_response), openai-node likewise",
     ),
     _r(
         "RSP207",
@@ -116,7 +126,7 @@ RULES: tuple[Rule, ...] = (
         "stream ends without a terminal event",
         "The stream reaches response.completed, response.incomplete or response.failed before it ends.",
         "'Stream closed before response.completed': clients raise or return an empty reply.",
-        "RULES.md C6; openai-python get_final_response",
+        "RULES.md C6; openai-python get_final_response raises \"Didn't receive a `response.completed` event.\"",
     ),
     _r(
         "RSP210",
@@ -134,7 +144,7 @@ RULES: tuple[Rule, ...] = (
         "response id changes within the stream",
         "Every response snapshot in the stream has the same `id`.",
         "Clients key the response by id; a changing id splits one response in two.",
-        "RULES.md C8",
+        "RULES.md C8; openai-python 3.31+ and openai-node raise 'Lifecycle response identity changed.'",
     ),
     _r(
         "RSP212",
@@ -197,7 +207,7 @@ RULES: tuple[Rule, ...] = (
         "event refers to an output item that was not added",
         "response.output_item.added precedes every event that refers to the item by output_index or item_id.",
         "Clients index their output by output_index; an event for an unknown item crashes them ('missing output at index N').",
-        "RULES.md D1",
+        "RULES.md D1; openai-python raises 'Received a content event for output index N before receiving its output item'",
     ),
     _r(
         "RSP221",
@@ -206,7 +216,7 @@ RULES: tuple[Rule, ...] = (
         "output_index is not the next index",
         "Each output_item.added has output_index equal to the number of items added before it.",
         "openai-node appends and throws unless index == output.length; openai-python indexes the list.",
-        "RULES.md D2",
+        "RULES.md D2; openai-python 3.31+ and openai-node raise 'Duplicate response output index N.' on a repeated index. openai-python tolerates a gap (3.14.0 #3126: 'Stream indexes can have gaps when a provider emits an empty added event'); we report it as an error all the same, as openai-node appends and throws unless index == output.length",
     ),
     _r(
         "RSP222",
@@ -215,7 +225,7 @@ RULES: tuple[Rule, ...] = (
         "item id (or call_id) already used",
         "Item ids are unique within a response; so are call_ids of each call type.",
         "Clients match tool outputs and later events by id.",
-        "RULES.md D3",
+        "RULES.md D3; openai-python 3.31+ raises 'Response snapshot has conflicting output identities.' when one identity takes two places",
     ),
     _r(
         "RSP223",
@@ -242,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         "output_item.done differs in identity from output_item.added",
         "The done item has the same type, id, call_id and output_index as the added item.",
         "openai-node validates the completed item's identity.",
-        "RULES.md D6",
+        "RULES.md D6; openai-python 3.31+ raises 'Completed output item identity changed.' (function and custom tool calls keyed by call_id)",
     ),
     _r(
         "RSP226",
@@ -269,7 +279,7 @@ RULES: tuple[Rule, ...] = (
         "output item never closed",
         "Every added item gets response.output_item.done before the terminal event and before the stream ends.",
         "Clients that wait for the item's done never see its final state (lost tool calls).",
-        "RULES.md D8",
+        "RULES.md D8; openai-python 3.31+ and openai-node raise 'Cannot complete response with unfinished output items.' at response.completed",
     ),
     _r(
         "RSP229",
@@ -323,7 +333,7 @@ RULES: tuple[Rule, ...] = (
         "event refers to a content or summary part that was not added",
         "content_part.added (or reasoning_summary_part.added) precedes every event for that part.",
         "Clients index parts by content_index/summary_index ('missing content at index N').",
-        "RULES.md E1, F1",
+        "RULES.md E1, F1; the openai-python accumulator fails with IndexError on a text event for a part never added. The SDK's WebSocket helper collects a final response without these SSE setup events (openai/lib/responses_websocket/README.md, 3.63.0); we report their absence over WebSocket too, as its stream accumulator and openai-node do not tolerate it",
     ),
     _r(
         "RSP241",
@@ -332,7 +342,7 @@ RULES: tuple[Rule, ...] = (
         "content_index/summary_index is not the next index",
         "Each added part's index equals the number of parts already added to that item.",
         "openai-node appends and throws unless index == length.",
-        "RULES.md E2, F1",
+        "RULES.md E2, F1; the openai-python accumulator indexes parts by content_index (IndexError on a gap). The WebSocket helper allows sparse indices in its snapshots (README 3.63.0); we keep the error, as the SSE accumulator and openai-node do not",
     ),
     _r(
         "RSP242",

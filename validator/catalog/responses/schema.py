@@ -60,7 +60,7 @@ RULES: tuple[Rule, ...] = (
         "event does not match its schema",
         "The event validates against the JSON Schema for its `type` in the active profile.",
         "Typed clients (the SDKs' pydantic and zod models) reject or mis-read a malformed event.",
-        f"RULES.md A2; EVENTS.md §5 ({SPEC_OAI})",
+        f"RULES.md A2; EVENTS.md §5 ({SPEC_OAI}). The openai-python accumulator fails on such events with TypeError/AttributeError where it reads a missing or mistyped field. Where it tolerates one we still report: `output_item.added` with `item: null` (skipped since 3.14.0, #3126) stays an error, as the event then carries nothing, the spec requires the item and every other typed client (older openai-python, strict models) rejects it; a missing `summary_index`/`sequence_number` stays an error for the strict clients named in the message",
     ),
     _r(
         "RSP104",

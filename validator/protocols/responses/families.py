@@ -58,6 +58,9 @@ class Lifecycle(enum.Enum):
     INCOMPLETE = "response.incomplete"
     FAILED = "response.failed"
     ERROR = "error"
+    #: The Codex backend's terminal event (partial payload); not in any spec: RSP110 outside the
+    #: codex profile, where it still ends the stream (one departure, not also a missing terminal).
+    DONE = "response.done"
 
     @property
     def terminal(self) -> bool:
@@ -69,7 +72,7 @@ class Lifecycle(enum.Enum):
         return _STATUS[self]
 
 
-_TERMINAL = frozenset({Lifecycle.COMPLETED, Lifecycle.INCOMPLETE, Lifecycle.FAILED})
+_TERMINAL = frozenset({Lifecycle.COMPLETED, Lifecycle.INCOMPLETE, Lifecycle.FAILED, Lifecycle.DONE})
 _STATUS: dict[Lifecycle, frozenset[str]] = {
     # Background responses are created already queued (corpus 005, and 069's transformers serve).
     Lifecycle.CREATED: frozenset({"in_progress", "queued"}),
@@ -79,6 +82,8 @@ _STATUS: dict[Lifecycle, frozenset[str]] = {
     Lifecycle.INCOMPLETE: frozenset({"incomplete"}),
     Lifecycle.FAILED: frozenset({"failed"}),
     Lifecycle.ERROR: frozenset(),
+    # A partial payload: whatever status the backend put in it (haskell-agent PR #316/#335).
+    Lifecycle.DONE: frozenset({"completed", "incomplete", "failed", "in_progress", "cancelled"}),
 }
 
 LIFECYCLE: dict[str, Lifecycle] = {m.value: m for m in Lifecycle}

@@ -62,7 +62,7 @@ from validator.protocols.responses.parts import PartTracker
 from validator.protocols.responses.response import RESPONSE_TRANSITIONS, Phase, ResponseMachine
 from validator.protocols.responses.sequence import SequenceTracker
 
-__all__ = ["RESPONSE_TRANSITIONS", "Phase", "StreamChecker"]
+__all__ = ["RESPONSE_TRANSITIONS", "CodexStreamChecker", "Phase", "StreamChecker", "stream_checker"]
 
 #: Rules about *where* an event is, not what its payload says: they stand even for an event
 #: that failed its schema (RSP228 at a terminal event whose snapshot is malformed, corpus 052).
@@ -132,12 +132,18 @@ class StreamChecker:
         etype = event.data.get("type")
         if not isinstance(etype, str):
             etype = None
+            route = _NO_ROUTE
+        else:
+            route = self.routes.get(etype, _NO_ROUTE)
+            if route is _NO_ROUTE and etype.startswith("codex."):
+                ctx.event = None
+                return self.foreign(event)  # not an event of the response (RSP110)
         self.sequence.feed(event, etype)
         if etype is not None:
             response = self.response
             if response.phase is Phase.IN_PROGRESS and response.started:
                 # The usual case, inlined: an output event while the response is in progress.
-                _, spec, handler = self.routes.get(etype, _NO_ROUTE)
+                _, spec, handler = route
                 if handler is not None:
                     handler(spec, event.data)  # type: ignore[arg-type]
                 else:
@@ -151,6 +157,29 @@ class StreamChecker:
             issues = [i for i in issues if i.rule in _KEPT_FOR_INVALID_EVENTS]
         ctx.event = None
         return issues
+
+    def foreign(self, event: Event) -> list[Issue]:
+        """An event that is not part of the response (a Codex backend ``codex.*`` event, RSP110).
+
+        It changes no state; only where it stands is judged: before response.created the SDK
+        raises on it (RSP206, once), as on any first event other than response.created.
+        """
+        response = self.response
+        once = self.ctx.once
+        if self.profile == "codex" or response.started or response.phase is not Phase.START:
+            return []
+        if self.ctx.lenient or "RSP206" in once:
+            return []
+        once.add("RSP206")
+        etype = event.data.get("type")
+        return [
+            Issue(
+                "RSP206",
+                f"{etype} comes before response.created (openai-python raises 'Expected to have received "
+                f"response.created before {etype}'); it is a Codex backend event: check Codex traffic with "
+                "--profile codex",
+            )
+        ]
 
     def takes_runs(self, etype: str) -> bool:
         """Is the stream where a run of ``etype`` deltas could go on: the last event fed was one?"""
@@ -245,3 +274,38 @@ class StreamChecker:
             handler(spec, event.data)
         elif phase is Phase.ERRORED:
             self.ctx.emit_once("RSP214", f"{etype} after an error event; only response.failed may follow")
+
+
+class CodexStreamChecker(StreamChecker):
+    """The ``codex`` profile: what the Codex backend (chatgpt.com) sends its clients.
+
+    Its ``codex.*`` metadata and timing events (``codex.rate_limits`` before response.created
+    too) are not part of the response: :meth:`StreamChecker.foreign` skips them, numbered or
+    not (elsewhere it judges only where they stand). Its frames may lack
+    ``output_index``: the index is read from the item the frame names by ``item_id`` (or, for
+    an added item, the next index), so the item machines judge the rest as usual. Its terminal
+    ``response.done`` (partial payload) is a terminal event in every profile (families.py).
+    Sources: haskell-agent PR #316/#335, Soju06/codex-lb#473 (CHANGES-2026-12.md §1.5, §4).
+    """
+
+    __slots__ = ()
+
+    def feed(self, event: Event) -> list[Issue]:
+        data = event.data
+        etype = data.get("type")
+        if isinstance(etype, str) and "output_index" not in data and etype in EVENTS:
+            if etype == "response.output_item.added":
+                data["output_index"] = self.items.next_index
+            else:
+                item = (
+                    self.items.ids.get(data.get("item_id")) if isinstance(data.get("item_id"), str) else None
+                )
+                if item is not None and item.index is not None:
+                    data["output_index"] = item.index
+        return super().feed(event)
+
+
+def stream_checker(profile: str, *, resumed: bool | None = None, fragment: bool = False) -> StreamChecker:
+    """The machine for a profile: the codex profile reads its departures first."""
+    cls = CodexStreamChecker if profile == "codex" else StreamChecker
+    return cls(profile, resumed=resumed, fragment=fragment)

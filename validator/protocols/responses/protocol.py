@@ -9,7 +9,7 @@ from validator.catalog import responses as catalog
 from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.lane import Lane as DeltaLane
-from validator.protocols.responses.lifecycle import StreamChecker
+from validator.protocols.responses.lifecycle import StreamChecker, stream_checker
 from validator.protocols.responses.outline import ResponsesOutline
 from validator.protocols.responses.schemas import SchemaChecker
 from validator.reading.containers.answers import is_responses_request
@@ -40,7 +40,7 @@ class ResponsesProtocol(StreamProtocol):
         return SchemaChecker.for_profile(profile, strict=strict)
 
     def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
-        return StreamChecker(profile, resumed=resumed, fragment=fragment)
+        return stream_checker(profile, resumed=resumed, fragment=fragment)
 
     def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
         assert isinstance(machine, StreamChecker) and isinstance(schemas, SchemaChecker)

@@ -54,6 +54,8 @@ RESPONSE_TRANSITIONS: dict[tuple[Phase, Lifecycle], Phase] = {
     (_P.IN_PROGRESS, _L.INCOMPLETE): _P.TERMINAL,
     (_P.IN_PROGRESS, _L.FAILED): _P.TERMINAL,
     (_P.ERRORED, _L.FAILED): _P.TERMINAL,
+    (_P.CREATED, _L.DONE): _P.TERMINAL,
+    (_P.IN_PROGRESS, _L.DONE): _P.TERMINAL,
     **{(p, _L.ERROR): _P.ERRORED for p in (_P.START, _P.QUEUED_FIRST, _P.CREATED, _P.QUEUED, _P.IN_PROGRESS)},
 }
 
@@ -170,7 +172,8 @@ class ResponseMachine:
         if usage is not None:
             self.ctx.issues.append(usage)
         output = response.get("output")
-        if isinstance(output, list) and not (life is _L.FAILED and not output):
+        # response.done carries a partial payload: its output is not the whole answer (codex profile).
+        if isinstance(output, list) and not (life is _L.FAILED and not output) and life is not _L.DONE:
             self.items.compare_output(output)
 
     def _abandon(self, life: Lifecycle) -> None:

@@ -13,6 +13,7 @@ imported, and their registry built, only then: a valid transcript never pays for
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -26,7 +27,7 @@ from urllib.parse import urljoin
 import jsonschema_rs
 import orjson
 
-from validator.model.findings import Issue
+from validator.model.findings import Issue, Severity
 
 if TYPE_CHECKING:
     import jsonschema
@@ -77,6 +78,7 @@ class SchemaSet:
     resources: Mapping[str, dict[str, Any]]
     events: Mapping[str, str]  #: event type -> $id
     drift_events: Mapping[str, str]  #: event type -> $id of the spec-exact variant
+    client_events: Mapping[str, str] = dataclasses.field(default_factory=dict)  #: client message type -> $id
 
     def registry(self) -> referencing.Registry[Any]:
         import referencing
@@ -119,10 +121,11 @@ def load_schema_set(profile: str, root: Path | None = None) -> SchemaSet:
     prefix = f"{BASE_URI}{profile}/"
     events = {t: prefix + rel for t, rel in index["events"].items()}
     drift = {t: prefix + rel for t, rel in index.get("drift_events", {}).items()}
-    missing = [u for u in (*events.values(), *drift.values()) if u not in resources]
+    client = {t: prefix + rel for t, rel in index.get("client_events", {}).items()}
+    missing = [u for u in (*events.values(), *drift.values(), *client.values()) if u not in resources]
     if missing:
         raise SchemaLoadError(f"{profile}: index names schemas that do not exist: {missing[:3]}")
-    return SchemaSet(profile, resources, events, drift)
+    return SchemaSet(profile, resources, events, drift, client)
 
 
 def _pointer(path: Iterator[Any] | Any) -> str:
@@ -374,8 +377,9 @@ class _Compiled:
 class SchemaChecker:
     """Checks one decoded event against the schema of its ``type``."""
 
-    def __init__(self, schemas: SchemaSet, strict: bool = False) -> None:
-        self.profile = schemas.profile
+    def __init__(self, schemas: SchemaSet, strict: bool = False, profile: str | None = None) -> None:
+        #: The checking profile; the codex profile reads the openai schemas (SCHEMA_PROFILE).
+        self.profile = profile or schemas.profile
         self.strict = strict
         engines = _Engines(schemas)
         event_schemas = {t: schemas.resources[u] for t, u in schemas.events.items()}
@@ -386,6 +390,9 @@ class SchemaChecker:
                 counts[uri] = counts.get(uri, 0) + 1
         shared = frozenset(uri for uri, n in counts.items() if n > 1)
         engines.shared_uris = shared
+        self._engines = engines
+        self._client_uris = dict(schemas.client_events)
+        self._client: dict[str, _Compiled] = {}
         self._by_type = {t: _Compiled(schema, engines, shared) for t, schema in event_schemas.items()}
         self._drift = (
             {t: _Compiled(schemas.resources[u], engines) for t, u in schemas.drift_events.items()}
@@ -415,6 +422,17 @@ class SchemaChecker:
             batch = self._batch[event_type] = self._by_type[event_type].batch_validator()
         return batch(events)
 
+    def check_client(self, message: dict[str, Any]) -> list[Issue]:
+        """A WebSocket client message (``response.steer``) against its schema; RSP103 when it fails."""
+        etype = message.get("type")
+        if not isinstance(etype, str) or etype not in self._client_uris:
+            return []
+        compiled = self._client.get(etype)
+        if compiled is None:
+            schema = self._engines.schemas.resources[self._client_uris[etype]]
+            compiled = self._client[etype] = _Compiled(schema, self._engines)
+        return [] if compiled.is_valid(message) else [self._violation(etype, compiled, message)]
+
     def compiled(self, event_type: str, *, drift: bool = False) -> _Compiled | None:
         """The compiled schema for a type (tests compare the two engines through it)."""
         return (self._drift if drift else self._by_type).get(event_type)
@@ -435,17 +453,34 @@ class SchemaChecker:
         if compiled is None:
             if _EXTENSION_TYPE.match(etype):
                 return []
+            if etype.startswith("codex.") or etype == "response.done":
+                return self._codex_event(etype, event)
             return [
                 Issue("RSP102", f"unknown event type {_short(etype)} in the {self.profile} profile", "/type")
             ]
         if not compiled.is_valid(event):
-            return [self._violation(etype, compiled, event)]
-        extra = (etype == "error" and self.profile == "openai") or (self.strict and etype in self._drift)
+            if (
+                self.profile == "codex"
+                and "output_index" not in event
+                and compiled.is_valid({**event, "output_index": 0})
+            ):
+                return []  # Codex backend frames may omit output_index (the machine reads it by item_id)
+            issue = self._violation(etype, compiled, event)
+            if issue.pointer == "" and "output_index" not in event and "'output_index'" in issue.message:
+                issue = dataclasses.replace(
+                    issue,
+                    message=f"{issue.message}; Codex backend frames omit it (check Codex traffic with "
+                    "--profile codex)",
+                )
+            return [issue]
+        extra = (etype == "error" and self.profile != "open-responses") or (
+            self.strict and etype in self._drift
+        )
         if not extra:
             self.fast[etype] = compiled.validator()
             return []
         issues: list[Issue] = []
-        if etype == "error" and self.profile == "openai" and not isinstance(event.get("error"), dict):
+        if etype == "error" and self.profile != "open-responses" and not isinstance(event.get("error"), dict):
             issues.append(
                 Issue(
                     "RSP106",
@@ -458,6 +493,33 @@ class SchemaChecker:
                 issues.extend(self._drift_issues(drift, event))
         return issues
 
+    def _codex_event(self, etype: str, event: dict[str, Any]) -> list[Issue]:
+        """``codex.*`` metadata and ``response.done``: the Codex backend's own events (RSP110)."""
+        if self.profile == "codex":
+            if "response" in event and not isinstance(event["response"], dict):
+                return [Issue("RSP103", "response.done: /response is not an object", "/response")]
+            return []
+        if etype == "response.done":
+            # Documented condition (RSP110): an SDK client of this profile never reaches a terminal event.
+            return [
+                Issue(
+                    "RSP110",
+                    "response.done is the Codex backend's terminal event (partial payload), not a Responses "
+                    "event: clients of this profile wait for response.completed; check Codex traffic with "
+                    "--profile codex",
+                    "/type",
+                    severity=Severity.ERROR,
+                )
+            ]
+        return [
+            Issue(
+                "RSP110",
+                f"{_short(etype)} is a Codex backend metadata event (chatgpt.com), not a Responses event; "
+                "check Codex traffic with --profile codex",
+                "/type",
+            )
+        ]
+
     def _violation(self, etype: str, compiled: _Compiled, event: dict[str, Any]) -> Issue:
         errors = compiled.errors(event)
         if not errors:
@@ -467,7 +529,9 @@ class SchemaChecker:
             )
         best = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return Issue("RSP103", f"{etype}: {_describe(best)}{more}", _pointer(best.absolute_path))
+        return Issue(
+            "RSP103", f"{etype}: {_describe(best)}{more}{_who_breaks(best)}", _pointer(best.absolute_path)
+        )
 
     @staticmethod
     def _drift_issues(drift: _Compiled, event: dict[str, Any]) -> list[Issue]:
@@ -497,6 +561,20 @@ class SchemaChecker:
             else:
                 issues.append(Issue("RSP105", f"newest spec: {_describe(error)}", where))
         return issues
+
+
+def _who_breaks(error: jsonschema.exceptions.ValidationError) -> str:
+    """For a missing index field: who breaks on it, and the usual cause (CHANGES-2026-12.md §3, §4)."""
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return ""
+    missing = [n for n in error.validator_value if n not in error.instance and str(n).endswith("_index")]
+    if not missing:
+        return ""
+    return (
+        f"; strict clients fail on the missing {missing[0]} (Codex's Rust parser, grok-build), and a "
+        "serializer that drops default values (exclude_defaults, Go omitempty) leaves out an index of 0 "
+        "(LiteLLM PR #38654: summary_index)"
+    )
 
 
 def _relevant_context(
@@ -542,6 +620,12 @@ def _leaves(
             yield error
 
 
+#: Profiles that check against another profile's schema files.
+SCHEMA_PROFILE = {"codex": "openai"}
+
+
 @cache
 def _checker(profile: str, strict: bool) -> SchemaChecker:
-    return SchemaChecker(load_schema_set(profile), strict=strict)
+    return SchemaChecker(
+        load_schema_set(SCHEMA_PROFILE.get(profile, profile)), strict=strict, profile=profile
+    )

@@ -22,6 +22,13 @@ from validator.protocols.responses.context import EventContext
 __all__ = ["SequenceTracker"]
 
 
+#: Who breaks on a required field that is missing (CHANGES-2026-12.md §4, Sub2API#7128).
+STRICT_CLIENTS = (
+    "strict clients fail on the missing field (Codex's Rust parser; grok-build: \"missing field "
+    '`sequence_number`")'
+)
+
+
 class SequenceTracker:
     """Sequence numbers and framing of one stream's events."""
 
@@ -146,7 +153,7 @@ class SequenceTracker:
             return
         if not self.numbered:
             self.numbered = True
-            self._flush_pending()
+            self._flush_pending(seq)
         self.in_gap = False
         last, skipped = self.last_seq, self.skipped
         self.skipped = 0
@@ -199,17 +206,25 @@ class SequenceTracker:
         self.in_gap, self.gap_length = True, 1
         if self.numbered:
             self.ctx.emit(
-                "RSP201", "event has no sequence_number, unlike the rest of the stream", "/sequence_number"
+                "RSP201",
+                f"event has no sequence_number, unlike the rest of the stream; {STRICT_CLIENTS}",
+                "/sequence_number",
             )
         else:
             self.pending = self.ctx.ref()
 
-    def _flush_pending(self) -> None:
+    def _flush_pending(self, seq: int | None = None) -> None:
         if self.pending is not None:
             more = f" (nor do the {self.gap_length - 1} events after it)" if self.gap_length > 1 else ""
+            zero = (
+                " where 0 belongs: a serializer that omits zero values (Go omitempty, exclude_defaults) "
+                "dropped it"
+                if self.gap_length == 1 and seq == 1 and self.events == 2
+                else ", unlike the rest of the stream"
+            )
             self.ctx.emit(
                 "RSP201",
-                f"event has no sequence_number{more}, unlike the rest of the stream",
+                f"event has no sequence_number{more}{zero}; {STRICT_CLIENTS}",
                 event=self.pending,
             )
         self.pending = None
