@@ -188,11 +188,11 @@ if __name__ == "__main__":
 SDK_MESSAGES: dict[str, tuple[str, ...]] = {
     "Expected to have received `response.created` before": ("RSP206",),
     "Lifecycle response identity changed.": ("RSP211",),
-    "Duplicate response output index": ("RSP221", "RSP226"),
+    "Duplicate response output index": ("RSP221", "RSP208"),
     "Received a content event for output index": ("RSP220",),
     "Completed output item identity changed.": ("RSP225",),
     "Response snapshot has conflicting output identities.": ("RSP222", "RSP304"),
-    "Completed response output identity changed.": ("RSP304", "RSP305"),
+    "Completed response output identity changed.": ("RSP305", "RSP304"),
     "Cannot complete response with unfinished output items.": ("RSP228", "RSP305"),
 }
 

@@ -126,7 +126,7 @@ RULES: tuple[Rule, ...] = (
         "stream ends without a terminal event",
         "The stream reaches response.completed, response.incomplete or response.failed before it ends.",
         "'Stream closed before response.completed': clients raise or return an empty reply.",
-        "RULES.md C6; openai-python get_final_response raises \"Didn't receive a `response.completed` event.\"",
+        'RULES.md C6; openai-python get_final_response raises "Didn\'t receive a `response.completed` event."',
     ),
     _r(
         "RSP210",
