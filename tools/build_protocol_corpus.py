@@ -173,6 +173,29 @@ CODEX_STREAMS: dict[str, tuple[Callable[[], list[Ev]], dict[str, dict[str, str]]
 }
 
 
+def _sidecar(
+    transcript: str,
+    options: dict[str, Any],
+    result: Any,
+    build: Callable[[], Any],
+    source: str = "",
+    **extra: Any,
+) -> bytes:
+    """The sidecar: every finding the validator reports (a review of its diff is the review of them)."""
+    provenance = {
+        "source": f"tools/build_protocol_corpus.py {source}".strip(),
+        "note": " ".join((build.__doc__ or "").split()),
+        **extra,
+    }
+    sidecar = {
+        "transcript": transcript,
+        "options": options,
+        "findings": [{"rule": f.rule, "line": f.line} for f in result.findings],
+        "provenance": provenance,
+    }
+    return (json.dumps(sidecar, indent=2) + "\n").encode()
+
+
 def _codex_files() -> dict[Path, bytes]:
     from validator.engine import CheckOptions, check_bytes
 
@@ -181,19 +204,8 @@ def _codex_files() -> dict[Path, bytes]:
         data = render(build(), None).data
         out[CODEX / f"{name}.sse"] = data
         for suffix, options in sidecars.items():
-            # The findings are what the validator reports: the test reads the sidecar back, and a
-            # review of this file's diff is the review of those findings.
             result = check_bytes(data, f"{name}.sse", CheckOptions(**options))
-            sidecar = {
-                "transcript": f"{name}.sse",
-                "options": options,
-                "findings": [{"rule": f.rule, "line": f.line} for f in result.findings],
-                "provenance": {
-                    "source": "tools/build_protocol_corpus.py",
-                    "note": " ".join((build.__doc__ or "").split()),
-                },
-            }
-            out[CODEX / f"{name}{suffix}.expected.json"] = (json.dumps(sidecar, indent=2) + "\n").encode()
+            out[CODEX / f"{name}{suffix}.expected.json"] = _sidecar(f"{name}.sse", options, result, build)
     return out
 
 
@@ -481,18 +493,10 @@ def _implementer_files() -> dict[Path, bytes]:
         rules = {f.rule for f in result.findings}
         if not must <= rules or (not must and rules):
             raise SystemExit(f"{name}: expected {sorted(must)} among the findings, got {sorted(rules)}")
-        sidecar = {
-            "transcript": f"{name}.{ext}",
-            "options": options,
-            "findings": [{"rule": f.rule, "line": f.line} for f in result.findings],
-            "provenance": {
-                "source": "tools/build_protocol_corpus.py (CHANGES-2026-12.md §4)",
-                "note": " ".join((build.__doc__ or "").split()),
-                "rules": sorted(must),
-            },
-        }
         out[IMPLEMENTERS / f"{name}.{ext}"] = data
-        out[IMPLEMENTERS / f"{name}.expected.json"] = (json.dumps(sidecar, indent=2) + "\n").encode()
+        out[IMPLEMENTERS / f"{name}.expected.json"] = _sidecar(
+            f"{name}.{ext}", options, result, build, source="(CHANGES-2026-12.md §4)", rules=sorted(must)
+        )
     return out
 
 
