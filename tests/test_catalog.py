@@ -52,7 +52,7 @@ def test_names_unique() -> None:
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=rule_ids(ALL_RULES))
 def test_id_well_formed(rule: Rule) -> None:
-    assert ID_RE.match(rule.id), f"{rule.id}: ids are a protocol prefix + 3 digits, hundreds digit 0-4 (the layers)"
+    assert ID_RE.match(rule.id), f"{rule.id}: ids are a protocol prefix + 3 digits, hundreds digit 0-4"
     assert RULES[rule.id] is rule
     # The hundreds digit is the layer.
     assert rule.layer == LAYERS[int(rule.id[-3])]

@@ -310,8 +310,17 @@ def differential_streams(include_shared: bool = True) -> list[tuple[Path, dict[s
                 or options.get("profile") == "open-responses"
             ):
                 continue
+            if options.get("protocol", "responses") != "responses" or not _is_responses(path):
+                continue  # another protocol's transcripts (Anthropic Messages, Chat Completions)
             found.append((path, options))
     return found
+
+
+def _is_responses(path: Path) -> bool:
+    from validator.protocols import HEAD_BYTES, detect
+
+    with path.open("rb") as fh:
+        return detect(fh.read(HEAD_BYTES)).name == "responses"
 
 
 def _rule_examples() -> list[tuple[Path, dict[str, Any]]]:
@@ -322,6 +331,8 @@ def _rule_examples() -> list[tuple[Path, dict[str, Any]]]:
             continue
         if options.get("profile") == "open-responses":
             continue
+        if not side.parent.name.startswith("RSP"):
+            continue  # another protocol's rule
         for path in sorted(side.parent.glob("*.sse")):
             out.append((path, options))
     return out
