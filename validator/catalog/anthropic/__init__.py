@@ -28,10 +28,20 @@ from __future__ import annotations
 from validator.catalog.anthropic import consistency, framing, lifecycle, schema
 from validator.catalog.rule import Rule
 
-__all__ = ["PROFILES", "READING_RULES", "RULES"]
+__all__ = ["PROFILES", "PROFILE_DOCS", "READING_RULES", "RULES"]
 
 #: The first is the default.
 PROFILES = ("anthropic", "anthropic-compatible")
+#: What each profile accepts, and why (``llm-stream-validator rules --profiles``; the docstring above).
+PROFILE_DOCS: dict[str, str] = {
+    "anthropic": "Anthropic Messages streams as api.anthropic.com actually sends them (Bedrock and Vertex "
+    "included); beta block and delta types accepted (AN104, info), as the API sends them whenever a "
+    "request carries an anthropic-beta header.",
+    "anthropic-compatible": "Anthropic-compatible servers and bridges (LiteLLM, vLLM, SGLang, llama.cpp, "
+    "gateways): every rule an SDK client breaks on, without the ones about what only the first-party "
+    "API provides (signed thinking, real input token counts in message_start, stop_sequence: null, "
+    "Anthropic id formats).",
+}
 
 RULES: tuple[Rule, ...] = (*framing.RULES, *schema.RULES, *lifecycle.RULES, *consistency.RULES)
 
