@@ -308,6 +308,7 @@ class LazyGroup(click.Group):
     LAZY: ClassVar[dict[str, str]] = {
         "mutate": "validator.tools.mutate.command:mutate_command",
         "probe": "validator.tools.probe.command:probe_command",
+        "proxy": "validator.tools.proxy.command:proxy_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -9,13 +9,14 @@ a check is asked and what it returns.
 
 from validator.engine.files import check_file
 from validator.engine.options import CONTAINER_FORMATS, INPUT_FORMATS, CheckOptions, FileResult
-from validator.engine.stream import check_bytes, check_chunks, check_events
+from validator.engine.stream import StreamCheck, check_bytes, check_chunks, check_events
 
 __all__ = [
     "CONTAINER_FORMATS",
     "INPUT_FORMATS",
     "CheckOptions",
     "FileResult",
+    "StreamCheck",
     "check_bytes",
     "check_chunks",
     "check_events",

@@ -25,7 +25,7 @@ from validator.protocols import DEFAULT, HEAD_BYTES, by_name, detect, detect_pay
 from validator.protocols.base import PassThrough, StreamProtocol
 from validator.reading import decode, reader
 
-__all__ = ["check_bytes", "check_chunks", "check_events"]
+__all__ = ["StreamCheck", "check_bytes", "check_chunks", "check_events"]
 
 _START = Position(1, 1, 0)
 _DONE = RawKind.DONE
@@ -88,98 +88,207 @@ class _Stamper:
         )
 
 
-def _run(
-    items: Iterable[RawEvent | RawRun | Issue],
-    rd: reader.Reader | None,
-    path: str,
-    options: CheckOptions,
-    protocol: StreamProtocol,
-    lane_on: bool = True,
-) -> FileResult:
-    options = options.for_protocol(protocol.name)
-    profile = options.profile or protocol.default_profile
-    stamper = _Stamper(path, options, protocol.reading_rules)
-    add = stamper.add
-    schemas = protocol.schemas(profile, options.strict)
-    #: event type -> verdict, for the types whose valid events need nothing else (filled as types are met).
-    fast = schemas.fast
-    machine = protocol.machine(profile, resumed=options.resumed, fragment=options.fragment)
-    # The outline is drawn from this very pass: the events as decoded here, the runs the lane takes.
-    outline: OutlineBuilder | None = protocol.outline() if options.outline else None
-    lane = protocol.lane(machine, schemas) if lane_on else PassThrough()
-    if outline is not None:
-        lane.observe(outline.feed_run)
-    feed = machine.feed
-    loads = orjson.loads
-    json_error = orjson.JSONDecodeError
-    huge = decode.HUGE
-    count = 0
-    undecodable: Position | None = None
-    # The hot path (once per event, deltas included): locals for the lookups, orjson called here
-    # rather than through decode.decode, and no list walked unless it holds an issue.
-    for item in lane.through(items):
-        if isinstance(item, Issue):
-            # A transcript cut off mid-event is one root cause: its broken JSON (RSP002) is
-            # already reported, so the missing blank line after it is not reported again.
-            if item.rule == "RSP011" and item.position == undecodable:
+class _Checker:
+    """Framed items in, findings out: decode, schemas and state machine of one stream's protocol.
+
+    Items may come in any number of batches (:meth:`consume`); :meth:`finish` ends the stream.
+    """
+
+    def __init__(
+        self, path: str, options: CheckOptions, protocol: StreamProtocol, lane_on: bool = True
+    ) -> None:
+        options = options.for_protocol(protocol.name)
+        profile = options.profile or protocol.default_profile
+        self.stamper = _Stamper(path, options, protocol.reading_rules)
+        self.schemas = protocol.schemas(profile, options.strict)
+        self.machine = protocol.machine(profile, resumed=options.resumed, fragment=options.fragment)
+        # The outline is drawn from this very pass: the events as decoded here, the runs the lane takes.
+        self.outline: OutlineBuilder | None = protocol.outline() if options.outline else None
+        self.lane = protocol.lane(self.machine, self.schemas) if lane_on else PassThrough()
+        if self.outline is not None:
+            self.lane.observe(self.outline.feed_run)
+        self.count = 0
+        self.undecodable: Position | None = None
+
+    @property
+    def events(self) -> int:
+        return self.count + self.lane.events
+
+    def consume(self, items: Iterable[RawEvent | RawRun | Issue]) -> None:
+        add = self.stamper.add
+        schemas = self.schemas
+        #: event type -> verdict, for the types whose valid events need nothing else (filled as met).
+        fast = schemas.fast
+        machine = self.machine
+        feed = machine.feed
+        outline = self.outline
+        loads = orjson.loads
+        json_error = orjson.JSONDecodeError
+        huge = decode.HUGE
+        count = self.count
+        undecodable = self.undecodable
+        # The hot path (once per event, deltas included): locals for the lookups, orjson called here
+        # rather than through decode.decode, and no list walked unless it holds an issue.
+        for item in self.lane.through(items):
+            if isinstance(item, Issue):
+                # A transcript cut off mid-event is one root cause: its broken JSON (RSP002) is
+                # already reported, so the missing blank line after it is not reported again.
+                if item.rule == "RSP011" and item.position == undecodable:
+                    continue
+                add(item, None)
                 continue
-            add(item, None)
-            continue
-        if item.kind is _DONE:
-            for issue in machine.feed_done(item):
-                add(issue, item)
-            if outline is not None:
-                outline.feed_done(item)
-            continue
-        count += 1
-        data: Any = None
-        if item.value is None:
-            if len(item.data) > huge:
-                data = _decode_huge(item, machine.shared_string)
-            else:
-                try:
-                    data = loads(item.data)
-                except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
-                    data = None
-        if type(data) is not dict:
-            # Broken JSON, not an object, or an already-decoded value: decode says which.
-            data, issues = decode.decode(item)
-            for issue in issues:
-                add(issue, item)
-            if data is None:
-                undecodable = item.position
-                machine.feed_undecodable(item)
+            if item.kind is _DONE:
+                for issue in machine.feed_done(item):
+                    add(issue, item)
                 if outline is not None:
-                    outline.feed_undecodable(item)
+                    outline.feed_done(item)
                 continue
-        event = Event(item.index, data, item.position, item.event_name, item.framed)
-        etype = data.get("type")
-        valid = fast.get(etype) if type(etype) is str else None
-        if valid is None or not valid(data):
-            schema_issues = schemas.check(data)
-            if schema_issues:
-                event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
-                for issue in schema_issues:
+            count += 1
+            data: Any = None
+            if item.value is None:
+                if len(item.data) > huge:
+                    data = _decode_huge(item, machine.shared_string)
+                else:
+                    try:
+                        data = loads(item.data)
+                    except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
+                        data = None
+            if type(data) is not dict:
+                # Broken JSON, not an object, or an already-decoded value: decode says which.
+                data, issues = decode.decode(item)
+                for issue in issues:
+                    add(issue, item)
+                if data is None:
+                    undecodable = item.position
+                    machine.feed_undecodable(item)
+                    if outline is not None:
+                        outline.feed_undecodable(item)
+                    continue
+            event = Event(item.index, data, item.position, item.event_name, item.framed)
+            etype = data.get("type")
+            valid = fast.get(etype) if type(etype) is str else None
+            if valid is None or not valid(data):
+                schema_issues = schemas.check(data)
+                if schema_issues:
+                    event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
+                    for issue in schema_issues:
+                        add(issue, event)
+            lifecycle_issues = feed(event)
+            if lifecycle_issues:
+                for issue in lifecycle_issues:
                     add(issue, event)
-        lifecycle_issues = feed(event)
-        if lifecycle_issues:
-            for issue in lifecycle_issues:
-                add(issue, event)
-        if outline is not None:
-            outline.feed(event)
-    count += lane.events
-    # Without a file, the end of the input is the slot after the last event.
-    end = rd.end if rd is not None else Position(count + 1, 1, 0)
-    for issue in machine.finish(end):
-        add(issue, None)
-    stamper.findings.sort(key=Finding.sort_key)
-    return FileResult(
-        path,
-        count,
-        stamper.findings,
-        input_format=rd.format if rd else "events",
-        outline=outline.finish(count) if outline is not None else None,
+            if outline is not None:
+                outline.feed(event)
+        self.count = count
+        self.undecodable = undecodable
+
+    def finish(self, end: Position | None, input_format: str) -> FileResult:
+        """End of the stream at ``end`` (None without a file: the slot after the last event)."""
+        count = self.events
+        if end is None:
+            end = Position(count + 1, 1, 0)
+        for issue in self.machine.finish(end):
+            self.stamper.add(issue, None)
+        findings = self.stamper.findings
+        findings.sort(key=Finding.sort_key)
+        outline = self.outline.finish(count) if self.outline is not None else None
+        return FileResult(self.stamper.path, count, findings, input_format=input_format, outline=outline)
+
+
+class StreamCheck:
+    """Push-style check of one stream: hand over its bytes as they arrive, then close it.
+
+    The engine of :func:`check_chunks` (and so of ``check``) and of the live ``proxy``: one
+    code path for files and live streams, so both report the same findings for the same
+    bytes however they are cut. ``feed`` returns the findings the chunk made visible (in the
+    order they were found); ``close`` ends the input and returns the whole result, sorted.
+
+    Unless ``options`` names the protocol, the first :data:`~validator.protocols.HEAD_BYTES`
+    (or the whole input, if shorter) are held to recognise it before anything is checked.
+    """
+
+    __slots__ = (
+        "_checker",
+        "_closed",
+        "_head",
+        "_head_size",
+        "_lane",
+        "_options",
+        "_path",
+        "_reader",
+        "_seen",
     )
+
+    def __init__(
+        self, path: str = "<stream>", options: CheckOptions | None = None, *, lane: bool = True
+    ) -> None:
+        self._options = options or CheckOptions()
+        self._path = path
+        self._lane = lane
+        self._checker: _Checker | None = None
+        self._reader: reader.StreamReader | None = None
+        self._head: list[bytes] = []
+        self._head_size = 0
+        self._seen = 0
+        self._closed = False
+        named = self._options.named_protocol()
+        if named is not None:
+            self._start(by_name(named))
+
+    def _start(self, protocol: StreamProtocol) -> None:
+        lane = self._lane and protocol.wants_runs()
+        self._reader = reader.StreamReader(self._options.input_format, runs=lane)
+        self._checker = _Checker(self._path, self._options, protocol, lane)
+
+    @property
+    def events(self) -> int:
+        """Data events checked so far."""
+        return self._checker.events if self._checker is not None else 0
+
+    def feed(self, chunk: bytes) -> list[Finding]:
+        if self._closed:
+            raise RuntimeError("StreamCheck.feed after close")
+        if self._checker is None:
+            self._hold(chunk)
+        else:
+            self._checker.consume(self._reader.feed(chunk))  # type: ignore[union-attr]
+        return self._new()
+
+    def _hold(self, chunk: bytes) -> None:
+        """A chunk before the protocol is known: kept until the head is long enough to tell."""
+        self._head.append(chunk)
+        self._head_size += len(chunk)
+        if self._head_size >= HEAD_BYTES:
+            self._recognise()
+
+    def _recognise(self) -> None:
+        held, self._head = self._head, []
+        self._start(detect(b"".join(held)[:HEAD_BYTES]))
+        consume, feed = self._checker.consume, self._reader.feed  # type: ignore[union-attr]
+        for chunk in held:
+            consume(feed(chunk))
+
+    def _new(self) -> list[Finding]:
+        if self._checker is None:
+            return []
+        findings = self._checker.stamper.findings
+        if len(findings) == self._seen:
+            return []
+        new = findings[self._seen :]
+        self._seen = len(findings)
+        return new
+
+    def close(self) -> FileResult:
+        if self._closed:
+            raise RuntimeError("StreamCheck.close called twice")
+        self._closed = True
+        if self._checker is None:
+            self._recognise()
+        rd = self._reader
+        checker = self._checker
+        assert rd is not None and checker is not None
+        checker.consume(rd.close())
+        return checker.finish(rd.end, rd.format)
 
 
 def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:
@@ -213,30 +322,13 @@ def check_chunks(
 
     ``lane=False`` checks every event one by one, never a run of deltas at once
     (:mod:`validator.protocols.lane`): slower, with the same result; the tests compare the two.
+    The chunks go through a :class:`StreamCheck`, as a live stream's do.
     """
-    options = options or CheckOptions()
-    named = options.named_protocol()
-    if named is None:
-        head, chunks = _head(chunks)
-        protocol = detect(head)
-    else:
-        protocol = by_name(named)
-    lane = lane and protocol.wants_runs()
-    rd = reader.Reader(chunks, options.input_format, runs=lane)
-    return _run(rd, rd, path, options, protocol, lane)
-
-
-def _head(chunks: Iterable[bytes]) -> tuple[bytes, Iterable[bytes]]:
-    """The first bytes of a transcript (enough to recognise its protocol), and all its chunks."""
-    rest = iter(chunks)
-    seen: list[bytes] = []
-    size = 0
-    for chunk in rest:
-        seen.append(chunk)
-        size += len(chunk)
-        if size >= HEAD_BYTES:
-            break
-    return b"".join(seen)[:HEAD_BYTES], itertools.chain(seen, rest)
+    stream = StreamCheck(path, options, lane=lane)
+    feed = stream.feed
+    for chunk in chunks:
+        feed(chunk)
+    return stream.close()
 
 
 def check_bytes(data: bytes, path: str = "<bytes>", options: CheckOptions | None = None) -> FileResult:
@@ -277,7 +369,11 @@ def check_events(
     items = _event_items(events)
     named = options.named_protocol()
     if named is not None:
-        return _run(items, None, path, options, by_name(named))
-    first = next(items, None)
-    protocol = detect_payload(first.value) if first is not None else DEFAULT
-    return _run(itertools.chain((first,) if first else (), items), None, path, options, protocol)
+        protocol = by_name(named)
+    else:
+        first = next(items, None)
+        protocol = detect_payload(first.value) if first is not None else DEFAULT
+        items = itertools.chain((first,) if first else (), items)
+    checker = _Checker(path, options, protocol)
+    checker.consume(items)
+    return checker.finish(None, "events")

@@ -6,34 +6,57 @@ before it is JSON whitespace. A ``[DONE]`` line (bare or as ``data: [DONE]``) is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 
 from validator.model.events import RawEvent, RawKind
 from validator.model.findings import Issue, Position
-from validator.reading.lines import decode_part, end_position, whole_lines
+from validator.reading.lines import LineCutter, decode_part, end_position
 
-__all__ = ["frame_jsonl"]
+__all__ = ["JsonlFramer"]
 
 _DONE_LINES = frozenset((b"[DONE]", b"data: [DONE]", b"data:[DONE]"))
 _EVENT, _DONE = RawKind.EVENT, RawKind.DONE
 _pos = Position
 
 
-def frame_jsonl(
-    chunks: Iterable[bytes], offset: int, at_end: Callable[[Position], None]
-) -> Iterator[RawEvent | Issue]:
-    """Events and issues of a ``jsonl`` input whose first byte is at ``offset``; ``at_end`` gets
-    the position just past the input once it is read."""
-    line_no = 1
-    index = 0
-    last = b""
-    for box, whole in whole_lines(chunks, False):
-        buf = box.pop()
-        if whole:
-            lines = buf.split(b"\n")
+class JsonlFramer:
+    """Frames a ``jsonl`` input whose first byte is at ``offset``, chunk by chunk as it arrives.
+
+    :meth:`feed` and :meth:`close` return the events and issues the bytes complete (iterate
+    each fully before the next call); afterwards ``end`` is the position just past the input.
+    """
+
+    __slots__ = ("cutter", "end", "index", "line_no", "offset")
+
+    def __init__(self, offset: int) -> None:
+        self.cutter = LineCutter(False)
+        self.line_no = 1
+        self.index = 0
+        self.offset = offset
+        self.end = Position(1, 1, offset)
+
+    def feed(self, chunk: bytes) -> Iterator[RawEvent | Issue]:
+        box = self.cutter.cut(chunk)
+        if box is not None:
+            lines = box.pop().split(b"\n")
             lines.pop()
-        else:
-            lines = [last := buf]
+            yield from self._lines(lines, 1)
+
+    def close(self) -> Iterator[RawEvent | Issue]:
+        last = b""
+        rest = self.cutter.rest()
+        if rest is not None:
+            box, whole = rest
+            if whole:
+                lines = box.pop().split(b"\n")
+                lines.pop()
+            else:
+                lines = [last := box.pop()]
+            yield from self._lines(lines, whole)
+        self.end = end_position(self.line_no, self.offset, last)
+
+    def _lines(self, lines: list[bytes], whole: int) -> Iterator[RawEvent | Issue]:
+        line_no, index, offset = self.line_no, self.index, self.offset
         for line in lines:
             size = len(line) + whole
             if line.endswith(b"\r"):  # CRLF: the CR is JSON whitespace, left out of the payload
@@ -54,4 +77,4 @@ def frame_jsonl(
                     yield issue
             offset += size
             line_no += 1
-    at_end(end_position(line_no, offset, last))
+        self.line_no, self.index, self.offset = line_no, index, offset

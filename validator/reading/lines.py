@@ -1,25 +1,26 @@
 """Line framing shared by the ``sse`` and ``jsonl`` formats, and what every format reports alike.
 
-Byte chunks are re-cut into buffers of whole lines (:func:`whole_lines`); invalid UTF-8 is
-reported at its first bad byte (RSP001); huge buffers, once freed, are handed back to the
-system (:func:`release_free_memory`, which :mod:`validator.reading.decode` uses too).
+Byte chunks, pushed as they arrive, are re-cut into buffers of whole lines
+(:class:`LineCutter`); invalid UTF-8 is reported at its first bad byte (RSP001); huge buffers,
+once freed, are handed back to the system (:func:`release_free_memory`, which
+:mod:`validator.reading.decode` uses too).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 
 from validator.model.findings import Issue, Position
 
 __all__ = [
     "EOL_SPLIT",
     "HUGE",
+    "LineCutter",
     "decode_part",
     "end_position",
     "release_free_memory",
     "utf8_issue",
-    "whole_lines",
 ]
 
 EOL_SPLIT = re.compile(rb"(\r\n|\r|\n)")
@@ -73,50 +74,63 @@ def decode_part(line: bytes, start: int, line_no: int, line_offset: int) -> tupl
         return part.decode("utf-8", "replace"), utf8_issue(line, start + exc.start, line_no, line_offset)
 
 
-def whole_lines(chunks: Iterable[bytes], cr_is_eol: bool) -> Iterator[tuple[list[bytes], bool]]:
-    """Re-cut chunks into buffers of whole lines: ``([buffer], True)``, each ending with a line end.
+class LineCutter:
+    """Re-cuts chunks pushed one at a time into buffers of whole lines (push-style).
 
-    The input's last line, when nothing terminates it, comes last as ``([line], False)``.
+    :meth:`cut` returns ``[buffer]`` (each buffer ending with a line end) or None when the
+    chunk completed no line; :meth:`rest` returns what is left at the end of the input:
+    ``([buffer], True)``, ``([line], False)`` for a last line nothing terminates, or None.
     A line that spans chunks is joined once, so a single huge line costs linear time.
-    Each buffer comes in a one-element list that this generator keeps no reference to: the
+    Each buffer comes in a one-element list that the cutter keeps no reference to: the
     consumer pops it, so a huge buffer is freed as soon as the consumer is done with it.
     """
-    pending: list[bytes] = []
-    held_cr = False
-    for chunk in chunks:
+
+    __slots__ = ("cr_is_eol", "held_cr", "pending")
+
+    def __init__(self, cr_is_eol: bool) -> None:
+        self.cr_is_eol = cr_is_eol
+        self.pending: list[bytes] = []
+        self.held_cr = False
+
+    def cut(self, chunk: bytes) -> list[bytes] | None:
         if type(chunk) is not bytes:
             chunk = bytes(chunk)
-        if held_cr:
+        cr_is_eol = self.cr_is_eol
+        if self.held_cr:
             chunk = b"\r" + chunk
-            held_cr = False
+            self.held_cr = False
         if cr_is_eol and chunk.endswith(b"\r"):
             # The LF that would make this CR a CRLF may be the next chunk's first byte.
             chunk = chunk[:-1]
-            held_cr = True
+            self.held_cr = True
         cut = chunk.rfind(b"\n")
         if cr_is_eol:
             cut = max(cut, chunk.rfind(b"\r"))
+        pending = self.pending
         if cut < 0:
             if chunk:
                 pending.append(chunk)
-            continue
+            return None
         lines = chunk[: cut + 1] if cut + 1 < len(chunk) else chunk
         if pending:
             pending.append(lines)
             lines = b"".join(pending)
-            pending = []
+            pending.clear()
             if len(lines) > HUGE:  # the pieces of a huge line, freed: see release_free_memory
                 release_free_memory()
-        box = [lines]
-        lines = b""
-        yield box, True
         if cut + 1 < len(chunk):
             pending.append(chunk[cut + 1 :])
-    if held_cr:
-        pending.append(b"\r")
-        yield [b"".join(pending)], True
-    elif pending:
-        yield [b"".join(pending)], False
+        return [lines]
+
+    def rest(self) -> tuple[list[bytes], bool] | None:
+        pending, self.pending = self.pending, []
+        if self.held_cr:
+            self.held_cr = False
+            pending.append(b"\r")
+            return [b"".join(pending)], True
+        if pending:
+            return [b"".join(pending)], False
+        return None
 
 
 def end_position(line_no: int, offset: int, last: bytes) -> Position:

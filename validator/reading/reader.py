@@ -34,14 +34,17 @@ the index the next data event would get, and does not consume it.
 Only the line-end bytes split lines: U+2028, U+0085, form feed and the like inside
 a payload are content.
 
-This module detects the format and dispatches; each format is framed by its own module
-(:mod:`validator.reading.sse`, :mod:`validator.reading.jsonl`, :mod:`validator.reading.jsonarray`), the line
-buffering ``sse`` and ``jsonl`` share is :mod:`validator.reading.lines`.
+Framing is push-style (:class:`StreamReader`): chunks are handed over as they arrive, from a
+file or a live connection alike, and each returns the events it completes; :class:`Reader` is
+the same over an iterable of chunks. This module detects the format and dispatches; each
+format is framed by its own module (:mod:`validator.reading.sse`, :mod:`validator.reading.jsonl`,
+:mod:`validator.reading.jsonarray`), the line buffering ``sse`` and ``jsonl`` share is
+:mod:`validator.reading.lines`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue, Position
@@ -52,11 +55,11 @@ from validator.reading.jsonarray import (
 )
 from validator.reading.jsonarray import frame_json
 from validator.reading.jsonarray import raw_decode as raw_decode
-from validator.reading.jsonl import frame_jsonl
+from validator.reading.jsonl import JsonlFramer
 from validator.reading.lines import release_free_memory as release_free_memory  # re-exported for decode.py
-from validator.reading.sse import frame_sse
+from validator.reading.sse import SseFramer
 
-__all__ = ["FORMATS", "Reader"]
+__all__ = ["FORMATS", "Reader", "StreamReader"]
 
 FORMATS = ("auto", "sse", "jsonl", "json", "eventstream")
 
@@ -65,41 +68,6 @@ _WS = b" \t\r\n"
 #: Give up looking for the first significant byte after this much leading whitespace.
 _DETECT_LIMIT = 1 << 20
 _START = Position(1, 1, 0)
-
-
-def _take_head(chunks: Iterator[bytes]) -> tuple[list[bytes], int | None]:
-    """Read until the first significant byte; return the chunks read and that byte.
-
-    The first returned chunk holds at least 3 bytes (unless the input is shorter),
-    so a BOM split across chunks is still recognised.
-    """
-    parts: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        if not chunk:
-            continue
-        chunk = bytes(chunk)
-        if size < 3:
-            parts.append(chunk)
-            size += len(chunk)
-            if size < 3:
-                continue
-            parts = [b"".join(parts)]
-            body = parts[0][3:] if parts[0].startswith(BOM) else parts[0]
-        else:
-            parts.append(chunk)
-            size += len(chunk)
-            body = chunk
-        significant = body.lstrip(_WS)
-        if significant:
-            return parts, significant[0]
-        if size > _DETECT_LIMIT:
-            return parts, None
-    if parts and size < 3:
-        parts = [b"".join(parts)]
-        significant = parts[0].lstrip(_WS)
-        return parts, significant[0] if significant else None
-    return parts, None
 
 
 def _detect(first: int | None, head: list[bytes]) -> str:
@@ -113,8 +81,129 @@ def _detect(first: int | None, head: list[bytes]) -> str:
     return "sse"
 
 
+class _BufferedFramer:
+    """A format that cannot be framed before it is whole (``json``, ``eventstream``), pushed chunk
+    by chunk: buffered, framed at the end by ``frame(chunks, base, at_end)``."""
+
+    __slots__ = ("base", "chunks", "end", "frame")
+
+    def __init__(self, frame: Callable[..., Iterator[RawEvent | Issue]], base: int) -> None:
+        self.frame = frame
+        self.base = base
+        self.chunks: list[bytes] = []
+        self.end = Position(1, 1, base)
+
+    def feed(self, chunk: bytes) -> Iterator[RawEvent | Issue]:
+        self.chunks.append(chunk)
+        return iter(())
+
+    def close(self) -> Iterator[RawEvent | Issue]:
+        chunks, self.chunks = self.chunks, []
+        return self.frame(chunks, self.base, self._at_end)
+
+    def _at_end(self, end: Position) -> None:
+        self.end = end
+
+
+class StreamReader:
+    """Frames a transcript pushed as byte chunks, as they arrive (a live stream, or a file).
+
+    :meth:`feed` returns the :class:`RawEvent` values and framing :class:`Issue` values (each
+    with its ``position``) that the chunk completes, in input order, and with ``runs`` also
+    :class:`RawRun` values; :meth:`close` returns the rest at the end of the input. Iterate
+    each result fully before the next call. Afterwards ``end`` is the position just past the
+    last byte and ``format`` the format that was read.
+
+    With ``input_format="auto"`` the format is detected from the first significant byte: the
+    chunks before it are held (at least 3 bytes, so that a BOM split across chunks is seen).
+    """
+
+    __slots__ = ("_framer", "_head", "_requested", "_size", "format", "runs")
+
+    def __init__(self, input_format: str = "auto", *, runs: bool = False) -> None:
+        if input_format not in FORMATS:
+            raise ValueError(f"unknown input format {input_format!r} (choose from {', '.join(FORMATS)})")
+        self._requested = input_format
+        self.format: str = "sse" if input_format == "auto" else input_format
+        #: Yield runs of SSE events framed alike as :class:`RawRun` values (see there).
+        self.runs = runs
+        self._framer: SseFramer | JsonlFramer | _BufferedFramer | None = None
+        self._head: list[bytes] = []
+        self._size = 0
+
+    @property
+    def end(self) -> Position:
+        return self._framer.end if self._framer is not None else _START
+
+    def feed(self, chunk: bytes) -> Iterator[RawEvent | RawRun | Issue]:
+        framer = self._framer
+        if framer is not None:
+            return framer.feed(chunk)
+        if not chunk:
+            return iter(())
+        return self._head_chunk(bytes(chunk))
+
+    def close(self) -> Iterator[RawEvent | RawRun | Issue]:
+        if self._framer is None:
+            head = b"".join(self._head)
+            body = head[3:] if head.startswith(BOM) else head
+            significant = body.lstrip(_WS)
+            yield from self._start(significant[0] if significant else None)
+        assert self._framer is not None
+        yield from self._framer.close()
+
+    def _head_chunk(self, chunk: bytes) -> Iterator[RawEvent | RawRun | Issue]:
+        """Hold the chunks up to the first significant byte, then start the format's framer."""
+        head = self._head
+        if self._size < 3:
+            head.append(chunk)
+            self._size += len(chunk)
+            if self._size < 3:
+                return iter(())
+            head[:] = [b"".join(head)]
+            body = head[0][3:] if head[0].startswith(BOM) else head[0]
+        else:
+            head.append(chunk)
+            self._size += len(chunk)
+            body = chunk
+        significant = body.lstrip(_WS)
+        if significant:
+            return self._start(significant[0])
+        if self._size > _DETECT_LIMIT:
+            return self._start(None)
+        return iter(())
+
+    def _start(self, first: int | None) -> Iterator[RawEvent | RawRun | Issue]:
+        """Choose the framer now; what the held chunks complete comes from the returned iterator."""
+        if self._requested == "auto":
+            self.format = _detect(first, self._head)
+        head, self._head = self._head, []
+        base = 0
+        if head and head[0].startswith(BOM):
+            head[0] = head[0][3:]
+            base = 3
+        framer: SseFramer | JsonlFramer | _BufferedFramer
+        if self.format == "sse":
+            framer = SseFramer(base, self.runs)
+        elif self.format == "jsonl":
+            framer = JsonlFramer(base)
+        elif self.format == "eventstream":
+            framer = _BufferedFramer(frame_eventstream, base)
+        else:
+            framer = _BufferedFramer(frame_json, base)
+        self._framer = framer
+        return _fed(framer, head)
+
+
+def _fed(
+    framer: SseFramer | JsonlFramer | _BufferedFramer, chunks: list[bytes]
+) -> Iterator[RawEvent | RawRun | Issue]:
+    for chunk in chunks:
+        yield from framer.feed(chunk)
+
+
 class Reader:
-    """Frames a transcript given as byte chunks; iterate it once.
+    """Frames a transcript given as byte chunks (a :class:`StreamReader` over them); iterate it once.
 
     Yields :class:`RawEvent` values and framing :class:`Issue` values (each with
     its ``position``) in input order; with ``runs``, also :class:`RawRun` values.
@@ -123,44 +212,31 @@ class Reader:
     """
 
     def __init__(self, chunks: Iterable[bytes], input_format: str = "auto", *, runs: bool = False) -> None:
-        if input_format not in FORMATS:
-            raise ValueError(f"unknown input format {input_format!r} (choose from {', '.join(FORMATS)})")
         self._chunks = chunks
-        self._requested = input_format
-        self.format: str = "sse" if input_format == "auto" else input_format
-        self.end: Position = _START
+        self._stream = StreamReader(input_format, runs=runs)
         self._started = False
-        #: Yield runs of SSE events framed alike as :class:`RawRun` values (see there).
-        self.runs = runs
+
+    @property
+    def format(self) -> str:
+        return self._stream.format
+
+    @property
+    def end(self) -> Position:
+        return self._stream.end
+
+    @property
+    def runs(self) -> bool:
+        return self._stream.runs
 
     def __iter__(self) -> Iterator[RawEvent | RawRun | Issue]:
         if self._started:
             raise RuntimeError("a Reader reads its input once; create a new one")
         self._started = True
-        # Detection reads the first chunk(s) now; returning the format's own
-        # generator (not wrapping it) saves a generator hop per event, which is why
-        # each format reports the end position through a callback, not a return value.
-        source = iter(self._chunks)
-        head, first = _take_head(source)
-        if self._requested == "auto":
-            self.format = _detect(first, head)
-        base = 0
-        if head and head[0].startswith(BOM):
-            head[0] = head[0][3:]
-            base = 3
-        chunks = _chain(head, source)
-        if self.format == "sse":
-            return frame_sse(chunks, base, self._at_end, self.runs)
-        if self.format == "jsonl":
-            return frame_jsonl(chunks, base, self._at_end)
-        if self.format == "eventstream":
-            return frame_eventstream(chunks, base, self._at_end)
-        return frame_json(chunks, base, self._at_end)
+        return self._items()
 
-    def _at_end(self, end: Position) -> None:
-        self.end = end
-
-
-def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from head
-    yield from rest
+    def _items(self) -> Iterator[RawEvent | RawRun | Issue]:
+        stream = self._stream
+        feed = stream.feed
+        for chunk in self._chunks:
+            yield from feed(chunk)
+        yield from stream.close()

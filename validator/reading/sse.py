@@ -14,7 +14,7 @@ either case, with the fewest copies. The tests hold the two to the same events.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import repeat
 
@@ -23,13 +23,13 @@ from validator.model.findings import Issue, Position
 from validator.reading.lines import (
     EOL_SPLIT,
     HUGE,
+    LineCutter,
     decode_part,
     end_position,
     release_free_memory,
-    whole_lines,
 )
 
-__all__ = ["SseParser", "frame_sse"]
+__all__ = ["SseFramer", "SseParser"]
 
 _EVENT, _DONE = RawKind.EVENT, RawKind.DONE
 _COLON = 0x3A
@@ -383,19 +383,36 @@ class SseParser:
         yield from late
 
 
-def frame_sse(
-    chunks: Iterable[bytes], offset: int, at_end: Callable[[Position], None], runs: bool = False
-) -> Iterator[RawEvent | RawRun | Issue]:
-    """Events and issues of an ``sse`` input whose first byte is at ``offset``; ``at_end`` gets
-    the position just past the input once it is read. With ``runs``, consecutive events framed
-    alike come as :class:`RawRun` values."""
-    parser = SseParser(offset, runs)
-    last = b""
-    for box, whole in whole_lines(chunks, True):
-        if whole:
-            yield from parser.buffer(box)
-        else:
-            last = box[0]
-            yield from parser.lines([last], (0,))
-    yield from parser.finish()
-    at_end(end_position(parser.line_no, parser.offset, last))
+class SseFramer:
+    """Frames an ``sse`` input whose first byte is at ``offset``, chunk by chunk as it arrives.
+
+    :meth:`feed` and :meth:`close` return the events and issues the bytes complete (iterate
+    each fully before the next call); afterwards ``end`` is the position just past the input.
+    With ``runs``, consecutive events framed alike come as :class:`RawRun` values.
+    """
+
+    __slots__ = ("cutter", "end", "parser")
+
+    def __init__(self, offset: int, runs: bool = False) -> None:
+        self.parser = SseParser(offset, runs)
+        self.cutter = LineCutter(True)
+        self.end = Position(1, 1, offset)
+
+    def feed(self, chunk: bytes) -> Iterator[RawEvent | RawRun | Issue]:
+        box = self.cutter.cut(chunk)
+        if box is not None:
+            yield from self.parser.buffer(box)
+
+    def close(self) -> Iterator[RawEvent | RawRun | Issue]:
+        parser = self.parser
+        last = b""
+        rest = self.cutter.rest()
+        if rest is not None:
+            box, whole = rest
+            if whole:
+                yield from parser.buffer(box)
+            else:
+                last = box[0]
+                yield from parser.lines([last], (0,))
+        yield from parser.finish()
+        self.end = end_position(parser.line_no, parser.offset, last)

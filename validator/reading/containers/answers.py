@@ -63,7 +63,7 @@ def _preview(body: bytes, limit: int = 80) -> str:
     return text + ("…" if len(body) > limit else "")
 
 
-def _asks_for_stream(method: str, request_body: bytes | None) -> bool:
+def asks_for_stream(method: str, request_body: bytes | None) -> bool:
     """Whether the request wants an event stream: a GET resume (``?stream=true``, checked by
     :func:`is_responses_request`) or a JSON body with ``"stream": true``."""
     if method.upper() == "GET":
@@ -113,7 +113,7 @@ def judge_answer(
             f"{_preview(body) or '(empty body)'}",
             **where,
         )
-    if not 200 <= status < 300 or not _asks_for_stream(str(base["method"]), request_body):
+    if not 200 <= status < 300 or not asks_for_stream(str(base["method"]), request_body):
         return None
     if is_event_stream(content_type, body) or (not content_type and not body.strip()):
         # No content type and no body: the recorder kept nothing to judge (some drop both).

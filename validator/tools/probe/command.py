@@ -48,18 +48,23 @@ __all__ = [
 # ---------------------------------------------------------------- output
 
 
-def render_junit(results: Sequence[ScenarioResult], url: str, strict: bool = False) -> str:
-    """One testsuite for the endpoint, one testcase per scenario (failures list the findings)."""
+def render_junit(
+    results: Sequence[ScenarioResult], url: str, strict: bool = False, *, tool: str = "probe"
+) -> str:
+    """One testsuite for the endpoint, one testcase per scenario (failures list the findings).
+
+    The proxy renders its exchanges with it too (``tool="proxy"``, one testcase per exchange).
+    """
     from validator.reporting.reporters.junit import xml_safe
 
-    suite = ET.Element("testsuite", name=xml_safe(f"{COMMAND} probe {url}"))
+    suite = ET.Element("testsuite", name=xml_safe(f"{COMMAND} {tool} {url}"))
     failures = errors = 0
     for r in results:
         case = ET.SubElement(
             suite,
             "testcase",
-            name=r.scenario,
-            classname=f"{COMMAND}.probe",
+            name=xml_safe(r.scenario),
+            classname=f"{COMMAND}.{tool}",
             time=f"{r.seconds:.3f}",
         )
         lines = [
@@ -79,7 +84,7 @@ def render_junit(results: Sequence[ScenarioResult], url: str, strict: bool = Fal
     for key, value in (("tests", len(results)), ("failures", failures), ("errors", errors), ("skipped", 0)):
         suite.set(key, str(value))
     suite.set("time", f"{sum(r.seconds for r in results):.3f}")
-    root = ET.Element("testsuites", name=f"{COMMAND} probe")
+    root = ET.Element("testsuites", name=f"{COMMAND} {tool}")
     root.append(suite)
     for key in ("tests", "failures", "errors"):
         root.set(key, suite.get(key, "0"))

@@ -1,0 +1,598 @@
+"""The validating proxy, end to end: real clients (the openai SDK, httpx) through the proxy to the
+project's replay server and small aiohttp upstreams, everything on 127.0.0.1.
+
+Each test holds the proxy to its two promises: the client sees exactly what it sees without the
+proxy, and the proxy reports exactly what ``check`` reports on the saved transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+from aiohttp import web
+from conftest import CORPUS
+from proxy_support import aio_upstream, running_proxy
+
+from validator.engine import StreamCheck, check_bytes, check_file
+from validator.tools.probe.replay import (
+    SCENARIO_HEADER,
+    ReplayServer,
+    Reply,
+    function_call_events,
+    text_events,
+    to_sse,
+)
+from validator.tools.proxy import exchange as exchange_module
+
+TIMEOUT = httpx.Timeout(20.0)
+
+
+def _gap() -> bytes:
+    events = text_events("a broken stream", pieces=4)
+    del events[4]
+    return to_sse(events)
+
+
+def _cut() -> bytes:
+    return to_sse(text_events()[:6])
+
+
+STREAMS = {
+    "text": to_sse(text_events()),
+    "call": to_sse(function_call_events()),
+    "gap": _gap(),
+    "cut": _cut(),
+    "seed-broken": (CORPUS / "seeds" / "000_e3213cea1afb5a14.sse").read_bytes(),
+    "seed-clean": (CORPUS / "seeds" / "004_75bce7c82fd61a67.sse").read_bytes(),
+    "reasoning": (CORPUS / "streams" / "function_call.sse").read_bytes(),
+}
+
+
+@pytest.fixture(scope="module")
+def replay() -> ReplayServer:
+    with ReplayServer({k: Reply.sse(v) for k, v in STREAMS.items()}) as server:
+        yield server
+
+
+def _base(server: ReplayServer) -> str:
+    return server.url.removesuffix("/v1")
+
+
+def _post(url: str, key: str, **headers: str) -> httpx.Response:
+    return httpx.post(
+        url + "/v1/responses",
+        json={"model": "m", "input": "hi", "stream": True},
+        headers={SCENARIO_HEADER: key, **headers},
+        timeout=TIMEOUT,
+    )
+
+
+# ---------------------------------------------------------------- byte for byte, same findings
+
+
+@pytest.mark.parametrize("key", list(STREAMS))
+def test_raw_client_sees_the_same_bytes_and_the_proxy_reports_what_check_reports(
+    replay: ReplayServer, key: str, tmp_path: Path
+) -> None:
+    direct = _post(_base(replay), key)
+    with running_proxy(_base(replay), save_dir=tmp_path) as proxy:
+        via = _post(proxy.url, key)
+        [result] = proxy.wait_results(1)
+    assert via.content == direct.content == STREAMS[key]
+    assert via.status_code == direct.status_code
+    # The replay server's own headers (close-delimited kept), but the date of a later request.
+    assert {**via.headers, "date": ""} == {**direct.headers, "date": ""}
+    assert result.checked and result.status == 200
+    saved = tmp_path / "0001.sse"
+    assert saved.read_bytes() == STREAMS[key]
+    assert result.path == str(saved)
+    offline = check_file(saved)
+    assert (result.events, result.findings) == (offline.events, offline.findings)
+    assert bool(result.findings) == (key in ("gap", "cut", "seed-broken"))
+
+
+def test_openai_sdk_create_stream_through_the_proxy(replay: ReplayServer, tmp_path: Path) -> None:
+    def events(base: str) -> list[object]:
+        client = openai.OpenAI(base_url=base + "/v1", api_key="sk-test-key", max_retries=0, timeout=20)
+        stream = client.responses.create(
+            model="m", input="hi", stream=True, extra_headers={SCENARIO_HEADER: "gap"}
+        )
+        return [e.model_dump() for e in stream]
+
+    direct = events(_base(replay))
+    with running_proxy(_base(replay), save_dir=tmp_path) as proxy:
+        via = events(proxy.url)
+        [result] = proxy.wait_results(1)
+    assert via == direct and len(via) == STREAMS["gap"].count(b"\n\n")
+    assert {f.rule for f in result.findings} >= {"RSP204"}
+    assert result.findings == check_file(tmp_path / "0001.sse").findings
+
+
+def test_openai_sdk_stream_helper_through_the_proxy(replay: ReplayServer, tmp_path: Path) -> None:
+    def final(base: str) -> tuple[list[str], str]:
+        client = openai.OpenAI(base_url=base + "/v1", api_key="sk-test-key", max_retries=0, timeout=20)
+        with client.responses.stream(
+            model="m", input="hi", extra_headers={SCENARIO_HEADER: "text"}
+        ) as stream:
+            types = [e.type for e in stream]
+            return types, stream.get_final_response().output_text
+
+    direct = final(_base(replay))
+    with running_proxy(_base(replay), save_dir=tmp_path) as proxy:
+        via = final(proxy.url)
+        [result] = proxy.wait_results(1)
+    assert via == direct and via[1] == "Hello there, friend!"
+    assert result.findings == [] and result.events == 11
+    assert check_file(tmp_path / "0001.sse").findings == []
+
+
+def test_proxy_without_save_reports_what_check_bytes_reports(replay: ReplayServer) -> None:
+    with running_proxy(_base(replay)) as proxy:
+        body = _post(proxy.url, "seed-broken").content
+        [result] = proxy.wait_results(1)
+    assert result.path == "<POST /v1/responses #1>"
+    assert result.findings == check_bytes(body, result.path).findings
+
+
+# ---------------------------------------------------------------- many at once
+
+
+def test_sixty_concurrent_streams_keep_their_own_findings(replay: ReplayServer, tmp_path: Path) -> None:
+    keys = [list(STREAMS)[i % len(STREAMS)] for i in range(60)]
+
+    async def one(client: httpx.AsyncClient, url: str, i: int) -> tuple[str, bytes]:
+        response = await client.post(
+            url + "/v1/responses",
+            json={"model": "m", "stream": True, "n": i},
+            headers={SCENARIO_HEADER: keys[i]},
+        )
+        return keys[i], response.content
+
+    async def all_at_once(url: str) -> list[tuple[str, bytes]]:
+        limits = httpx.Limits(max_connections=100)
+        async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits) as client:
+            return await asyncio.gather(*(one(client, url, i) for i in range(60)))
+
+    with running_proxy(_base(replay), save_dir=tmp_path) as proxy:
+        answers = asyncio.run(all_at_once(proxy.url))
+        results = proxy.wait_results(60)
+    assert all(body == STREAMS[key] for key, body in answers)
+    for result in results:
+        request = json.loads((tmp_path / f"{result.number:04d}.exchange").read_text())
+        key = keys[request["request"]["body"]["n"]]
+        assert (tmp_path / f"{result.number:04d}.sse").read_bytes() == STREAMS[key]
+        expected = check_bytes(STREAMS[key], result.path)
+        assert (result.events, result.findings) == (expected.events, expected.findings), key
+
+
+# ---------------------------------------------------------------- transport: chunked, failures
+
+
+async def _chunked_stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Upstream": "yes"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    body = STREAMS["call"]
+    for start in range(0, len(body), 97):
+        await response.write(body[start : start + 97])
+    await response.write_eof()
+    return response
+
+
+async def _reset_mid_stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    await response.write(STREAMS["text"][:700])
+    await asyncio.sleep(0.05)
+    assert request.transport is not None
+    request.transport.abort()  # a reset: no terminating chunk
+    return response
+
+
+def _slow_events() -> list[bytes]:
+    return [to_sse([e]) for e in text_events(pieces=3)]
+
+
+SLOW_CLOSED = threading.Event()
+
+
+async def _slow_stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    try:
+        for piece in _slow_events() * 100:
+            await response.write(piece)
+            await asyncio.sleep(0.02)
+    except (ConnectionError, asyncio.CancelledError):
+        SLOW_CLOSED.set()
+        raise
+    return response
+
+
+RELEASE = threading.Event()
+
+
+async def _held_stream(request: web.Request) -> web.StreamResponse:
+    """A stream with a gap early on, then held until the test has seen the finding."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+    await response.prepare(request)
+    body = STREAMS["gap"]
+    cut = body.index(b"\n\n", body.index(b'"sequence_number":5')) + 2
+    await response.write(body[:cut])
+    for _ in range(500):
+        if RELEASE.is_set():
+            break
+        await asyncio.sleep(0.01)
+    await response.write(body[cut:])
+    await response.write_eof()
+    return response
+
+
+async def _gzip_stream(request: web.Request) -> web.StreamResponse:
+    body = gzip.compress(STREAMS["gap"])
+    return web.Response(body=body, headers={"Content-Type": "text/event-stream", "Content-Encoding": "gzip"})
+
+
+async def _json_answers(request: web.Request) -> web.StreamResponse:
+    kind = request.headers.get("X-Kind", "")
+    final = json.loads(STREAMS["text"].split(b"data: ")[-1])["response"]
+    if kind == "good":
+        return web.json_response(final)
+    if kind == "bad":
+        return web.json_response({**final, "status": 7, "output": "nope"})
+    if kind == "error":
+        return web.json_response(
+            {"error": {"message": "no such model", "type": "invalid_request"}}, status=404
+        )
+    return web.Response(text="Internal Server Error", status=500)
+
+
+async def _resume(request: web.Request) -> web.StreamResponse:
+    assert request.query["starting_after"] == "3"
+    events = text_events(pieces=3)[4:]
+    return web.Response(body=to_sse(events), headers={"Content-Type": "text/event-stream"})
+
+
+async def _models(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"data": [], "echo": dict(request.headers)})
+
+
+ROUTES = {
+    "/v1/responses": _chunked_stream,
+    "/reset/v1/responses": _reset_mid_stream,
+    "/slow/v1/responses": _slow_stream,
+    "/gzip/v1/responses": _gzip_stream,
+    "/held/v1/responses": _held_stream,
+    "/json/v1/responses": _json_answers,
+    "/v1/responses/{id}": _resume,
+    "/v1/models": _models,
+}
+
+
+@pytest.fixture(scope="module")
+def upstream() -> str:
+    with aio_upstream(ROUTES) as url:
+        yield url
+
+
+def test_chunked_answer_stays_chunked_with_its_headers(upstream: str) -> None:
+    with running_proxy(upstream) as proxy, httpx.Client(timeout=TIMEOUT) as client:
+        direct = client.post(upstream + "/v1/responses", json={"stream": True})
+        via = client.post(proxy.url + "/v1/responses", json={"stream": True})
+        [result] = proxy.wait_results(1)
+    assert via.content == direct.content == STREAMS["call"]
+    assert via.headers["transfer-encoding"] == "chunked" == direct.headers["transfer-encoding"]
+    assert via.headers["x-upstream"] == "yes"
+    assert result.findings == check_bytes(STREAMS["call"], result.path).findings == []
+
+
+def test_other_traffic_is_passed_through_unchecked_with_every_header(upstream: str) -> None:
+    with running_proxy(upstream) as proxy:
+        via = httpx.get(
+            proxy.url + "/v1/models",
+            headers={"Authorization": "Bearer sk-abc", "X-Custom": "1"},
+            timeout=TIMEOUT,
+        )
+        assert proxy.results == []
+    echo = via.json()["echo"]
+    assert echo["Authorization"] == "Bearer sk-abc" and echo["X-Custom"] == "1"
+    assert echo["Host"] == upstream.removeprefix("http://")
+
+
+def test_upstream_reset_mid_stream_reaches_the_client_and_is_a_finding(upstream: str, tmp_path: Path) -> None:
+    def read(url: str) -> tuple[bytes, type[Exception] | None]:
+        got = b""
+        try:
+            with httpx.stream(
+                "POST", url + "/reset/v1/responses", json={"stream": True}, timeout=TIMEOUT
+            ) as r:
+                for chunk in r.iter_raw():
+                    got += chunk
+        except httpx.HTTPError as exc:
+            return got, type(exc)
+        return got, None
+
+    direct = read(upstream)
+    with running_proxy(upstream, save_dir=tmp_path) as proxy:
+        via = read(proxy.url)
+        [result] = proxy.wait_results(1)
+    assert via == direct == (STREAMS["text"][:700], httpx.RemoteProtocolError)
+    assert result.note is not None and "upstream broke off" in result.note
+    assert "RSP209" in {f.rule for f in result.findings}
+    assert result.findings == check_file(tmp_path / "0001.sse").findings
+
+
+def test_upstream_refused_is_a_502_and_a_finding() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    with running_proxy(f"http://127.0.0.1:{port}") as proxy:
+        via = httpx.post(proxy.url + "/v1/responses", json={"stream": True}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    assert via.status_code == 502
+    assert "could not reach the upstream" in via.json()["error"]["message"]
+    assert result.status is None and "upstream failed before answering" in (result.note or "")
+    assert [f.rule for f in result.findings] == ["RSP012"]
+
+
+def test_client_leaving_mid_stream_closes_the_upstream_and_keeps_the_proxy_serving(upstream: str) -> None:
+    SLOW_CLOSED.clear()
+    with running_proxy(upstream) as proxy:
+        with httpx.stream(
+            "POST", proxy.url + "/slow/v1/responses", json={"stream": True}, timeout=TIMEOUT
+        ) as r:
+            first = next(r.iter_raw())
+        assert first.startswith(b"event: response.created")
+        [result] = proxy.wait_results(1)
+        assert result.note == "the client went away mid-answer"
+        # Only what arrived is judged: the missing end is the client's doing, not the server's.
+        assert "RSP209" not in {f.rule for f in result.findings}
+        assert SLOW_CLOSED.wait(10)  # the proxy closed its upstream connection too
+        after = httpx.post(proxy.url + "/v1/responses", json={"stream": True}, timeout=TIMEOUT)
+        assert after.content == STREAMS["call"]
+
+
+def test_findings_are_reported_while_the_stream_still_flows(upstream: str) -> None:
+    RELEASE.clear()
+    live: list[tuple[int, list[object]]] = []
+    with running_proxy(upstream, on_live=lambda n, found: live.append((n, found))) as proxy:
+        with httpx.stream(
+            "POST", proxy.url + "/held/v1/responses", json={"stream": True}, timeout=TIMEOUT
+        ) as r:
+            chunks = r.iter_raw()
+            got = next(chunks)
+            deadline = time.monotonic() + 10
+            while not live and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert live, "no finding reported before the stream ended"
+            assert proxy.results == []  # the exchange is still open
+            RELEASE.set()
+            got += b"".join(chunks)
+        [result] = proxy.wait_results(1)
+    assert got == STREAMS["gap"]
+    [(number, found)] = live
+    assert number == 1 and [f.rule for f in found] == ["RSP204"]
+    assert found[0] in result.findings
+
+
+def test_gzip_answer_is_forwarded_encoded_and_checked_decoded(upstream: str, tmp_path: Path) -> None:
+    headers = {"Accept-Encoding": "gzip"}
+    with running_proxy(upstream, save_dir=tmp_path) as proxy, httpx.Client(timeout=TIMEOUT) as client:
+        with client.stream(
+            "POST", proxy.url + "/gzip/v1/responses", json={"stream": True}, headers=headers
+        ) as r:
+            raw = b"".join(r.iter_raw())
+        [result] = proxy.wait_results(1)
+    assert raw == gzip.compress(STREAMS["gap"]) or gzip.decompress(raw) == STREAMS["gap"]
+    assert (tmp_path / "0001.sse").read_bytes() == STREAMS["gap"]
+    assert result.findings == check_file(tmp_path / "0001.sse").findings != []
+
+
+@pytest.mark.parametrize(
+    ("kind", "stream", "rules"),
+    [
+        ("good", False, []),
+        ("bad", False, ["RSP103"]),
+        ("error", False, []),
+        ("plain500", False, ["RSP015"]),
+        ("good", True, ["RSP014"]),
+    ],
+)
+def test_non_streaming_answers(upstream: str, kind: str, stream: bool, rules: list[str]) -> None:
+    with running_proxy(upstream) as proxy:
+        via = httpx.post(
+            proxy.url + "/json/v1/responses",
+            json={"stream": stream},
+            headers={"X-Kind": kind},
+            timeout=TIMEOUT,
+        )
+        direct = httpx.post(
+            upstream + "/json/v1/responses",
+            json={"stream": stream},
+            headers={"X-Kind": kind},
+            timeout=TIMEOUT,
+        )
+        [result] = proxy.wait_results(1)
+    assert via.content == direct.content and via.status_code == direct.status_code
+    assert [f.rule for f in result.findings] == rules
+
+
+def test_resumed_stream_is_recognised_and_checked(upstream: str) -> None:
+    with running_proxy(upstream) as proxy:
+        via = httpx.get(proxy.url + "/v1/responses/resp_1?stream=true&starting_after=3", timeout=TIMEOUT)
+        plain = httpx.get(proxy.url + "/v1/responses/resp_1?starting_after=3", timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    assert plain.status_code == 200  # a retrieve without stream=true: passed through, not checked
+    assert result.target == "/v1/responses/resp_1?stream=true&starting_after=3"
+    assert result.findings == check_bytes(via.content, result.path).findings
+    assert "RSP209" not in {f.rule for f in result.findings}
+
+
+def test_a_failing_checker_never_reaches_the_client(
+    replay: ReplayServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: StreamCheck, chunk: bytes) -> list[object]:
+        raise RuntimeError("checker bug")
+
+    monkeypatch.setattr(exchange_module.StreamCheck, "feed", broken)
+    with running_proxy(_base(replay), check_process=False) as proxy:
+        via = _post(proxy.url, "text")
+        [result] = proxy.wait_results(1)
+    assert via.content == STREAMS["text"]
+    assert not result.checked and "checker bug" in (result.error or "")
+
+
+def test_a_dead_checker_process_never_reaches_the_client(replay: ReplayServer) -> None:
+    with running_proxy(_base(replay)) as proxy:
+        assert _post(proxy.url, "gap").content == STREAMS["gap"]
+        proxy.wait_results(1)
+        proxy.proxy.checker.process.kill()  # type: ignore[union-attr]
+        proxy.proxy.checker.process.wait(10)  # type: ignore[union-attr]
+        assert _post(proxy.url, "text").content == STREAMS["text"]
+        assert _post(proxy.url, "gap").content == STREAMS["gap"]
+        first, second, third = proxy.wait_results(3)
+    assert first.checked and first.findings
+    # The exchange in flight when it died may or may not have been checked; the next one is,
+    # by a new checker process.
+    assert third.checked
+    assert [(f.rule, f.line, f.message) for f in third.findings] == [
+        (f.rule, f.line, f.message) for f in first.findings
+    ]
+    assert second.checked or "checker process ended" in (second.error or "")
+
+
+def test_a_ten_megabyte_event_line(tmp_path: Path) -> None:
+    events = text_events("x", pieces=1)
+    events[4]["delta"] = "y" * (10 << 20)  # the one delta: 10 MB on one line
+    body = to_sse(events)
+    with (
+        ReplayServer({"huge": Reply(body, chunks=40)}) as server,
+        running_proxy(_base(server), save_dir=tmp_path) as proxy,
+    ):
+        via = _post(proxy.url, "huge")
+        [result] = proxy.wait_results(1)
+    assert via.content == body
+    assert result.findings == check_file(tmp_path / "0001.sse").findings
+    assert {f.rule for f in result.findings} >= {"RSP301"}  # the done text is "x", not the delta
+
+
+# ---------------------------------------------------------------- credentials
+
+
+def test_credentials_never_reach_the_save_folder(replay: ReplayServer, tmp_path: Path) -> None:
+    secrets = ["sk-live-SECRET1", "azure-SECRET2", "anthropic-SECRET3", "session=SECRET4", "qp-SECRET5"]
+    with running_proxy(_base(replay), save_dir=tmp_path) as proxy:
+        httpx.post(
+            proxy.url + "/v1/responses?api-key=qp-SECRET5&x=1",
+            json={"model": "m", "stream": True, "api_key": "sk-live-SECRET1"},
+            headers={
+                SCENARIO_HEADER: "text",
+                "Authorization": "Bearer sk-live-SECRET1",
+                "api-key": "azure-SECRET2",
+                "x-api-key": "anthropic-SECRET3",
+                "Cookie": "session=SECRET4",
+            },
+            timeout=TIMEOUT,
+        )
+        proxy.wait_results(1)
+    written = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    for secret in secrets:
+        assert secret.encode() not in written
+    record = json.loads((tmp_path / "0001.exchange").read_text())
+    headers = {k.lower(): v for k, v in record["request"]["headers"]}
+    assert headers["authorization"] == headers["api-key"] == headers["cookie"] == "[redacted]"
+    assert record["path"] == "/v1/responses?api-key=[redacted]&x=1"
+    assert record["request"]["body"]["model"] == "m"
+
+
+# ---------------------------------------------------------------- WebSocket mode
+
+
+def _ws_turn(broken: bool) -> list[dict[str, object]]:
+    events = text_events("over a socket", pieces=3)
+    if broken:
+        del events[5]
+    return events
+
+
+async def _ws_upstream(request: web.Request) -> web.StreamResponse:
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    assert request.headers["Authorization"] == "Bearer sk-ws-SECRET"
+    turns = 0
+    async for msg in ws:
+        if msg.type != web.WSMsgType.TEXT or json.loads(msg.data).get("type") != "response.create":
+            continue
+        for event in _ws_turn(broken=turns == 1):
+            await ws.send_str(json.dumps(event))
+        turns += 1
+    return ws
+
+
+@pytest.fixture(scope="module")
+def ws_upstream() -> str:
+    with aio_upstream({"/v1/responses": _ws_upstream}) as url:
+        yield url
+
+
+def test_websocket_mode_with_the_openai_sdk(ws_upstream: str, tmp_path: Path) -> None:
+    def session(base: str) -> list[list[str]]:
+        client = openai.OpenAI(base_url=base + "/v1", api_key="sk-ws-SECRET", max_retries=0, timeout=20)
+        turns = []
+        with client.responses.connect() as connection:
+            for _ in range(2):
+                connection.response.create(model="m", input="hi")
+                types = []
+                for event in connection:
+                    types.append(event.type)
+                    if event.type == "response.completed":
+                        break
+                turns.append(types)
+        return turns
+
+    direct = session(ws_upstream)
+    with running_proxy(ws_upstream, save_dir=tmp_path) as proxy:
+        via = session(proxy.url)
+        [result] = proxy.wait_results(1)
+    assert via == direct and len(via[0]) == 11 and len(via[1]) == 10
+    saved = tmp_path / "0001.jsonl"
+    offline = check_file(saved)
+    assert offline.input_format == "websocket"
+    assert (result.events, result.findings) == (offline.events, offline.findings)
+    assert result.findings and all("turn 2" in f.message for f in result.findings)
+    assert b"sk-ws-SECRET" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- the console
+
+
+def test_console_writes_each_finding_once_live_or_at_the_end() -> None:
+    import io
+
+    from validator.engine import CheckOptions
+    from validator.tools.proxy.console import Console
+    from validator.tools.proxy.exchange import ExchangeResult
+
+    found = check_bytes(STREAMS["cut"], "<POST /v1/responses #1>").findings
+    assert len(found) >= 2
+    out, err = io.StringIO(), io.StringIO()
+    console = Console(out, err, "text", CheckOptions())
+    console.live(1, found[:1])
+    assert out.getvalue().count("\n") == 1 and err.getvalue() == ""
+    result = ExchangeResult(found[0].path, 6, list(found), number=1, method="POST", target="/v1/responses")
+    result.status, result.content_type = 200, "text/event-stream"
+    console.exchange(result)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(found) and len(set(lines)) == len(lines)
+    assert err.getvalue().startswith("proxy: #1 POST /v1/responses -> 200 text/event-stream, 6 events, ")
+    assert ": FAIL " in err.getvalue()

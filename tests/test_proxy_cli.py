@@ -1,0 +1,139 @@
+"""The ``proxy`` command as a user runs it: a subprocess, stopped by a signal, with its reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import httpx
+import pytest
+
+from validator.tools.probe.replay import SCENARIO_HEADER, ReplayServer, Reply, text_events, to_sse
+
+GOOD = to_sse(text_events())
+BROKEN = to_sse(text_events()[:5])
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "validator", "proxy", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    match = re.match(r"proxy: listening on (http://127\.0\.0\.1:\d+), forwarding to ", first)
+    if match is None:
+        proc.kill()
+        raise AssertionError(f"unexpected start: {first!r} {proc.communicate(timeout=10)}")
+    assert "point the client at" in proc.stderr.readline()
+    return proc, match.group(1)
+
+
+def _stop(proc: subprocess.Popen[str], sig: int = signal.SIGINT) -> tuple[int, str, str]:
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    return proc.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def upstream() -> ReplayServer:
+    with ReplayServer({"good": Reply.sse(GOOD), "broken": Reply.sse(BROKEN)}) as server:
+        yield server
+
+
+def _send(url: str, key: str) -> bytes:
+    response = httpx.post(
+        url + "/v1/responses",
+        json={"model": "m", "stream": True},
+        headers={SCENARIO_HEADER: key, "Authorization": "Bearer sk-cli-SECRET"},
+        timeout=20,
+    )
+    return response.content
+
+
+def test_sigint_writes_every_report_and_fails_on_findings(upstream: ReplayServer, tmp_path: Path) -> None:
+    base = upstream.url.removesuffix("/v1")
+    junit, sarif, report = tmp_path / "proxy.xml", tmp_path / "proxy.sarif", tmp_path / "proxy.json"
+    proc, url = _start(
+        "--upstream", base, "--save", str(tmp_path / "saved"), "--junit-xml", str(junit),
+        "--sarif", str(sarif), "--json-report", str(report), "--fail-on-findings",
+    )  # fmt: skip
+    try:
+        assert _send(url, "good") == GOOD
+        assert _send(url, "broken") == BROKEN
+        httpx.get(url + "/v1/models", timeout=20)  # not a Responses call: not checked
+    finally:
+        code, out, err = _stop(proc)
+    assert code == 1, err
+    lines = [line for line in err.splitlines() if line.startswith("proxy: #")]
+    assert len(lines) == 2
+    assert lines[0].startswith("proxy: #1 POST /v1/responses -> 200 text/event-stream, 11 events, ")
+    assert lines[0].endswith(": PASS")
+    assert ": FAIL " in lines[1] and "RSP209" in lines[1]
+    assert "2 exchange(s) checked, 1 with error findings" in err
+    # Text findings on stdout, as check prints them, pointing at the saved transcript.
+    assert re.search(r"saved/0002\.sse:\d+:\d+: RSP209 error: ", out)
+    cases = ET.parse(junit).getroot().findall(".//testcase")
+    assert [c.get("name") for c in cases] == ["#1 POST /v1/responses", "#2 POST /v1/responses"]
+    assert cases[0].find("failure") is None and cases[1].find("failure") is not None
+    runs = json.loads(sarif.read_text())["runs"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in runs[0]["results"]}
+    assert uris and all(u.endswith("saved/0002.sse") for u in uris)
+    assert json.loads(report.read_text())
+    saved = tmp_path / "saved"
+    assert sorted(p.name for p in saved.iterdir()) == [
+        "0001.exchange",
+        "0001.sse",
+        "0002.exchange",
+        "0002.sse",
+    ]
+    assert b"sk-cli-SECRET" not in b"".join(p.read_bytes() for p in saved.iterdir())
+    check = subprocess.run(
+        [sys.executable, "-m", "validator", "check", str(saved)], capture_output=True, text=True, env=ENV
+    )
+    assert check.returncode == 1 and "RSP209" in check.stdout
+
+
+def test_sigterm_exits_zero_without_fail_on_findings(upstream: ReplayServer) -> None:
+    proc, url = _start("--upstream", upstream.url.removesuffix("/v1"), "--format", "json")
+    try:
+        assert _send(url, "broken") == BROKEN
+    finally:
+        code, out, err = _stop(proc, signal.SIGTERM)
+    assert code == 0, err
+    document = json.loads(out)
+    assert document  # the whole run as one JSON document at the end
+
+
+def test_usage_errors_exit_2() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "validator", "proxy", "--upstream", "ftp://x"],
+        capture_output=True, text=True, env=ENV, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "http://" in run.stderr
+
+
+def test_missing_extra_is_a_clear_message(tmp_path: Path) -> None:
+    # aiohttp made unimportable, as on an install without the [proxy] extra.
+    (tmp_path / "aiohttp.py").write_text("raise ImportError('No module named aiohttp', name='aiohttp')\n")
+    env = {**ENV, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    run = subprocess.run(
+        [sys.executable, "-m", "validator", "proxy", "--upstream", "http://127.0.0.1:1"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "pip install 'llm-stream-validator[proxy]'" in run.stderr

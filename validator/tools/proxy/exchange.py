@@ -1,0 +1,345 @@
+"""Checking one proxied exchange: its answer's bytes go in as they arrive, one result comes out.
+
+An event stream is checked by the engine's push-style :class:`~validator.engine.StreamCheck`,
+the engine ``check`` runs on, so the findings are those ``check`` reports for the saved body.
+A non-streaming answer is checked whole when it ends: a Response against the Response schema,
+an error answer against the error shape (RSP015), a ``stream: true`` request answered without
+an event stream as RSP014. A WebSocket session is checked as the ``check`` command checks its
+transcript, when the connection closes.
+
+Nothing here may disturb the traffic: an exception inside the checker is caught, the
+exchange is marked unchecked (with the reason) and the bytes keep flowing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import traceback
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from validator.engine import CheckOptions, FileResult, StreamCheck, check_bytes
+from validator.engine.containers import make_finding
+from validator.engine.websocket import check_websocket
+from validator.model.findings import Finding, Severity
+from validator.protocols.responses.schemas import SchemaChecker
+from validator.reading.containers.answers import asks_for_stream, judge_answer
+from validator.tools.proxy.save import BodyFile
+
+__all__ = ["ExchangeCheck", "ExchangeResult", "WebSocketCheck"]
+
+#: Answers kept whole for their check (errors, non-streaming responses); beyond this the rest
+#: is still forwarded but not checked.
+ANSWER_LIMIT = 64 << 20
+
+
+@dataclass
+class ExchangeResult(FileResult):
+    """A checked exchange: a :class:`FileResult` (every reporter renders it) with its HTTP facts."""
+
+    number: int = 0
+    method: str = ""
+    target: str = ""
+    status: int | None = None
+    content_type: str = ""
+    seconds: float = 0.0
+    #: What happened to the transport: the upstream failing, the client leaving.
+    note: str | None = None
+    #: False when the checker itself failed: the findings are those found before it did.
+    checked: bool = True
+    saved: list[str] = field(default_factory=list)
+    #: The checker's traceback when it failed (logged, never reported as a finding).
+    trace: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"#{self.number} {self.method} {self.target}"
+
+    @property
+    def scenario(self) -> str:
+        """The JUnit testcase name (the probe's renderer names a case by ``scenario``)."""
+        return self.label
+
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+def _resolved(options: CheckOptions) -> CheckOptions:
+    """The options with the protocol and its profile named (what the findings' severities need)."""
+    return options.for_protocol(options.named_protocol() or "responses")
+
+
+def _decoder(encoding: str) -> Any:
+    """An incremental decoder for a Content-Encoding the checker can read, else None."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return _Identity()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj()
+    return None
+
+
+class _Identity:
+    def decompress(self, data: bytes) -> bytes:
+        return data
+
+    def flush(self) -> bytes:
+        return b""
+
+
+class ExchangeCheck:
+    """One HTTP exchange: :meth:`start` with the answer's head, :meth:`feed` its body bytes,
+    :meth:`finish` once it ends (normally, or with the upstream or the client failing)."""
+
+    def __init__(
+        self,
+        number: int,
+        method: str,
+        target: str,
+        request_body: bytes,
+        options: CheckOptions,
+        *,
+        save_dir: Path | None = None,
+    ) -> None:
+        self.result = ExchangeResult(f"<{method} {target} #{number}>", number=number)
+        self.result.method, self.result.target = method, target
+        self.request_body = request_body
+        self.options = _resolved(options)
+        self.save_dir = save_dir
+        self.saved: BodyFile | None = None
+        self.started = time.monotonic()
+        self.stream: StreamCheck | None = None
+        self.answer: list[bytes] | None = None
+        self.answer_size = 0
+        self.decoder: Any = None
+        #: Findings as they were found (live), for the console.
+        self.live: list[Finding] = []
+        self._taken = 0
+
+    # ------------------------------------------------------------ the answer's head and body
+
+    def start(self, status: int, content_type: str, content_encoding: str = "") -> bool:
+        """Decide how the answer is checked; False: the body needs no copy (nothing to check)."""
+        self.result.status = status
+        self.result.content_type = content_type
+        return self._guard(self._start, status, content_type, content_encoding) or False
+
+    def _start(self, status: int, content_type: str, content_encoding: str) -> bool:
+        self.decoder = _decoder(content_encoding)
+        if self.decoder is None:
+            self._unchecked(
+                f"the answer's Content-Encoding {content_encoding!r} cannot be decoded for checking"
+            )
+            return False
+        media = content_type.split(";")[0].strip().lower()
+        is_stream = 200 <= status < 300 and media == "text/event-stream"
+        if self.save_dir is not None:
+            # Findings name the saved transcript, as ``check`` on it names it.
+            path = self.save_dir / f"{self.result.number:04d}{'.sse' if is_stream else '.json'}"
+            self.saved = BodyFile(path)
+            self.result.path = str(path)
+            self.result.saved.append(str(path))
+        if is_stream:
+            self.stream = StreamCheck(self.result.path, self.options)
+            self.result.input_format = "sse"
+        else:
+            self.answer = []
+        return True
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Check a piece of the body; returns it with its Content-Encoding undone (b"" when the
+        exchange is not checked): the bytes a saved transcript holds."""
+        if not self.result.checked or not chunk:
+            return b""
+        return self._guard(self._feed, chunk) or b""
+
+    def _feed(self, chunk: bytes) -> bytes:
+        data: bytes = self.decoder.decompress(chunk)
+        if self.saved is not None:
+            self.saved.write(data)
+        self._take(data)
+        return data
+
+    def _take(self, data: bytes) -> None:
+        if self.stream is not None:
+            if data:
+                self.live.extend(self.stream.feed(data))
+        elif self.answer is not None and self.answer_size < ANSWER_LIMIT:
+            self.answer.append(data)
+            self.answer_size += len(data)
+
+    def take_live(self) -> list[Finding]:
+        """The findings found since the last call (while the stream flows)."""
+        found = self.live[self._taken :]
+        self._taken = len(self.live)
+        return found
+
+    def end_body(self) -> bytes:
+        """The body has ended: what the content decoder still held, checked and returned."""
+        if not self.result.checked or self.decoder is None:
+            return b""
+        return self._guard(self._end_body) or b""
+
+    def _end_body(self) -> bytes:
+        tail: bytes = self.decoder.flush()
+        self.decoder = None  # the body is over: a second call has nothing to add
+        if self.saved is not None:
+            self.saved.write(tail)
+        self._take(tail)
+        return tail
+
+    def finish(self, note: str | None = None, *, client_gone: bool = False) -> ExchangeResult:
+        """The result. ``note`` says how the transport failed; a stream the client left is judged
+        only by what arrived (its end is not the server's doing)."""
+        result = self.result
+        result.seconds = time.monotonic() - self.started
+        result.note = note
+        if self.saved is not None:
+            self.end_body()
+            self.saved.close()
+            if self.saved.error:
+                result.note = "; ".join(filter(None, [note, f"saving failed: {self.saved.error}"]))
+        if result.checked and result.status is None:
+            # No answer at all (refused, timed out before the head): nothing the client could use.
+            self._guard(self._no_answer, note or "no answer")
+        elif result.checked:
+            self._guard(self._finish, client_gone)
+        if not result.checked:
+            result.findings = sorted(self.live, key=Finding.sort_key)
+        return result
+
+    def _finish(self, client_gone: bool) -> None:
+        result = self.result
+        if self.stream is not None:
+            if client_gone:
+                result.events = self.stream.events
+                result.findings = sorted(self.live, key=Finding.sort_key)
+                return
+            done = self.stream.close()
+            result.events, result.findings = done.events, done.findings
+        elif self.answer is not None:
+            body = b"".join(self.answer)
+            result.findings = self._answer_findings(body)
+            result.input_format = "json"
+
+    def _answer_findings(self, body: bytes) -> list[Finding]:
+        result = self.result
+        status = result.status or 0
+        base = {
+            "label": f"{result.method} {result.target}",
+            "index": result.number,
+            "line": 1,
+            "column": 1,
+            "offset": 0,
+            "content_type": result.content_type,
+            "method": result.method,
+        }
+        if self.options.protocol != "responses":
+            return []  # what a non-streaming answer must be is only known for Responses so far
+        problem = judge_answer(base, status, self.request_body, body)
+        if problem is not None:
+            return self._make(problem.rule, problem.message)
+        media = result.content_type.split(";")[0].strip().lower()
+        if not 200 <= status < 300 or asks_for_stream(result.method, self.request_body):
+            return []
+        if media != "application/json":
+            return []
+        return response_findings(body, result.path, self.options)
+
+    def _no_answer(self, note: str) -> None:
+        # What the client is left with is a stream that ended before its terminal event.
+        done = check_bytes(b"", self.result.path, self.options)
+        self.result.findings = [dataclasses.replace(f, message=f"{note}: {f.message}") for f in done.findings]
+
+    def _make(self, rule: str, message: str) -> list[Finding]:
+        finding = make_finding(rule, message, self.result.path, (1, 1, 0), self.options)
+        return [] if finding is None else [finding]
+
+    # ------------------------------------------------------------ failures of our own
+
+    def _guard(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except Exception as exc:  # a checker bug must never reach the traffic
+            self._unchecked(f"checker failed: {type(exc).__name__}: {exc}", traceback.format_exc())
+            return None
+
+    def _unchecked(self, reason: str, trace: str | None = None) -> None:
+        self.result.checked = False
+        self.result.error = f"not checked: {reason}"
+        self.stream = None
+        self.answer = None
+        self.result.trace = trace
+
+
+def response_findings(body: bytes, path: str, options: CheckOptions) -> list[Finding]:
+    """A non-streaming answer: the Response object, against the schema a stream's terminal
+    ``response`` is held to (RSP103), or RSP002 when it is not JSON."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        finding = make_finding("RSP002", f"non-streaming answer is not JSON: {exc}", path, (1, 1, 0), options)
+        return [] if finding is None else [finding]
+    if not isinstance(value, dict):
+        value = {"": value}  # reported by the schema as a Response that is not an object
+    checker = SchemaChecker.for_profile(options.profile or "openai", strict=options.strict)
+    event = {"type": "response.completed", "sequence_number": 0, "response": value}
+    out = []
+    for issue in checker.check(event):
+        pointer = issue.pointer.removeprefix("/response") if issue.pointer else issue.pointer
+        message = (issue.message or "").replace("response.completed:", "non-streaming answer (Response):", 1)
+        finding = make_finding(issue.rule, message, path, (1, 1, 0), options, pointer=pointer)
+        if finding is not None:
+            out.append(finding)
+    return out
+
+
+class WebSocketCheck:
+    """One WebSocket session: every text message kept as a transcript line (client and server),
+    checked by the ``check`` command's WebSocket checker when the connection closes."""
+
+    def __init__(self, number: int, target: str, options: CheckOptions, *, path: str | None = None) -> None:
+        self.result = ExchangeResult(
+            path or f"<WebSocket {target} #{number}>", number=number, input_format="websocket"
+        )
+        self.result.method, self.result.target = "WebSocket", target
+        self.options = _resolved(options)
+        self.started = time.monotonic()
+        self.lines: list[bytes] = []
+        self.live: list[Finding] = []
+
+    def message(self, text: str) -> bytes:
+        """The transcript line for one message (also what is saved)."""
+        if "\n" in text or "\r" in text:
+            # One message a line is the transcript format; a pretty-printed frame is re-serialised.
+            try:
+                text = json.dumps(json.loads(text), ensure_ascii=False)
+            except ValueError:
+                text = text.replace("\r", " ").replace("\n", " ")
+        line = text.encode("utf-8", "surrogatepass") + b"\n"
+        self.lines.append(line)
+        return line
+
+    def finish(self, note: str | None = None) -> ExchangeResult:
+        result = self.result
+        result.seconds = time.monotonic() - self.started
+        result.note = note
+        result.status = 101
+        if not self.lines:
+            return result
+        try:
+            done = check_websocket(b"".join(self.lines), result.path, self.options)
+        except Exception as exc:  # a checker bug must never reach the traffic
+            result.checked = False
+            result.error = f"not checked: checker failed: {type(exc).__name__}: {exc}"
+            return result
+        result.events, result.findings = done.events, done.findings
+        if done.error is not None and done.error != "no WebSocket messages found":
+            result.error = done.error
+        return result

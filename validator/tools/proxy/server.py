@@ -1,0 +1,461 @@
+"""The validating proxy: an aiohttp server in front of the upstream, checking as bytes flow.
+
+Every request is forwarded to the upstream (method, path and query as sent, headers but the
+hop-by-hop ones, body); the answer comes back with its status, headers and body bytes
+unchanged, each piece written to the client as soon as it arrives from the upstream, and only
+then given to the checker (:mod:`.exchange`). The framing of the body is kept: a chunked
+answer is chunked, a close-delimited one is close-delimited, a Content-Length is kept.
+
+The upstream failing is passed on as the client would see it without the proxy, as far as
+a proxy can: no answer at all (refused, timed out) becomes a 502 with an error body in the
+API's shape; a reset or a timeout mid-body cuts the client's connection at the same byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
+
+from validator.engine import CheckOptions
+from validator.model.findings import Finding
+from validator.tools.proxy.exchange import ExchangeResult, WebSocketCheck
+from validator.tools.proxy.save import Saver
+from validator.tools.proxy.traffic import Route, options_for, recognise
+from validator.tools.proxy.worker import InlineChecker, ProcessChecker
+
+__all__ = ["ProxyConfig", "ValidatingProxy"]
+
+#: Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, not the message.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+#: Set by aiohttp from the connection and the body; never copied from the other side.
+_REQUEST_SKIP = HOP_BY_HOP | {"host", "content-length"}
+_WS_HANDSHAKE = frozenset(
+    {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol"}
+)
+#: Headers aiohttp's client adds when absent: the proxy adds nothing the client did not send.
+_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+_UPSTREAM_ERROR = "x-llm-stream-validator-proxy"
+
+
+class _CloseDelimited(web.StreamResponse):
+    """A response whose body ends when the connection closes (no Content-Length, not chunked),
+    for an upstream answer framed that way. aiohttp would chunk it for an HTTP/1.1 client; its
+    WebSocket response turns that off the same way."""
+
+    _length_check = False
+
+
+@dataclass
+class ProxyConfig:
+    upstream: str
+    host: str = "127.0.0.1"
+    port: int = 8787
+    options: CheckOptions = field(default_factory=CheckOptions)
+    save_dir: Path | None = None
+    #: Seconds to wait for the upstream's connection and between two reads of its answer.
+    connect_timeout: float = 30.0
+    read_timeout: float = 600.0
+    #: Check in a separate process (forwarding never waits for the checker); False: in the loop.
+    check_process: bool = True
+
+
+class ValidatingProxy:
+    """``await proxy.start()`` listens; every checked exchange's result goes to ``on_result``
+    (and into :attr:`results`); ``await proxy.stop()`` lets the exchanges in flight finish."""
+
+    def __init__(
+        self,
+        config: ProxyConfig,
+        on_result: Callable[[ExchangeResult], None] | None = None,
+        on_live: Callable[[int, list[Finding]], None] | None = None,
+        log: IO[str] | None = None,
+    ) -> None:
+        self.config = config
+        base = URL(config.upstream)
+        if base.scheme not in ("http", "https") or not base.host:
+            raise ValueError(f"upstream must be an http:// or https:// URL, not {config.upstream!r}")
+        self.base = base
+        self.prefix = base.raw_path.rstrip("/")
+        self.on_result = on_result
+        self.on_live = on_live
+        self.log = log if log is not None else sys.stderr
+        self.results: list[ExchangeResult] = []
+        self.saver = Saver(config.save_dir) if config.save_dir is not None else None
+        self._number = 0
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        #: Exchanges forwarded whose check is still running.
+        self._checking: set[asyncio.Task[Any]] = set()
+        self.checker: ProcessChecker | InlineChecker = InlineChecker(self._live)
+        self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.port: int | None = None
+
+    @property
+    def url(self) -> str:
+        host = self.config.host
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.port}"
+
+    @property
+    def in_flight(self) -> int:
+        """Calls being answered or checked now."""
+        return len(self._in_flight) + len(self._checking)
+
+    # ------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:
+        if self.config.check_process:
+            try:
+                self.checker = ProcessChecker(asyncio.get_running_loop(), self._live)
+            except OSError as exc:
+                self.log.write(f"proxy: no checker process ({exc}); checking in the proxy itself\n")
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.config.connect_timeout, sock_read=self.config.read_timeout
+        )
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, force_close=False),
+            timeout=timeout,
+            auto_decompress=False,
+            skip_auto_headers=_AUTO_HEADERS,
+            cookie_jar=aiohttp.DummyCookieJar(),
+        )
+        app = web.Application(client_max_size=1 << 30)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        # aiohttp logs every client that goes away mid-answer as an error: it is not one here.
+        logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        self._site = web.TCPSite(self._runner, self.config.host, self.config.port)
+        await self._site.start()
+        server = self._site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.config.port
+
+    async def stop(self, timeout: float | None = None) -> None:
+        """Stop listening, let the exchanges in flight finish (at most ``timeout`` s), close."""
+        if self._site is not None:
+            await self._site.stop()
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=timeout)
+        if self._checking:
+            await asyncio.wait(set(self._checking), timeout=timeout)
+        await asyncio.get_running_loop().run_in_executor(None, self.checker.close)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    def _revive_checker(self) -> None:
+        """A checker process that died (its exchanges are reported unchecked) is replaced."""
+        checker = self.checker
+        if isinstance(checker, ProcessChecker) and checker.dead is not None:
+            self.log.write(f"proxy: {checker.dead}; starting a new one\n")
+            checker.close()
+            self.checker = ProcessChecker(asyncio.get_running_loop(), self._live)
+
+    def _next(self) -> int:
+        self._number += 1
+        return self._number
+
+    def _live(self, number: int, findings: list[Finding]) -> None:
+        if self.on_live is not None:
+            try:
+                self.on_live(number, findings)
+            except Exception as exc:  # the console must not break the traffic
+                self.log.write(f"proxy: cannot report findings of exchange #{number}: {exc}\n")
+
+    def _done(self, result: ExchangeResult) -> None:
+        self.results.append(result)
+        if self.on_result is not None:
+            try:
+                self.on_result(result)
+            except Exception as exc:  # the console must not break the traffic either
+                self.log.write(f"proxy: cannot report exchange {result.label}: {exc}\n")
+
+    # ------------------------------------------------------------ HTTP
+
+    def _upstream_url(self, request: web.Request) -> URL:
+        # The path and query exactly as the client sent them (not re-encoded), under the upstream's.
+        return URL(str(self.base.origin()) + self.prefix + request.raw_path, encoded=True)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        route = recognise(request.method, request.raw_path, request.headers)
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            if request.headers.get("upgrade", "").lower() == "websocket":
+                return await self._websocket(request, route)
+            return await self._forward(request, route)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    def _request_headers(
+        self, request: web.Request, skip: frozenset[str] = _REQUEST_SKIP
+    ) -> CIMultiDict[str]:
+        headers: CIMultiDict[str] = CIMultiDict()
+        for key, value in request.headers.items():
+            if key.lower() not in skip:
+                headers.add(key, value)
+        return headers
+
+    async def _forward(self, request: web.Request, route: Route | None) -> web.StreamResponse:
+        assert self._session is not None
+        body = await request.read()
+        number: int | None = None
+        if route is not None:
+            number = self._next()
+            self._revive_checker()
+            options = options_for(self.config.options, route)
+            self.checker.open(number, request.method, request.raw_path, body, options, self.config.save_dir)
+        try:
+            upstream = await self._session.request(
+                request.method,
+                self._upstream_url(request),
+                headers=self._request_headers(request),
+                data=body if body else None,
+                allow_redirects=False,
+                compress=None,
+            )
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            reason = _reason(exc)
+            if number is not None:
+                note = f"upstream failed before answering: {reason}"
+                self._complete(number, request, body, None, None, note)
+            return _bad_gateway(f"the proxy could not reach the upstream {self.base}: {reason}")
+        async with upstream:
+            return await self._relay(request, upstream, number, body)
+
+    async def _relay(
+        self,
+        request: web.Request,
+        upstream: aiohttp.ClientResponse,
+        number: int | None,
+        body: bytes,
+    ) -> web.StreamResponse:
+        headers: CIMultiDict[str] = CIMultiDict()
+        for key, value in upstream.headers.items():
+            if key.lower() not in HOP_BY_HOP:
+                headers.add(key, value)
+        chunked = "chunked" in upstream.headers.get("transfer-encoding", "").lower()
+        length = upstream.headers.get("content-length")
+        delimited_by_close = (
+            not chunked
+            and length is None
+            and request.method != "HEAD"
+            and upstream.status not in (204, 304)
+            and upstream.status >= 200
+        )
+        response = (_CloseDelimited if delimited_by_close else web.StreamResponse)(
+            status=upstream.status, reason=upstream.reason, headers=headers
+        )
+        if delimited_by_close or upstream.headers.get("connection", "").lower() == "close":
+            response.force_close()
+        if chunked:
+            response.enable_chunked_encoding()
+        send = self.checker.send
+        if number is not None:
+            send(
+                "start",
+                number,
+                upstream.status,
+                upstream.headers.get("content-type", ""),
+                upstream.headers.get("content-encoding", ""),
+            )
+        note: str | None = None
+        client_gone = False
+        try:
+            await response.prepare(request)
+            async for chunk in upstream.content.iter_any():
+                try:
+                    await response.write(chunk)
+                except (ConnectionError, aiohttp.ClientConnectionResetError):
+                    client_gone = True
+                    note = "the client went away mid-answer"
+                    break
+                # Checked after it is on its way to the client: the check never delays a byte.
+                if number is not None:
+                    send("feed", number, chunk)
+        except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            note = f"upstream broke off the answer: {_reason(exc)}"
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+            note = f"upstream sent nothing for {self.config.read_timeout:g} s; answer cut off"
+        except (ConnectionError, aiohttp.ClientConnectionResetError):
+            client_gone = True
+            note = "the client went away mid-answer"
+        if note is None:
+            with contextlib.suppress(ConnectionError, aiohttp.ClientConnectionResetError):
+                await response.write_eof()
+        else:
+            # The client sees the break as it would without the proxy: the connection ends mid-body.
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+        if number is not None:
+            self._complete(number, request, body, upstream.status, upstream.headers, note, client_gone)
+        return response
+
+    def _complete(
+        self,
+        number: int,
+        request: web.Request,
+        body: bytes,
+        status: int | None,
+        response_headers: Any,
+        note: str | None,
+        client_gone: bool = False,
+    ) -> None:
+        """The exchange is over for the client: its check finishes in the background."""
+        pending = self.checker.finish(number, note, client_gone)
+        saved = {
+            "method": request.method,
+            "target": request.raw_path,
+            "request_headers": list(request.headers.items()),
+            "request_body": body,
+            "status": status,
+            "response_headers": list(response_headers.items()) if response_headers is not None else [],
+            "note": note,
+        }
+        task = asyncio.ensure_future(self._record(pending, saved))
+        self._checking.add(task)
+        task.add_done_callback(self._checking.discard)
+
+    async def _record(self, pending: asyncio.Future[ExchangeResult], saved: dict[str, Any]) -> None:
+        result = await pending
+        if self.saver is not None:
+            try:
+                meta = self.saver.write_exchange(
+                    result.number,
+                    body_file=Path(result.saved[0]).name if result.saved else None,
+                    **saved,
+                )
+                result.saved.append(str(meta))
+            except OSError as exc:
+                self.log.write(f"proxy: cannot save exchange {result.label}: {exc}\n")
+        if result.trace:
+            self.log.write(f"proxy: {result.label}: {result.error}\n{result.trace}")
+        self._done(result)
+
+    # ------------------------------------------------------------ WebSocket
+
+    async def _websocket(self, request: web.Request, route: Route | None) -> web.StreamResponse:
+        assert self._session is not None
+        protocols = [
+            p.strip() for p in request.headers.get("sec-websocket-protocol", "").split(",") if p.strip()
+        ]
+        url = self._upstream_url(request).with_scheme("wss" if self.base.scheme == "https" else "ws")
+        try:
+            upstream = await self._session.ws_connect(
+                url,
+                headers=self._request_headers(request, _REQUEST_SKIP | _WS_HANDSHAKE),
+                protocols=protocols,
+                autoping=True,
+                max_msg_size=0,
+                compress=0,
+            )
+        except aiohttp.WSServerHandshakeError as exc:
+            return web.Response(status=exc.status, text=exc.message or "")
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            return _bad_gateway(f"the proxy could not reach the upstream {self.base}: {_reason(exc)}")
+        check: WebSocketCheck | None = None
+        saved = None
+        if route is not None:
+            number = self._next()
+            path = None
+            if self.saver is not None:
+                path = str(self.saver.body_path(number, ".jsonl"))
+                saved = self.saver.open_body(number, ".jsonl")
+            check = WebSocketCheck(
+                number, request.raw_path, options_for(self.config.options, route), path=path
+            )
+            if path is not None:
+                check.result.saved.append(path)
+        client = web.WebSocketResponse(
+            protocols=[upstream.protocol] if upstream.protocol else (), autoping=True, max_msg_size=0
+        )
+        await client.prepare(request)
+
+        def keep(text: str) -> None:
+            if check is not None:
+                line = check.message(text)
+                if saved is not None:
+                    saved.write(line)
+
+        async def pump(source: Any, sink: Any, record: bool) -> None:
+            async for msg in source:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    await sink.send_str(msg.data)
+                    if record:
+                        keep(msg.data)
+                elif msg.type == aiohttp.WSMsgType.BINARY:
+                    await sink.send_bytes(msg.data)
+                else:
+                    break
+            with contextlib.suppress(Exception):
+                await sink.close(code=source.close_code or aiohttp.WSCloseCode.OK)
+
+        note = None
+        try:
+            await asyncio.gather(pump(client, upstream, True), pump(upstream, client, True))
+        except (ConnectionError, aiohttp.ClientError) as exc:
+            note = f"WebSocket broke off: {_reason(exc)}"
+        finally:
+            await upstream.close()
+            if saved is not None:
+                saved.close()
+            if check is not None:
+                result = check.finish(note)
+                if self.saver is not None:
+                    with contextlib.suppress(OSError):
+                        meta = self.saver.write_exchange(
+                            result.number,
+                            method="GET",
+                            target=request.raw_path,
+                            request_headers=request.headers.items(),
+                            request_body=b"",
+                            status=101,
+                            response_headers=(),
+                            body_file=Path(result.saved[0]).name if result.saved else None,
+                            note=note,
+                        )
+                        result.saved.append(str(meta))
+                self._done(result)
+        return client
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _bad_gateway(message: str) -> web.Response:
+    return web.json_response(
+        {"error": {"message": message, "type": "upstream_unreachable", "param": None, "code": None}},
+        status=502,
+        headers={_UPSTREAM_ERROR: "upstream-unreachable"},
+    )
