@@ -596,3 +596,29 @@ def test_console_writes_each_finding_once_live_or_at_the_end() -> None:
     assert len(lines) == len(found) and len(set(lines)) == len(lines)
     assert err.getvalue().startswith("proxy: #1 POST /v1/responses -> 200 text/event-stream, 6 events, ")
     assert ": FAIL " in err.getvalue()
+
+
+# ---------------------------------------------------------------- other protocols
+
+
+@pytest.mark.parametrize("name", ["parallel_tool_use.sse", "overloaded_mid_stream.sse"])
+def test_anthropic_messages_are_checked_through_the_protocols(name: str, tmp_path: Path) -> None:
+    """A call another protocol claims (POST /v1/messages) is checked as that protocol's stream."""
+    body = (CORPUS / "anthropic" / name).read_bytes()
+    with (
+        ReplayServer({"/v1/messages": Reply.sse(body)}) as server,
+        running_proxy(_base(server), save_dir=tmp_path) as proxy,
+    ):
+        via = httpx.post(
+            proxy.url + "/v1/messages",
+            json={"model": "claude", "max_tokens": 64, "stream": True, "messages": []},
+            headers={"x-api-key": "sk-ant-SECRET", "anthropic-version": "2023-06-01"},
+            timeout=TIMEOUT,
+        )
+        [result] = proxy.wait_results(1)
+    assert via.content == body
+    offline = check_file(tmp_path / "0001.sse")
+    assert (result.events, result.findings) == (offline.events, offline.findings)
+    assert all(f.rule.startswith("AN") for f in result.findings)
+    assert bool(result.findings) == (name == "overloaded_mid_stream.sse")
+    assert b"sk-ant-SECRET" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
