@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from validator.model.events import RawEvent, RawKind
-from validator.reading import decode, reader
-from validator.tools.probe.scenarios import Outcome, Scenario
+from validator.tools.probe.scenarios import Outcome, Scenario, decoded_events
 
 __all__ = ["HEADERS", "SCENARIOS", "messages_url", "outcome"]
 
@@ -142,13 +140,7 @@ def outcome(body: bytes) -> Outcome:
     result = Outcome(events, positions)
     message: dict[str, Any] | None = None
     inputs: dict[int, str] = {}
-    for item in reader.Reader([body], "sse"):
-        if not isinstance(item, RawEvent) or item.kind is RawKind.DONE:
-            continue
-        data, _ = decode.decode(item)
-        if data is None:
-            continue
-        pos = (item.position.line, item.position.column, item.position.offset)
+    for data, pos in decoded_events(body):
         events.append(data)
         positions.append(pos)
         message = _accumulate(message, data, inputs)

@@ -25,7 +25,7 @@ from validator.model.findings import Finding
 from validator.protocols import PROTOCOLS
 from validator.tools.probe import messages
 from validator.tools.probe.replay import SCENARIO_HEADER
-from validator.tools.probe.scenarios import SCENARIOS, Outcome, Scenario
+from validator.tools.probe.scenarios import SCENARIOS, Outcome, Scenario, decoded_events
 
 TERMINAL = ("response.completed", "response.failed", "response.incomplete")
 
@@ -58,20 +58,11 @@ def _preview(body: bytes, limit: int = 120) -> str:
 
 
 def _outcome(body: bytes) -> Outcome:
-    """Decode the events of a streamed body (framing problems are the engine's to report)."""
-    from validator.model.events import RawEvent, RawKind
-    from validator.reading import decode, reader
-
+    """The events of a streamed body and the terminal response."""
     events: list[dict[str, Any]] = []
     positions: list[tuple[int, int, int]] = []
     outcome = Outcome(events, positions)
-    for item in reader.Reader([body], "sse"):
-        if not isinstance(item, RawEvent) or item.kind is RawKind.DONE:
-            continue
-        data, _ = decode.decode(item)
-        if data is None:
-            continue
-        pos = (item.position.line, item.position.column, item.position.offset)
+    for data, pos in decoded_events(body):
         events.append(data)
         positions.append(pos)
         if data.get("type") in TERMINAL and isinstance(data.get("response"), dict):

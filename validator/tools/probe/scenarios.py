@@ -13,7 +13,7 @@ import base64
 import json
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,20 @@ def _msg(role: str, content: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- what the scenarios expect
+
+
+def decoded_events(body: bytes) -> Iterator[tuple[dict[str, Any], tuple[int, int, int]]]:
+    """Each decoded event of a streamed body with its (line, column, offset); what cannot be
+    decoded is left out (framing problems are the engine's to report)."""
+    from validator.model.events import RawEvent, RawKind
+    from validator.reading import decode, reader
+
+    for item in reader.Reader([body], "sse"):
+        if not isinstance(item, RawEvent) or item.kind is RawKind.DONE:
+            continue
+        data, _ = decode.decode(item)
+        if data is not None:
+            yield data, (item.position.line, item.position.column, item.position.offset)
 
 
 @dataclass
