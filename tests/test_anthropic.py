@@ -392,3 +392,13 @@ def test_probe_reports_what_a_messages_endpoint_gets_wrong() -> None:
         "messages-thinking": ["AN210", "AN260"],
         "messages-malformed-request": ["AN014"],
     }
+
+
+def test_assert_valid_stream_takes_messages_streams() -> None:
+    from validator.pytest_plugin import StreamValidationError, assert_valid_stream
+
+    good = MessageBuilder("plugin").start().text(["Hi"]).finish().events
+    assert_valid_stream([e.data for e in good])
+    assert_valid_stream(CORPUS / "anthropic" / "text.sse")
+    with pytest.raises(StreamValidationError, match="AN208"):
+        assert_valid_stream((CORPUS / "rules" / "AN208" / "bad.sse").read_bytes())

@@ -5,8 +5,9 @@ environment where llm-stream-validator is installed. It therefore imports nothin
 time: the engine (schemas, jsonschema) is imported on first use. Disable it with
 ``-p no:llm_stream_validator`` (the plugin's name; it was ``responses_validator`` before 0.2).
 
-* ``assert_valid_stream(source, profile="openai", **options)``: ``source`` is a list of event
-  dicts, the bytes of a transcript, or a path. On failure it raises ``AssertionError`` whose
+* ``assert_valid_stream(source, profile=None, **options)``: ``source`` is a list of event
+  dicts, the bytes of a transcript, or a path, of any protocol (recognised from its content, or
+  named with ``protocol=``; ``profile=None`` is that protocol's default). On failure it raises ``AssertionError`` whose
   message lists the findings as ``path:line:col: RSPnnn severity: message``.
 * fixtures ``stream_validator`` and ``responses_validator`` (its first name): the same function.
 * ini ``responses_validator_paths``: folders whose ``*.sse`` / ``*.jsonl`` files become test
@@ -49,7 +50,7 @@ def format_findings(result: FileResult) -> str:
     return "\n".join(lines)
 
 
-def check_source(source: Any, profile: str = "openai", **options: Any) -> FileResult:
+def check_source(source: Any, profile: str | None = None, **options: Any) -> FileResult:
     """Check a list of event dicts, transcript bytes, or a path; returns the engine's FileResult."""
     from validator.engine import CheckOptions, check_bytes, check_events, check_file
 
@@ -66,7 +67,7 @@ def check_source(source: Any, profile: str = "openai", **options: Any) -> FileRe
     raise TypeError(f"cannot check a {type(source).__name__}: pass a list of event dicts, bytes or a path")
 
 
-def assert_valid_stream(source: Any, profile: str = "openai", **options: Any) -> FileResult:
+def assert_valid_stream(source: Any, profile: str | None = None, **options: Any) -> FileResult:
     """Raise AssertionError listing the findings unless ``source`` is a valid stream.
 
     ``options`` are :class:`validator.engine.CheckOptions` fields (``strict``, ``fragment``,
@@ -76,7 +77,7 @@ def assert_valid_stream(source: Any, profile: str = "openai", **options: Any) ->
     strict = bool(options.get("strict", False))
     result = check_source(source, profile, **options)
     if result.failed(strict):
-        what = "could not be read" if result.error is not None else "is not a valid Responses stream"
+        what = "could not be read" if result.error is not None else "is not a valid stream"
         raise StreamValidationError(f"{result.path} {what}:\n{format_findings(result)}", result)
     return result
 
@@ -103,7 +104,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="paths",
         default=[],
     )
-    parser.addini("responses_validator_profile", "profile for collected streams", default="openai")
+    parser.addini(
+        "responses_validator_profile",
+        "profile for collected streams (empty: each stream's protocol's default)",
+        default="",
+    )
     parser.addini(
         "responses_validator_strict", "fail collected streams on warnings too", type="bool", default=False
     )
@@ -136,7 +141,7 @@ class StreamItem(pytest.Item):
         config = self.config
         assert_valid_stream(
             self.path,
-            profile=str(config.getini("responses_validator_profile")),
+            profile=str(config.getini("responses_validator_profile")) or None,
             strict=bool(config.getini("responses_validator_strict")),
         )
 
