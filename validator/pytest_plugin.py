@@ -7,8 +7,8 @@ time: the engine (schemas, jsonschema) is imported on first use. Disable it with
 
 * ``assert_valid_stream(source, profile=None, **options)``: ``source`` is a list of event
   dicts, the bytes of a transcript, or a path, of any protocol (recognised from its content, or
-  named with ``protocol=``; ``profile=None`` is that protocol's default). On failure it raises ``AssertionError`` whose
-  message lists the findings as ``path:line:col: RSPnnn severity: message``.
+  named with ``protocol=``; ``profile=None`` is that protocol's default). On failure it raises
+  ``AssertionError`` whose message lists the findings as ``path:line:col: ID severity: message``.
 * fixtures ``stream_validator`` and ``responses_validator`` (its first name): the same function.
 * ini ``responses_validator_paths``: folders whose ``*.sse`` / ``*.jsonl`` files become test
   items (one per file), when pytest collects them.
