@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,8 @@ class ValidatingProxy:
         self._in_flight: set[asyncio.Task[Any]] = set()
         #: Exchanges forwarded whose check is still running.
         self._checking: set[asyncio.Task[Any]] = set()
+        #: When each exchange began, by number: its duration is the client's, not the checker's.
+        self._began: dict[int, float] = {}
         self.checker: ProcessChecker | InlineChecker = InlineChecker(self._live)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -230,6 +233,7 @@ class ValidatingProxy:
         number: int | None = None
         if route is not None:
             number = self._next()
+            self._began[number] = time.monotonic()
             self._revive_checker()
             options = options_for(self.config.options, route)
             self.checker.open(number, request.method, request.raw_path, body, options, self.config.save_dir)
@@ -332,6 +336,7 @@ class ValidatingProxy:
     ) -> None:
         """The exchange is over for the client: its check finishes in the background."""
         pending = self.checker.finish(number, note, client_gone)
+        seconds = time.monotonic() - self._began.pop(number, time.monotonic())
         saved = {
             "method": request.method,
             "target": request.raw_path,
@@ -341,12 +346,15 @@ class ValidatingProxy:
             "response_headers": list(response_headers.items()) if response_headers is not None else [],
             "note": note,
         }
-        task = asyncio.ensure_future(self._record(pending, saved))
+        task = asyncio.ensure_future(self._record(pending, saved, seconds))
         self._checking.add(task)
         task.add_done_callback(self._checking.discard)
 
-    async def _record(self, pending: asyncio.Future[ExchangeResult], saved: dict[str, Any]) -> None:
+    async def _record(
+        self, pending: asyncio.Future[ExchangeResult], saved: dict[str, Any], seconds: float
+    ) -> None:
         result = await pending
+        result.seconds = seconds
         if self.saver is not None:
             try:
                 meta = self.saver.write_exchange(
