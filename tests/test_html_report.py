@@ -109,6 +109,14 @@ def test_same_findings_in_text_json_and_html():
     assert text == findings_as("json", *paths) == findings_as("html", *paths)
 
 
+def test_parallel_runs_give_the_same_page():
+    """With -j 2 each file's outline crosses the process boundary with its findings."""
+    serial = CliRunner().invoke(cli, ["check", "--format", "html", "-j", "1", str(BROKEN), str(CLEAN)])
+    parallel = CliRunner().invoke(cli, ["check", "--format", "html", "-j", "2", str(BROKEN), str(CLEAN)])
+    assert serial.stdout == parallel.stdout
+    assert '"outline":null' not in serial.stdout
+
+
 def test_a_large_stream_makes_a_small_page(tmp_path: Path):
     """Deltas are counted, not listed: 30,000 deltas add a few kB, not one node each."""
     from test_outline import stream

@@ -59,3 +59,13 @@ def test_colour_and_errors():
     assert "\x1b[" not in show("--color", str(BROKEN), env={"NO_COLOR": "1"}).stdout
     missing = show("missing.sse")
     assert missing.exit_code == 2 and "missing.sse: no such file or directory" in missing.stderr
+
+
+def test_a_container_gets_its_findings_without_an_outline():
+    cassette = SEEDS.parent / "rules" / "RSP015" / "bad.yaml"
+    result = show(str(cassette))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{cassette} (cassette, 0 events)"
+    assert lines[1] == "  (no outline for a container of streams; its findings:)"
+    assert lines[2].startswith("  ✗ 3:3 RSP015 error: interaction 1: HTTP 422")

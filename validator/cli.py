@@ -349,29 +349,43 @@ def cli() -> None:
     (POST /v1/responses with stream: true) and the protocols registered beside it."""
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option(
+# Options ``check`` and ``show`` share (a click option decorator makes a new option each time it is applied).
+profile_option = click.option(
     "--profile",
     type=click.Choice(PROFILES),
     help="Which profile of the protocol to check against (and so which protocol).  [default: the"
     " protocol's first: openai for Responses]",
 )
-@click.option(
+protocol_option = click.option(
     "--protocol",
     type=click.Choice(("auto", *PROTOCOL_PROFILES)),
     default="auto",
     show_default=True,
     help="The streams' protocol; auto recognises it from each stream's first events.",
 )
-@click.option(
+input_format_option = click.option(
     "--input-format",
     type=click.Choice(INPUT_FORMATS),
     default="auto",
     show_default=True,
     help="Transcript format; auto detects it from the content.",
 )
-@click.option("--strict/--no-strict", default=None, help="Warnings fail too, and strict-only rules report.")
+strict_option = click.option(
+    "--strict/--no-strict", default=None, help="Warnings fail too, and strict-only rules report."
+)
+color_option = click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
+)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@profile_option
+@protocol_option
+@input_format_option
+@strict_option
 @click.option(
     "--resumed", is_flag=True, help="The stream was resumed (starting_after): it need not start at the start."
 )
@@ -423,11 +437,7 @@ def cli() -> None:
     help="Also write an HTML report (one self-contained file: timelines, findings, events).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line, no progress bar.")
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
-)
+@color_option
 @click.option(
     "-j",
     "--jobs",
@@ -537,28 +547,21 @@ def _guarded(request: CheckRequest) -> int:
 # ---------------------------------------------------------------------- show
 @cli.command("show")
 @click.argument("path", metavar="FILE")
-@click.option("--profile", type=click.Choice(PROFILES), help="Which API to check against.  [default: openai]")
-@click.option(
-    "--input-format",
-    type=click.Choice(INPUT_FORMATS),
-    default="auto",
-    show_default=True,
-    help="Transcript format; auto detects it from the content.",
-)
-@click.option("--strict/--no-strict", default=None, help="Warnings fail too, and strict-only rules report.")
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
-)
+@profile_option
+@protocol_option
+@input_format_option
+@strict_option
+@color_option
 def show_command(
-    path: str, profile: str | None, input_format: str, strict: bool | None, color: bool | None
+    path: str, profile: str | None, protocol: str, input_format: str, strict: bool | None, color: bool | None
 ) -> None:
     """Show a transcript's structure (phases, items, parts, deltas, terminal) with its findings inline."""
     from validator.engine import check_file
     from validator.reporting.reporters.show import render_outline
 
-    request = CheckRequest(paths=(path,), profile=profile, input_format=input_format, strict=strict)
+    request = CheckRequest(
+        paths=(path,), profile=profile, protocol=protocol, input_format=input_format, strict=strict
+    )
     try:
         options, _, _ = _options(request, _load_config(request))
     except (UsageError, ConfigError) as exc:
@@ -570,7 +573,7 @@ def show_command(
     if result.error is not None:
         _err(sys.stderr, f"{path}: {result.error}")
         sys.exit(EXIT_USAGE)
-    sys.exit(Report([result], options.profile, options.strict).exit_code())
+    sys.exit(Report([result], _report_profile(options), options.strict).exit_code())
 
 
 # ---------------------------------------------------------------------- rules

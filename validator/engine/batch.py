@@ -130,13 +130,14 @@ def _pack(result: FileResult) -> tuple[Any, ...]:
     # Plain tuples cross the process boundary: frozen slotted dataclasses do not
     # unpickle on every supported Python.
     findings = [tuple(getattr(f, n.name) for n in dataclasses.fields(Finding)) for f in result.findings]
-    return (result.path, result.events, findings, result.error, result.input_format)
+    # The outline (plain, unfrozen values) pickles as it is.
+    return (result.path, result.events, findings, result.error, result.input_format, result.outline)
 
 
 def _unpack(packed: tuple[Any, ...]) -> FileResult:
 
-    path, events, findings, error, input_format = packed
-    return FileResult(path, events, [Finding(*f) for f in findings], error, input_format)
+    path, events, findings, error, input_format, outline = packed
+    return FileResult(path, events, [Finding(*f) for f in findings], error, input_format, outline)
 
 
 def _worker(path: str, options: CheckOptions) -> tuple[tuple[Any, ...], float]:

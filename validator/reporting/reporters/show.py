@@ -64,8 +64,9 @@ def render_outline(result: FileResult, *, color: bool = False) -> str:
     entries.sort(key=lambda e: (e[0], e[1]))
     for _, _, block in entries:
         lines.extend(block)
-    if outline is None and not result.findings:
-        lines.append("  (no outline: a container of several streams)")
+    if outline is None:
+        # Cassettes, HAR files and WebSocket sessions hold several streams: no outline is drawn yet.
+        lines.insert(1, "  (no outline for a container of streams; its findings:)")
     return "\n".join(lines) + "\n"
 
 
