@@ -40,6 +40,7 @@ def test_clean_stream_outline():
         "input_tokens 16, output_tokens 2, total_tokens 18"
     )
     assert len(lines) == 5
+    assert show("--protocol", "responses", "--profile", "openai", str(CLEAN)).stdout == result.stdout
 
 
 def test_broken_stream_findings_inline_in_stream_order():
