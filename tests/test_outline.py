@@ -3,10 +3,11 @@ and off, and bounded in size however long the stream."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, SEEDS, SHARED_CORPUS, needs_shared
+from conftest import CORPUS, SEEDS, SHARED_ANTHROPIC, SHARED_CORPUS, needs_shared
 
 from validator.engine import CheckOptions, check_bytes, check_chunks, check_file
 from validator.model.outline import MAX_BINS, Density, Outline
@@ -177,3 +178,65 @@ def test_outline_of_every_capture_is_drawn_and_lane_independent():
         assert on.outline is not None, path
         assert on.outline.as_dict() == off.outline.as_dict(), path
         assert on.outline.events == on.events
+
+
+# ---------------------------------------------------------------------- Anthropic Messages
+def anthropic_stream(*events: dict) -> bytes:
+    return "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" for e in events).encode()
+
+
+def test_anthropic_blocks_are_lanes_with_their_deltas_and_stop_reason():
+    msg = {"id": "msg_1", "type": "message", "role": "assistant", "content": [], "model": "m"}
+    data = anthropic_stream(
+        {"type": "message_start", "message": {**msg, "usage": {"input_tokens": 5, "output_tokens": 1}}},
+        {"type": "ping"},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "thinking", "thinking": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": "hmm"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "signature_delta", "signature": "s"}},
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "content_block_start",
+            "index": 1,
+            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 1,
+            "delta": {"type": "input_json_delta", "partial_json": '{"a"'},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 1,
+            "delta": {"type": "input_json_delta", "partial_json": ":1}"},
+        },
+        {"type": "content_block_stop", "index": 1},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {"output_tokens": 9}},
+        {"type": "message_stop"},
+    )
+    result = check_bytes(data, "a.sse", OUTLINE)
+    outline = result.outline
+    assert outline is not None and outline.protocol == "anthropic" and outline.subject == "message"
+    lanes = [
+        (x.kind, x.label, x.start, x.end, x.deltas.count, x.chars, [m.label for m in x.marks])
+        for x in outline.lanes
+    ]
+    assert lanes == [
+        ("thinking", "#0 thinking", 2, 5, 1, 3, ["signature"]),
+        ("tool_use", "#1 tool_use f", 6, 9, 2, 7, []),
+    ]
+    assert [p.name for p in outline.phases] == ["message_start", "stop: tool_use", "message_stop"]
+    assert outline.terminal is not None and outline.terminal.index == 11
+    assert outline.status == "tool_use"
+    assert outline.usage == {"input_tokens": 5, "output_tokens": 9}
+    assert outline.other == {"ping": 1}
+
+
+@pytest.mark.skipif(not SHARED_ANTHROPIC.is_dir(), reason=f"{SHARED_ANTHROPIC} not found")
+def test_every_anthropic_capture_gets_an_outline():
+    for path in sorted(SHARED_ANTHROPIC.iterdir()):
+        if path.suffix not in {".sse", ".jsonl", ".eventstream"}:
+            continue
+        result = check_file(path, OUTLINE)
+        assert result.outline is not None and result.outline.protocol == "anthropic", path
+        assert result.outline.events == result.events, path
+        assert sum(x.deltas.count for x in result.outline.lanes) <= result.events, path

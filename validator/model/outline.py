@@ -150,6 +150,8 @@ class Outline:
     """A stream's structure; see the module docstring."""
 
     protocol: str
+    #: What the phases are of, in the protocol's words ("response", "message").
+    subject: str = "response"
     events: int = 0
     #: Events per bin of every :class:`Density` in this outline.
     width: int = 1
@@ -183,6 +185,7 @@ class Outline:
     def as_dict(self) -> dict[str, Any]:
         return {
             "protocol": self.protocol,
+            "subject": self.subject,
             "events": self.events,
             "width": self.width,
             "phases": [[p.name, p.index, p.line] for p in self.phases],

@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 from validator.catalog import anthropic as catalog
+from validator.model.outline import OutlineBuilder
 from validator.protocols.anthropic.machine import MessageChecker
+from validator.protocols.anthropic.outline import AnthropicOutline
 from validator.protocols.anthropic.schemas import AnthropicSchemas
 from validator.protocols.anthropic.tables import EVENT_TYPES
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
@@ -62,6 +64,9 @@ class AnthropicProtocol(StreamProtocol):
 
     def wants_runs(self) -> bool:
         return True
+
+    def outline(self) -> OutlineBuilder:
+        return AnthropicOutline()
 
 
 PROTOCOL = AnthropicProtocol()

@@ -52,7 +52,7 @@ svg .refers { fill:none; stroke-dasharray:4 3; stroke-width:1.5; }
 svg .window { fill:rgba(58,110,165,.12); stroke:var(--delta); }
 svg .phase-created { fill:#cfd8dc; } svg .phase-queued { fill:#d7ccc8; } svg .phase-in_progress { fill:#bbdefb; }
 svg .phase-completed { fill:#c8e6c9; } svg .phase-incomplete { fill:#ffe0b2; } svg .phase-failed, svg .phase-error { fill:#ffcdd2; }
-svg .phase-other { fill:#eceff1; }
+svg .phase-other { fill:#eceff1; } svg .phase-message_start { fill:#bbdefb; } svg .phase-message_stop { fill:#c8e6c9; }
 .controls { display:flex; gap:8px; align-items:center; margin:6px 0; }
 button { font:inherit; padding:2px 10px; }
 .rule-doc pre { white-space:pre-wrap; background:var(--soft); border:1px solid var(--line); padding:10px; }
@@ -239,7 +239,7 @@ function phaseBand(svg, o, x, a, b, y, h) {
   for (let k = 0; k < ph.length; k++) {
     const s = Math.max(a, ph[k][1]), e = Math.min(b, k + 1 < ph.length ? ph[k + 1][1] : (o.terminal ? ph[k][1] + 1 : axisEndOf(o)));
     if (e <= s && !(ph[k][1] >= a && ph[k][1] < b)) continue;
-    const known = ["created", "queued", "in_progress", "completed", "incomplete", "failed", "error"].includes(ph[k][0]);
+    const known = ["created", "queued", "in_progress", "completed", "incomplete", "failed", "error", "message_start", "message_stop"].includes(ph[k][0]);
     const r = sv("rect", { class: "phase phase-" + (known ? ph[k][0] : "other"), x: x(s), y: y, width: Math.max(2, x(Math.max(e, s + 1)) - x(s)), height: h, "data-phase": ph[k][0] },
       title(ph[k][0] + " from event " + ph[k][1] + " (line " + ph[k][2] + ")"));
     svg.append(r);
@@ -277,7 +277,7 @@ function timeline(f) {
     svg.append(sv("line", { x1: x(t), x2: x(t), y1: 30, y2: H - 20, stroke: "#eef0f2" }), sv("text", { x: x(t) + 2, y: H - 6, class: "muted" }, t));
   }
   svg.append(sv("text", { x: 6, y: H - 6 }, "event index \u2192"));
-  svg.append(sv("text", { x: 6, y: 14 }, "response"));
+  svg.append(sv("text", { x: 6, y: 14 }, o.subject || "response"));
   phaseBand(svg, o, x, a, b, 4, 12);
   svg.append(sv("text", { x: 6, y: 36 }, "findings"));
   const maxBin = Math.max(1, ...rows.flatMap(r => r.lane.delta_bins.map(p => p[1])));

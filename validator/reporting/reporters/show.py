@@ -47,7 +47,7 @@ def render_outline(result: FileResult, *, color: bool = False) -> str:
     if outline is not None:
         if outline.phases:
             phases = " → ".join(f"{p.name} @{p.index}" for p in outline.phases)
-            entries.append((-1, 0, [f"  response: {phases}"]))
+            entries.append((-1, 0, [f"  {outline.subject}: {phases}"]))
         for lane in outline.lanes:
             first = lane.first
             entries.append((first if first is not None else outline.events, 1, _lane(lane, "  ", style)))
