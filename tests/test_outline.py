@@ -240,3 +240,5 @@ def test_every_anthropic_capture_gets_an_outline():
         assert result.outline is not None and result.outline.protocol == "anthropic", path
         assert result.outline.events == result.events, path
         assert sum(x.deltas.count for x in result.outline.lanes) <= result.events, path
+        off = check_chunks([path.read_bytes()], str(path), OUTLINE, lane=False).outline
+        assert off is not None and off.as_dict() == result.outline.as_dict(), path

@@ -76,6 +76,10 @@ class RawRun:
             line += 3
             offset += len(payload) + gap
 
+    def line(self, i: int) -> int:
+        """The line of event ``i``'s payload (each event is three lines: ``event:``, ``data:``, blank)."""
+        return self.position.line + 3 * i
+
 
 @dataclass(slots=True)
 class Event:

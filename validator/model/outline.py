@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from validator.model.events import Event, RawEvent
+    from validator.model.events import Event, RawEvent, RawRun
 
 __all__ = ["MAX_BINS", "Density", "Lane", "Mark", "Outline", "OutlineBuilder", "Phase", "RunObserver"]
 
-#: Told of each run of events a fast lane takes whole: (event type, decoded events, first index).
-RunObserver = Callable[[str, list[Any], int], None]
+#: Told of each run of events a fast lane takes whole: (the run, its decoded events from ``start``
+#: on, ``start``).
+RunObserver = Callable[["RawRun", list[Any], int], None]
 
 #: At most this many bins across the event axis (a density bar is never more detailed).
 MAX_BINS = 1024
@@ -205,8 +206,8 @@ class OutlineBuilder(Protocol):
 
     def feed(self, event: Event) -> None: ...
 
-    def feed_run(self, etype: str, events: list[Any], first: int) -> None:
-        """Events ``first`` .. ``first + len(events) - 1``, all of type ``etype``, taken by the lane."""
+    def feed_run(self, run: RawRun, events: list[Any], start: int) -> None:
+        """The events of ``run`` from ``start`` on (decoded: ``events``), taken whole by the lane."""
         ...
 
     def feed_done(self, raw: RawEvent) -> None: ...

@@ -84,7 +84,7 @@ class Lane:
             if events is not None:
                 self.events += len(payloads)
                 if self.observer is not None:
-                    self.observer(item.name, events, item.index + start)
+                    self.observer(item, events, start)
             else:
                 yield from item.events(start)
 

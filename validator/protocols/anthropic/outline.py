@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from validator.model.events import Event, RawEvent
+from validator.model.events import Event, RawEvent, RawRun
 from validator.model.outline import Lane, Mark, Outline, Phase
 from validator.model.values import int_or_none, str_or_none
 
@@ -44,11 +44,10 @@ class AnthropicOutline:
     def feed(self, event: Event) -> None:
         self._feed(event.data, event.index, event.position.line)
 
-    def feed_run(self, etype: str, events: list[Any], first: int) -> None:
-        # A run the fast lane took whole: deltas of one block. Drawn one by one (a delta keeps no line;
-        # a signature or citation mark inside a run gets line 0: unknown).
-        for offset, data in enumerate(events):
-            self._feed(data, first + offset, 0)
+    def feed_run(self, run: RawRun, events: list[Any], start: int) -> None:
+        # A run the fast lane took whole: deltas of one block, drawn one by one as if fed.
+        for k, data in enumerate(events, start):
+            self._feed(data, run.index + k, run.line(k))
 
     def _feed(self, data: dict[str, Any], index: int, line: int) -> None:
         etype = str_or_none(data.get("type"))

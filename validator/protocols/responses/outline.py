@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from validator.model.events import Event, RawEvent
+from validator.model.events import Event, RawEvent, RawRun
 from validator.model.outline import Lane, Mark, Outline, Phase
 from validator.model.values import int_or_none, str_or_none
 from validator.protocols.responses.families import EVENTS, LIFECYCLE, PART_KINDS, Action, EventSpec
@@ -61,9 +61,10 @@ class ResponsesOutline:
             return
         self._other(etype)
 
-    def feed_run(self, etype: str, events: list[dict[str, Any]], first: int) -> None:
-        """Deltas ``first`` .. ``first + len(events) - 1``, all for one text of one item (the fast lane)."""
-        spec = EVENTS[etype]
+    def feed_run(self, run: RawRun, events: list[dict[str, Any]], start: int) -> None:
+        """A run of deltas the fast lane took whole, from ``start`` on: all for one text of one item."""
+        spec = EVENTS[run.name]
+        first = run.index + start
         n = len(events)
         self.outline.reach(first + n - 1)
         lane = self._delta_lane(spec, events[0], first, None)
