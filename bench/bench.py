@@ -5,6 +5,7 @@ Run by hand, never by the test suite::
     python bench/bench.py                 # 100 MB transcript
     python bench/bench.py --size-mb 1000  # 1 GB: the memory target
     python bench/bench.py --protocol anthropic   # a 100 MB Anthropic Messages stream
+    python bench/bench.py --protocol chat # a 100 MB Chat Completions transcript
 
 It generates a realistic transcript (one long response: messages, function calls and
 reasoning items, token-sized deltas with `obfuscation` padding as OpenAI sends them, a
@@ -205,6 +206,67 @@ def generate(path: Path, size_mb: int, seed: int = 7) -> int:
     return seq[0]
 
 
+def generate_chat(path: Path, size_mb: int, seed: int = 7) -> int:
+    """A valid Chat Completions transcript of about ``size_mb`` MB (``--protocol chat``): one
+    completion streamed as token-sized content chunks with ``obfuscation`` padding, as OpenAI sends
+    them, then tool calls whose arguments come in small fragments, the finish chunk, the usage chunk
+    and ``[DONE]``. Returns the number of chunks."""
+    rng = random.Random(seed)
+    target = size_mb * 1_000_000
+    head = (
+        '{"id":"chatcmpl-bench000000000000000000000000","object":"chat.completion.chunk",'
+        '"created":1767225600,"model":"gpt-4o-mini-2024-07-18","system_fingerprint":"fp_0a1b2c3d4e",'
+        '"choices":[{"index":0,"delta":'
+    )
+
+    def chunk(delta: dict, finish: str | None = None) -> str:
+        tail = json.dumps(finish)
+        body = json.dumps(delta, separators=(",", ":"))
+        return (
+            f'data: {head}{body},"logprobs":null,"finish_reason":{tail}}}],"obfuscation":"{_obf(rng)}"}}\n\n'
+        )
+
+    chunks = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = [chunk({"role": "assistant", "content": "", "refusal": None})]
+        written = 0
+        calls = 0
+        while written < target:
+            if chunks % 5000 == 4999:
+                # Every so often a tool call, its arguments in fragments (the calls close the answer).
+                calls += 1
+                start = {
+                    "index": calls - 1,
+                    "id": f"call_{calls:024d}",
+                    "type": "function",
+                    "function": {"name": "lookup", "arguments": ""},
+                }
+                out.append(chunk({"tool_calls": [start]}))
+                words = " ".join(rng.choice(WORDS) for _ in range(40))
+                text = json.dumps({"query": words, "limit": calls})
+                for k in range(0, len(text), 6):
+                    piece = {"index": calls - 1, "function": {"arguments": text[k : k + 6]}}
+                    out.append(chunk({"tool_calls": [piece]}))
+                    chunks += 1
+            else:
+                out.append(chunk({"content": " " + rng.choice(WORDS)}))
+            chunks += 1
+            if len(out) > 2000:
+                text_out = "".join(out)
+                written += len(text_out.encode())
+                fh.write(text_out)
+                out.clear()
+        out.append(chunk({}, "tool_calls" if calls else "stop"))
+        usage_chunk = head.replace('"choices":[{"index":0,"delta":', '"choices":[],"usage":')
+        out.append(
+            f'data: {usage_chunk}{{"prompt_tokens":1000,"completion_tokens":{chunks},'
+            f'"total_tokens":{1000 + chunks}}}}}\n\n'
+        )
+        out.append("data: [DONE]\n\n")
+        fh.write("".join(out))
+    return chunks + 2
+
+
 # ---------------------------------------------------------------- Anthropic Messages transcript
 
 
@@ -285,7 +347,7 @@ def generate_messages(path: Path, size_mb: int, seed: int = 7) -> int:
 
 
 #: --protocol -> (transcript generator, the SDK's event type to parse each event with).
-GENERATORS = {"responses": generate, "anthropic": generate_messages}
+GENERATORS = {"responses": generate, "chat": generate_chat, "anthropic": generate_messages}
 
 
 # ---------------------------------------------------------------- measured jobs (run in a child)
@@ -296,15 +358,18 @@ def job_floor(path: Path) -> None:
 
     with path.open("rb") as fh:
         for line in fh:
-            if line.startswith(b"data: "):
+            if line.startswith(b"data: ") and not line.startswith(b"data: [DONE]"):
                 orjson.loads(line[6:])
 
 
 def job_sdk(path: Path) -> None:
     from pydantic import TypeAdapter
 
-    if os.environ.get("BENCH_PROTOCOL") == "anthropic":
+    protocol = os.environ.get("BENCH_PROTOCOL")
+    if protocol == "anthropic":
         from anthropic.types import RawMessageStreamEvent as Event
+    elif protocol == "chat":
+        from openai.types.chat import ChatCompletionChunk as Event
     else:
         from openai.types.responses import ResponseStreamEvent as Event
     adapter = TypeAdapter(Event)
@@ -312,7 +377,11 @@ def job_sdk(path: Path) -> None:
     ping = b'data: {"type":"ping"}'
     with path.open("rb") as fh:
         for line in fh:
-            if line.startswith(b"data: ") and not line.startswith(ping):
+            if (
+                line.startswith(b"data: ")
+                and not line.startswith(ping)
+                and not line.startswith(b"data: [DONE]")
+            ):
                 adapter.validate_json(line[6:])
 
 

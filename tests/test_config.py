@@ -77,8 +77,8 @@ def test_no_config_anywhere_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ('profil = "openai"', r"unknown key 'profil' in \[tool.responses-validator\] \(known: profile, "),
         (
             'profile = "azure"',
-            "'profile' must be one of openai, open-responses, codex, anthropic, anthropic-compatible, "
-            "not 'azure'",
+            "'profile' must be one of openai, open-responses, codex, chat, chat-compat, anthropic, "
+            "anthropic-compatible, not 'azure'",
         ),
         ('format = "xml"', "'format' must be one of text, concise, json, junit, sarif, github, html"),
         ("strict = 1", "'strict' must be true or false"),

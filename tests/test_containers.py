@@ -186,8 +186,13 @@ SHAPES: dict[str, tuple[Callable[[bytes], str], bool]] = {
 _BODY_LINE = re.compile(r"^body line (\d+), column (\d+)$")
 
 
+#: A body recorded for a /v1/responses call is checked as a Responses stream, whatever it holds
+#: (corpus 068 is Chat Completions chunks on that endpoint): the bare body is checked the same way.
+BARE = CheckOptions(protocol="responses")
+
+
 def _bare(body: bytes) -> list[tuple[str, int, int]]:
-    return sorted((f.rule, f.line, f.column) for f in check_bytes(body, "bare.sse", OPTIONS).findings)
+    return sorted((f.rule, f.line, f.column) for f in check_bytes(body, "bare.sse", BARE).findings)
 
 
 def _in_container(text: str, path: str = "c") -> list[tuple[str, int, int]]:

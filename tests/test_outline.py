@@ -3,6 +3,7 @@ and off, and bounded in size however long the stream."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -173,8 +174,11 @@ def test_outline_of_every_capture_is_drawn_and_lane_independent():
         if path.suffix not in TRANSCRIPT_SUFFIXES:
             continue
         data = path.read_bytes()
-        on = check_chunks([data], str(path), OUTLINE, lane=True)
-        off = check_chunks([data], str(path), OUTLINE, lane=False)
+        # The Responses corpus, checked as Responses (068 holds Chat Completions chunks, which
+        # auto-detection would check as the chat protocol, which draws no outline).
+        options = dataclasses.replace(OUTLINE, protocol="responses")
+        on = check_chunks([data], str(path), options, lane=True)
+        off = check_chunks([data], str(path), options, lane=False)
         assert on.outline is not None, path
         assert on.outline.as_dict() == off.outline.as_dict(), path
         assert on.outline.events == on.events

@@ -73,9 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     rules = args.rules or sorted(EXAMPLES)
-    missing = sorted(
-        r for r in set(RULES) - set(EXAMPLES) if r.startswith("RSP")
-    )  # AN: make_anthropic_examples
+    # Other protocols' examples have their own generators (make_chat_rule_examples, make_anthropic_examples).
+    missing = sorted(r for r in set(RULES) - set(EXAMPLES) if RULES[r].protocol == "responses")
     stale = []
     for rule in rules:
         for name, data in build(rule).items():

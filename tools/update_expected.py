@@ -30,10 +30,14 @@ CORPUS = ROOT / "corpus"
 SHARED = Path(os.environ.get("RESPONSES_VALIDATOR_SHARED", ROOT.parent / "shared")).resolve()
 SHARED_CORPUS = SHARED / "corpus"
 #: Our sidecar folder for each shared corpus -> where its captures are.
-CAPTURE_DIRS = {"real": SHARED_CORPUS, "real-anthropic": SHARED / "corpus-anthropic"}
+CAPTURE_DIRS = {
+    "real": SHARED_CORPUS,
+    "real-chat": SHARED / "corpus-chat",
+    "real-anthropic": SHARED / "corpus-anthropic",
+}
 #: Our own transcripts, next to their sidecars (websocket, codex and implementers are written by
 #: tools/build_protocol_corpus.py, which also checks that each shows the rules it was built for).
-OWN_DIRS = ("seeds", "streams", "anthropic", "websocket", "codex", "implementers")
+OWN_DIRS = ("seeds", "streams", "streams/chat", "anthropic", "websocket", "codex", "implementers")
 SUFFIX = ".expected.json"
 TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".yaml", ".har", ".eventstream")
 #: Keys written for each finding unless the sidecar's entries already use another set.

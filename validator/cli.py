@@ -60,7 +60,10 @@ class CheckRequest:
 
     paths: tuple[str, ...]
     profile: str | None = None
+    #: A protocol name, or "auto": recognise each transcript's.
     protocol: str = "auto"
+    #: A file holding the JSON body of the request the transcripts answer.
+    request_file: str | None = None
     input_format: str = "auto"
     strict: bool | None = None
     resumed: bool = False
@@ -145,10 +148,13 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
     ignore = request.ignore if request.ignore is not None else config.ignore or ()
     _check_selectors("--select", select)
     _check_selectors("--ignore", ignore)
+    body = _request_body(request.request_file)
     try:
         options = CheckOptions(
+            # No profile given: each transcript gets its protocol's default.
             profile=request.profile or config.profile,
             protocol=request.protocol,
+            request=body,
             strict=request.strict if request.strict is not None else bool(config.strict),
             resumed=True if request.resumed else None,
             fragment=request.fragment,
@@ -161,6 +167,21 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
     exclude = request.exclude if request.exclude is not None else config.exclude or ()
     include = request.include if request.include is not None else config.include
     return options, exclude, include
+
+
+def _request_body(path: str | None) -> Any:
+    """The decoded JSON body of ``--request FILE`` (None without the option)."""
+    if path is None:
+        return None
+    try:
+        body = json.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--request: {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"--request: {path}: not JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise UsageError(f"--request: {path}: the request body is not a JSON object")
+    return body
 
 
 def _outputs(request: CheckRequest, config: Config) -> list[tuple[str, str | None]]:
@@ -384,6 +405,13 @@ color_option = click.option(
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @profile_option
 @protocol_option
+@click.option(
+    "--request",
+    "request_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The JSON body of the request the streams answer (Chat Completions: n, include_usage, tool_choice).",
+)
 @input_format_option
 @strict_option
 @click.option(
@@ -473,8 +501,9 @@ color_option = click.option(
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
 def check(
     paths: tuple[str, ...],
-    profile: str | None,
     protocol: str,
+    profile: str | None,
+    request_file: str | None,
     input_format: str,
     strict: bool | None,
     resumed: bool,
@@ -505,6 +534,7 @@ def check(
         paths=paths,
         profile=profile,
         protocol=protocol,
+        request_file=request_file,
         input_format=input_format,
         strict=strict,
         resumed=resumed,

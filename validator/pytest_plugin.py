@@ -1,4 +1,4 @@
-"""pytest plugin: assert that Responses streams are valid, and collect transcript files as tests.
+"""pytest plugin: assert that streams (Responses, Chat Completions) are valid, and collect transcripts.
 
 Registered through the ``pytest11`` entry point, so it loads in every pytest session of an
 environment where llm-stream-validator is installed. It therefore imports nothing heavy at import
@@ -70,9 +70,11 @@ def check_source(source: Any, profile: str | None = None, **options: Any) -> Fil
 def assert_valid_stream(source: Any, profile: str | None = None, **options: Any) -> FileResult:
     """Raise AssertionError listing the findings unless ``source`` is a valid stream.
 
-    ``options`` are :class:`validator.engine.CheckOptions` fields (``strict``, ``fragment``,
-    ``resumed``, ``input_format``, ``select``, ``ignore``) plus ``path`` to name an in-memory
-    source in messages. Returns the result when the stream passes, for further assertions.
+    ``options`` are :class:`validator.engine.CheckOptions` fields (``protocol``, ``strict``,
+    ``fragment``, ``resumed``, ``input_format``, ``select``, ``ignore``, ``request``) plus ``path``
+    to name an in-memory source in messages. Without a ``profile`` (or ``protocol``) the protocol
+    is recognised from the stream (Responses, Chat Completions) and its default profile used.
+    Returns the result when the stream passes, for further assertions.
     """
     strict = bool(options.get("strict", False))
     result = check_source(source, profile, **options)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from validator.catalog import anthropic, responses
+from validator.catalog import anthropic, chat, responses
 from validator.catalog.rule import Rule
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
 #: one (:data:`validator.protocols.DEFAULT`): a stream no protocol claims is checked as one of it.
 PROTOCOL_PROFILES: dict[str, tuple[str, ...]] = {
     "responses": responses.PROFILES,
+    "chat": chat.PROFILES,
     "anthropic": anthropic.PROFILES,
 }
 DEFAULT_PROTOCOL = next(iter(PROTOCOL_PROFILES))
@@ -41,7 +42,7 @@ PROFILE_DOCS: dict[str, str] = {**responses.PROFILE_DOCS, **anthropic.PROFILE_DO
 #: Every profile name of every protocol.
 PROFILES: tuple[str, ...] = tuple(p for profiles in PROTOCOL_PROFILES.values() for p in profiles)
 
-_CATALOG: tuple[Rule, ...] = (*responses.RULES, *anthropic.RULES)
+_CATALOG: tuple[Rule, ...] = (*responses.RULES, *chat.RULES, *anthropic.RULES)
 
 RULES: dict[str, Rule] = {r.id: r for r in _CATALOG}
 

@@ -12,6 +12,7 @@ The container readers are re-exported here: this module is where callers import 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -131,7 +132,9 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
         if stream.error is not None:
             errors.append(f"{stream.label} (line {stream.line}): {stream.error}")
             continue
-        body_options = dataclasses.replace(_for_protocol(options, stream.protocol), input_format="sse")
+        body_options = dataclasses.replace(
+            _for_protocol(options, stream.protocol), input_format="sse", request=_request(options, stream)
+        )
         sub = check_bytes(stream.body, path, body_options)
         result.events += sub.events
         result.findings.extend(relocate(f, stream, path) for f in sub.findings)
@@ -152,6 +155,16 @@ def _recognise(options: Any) -> Any:
         return next((p.name for p in candidates if p.is_request(method, url)), None)
 
     return recognise
+
+
+def _request(options: Any, stream: EmbeddedStream) -> Any:
+    """The request the stream answers: the one given, or the one recorded with it (its JSON body)."""
+    if options.request is not None or not stream.request_body:
+        return options.request
+    try:
+        return json.loads(stream.request_body)
+    except ValueError:
+        return None
 
 
 def _for_protocol(options: Any, protocol: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from validator.catalog import PROFILES, PROTOCOL_PROFILES
 from validator.model.findings import Finding, Severity
@@ -34,6 +35,9 @@ class CheckOptions:
     protocol: str = "auto"
     #: Also draw the stream's outline (``FileResult.outline``) for the HTML report and ``show``.
     outline: bool = False
+    #: The decoded JSON body of the request the stream answers, when known: the rules that depend
+    #: on it (Chat Completions' ``n``, ``stream_options.include_usage``, ``tool_choice``) use it.
+    request: Any = None
 
     def __post_init__(self) -> None:
         if self.profile is not None and self.profile not in PROFILES:

@@ -101,7 +101,9 @@ class _Checker:
         profile = options.profile or protocol.default_profile
         self.stamper = _Stamper(path, options, protocol.reading_rules)
         self.schemas = protocol.schemas(profile, options.strict)
-        self.machine = protocol.machine(profile, resumed=options.resumed, fragment=options.fragment)
+        self.machine = protocol.machine(
+            profile, resumed=options.resumed, fragment=options.fragment, request=options.request
+        )
         # The outline is drawn from this very pass: the events as decoded here, the runs the lane takes.
         self.outline: OutlineBuilder | None = protocol.outline() if options.outline else None
         self.lane = protocol.lane(self.machine, self.schemas) if lane_on else PassThrough()
@@ -166,7 +168,8 @@ class _Checker:
                     continue
             event = Event(item.index, data, item.position, item.event_name, item.framed)
             etype = data.get("type")
-            valid = fast.get(etype) if type(etype) is str else None
+            # Chat Completions chunks have no ``type``: their protocol's cheap verdict is under None.
+            valid = fast.get(etype) if etype is None or type(etype) is str else None
             if valid is None or not valid(data):
                 schema_issues = schemas.check(data)
                 if schema_issues:

@@ -12,12 +12,13 @@ from typing import Any
 from validator.catalog import DEFAULT_PROTOCOL
 from validator.protocols.anthropic.protocol import PROTOCOL as ANTHROPIC
 from validator.protocols.base import StreamProtocol
+from validator.protocols.chat.protocol import PROTOCOL as CHAT
 from validator.protocols.responses.protocol import PROTOCOL as RESPONSES
 
 __all__ = ["DEFAULT", "HEAD_BYTES", "PROTOCOLS", "StreamProtocol", "by_name", "detect", "detect_payload"]
 
 #: name -> protocol. Detection asks them in this order; the default answers when none does.
-PROTOCOLS: dict[str, StreamProtocol] = {p.name: p for p in (RESPONSES, ANTHROPIC)}
+PROTOCOLS: dict[str, StreamProtocol] = {p.name: p for p in (RESPONSES, CHAT, ANTHROPIC)}
 DEFAULT: StreamProtocol = PROTOCOLS[DEFAULT_PROTOCOL]
 #: How many bytes of a transcript detection looks at.
 HEAD_BYTES = 16 * 1024

@@ -132,8 +132,10 @@ class StreamProtocol(ABC):
         """The schemas of ``profile`` (cached: called once per stream)."""
 
     @abstractmethod
-    def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
-        """A new state machine for one stream."""
+    def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
+        """A new state machine for one stream; ``request`` is the decoded body of the request the
+        stream answers, when known (``--request``, a cassette or HAR file), for the rules that
+        depend on it."""
 
     def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
         """A fast lane for this stream; the default takes every run apart."""

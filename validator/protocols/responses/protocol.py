@@ -39,7 +39,7 @@ class ResponsesProtocol(StreamProtocol):
     def schemas(self, profile: str, strict: bool) -> SchemaSet:
         return SchemaChecker.for_profile(profile, strict=strict)
 
-    def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
+    def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
         return stream_checker(profile, resumed=resumed, fragment=fragment)
 
     def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:

@@ -79,6 +79,8 @@ class EmbeddedStream:
     error: str | None = None
     #: The protocol of the call (``Recognise``): the body is checked as one of its streams.
     protocol: str = "responses"
+    #: The recorded request body (for the rules that depend on the request), if any.
+    request_body: bytes | None = None
 
     def line_map(self, body_line: int) -> int | None:
         mapped = self.literal(body_line) if self.literal is not None else None
@@ -251,13 +253,14 @@ def _walk_cassette(
             if is_event_stream(base["content_type"], b"data:"):
                 yield EmbeddedStream(body=b"", error=f"cannot decode the body: {exc}", **base)
             continue
-        problem = judge_answer(base, status_code(_yaml_status(response)), _yaml_request_body(request), body)
+        request_body = _yaml_request_body(request)
+        problem = judge_answer(base, status_code(_yaml_status(response)), request_body, body)
         if problem is not None:
             yield problem
         if body != raw:
             literal = None  # decoded bytes no longer match the stored text line for line
         if is_event_stream(base["content_type"], body):
-            yield EmbeddedStream(body=body, literal=literal, **base)
+            yield EmbeddedStream(body=body, literal=literal, request_body=request_body, **base)
 
 
 # ---------------------------------------------------------------- HAR entries
@@ -307,11 +310,12 @@ def _walk_har(text: str, recognise: Recognise) -> Iterator[EmbeddedStream | Answ
             if is_event_stream(content_type, b"data:"):
                 yield EmbeddedStream(body=b"", error=f"cannot decode the body: {exc}", **base)
             continue
-        problem = judge_answer(base, status_code(response.get("status")), _har_request_body(request), body)
+        request_body = _har_request_body(request)
+        problem = judge_answer(base, status_code(response.get("status")), request_body, body)
         if problem is not None:
             yield problem
         if is_event_stream(content_type, body):
-            yield EmbeddedStream(body=body, **base)
+            yield EmbeddedStream(body=body, request_body=request_body, **base)
 
 
 # ---------------------------------------------------------------- detection and entry points

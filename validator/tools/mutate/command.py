@@ -10,16 +10,19 @@ from pathlib import Path
 
 import click
 
-from validator.catalog import PROFILES
-from validator.tools.mutate.operators import OPERATORS, sidecar_path, write_mutants
+from validator.catalog import PROFILES, PROTOCOL_PROFILES
+from validator.protocols import HEAD_BYTES, detect
+from validator.tools.mutate.operators import OPERATOR_TABLES, sidecar_path, write_mutants
 
 __all__ = ["mutate_command"]
 
 
-def _list_operators() -> None:
-    width = max(len(name) for name in OPERATORS)
-    for op in OPERATORS.values():
-        click.echo(f"{op.name:<{width}}  {op.rule}  {op.doc}")
+def _list_operators(protocol: str) -> None:
+    tables = OPERATOR_TABLES if protocol == "auto" else {protocol: OPERATOR_TABLES[protocol]}
+    width = max(len(name) for table in tables.values() for name in table)
+    for table in tables.values():
+        for op in table.values():
+            click.echo(f"{op.name:<{width}}  {op.rule:<6}  {op.doc}")
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -35,15 +38,26 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--ops", multiple=True, metavar="NAME[,NAME…]", help="Operators to apply (default: all).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Chooses each operator's target.")
 @click.option(
+    "--protocol",
+    type=click.Choice(("auto", *OPERATOR_TABLES)),
+    default="auto",
+    show_default=True,
+    help="FILE's protocol, which chooses the operators; auto recognises it.",
+)
+@click.option(
     "--profile",
     type=click.Choice(PROFILES),
-    default="openai",
-    show_default=True,
-    help="Profile FILE is valid in (recorded in the sidecars).",
+    help="Profile FILE is valid in (recorded in the sidecars).  [default: the protocol's first]",
 )
 @click.option("--list", "list_ops", is_flag=True, help="List the operators and the rule each one triggers.")
 def mutate_command(
-    file: Path | None, out_dir: Path | None, ops: tuple[str, ...], seed: int, profile: str, list_ops: bool
+    file: Path | None,
+    out_dir: Path | None,
+    ops: tuple[str, ...],
+    seed: int,
+    protocol: str,
+    profile: str | None,
+    list_ops: bool,
 ) -> None:
     """Write one-defect variants of a valid transcript FILE (SSE or JSONL) into --out.
 
@@ -51,18 +65,22 @@ def mutate_command(
     where it must be reported. Operators that find nothing to break in FILE write nothing.
     """
     if list_ops:
-        _list_operators()
+        _list_operators(protocol)
         return
     if file is None or out_dir is None:
         raise click.UsageError("FILE and --out are required (or use --list)")
+    if protocol == "auto":
+        with file.open("rb") as fh:
+            protocol = detect(fh.read(HEAD_BYTES)).name
+    profile = profile or PROTOCOL_PROFILES[protocol][0]
     names = _split(ops)
-    unknown = [n for n in names if n not in OPERATORS]
+    unknown = [n for n in names if n not in OPERATOR_TABLES[protocol]]
     if unknown:
         raise click.BadParameter(
             f"unknown operator(s): {', '.join(unknown)} (see --list)", param_hint="--ops"
         )
     try:
-        written = write_mutants(file, out_dir, names or None, seed, profile)
+        written = write_mutants(file, out_dir, names or None, seed, profile, protocol)
     except (UnicodeDecodeError, ValueError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     for path in written:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.catalog import PROTOCOL_PROFILES
-from validator.tools.mutate import anthropic
+from validator.tools.mutate import anthropic, chat
 from validator.tools.mutate.drops import (
     at_first_event,
     at_first_item_ref,
@@ -72,6 +72,7 @@ from validator.tools.mutate.model import payload_text as payload_text
 
 __all__ = [
     "OPERATORS",
+    "OPERATOR_TABLES",
     "Mutant",
     "Operator",
     "Transcript",
@@ -185,6 +186,7 @@ OPERATORS: dict[str, Operator] = {name: Operator(name, rule, doc, fn) for name, 
 #: protocol -> its operators (Responses above; the others from their modules).
 OPERATOR_TABLES: dict[str, dict[str, Operator]] = {
     "responses": OPERATORS,
+    "chat": {name: Operator(name, rule, doc, fn) for name, rule, fn, doc in chat.CHAT_TABLE},
     "anthropic": {name: Operator(name, rule, doc, fn) for name, rule, fn, doc in anthropic.TABLE},
 }
 

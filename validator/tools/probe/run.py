@@ -10,6 +10,7 @@ HTTP facts, so every reporter renders probe results.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from validator.engine import CheckOptions, FileResult, check_bytes
 from validator.engine.containers import make_finding
 from validator.model.findings import Finding
 from validator.protocols import PROTOCOLS
-from validator.tools.probe import messages
+from validator.tools.probe import chat, messages
 from validator.tools.probe.replay import SCENARIO_HEADER
 from validator.tools.probe.scenarios import SCENARIOS, Outcome, Scenario, decoded_events
 
@@ -177,7 +178,8 @@ def run_scenario(
     else:
         result.saved = _save(save_dir, scenario.name, ".sse", body)
         result.path = result.saved or result.path
-        checked = check_bytes(body, result.path, options)
+        # The request is known: the rules that depend on it apply (Chat Completions' n, include_usage).
+        checked = check_bytes(body, result.path, dataclasses.replace(options, request=body_json))
         result.events, result.findings = checked.events, list(checked.findings)
         outcome = target.outcome(body)
         for check in scenario.checks:
@@ -225,6 +227,9 @@ def responses_url(base_url: str) -> str:
 TARGETS: dict[str, Target] = {
     "responses": Target(
         "responses", SCENARIOS, responses_url, _outcome, lambda key: {"Authorization": f"Bearer {key}"}
+    ),
+    "chat": Target(
+        "chat", chat.SCENARIOS, chat.chat_url, chat.outcome, lambda key: {"Authorization": f"Bearer {key}"}
     ),
     "anthropic": Target(
         "anthropic",

@@ -1,0 +1,728 @@
+#!/usr/bin/env python3
+"""Generate the bad/good examples of the Chat Completions rules into ``corpus/rules/CHnnn/``.
+
+Each example is built with :mod:`validator.protocols.chat.builder` from one helper, ``good``
+being the minimal fix of ``bad``; marks on frames say where the findings are, and the sidecar
+``bad.expected.json`` is written from them (see corpus/README.md, "Rule examples"). Output is
+byte-for-byte reproducible.
+
+Usage::
+
+    python tools/make_chat_rule_examples.py [CH210 ...] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from validator.catalog.chat import RULES  # noqa: E402
+from validator.protocols.chat.builder import ChatStream, Frame, render  # noqa: E402
+
+OUT = ROOT / "corpus" / "rules"
+BASE_OPTIONS = {"protocol": "chat"}
+
+
+@dataclass
+class Example:
+    rule: str
+    about_bad: str
+    about_good: str
+    bad: list[Frame]
+    good: list[Frame]
+    options: dict[str, Any] = field(default_factory=dict)
+    #: Rules reported at the end of the input (the line after the last line break).
+    end_marks: list[str] = field(default_factory=list)
+    bad_terminated: bool = True
+    #: A rule only the live probe raises: the scenario whose answers bad and good are.
+    probe: str | None = None
+
+
+EXAMPLES: dict[str, Callable[[], Example]] = {}
+
+
+def example(rule: str) -> Callable[[Callable[[], Example]], Callable[[], Example]]:
+    def register(fn: Callable[[], Example]) -> Callable[[], Example]:
+        EXAMPLES[rule] = fn
+        return fn
+
+    return register
+
+
+def s(label: str, **kw: Any) -> ChatStream:
+    return ChatStream(f"rule-example/{label}", **kw)
+
+
+def text_stream(
+    label: str, parts: tuple[str, ...] = ("The capital", " of France", " is Paris.")
+) -> tuple[ChatStream, list[Frame]]:
+    st = s(label)
+    return st, [*st.text(parts), st.usage(14, 7), st.done()]
+
+
+def weather_stream(label: str) -> tuple[ChatStream, list[Frame]]:
+    st = s(label)
+    return st, [*st.tool_calls([("get_weather", ['{"city"', ': "Paris"}'])]), st.usage(61, 15), st.done()]
+
+
+# --------------------------------------------------------------------------- framing
+
+
+@example("CH001")
+def _ch001() -> Example:
+    _, good = text_stream("CH001")
+    _, bad = text_stream("CH001")
+    bad[2] = Frame(bad[2].data, raw=bad[2].payload.replace(" of", " \udce9of")).mark("CH001")
+    return Example("CH001", "a content delta holds a Latin-1 byte (0xE9)", "the text is UTF-8", bad, good)
+
+
+@example("CH002")
+def _ch002() -> Example:
+    _, good = text_stream("CH002")
+    _, bad = text_stream("CH002")
+    bad.pop()
+    return Example(
+        "CH002",
+        "the stream ends after the usage chunk, without data: [DONE]",
+        "data: [DONE] ends it",
+        bad,
+        good,
+        end_marks=["CH002"],
+    )
+
+
+@example("CH003")
+def _ch003() -> Example:
+    _, good = text_stream("CH003")
+    _, bad = text_stream("CH003")
+    bad[2] = Frame(bad[2].data, raw=bad[2].payload[:-3]).mark("CH003")
+    return Example("CH003", "a chunk's JSON is cut off", "the chunk is whole", bad, good)
+
+
+@example("CH004")
+def _ch004() -> Example:
+    st, good = text_stream("CH004")
+    bad = [*good[:3], st.error("The server had an error while processing your request.").mark("CH004")]
+    return Example(
+        "CH004", "the stream fails mid-way with an in-band error payload", "the answer completes", bad, good
+    )
+
+
+@example("CH005")
+def _ch005() -> Example:
+    _, good = text_stream("CH005")
+    _, bad = text_stream("CH005")
+    bad[5].data["error"] = {"code": 400, "message": "Token limit reached"}  # type: ignore[index]
+    bad[5].mark("CH005")
+    return Example(
+        "CH005", "the usage chunk carries a top-level error (OpenRouter)", "no error member", bad, good
+    )
+
+
+@example("CH006")
+def _ch006() -> Example:
+    _, good = text_stream("CH006")
+    bad = [*good[:2], Frame(["The capital"]).mark("CH006"), *good[2:]]  # type: ignore[arg-type]
+    return Example("CH006", "a data payload is a JSON array", "every payload is a chunk object", bad, good)
+
+
+@example("CH007")
+def _ch007() -> Example:
+    st, good = text_stream("CH007")
+    _, bad = text_stream("CH007")
+    bad = [*bad[:-2], st.done(), bad[-2].mark("CH007")]
+    return Example(
+        "CH007", "the usage chunk comes after data: [DONE]", "the usage chunk comes before [DONE]", bad, good
+    )
+
+
+@example("CH008")
+def _ch008() -> Example:
+    _, good = text_stream("CH008")
+    _, bad = text_stream("CH008")
+    bad[0].pre.append("event: message")
+    bad[0].mark("CH008")
+    return Example("CH008", "the first chunk has an event: line", "data: lines only", bad, good)
+
+
+@example("CH009")
+def _ch009() -> Example:
+    _, good = text_stream("CH009")
+    bad = [ChatStream.done().mark("CH009")]
+    return Example("CH009", "the body is a lone data: [DONE]", "the chunks come before [DONE]", bad, good)
+
+
+@example("CH060")
+def _ch060() -> Example:
+    _, good = text_stream("CH060")
+    _, bad = text_stream("CH060")
+    bad[2].pre.append(("Paris", ["CH060"]))
+    return Example(
+        "CH060", "a line without a field name (a missing data: prefix)", "every line is a field", bad, good
+    )
+
+
+@example("CH061")
+def _ch061() -> Example:
+    _, good = text_stream("CH061")
+    _, bad = text_stream("CH061")
+    bad[-1].mark("CH061")
+    return Example(
+        "CH061",
+        "data: [DONE] is not followed by a blank line",
+        "the last event ends with a blank line",
+        bad,
+        good,
+        bad_terminated=False,
+    )
+
+
+@example("CH062")
+def _ch062() -> Example:
+    _, good = text_stream("CH062")
+    _, bad = text_stream("CH062")
+    bad[1].pre.append(("id: 1", ["CH062"]))
+    return Example("CH062", "an SSE id: field", "no id: field", bad, good)
+
+
+@example("CH063")
+def _ch063() -> Example:
+    st, good = text_stream("CH063")
+    _, bad = text_stream("CH063")
+    bad = [*bad[:3], st.error("upstream connection reset").mark("CH004"), bad[3].mark("CH063")]
+    return Example(
+        "CH063",
+        "a content chunk follows an in-band error (also CH004)",
+        "no error: the answer completes",
+        bad,
+        good,
+    )
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@example("CH100")
+def _ch100() -> Example:
+    _, good = text_stream("CH100")
+    _, bad = text_stream("CH100")
+    bad[1].data["created"] = "1767225600"  # type: ignore[index]
+    bad[1].mark("CH100")
+    return Example("CH100", "created is a string", "created is an integer", bad, good)
+
+
+@example("CH111")
+def _ch111() -> Example:
+    _, good = text_stream("CH111")
+    _, bad = text_stream("CH111")
+    bad[4].data["object"] = "chat.completion"  # type: ignore[index]
+    bad[4].mark("CH111")
+    return Example(
+        "CH111",
+        'the finish chunk says object: "chat.completion"',
+        "object is chat.completion.chunk",
+        bad,
+        good,
+    )
+
+
+@example("CH121")
+def _ch121() -> Example:
+    _, good = text_stream("CH121")
+    _, bad = text_stream("CH121")
+    del bad[4].data["choices"][0]["delta"]  # type: ignore[index]
+    bad[4].mark("CH121")
+    return Example("CH121", "the finish chunk's choice has no delta", "the choice has delta: {}", bad, good)
+
+
+@example("CH122")
+def _ch122() -> Example:
+    _, good = text_stream("CH122")
+    _, bad = text_stream("CH122")
+    for frame in bad[:4]:
+        del frame.data["choices"][0]["finish_reason"]  # type: ignore[index]
+    bad[0].mark("CH122")
+    return Example(
+        "CH122", "choices omit finish_reason until the finish chunk", "finish_reason: null on each", bad, good
+    )
+
+
+@example("CH123")
+def _ch123() -> Example:
+    _, good = text_stream("CH123")
+    _, bad = text_stream("CH123")
+    bad[4].data["choices"][0]["finish_reason"] = ""  # type: ignore[index]
+    bad[4].mark("CH123")
+    return Example("CH123", 'finish_reason is ""', 'finish_reason is "stop"', bad, good)
+
+
+@example("CH126")
+def _ch126() -> Example:
+    st = s("CH126")
+
+    def frames(broken: bool) -> list[Frame]:
+        out = st.text(("Paris",))
+        logprob = {"token": "Paris", "logprob": -0.01, "bytes": [80, 97, 114, 105, 115], "top_logprobs": []}
+        out[1].data["choices"][0]["logprobs"] = (
+            {"content": [logprob]} if broken else {"content": [logprob], "refusal": None}
+        )  # type: ignore[index]
+        return [*out, st.done()]
+
+    bad = frames(True)
+    bad[1].mark("CH126")
+    return Example(
+        "CH126", "logprobs lacks its refusal key", "logprobs has content and refusal", bad, frames(False)
+    )
+
+
+@example("CH131")
+def _ch131() -> Example:
+    _, good = text_stream("CH131")
+    _, bad = text_stream("CH131")
+    bad[5].data["usage"]["prompt_tokens"] = "14"  # type: ignore[index]
+    bad[5].mark("CH131")
+    return Example("CH131", "usage.prompt_tokens is a string", "the counts are integers", bad, good)
+
+
+@example("CH150")
+def _ch150() -> Example:
+    _, good = weather_stream("CH150")
+    _, bad = weather_stream("CH150")
+    del bad[2].data["choices"][0]["delta"]["tool_calls"][0]["index"]  # type: ignore[index]
+    bad[2].mark("CH150")
+    return Example("CH150", "an arguments fragment has no index", "every fragment has index 0", bad, good)
+
+
+@example("CH163")
+def _ch163() -> Example:
+    _, good = text_stream("CH163")
+    annotation = Frame(
+        {
+            "choices": [],
+            "created": 0,
+            "id": "",
+            "model": "",
+            "object": "",
+            "prompt_filter_results": [
+                {
+                    "prompt_index": 0,
+                    "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}},
+                }
+            ],
+        }
+    ).mark("CH163")
+    return Example(
+        "CH163",
+        "Azure's prompt-filter annotation chunk comes first",
+        "no annotation chunk",
+        [annotation, *good],
+        good,
+    )
+
+
+@example("CH164")
+def _ch164() -> Example:
+    _, good = text_stream("CH164")
+    _, bad = text_stream("CH164")
+    bad[2].data["choices"][0]["delta"]["content"] = [{"type": "text", "text": " of France"}]  # type: ignore[index]
+    bad[2].mark("CH164")
+    return Example("CH164", "a delta's content is a list of typed parts", "content is a string", bad, good)
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@example("CH210")
+def _ch210() -> Example:
+    _, good = text_stream("CH210")
+    _, bad = text_stream("CH210")
+    for frame in bad[2:-1]:
+        frame.data["id"] = "chatcmpl-" + "b" * 20  # type: ignore[index]
+    bad[2].mark("CH210")
+    return Example("CH210", "the id changes from the third chunk on", "one id for every chunk", bad, good)
+
+
+@example("CH212")
+def _ch212() -> Example:
+    _, good = text_stream("CH212")
+    _, bad = text_stream("CH212")
+    for frame in bad[3:-1]:
+        frame.data["created"] += 1  # type: ignore[index]
+    bad[3].mark("CH212")
+    return Example("CH212", "created ticks one second mid-stream", "one timestamp for every chunk", bad, good)
+
+
+@example("CH213")
+def _ch213() -> Example:
+    _, good = text_stream("CH213")
+    _, bad = text_stream("CH213")
+    for frame in bad[2:-1]:
+        frame.data["model"] = "gpt-4o-2024-08-06"  # type: ignore[index]
+    bad[2].mark("CH213")
+    return Example("CH213", "the model changes mid-stream", "one model for every chunk", bad, good)
+
+
+@example("CH220")
+def _ch220() -> Example:
+    st = s("CH220")
+    good = [*st.text(("Paris",)), st.done()]
+    bad = [*st.text(("Paris",), index=1), st.done()]
+    bad[0].mark("CH220")
+    return Example("CH220", "the only choice has index 1", "the only choice has index 0", bad, good)
+
+
+@example("CH224")
+def _ch224() -> Example:
+    st, good = text_stream("CH224", ("The capital of France", " is Paris."))
+    _, bad = text_stream("CH224", ("The capital of France",))
+    bad.insert(3, st.chunk([st.choice({"content": " is Paris."})]).mark("CH224"))
+    return Example(
+        "CH224", "a content chunk comes after the finish chunk", "all content before the finish", bad, good
+    )
+
+
+@example("CH225")
+def _ch225() -> Example:
+    _, good = text_stream("CH225")
+    _, bad = text_stream("CH225")
+    del bad[4]
+    bad[-1].mark("CH225")
+    return Example("CH225", "the choice never gets a finish_reason", "the finish chunk says stop", bad, good)
+
+
+@example("CH227")
+def _ch227() -> Example:
+    st, good = text_stream("CH227")
+    _, bad = text_stream("CH227")
+    usage = bad[5].data["usage"]  # type: ignore[index]
+    bad[5] = st.chunk([st.choice({})], usage=usage).mark("CH227", "CH232")
+    return Example(
+        "CH227",
+        "the usage rides on a chunk that repeats the finished choice with an empty delta (also CH232)",
+        "the usage chunk has choices: []",
+        bad,
+        good,
+    )
+
+
+@example("CH228")
+def _ch228() -> Example:
+    _, good = text_stream("CH228")
+    _, bad = text_stream("CH228")
+    bad.insert(5, ChatStream("rule-example/CH228").chunk([ChatStream.choice({}, 0, "stop")]).mark("CH228"))
+    return Example("CH228", "the finish chunk is sent twice", "one finish chunk", bad, good)
+
+
+@example("CH229")
+def _ch229() -> Example:
+    _, good = text_stream("CH229")
+    _, bad = text_stream("CH229")
+    bad.insert(5, ChatStream("rule-example/CH229").chunk([ChatStream.choice({}, 0, "length")]).mark("CH229"))
+    return Example("CH229", "finished with stop, then again with length", "one finish_reason", bad, good)
+
+
+@example("CH230")
+def _ch230() -> Example:
+    st, good = text_stream("CH230")
+    bad = [*good[:5], st.done().mark("CH230")]
+    request = {
+        "model": "gpt-4o-mini",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": "Capital of France?"}],
+    }
+    return Example(
+        "CH230",
+        "the request asks for usage (include_usage) and no usage chunk comes",
+        "the usage chunk comes before [DONE]",
+        bad,
+        good,
+        options={"request": request},
+    )
+
+
+@example("CH232")
+def _ch232() -> Example:
+    _, good = text_stream("CH232")
+    _, bad = text_stream("CH232")
+    usage = bad[5].data["usage"]  # type: ignore[index]
+    bad[4].data["usage"] = usage  # type: ignore[index]
+    bad[4].mark("CH232")
+    del bad[5]
+    return Example(
+        "CH232", "the usage comes on the finish chunk", "the usage chunk has choices: []", bad, good
+    )
+
+
+@example("CH233")
+def _ch233() -> Example:
+    _, good = text_stream("CH233")
+    _, bad = text_stream("CH233")
+    bad[4].data["usage"] = {"prompt_tokens": 14, "completion_tokens": 6, "total_tokens": 20}  # type: ignore[index]
+    bad[5].mark("CH233")
+    return Example(
+        "CH233",
+        "a running usage on the finish chunk, then the final usage chunk",
+        "usage on the usage chunk only",
+        bad,
+        good,
+    )
+
+
+@example("CH234")
+def _ch234() -> Example:
+    st = s("CH234")
+    two = lambda i: st.chunk([st.choice({"role": "assistant", "content": ""}, i)])  # noqa: E731
+    body = [
+        two(0),
+        two(1),
+        st.chunk([st.choice({"content": "Paris"}, 0)]),
+        st.chunk([st.choice({"content": "Paris"}, 1)]),
+    ]
+    finish0 = st.chunk([st.choice({}, 0, "stop")])
+    finish1 = st.chunk([st.choice({}, 1, "stop")])
+    usage = st.usage(14, 4)
+    good = [*body, finish0, finish1, usage, st.done()]
+    bad = [*body, finish0, st.usage(14, 4), st.chunk([st.choice({}, 1, "stop")]).mark("CH234"), st.done()]
+    return Example(
+        "CH234",
+        "with n=2, choice 1 finishes after the usage chunk",
+        "both choices finish before the usage chunk",
+        bad,
+        good,
+    )
+
+
+@example("CH236")
+def _ch236() -> Example:
+    st, good = text_stream("CH236")
+    _, bad = text_stream("CH236")
+    bad.insert(2, st.chunk([]).mark("CH236"))
+    return Example("CH236", "a chunk with choices: [] and no usage mid-stream", "no empty chunk", bad, good)
+
+
+@example("CH240")
+def _ch240() -> Example:
+    _, good = text_stream("CH240")
+    _, bad = text_stream("CH240")
+    del bad[0].data["choices"][0]["delta"]["role"]  # type: ignore[index]
+    bad[0].mark("CH240")
+    return Example(
+        "CH240", "the first chunk has no role", 'the first chunk says role: "assistant"', bad, good
+    )
+
+
+@example("CH242")
+def _ch242() -> Example:
+    _, good = text_stream("CH242")
+    _, bad = text_stream("CH242")
+    for frame in bad[1:4]:
+        frame.data["choices"][0]["delta"]["role"] = "assistant"  # type: ignore[index]
+    bad[1].mark("CH242")
+    return Example("CH242", "every content chunk repeats role", "role in the first chunk only", bad, good)
+
+
+@example("CH251")
+def _ch251() -> Example:
+    _, good = weather_stream("CH251")
+    _, bad = weather_stream("CH251")
+    del bad[1].data["choices"][0]["delta"]["tool_calls"][0]["id"]  # type: ignore[index]
+    bad[1].mark("CH251")
+    return Example(
+        "CH251", "the call's first fragment has no id", "the first fragment has id, type and name", bad, good
+    )
+
+
+@example("CH252")
+def _ch252() -> Example:
+    _, good = weather_stream("CH252")
+    _, bad = weather_stream("CH252")
+    bad[2].data["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] = "get_weather"  # type: ignore[index]
+    bad[2].mark("CH252")
+    return Example(
+        "CH252",
+        "an arguments fragment repeats the function name",
+        "later fragments carry arguments only",
+        bad,
+        good,
+    )
+
+
+@example("CH254")
+def _ch254() -> Example:
+    _, good = weather_stream("CH254")
+    _, bad = weather_stream("CH254")
+    for frame in bad[1:4]:
+        frame.data["choices"][0]["delta"]["tool_calls"][0]["index"] = 1  # type: ignore[index]
+    bad[1].mark("CH254")
+    return Example("CH254", "the only call has index 1", "the first call has index 0", bad, good)
+
+
+@example("CH256")
+def _ch256() -> Example:
+    _, good = weather_stream("CH256")
+    _, bad = weather_stream("CH256")
+    bad[4].data["choices"][0]["finish_reason"] = "stop"  # type: ignore[index]
+    bad[4].mark("CH256")
+    return Example(
+        "CH256",
+        "a choice with a tool call finishes with stop (no forced tool_choice)",
+        "it finishes with tool_calls",
+        bad,
+        good,
+    )
+
+
+@example("CH257")
+def _ch257() -> Example:
+    _, good = text_stream("CH257")
+    _, bad = text_stream("CH257")
+    bad[4].data["choices"][0]["finish_reason"] = "tool_calls"  # type: ignore[index]
+    bad[4].mark("CH257")
+    return Example("CH257", "a text answer finishes with tool_calls", "it finishes with stop", bad, good)
+
+
+@example("CH258")
+def _ch258() -> Example:
+    _, good = weather_stream("CH258")
+    _, bad = weather_stream("CH258")
+    bad[3].data["choices"][0]["delta"]["tool_calls"][0]["id"] = "call_" + "9" * 24  # type: ignore[index]
+    bad[3].mark("CH258")
+    return Example(
+        "CH258", "a later fragment carries another call id", "later fragments carry no id", bad, good
+    )
+
+
+@example("CH270")
+def _ch270() -> Example:
+    _, good = weather_stream("CH270")
+    _, bad = text_stream("CH270", ("It is sunny", " in Paris."))
+    bad[-2].mark("CH270")
+    return Example(
+        "CH270",
+        "the chat-tool-call scenario is answered with text, no tool call",
+        "it is answered with a get_weather call",
+        bad,
+        good,
+        probe="chat-tool-call",
+    )
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+@example("CH331")
+def _ch331() -> Example:
+    _, good = text_stream("CH331")
+    _, bad = text_stream("CH331")
+    bad[5].data["usage"]["total_tokens"] = 30  # type: ignore[index]
+    bad[5].mark("CH331")
+    return Example("CH331", "total_tokens is not prompt + completion", "the usage adds up", bad, good)
+
+
+@example("CH341")
+def _ch341() -> Example:
+    st = s("CH341")
+    good = [*st.refusal(("I can't", " help with that.")), st.usage(20, 7), st.done()]
+    bad = [*st.refusal(("I can't", " help with that.")), st.usage(20, 9), st.done()]
+    bad.insert(2, st.chunk([st.choice({"content": "Sure: "})]))
+    bad[4].mark("CH341")
+    return Example("CH341", "a choice streams content and a refusal", "a refusal only", bad, good)
+
+
+@example("CH343")
+def _ch343() -> Example:
+    st = s("CH343")
+    good = [*st.refusal(("I can't", " help with that.")), st.usage(20, 7), st.done()]
+    bad = [*st.refusal(()), st.usage(20, 7), st.done()]
+    bad[1].mark("CH343")
+    return Example(
+        "CH343",
+        'the choice opens a refusal (refusal: "") and finishes with no text',
+        "the refusal text is streamed",
+        bad,
+        good,
+    )
+
+
+@example("CH353")
+def _ch353() -> Example:
+    _, good = weather_stream("CH353")
+    _, bad = weather_stream("CH353")
+    bad[3].data["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"] = ': "Par'  # type: ignore[index]
+    bad[4].mark("CH353")
+    return Example(
+        "CH353",
+        "the call's arguments concatenate to a cut-off JSON text",
+        "the arguments are a JSON object",
+        bad,
+        good,
+    )
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _render(
+    ex: Example, frames: list[Frame], which: str, terminated: bool
+) -> tuple[bytes, list[tuple[str, int]]]:
+    rule = next(r for r in RULES if r.id == ex.rule)
+    about = ex.about_bad if which == "bad" else ex.about_good
+    text, marks = render(frames, header=[f"{rule.id} {rule.name} - {which}: {about}"], terminated=terminated)
+    if which == "bad":
+        marks.extend((r, text.count("\n") + 1) for r in ex.end_marks)
+    return text.encode("utf-8", "surrogateescape"), marks
+
+
+def build(rule: str) -> dict[str, bytes]:
+    ex = EXAMPLES[rule]()
+    bad, marks = _render(ex, ex.bad, "bad", ex.bad_terminated)
+    good, _ = _render(ex, ex.good, "good", True)
+    options = {**BASE_OPTIONS, **ex.options}
+    sidecar: dict[str, Any] = {"options": options}
+    if ex.probe is not None:
+        sidecar["probe"] = {"scenario": ex.probe}
+    sidecar["findings"] = [{"rule": r, "line": line} for r, line in sorted(marks, key=lambda m: (m[1], m[0]))]
+    return {
+        "bad.sse": bad,
+        "good.sse": good,
+        "bad.expected.json": (json.dumps(sidecar, indent=2) + "\n").encode(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("rules", nargs="*", help="only these rules (default: all)")
+    ap.add_argument("--check", action="store_true", help="exit 1 if the committed files are stale")
+    args = ap.parse_args(argv)
+    missing = sorted({r.id for r in RULES} - set(EXAMPLES))
+    if missing:
+        print(f"no example for {', '.join(missing)}", file=sys.stderr)
+        return 2
+    stale = 0
+    for rule in args.rules or sorted(EXAMPLES):
+        for name, data in build(rule).items():
+            path = OUT / rule / name
+            if path.is_file() and path.read_bytes() == data:
+                continue
+            stale += 1
+            if args.check:
+                print(f"out of date: {path.relative_to(ROOT)}")
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+    if not args.check:
+        print(f"make_chat_rule_examples: {stale} files written")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

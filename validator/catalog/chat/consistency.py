@@ -1,0 +1,51 @@
+"""CH3xx: the reassembled message (concatenated deltas, tool-call arguments, usage sums)."""
+
+from __future__ import annotations
+
+from validator.catalog.chat._common import SDK_A, TOLERATED, E, W, chat_rule
+
+RULES = (
+    chat_rule(
+        "CH331",
+        "usage-total-mismatch",
+        W,
+        "usage.total_tokens is not prompt_tokens + completion_tokens",
+        "In the usage object, `total_tokens` equals `prompt_tokens` plus `completion_tokens`.",
+        "Billing and budget code trusts these numbers.",
+        "CHAT.md CH031; OAS `CompletionUsage`",
+        profiles=TOLERATED,
+    ),
+    chat_rule(
+        "CH341",
+        "content-and-refusal",
+        W,
+        "choice has both content and a refusal",
+        "A choice's reassembled `content` and `refusal` are not both non-empty.",
+        "A refusal replaces the answer; clients show one or the other (the SDK emits both done events).",
+        "CHAT.md CH041 (inferred)",
+        profiles=TOLERATED,
+    ),
+    chat_rule(
+        "CH343",
+        "refusal-lost",
+        E,
+        "choice opened a refusal but finished with nothing",
+        'A choice whose first delta opens a refusal (`refusal: ""` with no content) ends with a non-empty refusal, '
+        "content or a tool call.",
+        'OpenAI opens a refusal with `content: null, refusal: ""` and then streams it (corpus-chat 001, 003); '
+        "an empty answer after that means the refusal text was dropped on the way (LiteLLM 1.108.7, 043).",
+        "CHAT.md §3 (`refusal`); corpus-chat 043",
+    ),
+    chat_rule(
+        "CH353",
+        "tool-arguments-not-json",
+        E,
+        "tool call arguments do not concatenate to JSON",
+        "The `function.arguments` fragments of each call concatenate to a JSON text. Documented conditions with a "
+        "warning instead: the text is empty, is JSON but not an object, or the choice finished `length` "
+        "(truncated by max_tokens).",
+        "Clients `json.loads` the arguments to call the tool; the SDK parses them at "
+        "`tool_calls.function.arguments.done`.",
+        f"CHAT.md CH053; {SDK_A} (`parse_function_tool_arguments`)",
+    ),
+)

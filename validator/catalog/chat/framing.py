@@ -1,0 +1,137 @@
+"""CH0xx: the wire framing of a Chat Completions stream (SSE ``data:`` lines, ``[DONE]``, in-band errors)."""
+
+from __future__ import annotations
+
+from validator.catalog.chat._common import SDK_S, TOLERATED, WHATWG, E, I, W, chat_rule
+
+RULES = (
+    chat_rule(
+        "CH001",
+        "invalid-utf8",
+        E,
+        "input is not valid UTF-8",
+        "Every byte sequence of the stream decodes as UTF-8.",
+        "An event stream is UTF-8 by definition; clients decode it before parsing and fail or substitute U+FFFD.",
+        f"CHAT.md CH001; WHATWG event-stream ({WHATWG})",
+    ),
+    chat_rule(
+        "CH002",
+        "missing-done-sentinel",
+        E,
+        "stream does not end with data: [DONE]",
+        "A Chat Completions SSE stream that did not fail ends with `data: [DONE]`. Not checked for payload-only "
+        "inputs (JSON Lines, JSON arrays: they carry no SSE framing), nor after an in-band error (CH004), "
+        "which ends the stream as failed.",
+        "The SDK stops at `[DONE]`; without it a client cannot tell a complete answer from a dropped connection "
+        "(Perplexity ends with `chat.completion.done` instead, corpus-chat 034; Writer, GPUStack: 045, 039).",
+        f"CHAT.md CH002; OAS `ChatCompletionStreamOptions.include_usage` ('before the data: [DONE] message'); {SDK_S}",
+    ),
+    chat_rule(
+        "CH003",
+        "invalid-json",
+        E,
+        "chunk data is not valid JSON",
+        "Every `data` payload other than `[DONE]` parses as one JSON text.",
+        "The SDK calls `json.loads` on it and raises `JSONDecodeError`: the whole stream is lost.",
+        f"CHAT.md CH003; {SDK_S} (`sse.json()`)",
+    ),
+    chat_rule(
+        "CH004",
+        "stream-error",
+        W,
+        "stream ended with an in-band error payload",
+        'A `data` payload `{"error": {...}}` (no `choices`) ends the stream as failed: reported once, and the '
+        "end-of-stream rules (CH002, CH225) are not reported after it. Decision: a warning, not an error: it is the "
+        "protocol's documented failure path (the server did report the failure), but the answer is incomplete. "
+        "Groq sends it after an `event: error` line (corpus-chat 019), LiteLLM without one (044).",
+        'The SDK raises `APIError` with `error.message` ("An error occurred during streaming" when missing); '
+        "the content streamed before it is discarded.",
+        f"CHAT.md CH004; {SDK_S} (`if is_mapping(data) and data.get('error')`)",
+        profiles=TOLERATED,
+    ),
+    chat_rule(
+        "CH005",
+        "error-in-chunk",
+        E,
+        "a chat.completion.chunk carries a top-level error",
+        "A chunk that has `choices` has no truthy top-level `error` member.",
+        "The SDK raises `APIError` on any payload with a truthy `error`, so the chunk's choices are never seen "
+        "and the stream dies mid-way, although the server goes on and sends `[DONE]` (OpenRouter, corpus-chat 028).",
+        f"CHAT.md CH005; {SDK_S}",
+    ),
+    chat_rule(
+        "CH006",
+        "chunk-not-an-object",
+        E,
+        "chunk data is JSON but not an object",
+        "Every `data` payload other than `[DONE]` is a JSON object.",
+        "Chunks are objects; the SDK builds a `ChatCompletionChunk` from the payload and fails on anything else.",
+        "CHAT.md CH003 (second half)",
+    ),
+    chat_rule(
+        "CH007",
+        "data-after-done",
+        E,
+        "data after the [DONE] sentinel",
+        "Nothing but comments and blank lines follows `data: [DONE]`.",
+        "The SDK stops reading at the first data that starts with `[DONE]`: whatever follows is silently lost.",
+        f"CHAT.md CH002 ('Nothing may follow [DONE]'); {SDK_S} (`if sse.data.startswith('[DONE]'): break`)",
+    ),
+    chat_rule(
+        "CH008",
+        "event-field-sent",
+        I,
+        "SSE event: line in a Chat Completions stream",
+        "Reports the first `event:` line of the stream: the Chat Completions dialect has only `data:` lines.",
+        "The SDK ignores `event` for everything but the Assistants `thread.*` events, so what the server meant "
+        "by it is lost; harmless otherwise (Groq's `event: error`, corpus-chat 019).",
+        f"CHAT.md CH001; {SDK_S}",
+    ),
+    chat_rule(
+        "CH009",
+        "empty-stream",
+        E,
+        "stream contains no chunks",
+        "The input holds at least one chunk or in-band error.",
+        "An empty body (or a lone `[DONE]`) for a streaming request is an empty reply to every client.",
+        "CHAT.md §5",
+    ),
+    chat_rule(
+        "CH060",
+        "unknown-sse-field",
+        W,
+        "unknown SSE field",
+        "Every non-comment SSE line is one of `event`, `data`, `id`, `retry`.",
+        "Clients ignore unknown fields, so what the server meant to send there is lost; usually a framing bug "
+        "(a missing `data:` prefix).",
+        f"WHATWG event-stream interpretation ({WHATWG}); refines CHAT.md CH001",
+    ),
+    chat_rule(
+        "CH061",
+        "unterminated-last-event",
+        W,
+        "last event is not followed by a blank line",
+        "The final SSE event is terminated by an empty line.",
+        "The WHATWG algorithm discards an event that is not terminated at end of file; some clients do, others "
+        "dispatch it.",
+        f"WHATWG: 'If the file ends in the middle of an event ... the incomplete event is not dispatched' ({WHATWG})",
+    ),
+    chat_rule(
+        "CH062",
+        "sse-id-field",
+        I,
+        "SSE id: field sent",
+        "Reports `id:` fields: Chat Completions streams cannot be resumed, so the field has no use.",
+        "Harmless to the SDK; it marks a server that frames another protocol's stream.",
+        f"CHAT.md CH001; WHATWG ({WHATWG})",
+    ),
+    chat_rule(
+        "CH063",
+        "chunk-after-error",
+        E,
+        "chunk after the stream failed",
+        "Nothing but `[DONE]` follows an in-band error (CH004) or a chunk carrying one (CH005).",
+        "The SDK raised at the error: whatever follows never reaches the caller.",
+        f"CHAT.md CH004, §5 (failure path); {SDK_S}",
+    ),
+)

@@ -1,0 +1,77 @@
+"""Chat Completions as the engine sees it (:class:`~validator.protocols.base.StreamProtocol`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from validator.catalog import chat as catalog
+from validator.protocols.base import Machine, SchemaSet, StreamProtocol
+from validator.protocols.chat.kinds import is_chat_payload
+from validator.protocols.chat.machine import ChatMachine
+from validator.protocols.chat.request import ChatRequest
+from validator.protocols.chat.schemas import ChatSchemas
+
+__all__ = ["PROTOCOL", "ChatProtocol"]
+
+#: The first payload of a Chat Completions stream: a chunk, or Azure's annotation chunk.
+_FIRST_PAYLOAD = re.compile(
+    rb'"object"\s*:\s*"chat\.completion\.chunk"|"object"\s*:\s*""[^\n]*"prompt_filter_results"'
+    rb'|"prompt_filter_results"[^\n]*"object"\s*:\s*""'
+)
+#: Lines before the first payload: blank lines, SSE comments, event:/id:/retry: fields, a BOM.
+_SKIPPED = (b"", b":", b"event:", b"id:", b"retry:")
+
+
+def first_payload(head: bytes) -> bytes:
+    """The first ``data:`` value (SSE), line (JSON Lines) or element start (JSON array) of ``head``."""
+    for line in head.removeprefix(b"\xef\xbb\xbf").splitlines():
+        text = line.strip()
+        if text.startswith(b"data:"):
+            return text[5:].lstrip()
+        if text.startswith((b"{", b"[")):
+            return text.lstrip(b"[ \t")
+        if not text.startswith(_SKIPPED[1:]) and text:
+            return b""
+    return b""
+
+
+def is_chat_path(method: str, path: str) -> bool:
+    """``POST …/chat/completions`` (any base path, any query)."""
+    return method.upper() == "POST" and path.split("?", 1)[0].rstrip("/").endswith("/chat/completions")
+
+
+class ChatProtocol(StreamProtocol):
+    name = "chat"
+    title = "OpenAI Chat Completions"
+    rule_prefix = "CH"
+    profiles = catalog.PROFILES
+    reading_rules: ClassVar[Mapping[str, str | None]] = {
+        "RSP001": "CH001",
+        "RSP002": "CH003",
+        "RSP003": "CH006",
+        "RSP009": "CH062",
+        "RSP010": "CH060",
+        "RSP011": "CH061",
+        # The probe's unmet expectation.
+        "RSP260": "CH270",
+    }
+
+    def sniff(self, head: bytes) -> bool:
+        return _FIRST_PAYLOAD.search(first_payload(head)) is not None
+
+    def recognises(self, payload: Any) -> bool:
+        return is_chat_payload(payload)
+
+    def is_request(self, method: str, path: str) -> bool:
+        return is_chat_path(method, path)
+
+    def schemas(self, profile: str, strict: bool) -> SchemaSet:
+        return ChatSchemas.for_profile(profile, strict)
+
+    def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
+        return ChatMachine(fragment=fragment, request=ChatRequest.from_body(request))
+
+
+PROTOCOL = ChatProtocol()

@@ -1,0 +1,155 @@
+"""The schema layer of Chat Completions: each payload against the schema of its kind (CH1xx).
+
+The compiled validators, the registry and the error descriptions are the Responses schema
+layer's (:mod:`validator.protocols.responses.schemas`); what is Chat-specific is the dispatch (by kind, not by a
+``type`` member) and :data:`RULE_BY_PLACE`: which rule a violation is reported under, by where
+in the chunk it is. Every distinct rule an event breaks is reported once for it, with the most
+relevant error first.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from validator.model.findings import Issue
+from validator.protocols.chat.kinds import Kind, classify
+
+# Loading and compiling a schema set is the Responses schema layer's machinery, reused as it is.
+from validator.protocols.responses.schemas import _Compiled as Compiled
+from validator.protocols.responses.schemas import _describe as describe
+from validator.protocols.responses.schemas import _Engines as Engines
+from validator.protocols.responses.schemas import _leaves as leaves
+from validator.protocols.responses.schemas import _pointer as pointer
+from validator.protocols.responses.schemas import load_schema_set
+
+__all__ = ["RULE_BY_PLACE", "ChatSchemas"]
+
+_GENERIC = "CH100"
+#: (rule, pattern over the JSON pointer of the failing member): the first match wins. A missing
+#: required member counts as failing at its own pointer (``/choices/0/delta``).
+RULE_BY_PLACE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("CH111", re.compile(r"^/object$")),
+    ("CH121", re.compile(r"^/choices/\d+/delta$")),
+    ("CH123", re.compile(r"^/choices/\d+/finish_reason$")),
+    ("CH126", re.compile(r"^/choices/\d+/logprobs(/|$)")),
+    ("CH131", re.compile(r"^/usage(/|$)")),
+    ("CH150", re.compile(r"^/choices/\d+/delta/tool_calls/\d+/index$")),
+)
+
+
+def _place(error: Any) -> str:
+    where = pointer(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [n for n in error.validator_value if n not in error.instance]
+        if missing:
+            return f"{where}/{missing[0]}"
+    return where
+
+
+def rule_for(place: str) -> str:
+    for rule, pattern in RULE_BY_PLACE:
+        if pattern.match(place):
+            return rule
+    return _GENERIC
+
+
+class ChatSchemas:
+    """Checks one decoded payload against the schema of its kind; ``fast`` holds the verdicts the
+    engine may call directly (kind -> ``is_valid``), filled as kinds are met valid."""
+
+    def __init__(self) -> None:
+        schemas = load_schema_set("chat")
+        engines = Engines(schemas)
+        self._by_kind = {Kind(k): Compiled(schemas.resources[u], engines) for k, u in schemas.events.items()}
+        #: The engine's cheap verdicts by ``type``: chunks have none, so the key is None.
+        self.fast: dict[Any, Any] = {None: usual_chunk}
+
+    @classmethod
+    def for_profile(cls, profile: str = "chat", strict: bool = False) -> ChatSchemas:
+        return _checker()
+
+    def is_valid(self, kind: Kind, data: dict[str, Any]) -> bool:
+        return self._by_kind[kind].is_valid(data)
+
+    def check(self, data: dict[str, Any], kind: Kind | None = None) -> list[Issue]:
+        kind = kind or classify(data)
+        compiled = self._by_kind[kind]
+        if compiled.is_valid(data):
+            return []
+        errors = list(leaves(compiled.errors(data)))
+        if not errors:
+            return [Issue(_GENERIC, f"{kind.value} does not match its schema (no error found to explain it)")]
+        by_rule: dict[str, list[Any]] = {}
+        for error in errors:
+            by_rule.setdefault(rule_for(_place(error)), []).append(error)
+        issues = []
+        for rule, found in by_rule.items():
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            issues.append(Issue(rule, f"{kind.value}: {describe(found[0])}{more}", _place(found[0])))
+        return issues
+
+
+_TOP = frozenset(
+    {
+        "id",
+        "object",
+        "created",
+        "model",
+        "system_fingerprint",
+        "choices",
+        "usage",
+        "service_tier",
+        "obfuscation",
+    }
+)
+_ENTRY = frozenset({"index", "delta", "logprobs", "finish_reason"})
+_DELTA = frozenset({"role", "content", "refusal"})
+_FINISH = frozenset({None, "stop", "length", "tool_calls", "content_filter", "function_call"})
+_TIER = frozenset({None, "auto", "default", "flex", "scale", "priority", "fast"})
+_ROLE = frozenset({"developer", "system", "user", "assistant", "tool"})
+
+
+def usual_chunk(data: dict[str, Any]) -> bool:
+    """A cheap "valid" for the bulk of a stream: a content chunk holding only documented members of
+    the usual types, one choice whose delta has only role, content and refusal. True implies the
+    chunk schema accepts it (tests/test_chat_machine.py holds the two to that); False says nothing."""
+    if not _TOP.issuperset(data):
+        return False
+    choices = data.get("choices")
+    if (
+        data.get("object") != "chat.completion.chunk"
+        or type(data.get("id")) is not str
+        or type(data.get("created")) is not int
+        or type(data.get("model")) is not str
+        or type(choices) is not list
+        or len(choices) != 1
+        or data.get("usage") is not None
+        or type(data.get("system_fingerprint", "")) not in (str, type(None))
+        or type(data.get("obfuscation", "")) is not str
+    ):
+        return False
+    tier = data.get("service_tier")
+    if type(tier) not in (str, type(None)) or tier not in _TIER:
+        return False
+    entry = choices[0]
+    if type(entry) is not dict or not _ENTRY.issuperset(entry) or type(entry.get("index")) is not int:
+        return False
+    finish = entry.get("finish_reason")
+    delta = entry.get("delta")
+    if entry.get("logprobs") is not None or type(finish) not in (str, type(None)) or finish not in _FINISH:
+        return False
+    if type(delta) is not dict or not _DELTA.issuperset(delta):
+        return False
+    role = delta.get("role")
+    return (
+        type(delta.get("content", "")) in (str, type(None))
+        and type(delta.get("refusal", "")) in (str, type(None))
+        and (role is None or (type(role) is str and role in _ROLE))
+    )
+
+
+@cache
+def _checker() -> ChatSchemas:
+    return ChatSchemas()
