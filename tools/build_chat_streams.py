@@ -23,6 +23,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from generated_files import sync  # noqa: E402
 
 from validator.protocols.chat.builder import ChatStream, Frame, render  # noqa: E402
 
@@ -137,17 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="exit 1 if the committed files are stale")
     args = ap.parse_args(argv)
-    stale = 0
-    for name, data in build().items():
-        path = OUT / name
-        if path.is_file() and path.read_bytes() == data:
-            continue
-        stale += 1
-        if args.check:
-            print(f"out of date: {path.relative_to(ROOT)}")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+    stale = sync({OUT / name: data for name, data in build().items()}, check=args.check, root=ROOT)
     if not args.check:
         print(f"build_chat_streams: {stale} files written")
     return 1 if args.check and stale else 0

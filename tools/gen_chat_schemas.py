@@ -44,6 +44,7 @@ from gen_schemas import (
     _comment,
     closure,
 )
+from generated_files import sync
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "schemas"
@@ -353,34 +354,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gen_chat_schemas: {exc}", file=sys.stderr)
         return 2
     base = args.out / PROFILE
-    existing = (
-        {f.relative_to(args.out).as_posix() for f in base.rglob("*") if f.is_file()}
-        if base.is_dir()
-        else set()
-    )
-    stale = existing - set(texts)
-    changed = sorted(rel for rel, text in texts.items() if _read(args.out / rel) != text)
+    files = {args.out / rel: text.encode("utf-8") for rel, text in texts.items()}
+    stale = sorted(f for f in base.rglob("*") if f.is_file() and f not in files) if base.is_dir() else []
+    changed = sync(files, check=args.check, root=args.out, stale=stale)
     if args.check:
-        for rel in changed:
-            print(f"out of date: {rel}")
-        for rel in sorted(stale):
-            print(f"stale: {rel}")
-        return 1 if changed or stale else 0
-    for rel in sorted(stale):
-        (args.out / rel).unlink()
-    for rel in changed:
-        path = args.out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(texts[rel], encoding="utf-8")
-    print(f"gen_chat_schemas: {len(texts)} files, {len(changed)} written, {len(stale)} removed")
+        return 1 if changed else 0
+    print(f"gen_chat_schemas: {len(texts)} files, {changed} written or removed")
     return 0
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return None
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from generated_files import sync  # noqa: E402
 
 from validator.catalog.chat import RULES  # noqa: E402
 from validator.protocols.chat.builder import ChatStream, Frame, render  # noqa: E402
@@ -707,18 +710,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"no example for {', '.join(missing)}", file=sys.stderr)
         return 2
-    stale = 0
-    for rule in args.rules or sorted(EXAMPLES):
-        for name, data in build(rule).items():
-            path = OUT / rule / name
-            if path.is_file() and path.read_bytes() == data:
-                continue
-            stale += 1
-            if args.check:
-                print(f"out of date: {path.relative_to(ROOT)}")
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+    files = {
+        OUT / rule / name: data
+        for rule in args.rules or sorted(EXAMPLES)
+        for name, data in build(rule).items()
+    }
+    stale = sync(files, check=args.check, root=ROOT)
     if not args.check:
         print(f"make_chat_rule_examples: {stale} files written")
     return 1 if args.check and stale else 0

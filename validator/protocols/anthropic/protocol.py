@@ -55,7 +55,7 @@ class AnthropicProtocol(StreamProtocol):
     def schemas(self, profile: str, strict: bool) -> SchemaSet:
         return AnthropicSchemas.for_profile(profile, strict)
 
-    def machine(self, profile: str, *, resumed: bool | None, fragment: bool) -> Machine:
+    def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
         return MessageChecker(profile, fragment=fragment)
 
     def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
