@@ -1,10 +1,10 @@
 """The schema layer of Chat Completions: each payload against the schema of its kind (CH1xx).
 
 The compiled validators, the registry and the error descriptions are the Responses schema
-layer's (:mod:`validator.protocols.responses.schemas`); what is Chat-specific is the dispatch (by kind, not by a
-``type`` member) and :data:`RULE_BY_PLACE`: which rule a violation is reported under, by where
-in the chunk it is. Every distinct rule an event breaks is reported once for it, with the most
-relevant error first.
+layer's (:mod:`validator.protocols.responses.schemas`); what is Chat-specific is the dispatch
+(by kind, not by a ``type`` member) and :data:`RULE_BY_PLACE`: which rule a violation is
+reported under, by where in the chunk it is. Every distinct rule an event breaks is reported
+once for it, with the most relevant error first.
 """
 
 from __future__ import annotations
