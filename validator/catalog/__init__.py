@@ -38,7 +38,7 @@ PROTOCOL_PROFILES: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_PROTOCOL = next(iter(PROTOCOL_PROFILES))
 #: profile -> what it accepts and why (``rules --profiles``).
-PROFILE_DOCS: dict[str, str] = {**responses.PROFILE_DOCS, **anthropic.PROFILE_DOCS}
+PROFILE_DOCS: dict[str, str] = {**responses.PROFILE_DOCS, **chat.PROFILE_DOCS, **anthropic.PROFILE_DOCS}
 #: Every profile name of every protocol.
 PROFILES: tuple[str, ...] = tuple(p for profiles in PROTOCOL_PROFILES.values() for p in profiles)
 

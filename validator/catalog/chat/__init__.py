@@ -19,8 +19,18 @@ from __future__ import annotations
 from validator.catalog.chat import consistency, framing, lifecycle, schema
 from validator.catalog.rule import Rule
 
-__all__ = ["PROFILES", "RULES"]
+__all__ = ["PROFILES", "PROFILE_DOCS", "RULES"]
 
 PROFILES = ("chat", "chat-compat")
+
+#: What each profile accepts, and why (``llm-stream-validator rules --profiles``).
+PROFILE_DOCS: dict[str, str] = {
+    "chat": "OpenAI Chat Completions streams as api.openai.com sends them (the default for chat): what "
+    "openai-python tolerates but a strict client may not (the finish_reason key absent, created ticking, "
+    "role repeated, usage on a choice chunk, Azure annotation chunks) is a warning.",
+    "chat-compat": "What openai-python 3.63.0 tolerates: the same deviations are information; what makes "
+    "the SDK raise or lose data (a choice without delta, a tool call without index, a changed id, no "
+    "[DONE], a choice never finished) stays an error.",
+}
 
 RULES: tuple[Rule, ...] = (*framing.RULES, *schema.RULES, *lifecycle.RULES, *consistency.RULES)
