@@ -24,7 +24,7 @@ from validator.model.findings import Severity
 SUFFIX = ".expected.json"
 TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".eventstream")
 #: Our own transcripts, next to their sidecars.
-OWN_DIRS = ("seeds", "streams", "anthropic", "websocket", "codex", "implementers")
+OWN_DIRS = ("seeds", "streams", "anthropic", "websocket", "codex", "implementers", "masking")
 
 
 def _sidecars() -> list[Path]:
@@ -102,6 +102,10 @@ def test_transcript_gives_exactly_the_expected_findings(sidecar: Path) -> None:
     expected = Counter((f["rule"], int(f["line"])) for f in data["findings"])
     actual = Counter((f.rule, f.line) for f in result.findings)
     assert actual == expected, _difference(expected, result, data)
+    # A grouped finding names every later line where the same schema finding repeats.
+    repeats = sorted((f["rule"], f["line"], f["repeats"]) for f in data["findings"] if "repeats" in f)
+    found = sorted((f.rule, f.line, [r.line for r in f.related]) for f in result.findings if f.related)
+    assert found == repeats
 
 
 @pytest.mark.parametrize("sidecar", _params())

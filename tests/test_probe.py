@@ -12,7 +12,14 @@ from click.testing import CliRunner
 
 from tests.conftest import SEEDS
 from validator.engine import CheckOptions, check_file
-from validator.tools.probe.command import IMAGE_DATA_URL, SCENARIOS, ProbeError, probe_command, run_probe
+from validator.tools.probe.command import (
+    IMAGE_DATA_URL,
+    SCENARIOS,
+    ProbeError,
+    probe_command,
+    render,
+    run_probe,
+)
 from validator.tools.probe.replay import ReplayServer, Reply, function_call_events, text_events, to_sse
 
 TEXT = to_sse(text_events("Ahoy there, matey!"))
@@ -92,7 +99,9 @@ def test_broken_answers_fail_and_saved_transcripts_recheck_to_the_same_findings(
     assert {f.rule for f in results["basic-text"].findings} >= {"RSP204"}
     assert [f.rule for f in results["tool-calling"].findings] == ["RSP260"]
     assert "no function_call item" in results["tool-calling"].findings[0].message
-    assert len([f for f in results["streaming-tool-call"].findings if f.rule == "RSP260"]) == 5
+    # No function call at all: the item, its done, the arguments' done and the final item (the
+    # argument deltas are optional in the openai profile).
+    assert len([f for f in results["streaming-tool-call"].findings if f.rule == "RSP260"]) == 4
     assert "not JSON" in results["structured-output"].findings[0].message
     assert [f.rule for f in results["malformed-request"].findings] == ["RSP015"]
     # saved transcripts give the same rule findings when checked offline
@@ -120,6 +129,45 @@ def test_http_error_answer_names_status_and_body() -> None:
     with ReplayServer(replies) as server:
         (result,) = run_probe(server.url, ["basic-text"], timeout=10)
     assert "HTTP 401" in result.findings[0].message and "bad key" in result.findings[0].message
+
+
+def test_a_scenario_the_server_declines_with_a_json_error_is_unsupported_not_rsp014() -> None:
+    declined = {
+        "error": {"message": "Image input is not supported by this model", "type": "invalid_request_error"}
+    }
+    replies = {**GOOD, "image-input": Reply.json(declined, 400)}
+    with ReplayServer(replies) as server:
+        results = {r.scenario: r for r in run_probe(server.url, ["image-input", "basic-text"], timeout=10)}
+        text = render(list(results.values()), "text", server.url, CheckOptions())
+        junit = ET.fromstring(render(list(results.values()), "junit", server.url, CheckOptions()))
+    image = results["image-input"]
+    assert image.findings == [] and not image.failed()
+    assert image.unsupported == "HTTP 400: Image input is not supported by this model"
+    assert "SKIP  image-input" in text and "scenario unsupported" in text
+    assert junit.find(".//testcase[@name='image-input']/skipped") is not None
+    assert junit.find("testsuite").get("skipped") == "1"
+
+
+def test_an_html_4xx_is_still_not_an_event_stream() -> None:
+    replies = {"basic-text": Reply(b"<html>Bad Request</html>", 400, "text/html")}
+    with ReplayServer(replies) as server:
+        (result,) = run_probe(server.url, ["basic-text"], timeout=10)
+    assert [f.rule for f in result.findings] == ["RSP014"]
+
+
+def test_argument_deltas_are_optional_in_the_openai_profile_only() -> None:
+    # LM Studio and LiteLLM's bridge send a whole call's arguments in .done only (E4).
+    whole = [e for e in function_call_events() if e["type"] != "response.function_call_arguments.delta"]
+    for n, event in enumerate(whole):
+        event["sequence_number"] = n
+    replies = {"streaming-tool-call": Reply.sse(to_sse(whole))}
+    with ReplayServer(replies) as server:
+        (openai,) = run_probe(server.url, ["streaming-tool-call"], timeout=10)
+        (spec,) = run_probe(
+            server.url, ["streaming-tool-call"], options=CheckOptions(profile="open-responses"), timeout=10
+        )
+    assert [f.rule for f in openai.findings] == []
+    assert any(f.rule == "RSP260" and "function_call_arguments.delta" in f.message for f in spec.findings)
 
 
 def _closed_port() -> int:

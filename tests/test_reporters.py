@@ -161,6 +161,8 @@ def test_json_exact():
                         "sequence_number": None,
                         "event_type": None,
                         "pointer": "",
+                        "details": [],
+                        "related": [],
                     },
                     {
                         "rule": "RSP215",
@@ -174,6 +176,8 @@ def test_json_exact():
                         "sequence_number": 7,
                         "event_type": "response.output_text.delta",
                         "pointer": "/sequence_number",
+                        "details": [],
+                        "related": [],
                     },
                 ],
             },

@@ -36,13 +36,16 @@ CAPTURE_DIRS = {
     "real-anthropic": SHARED / "corpus-anthropic",
 }
 #: Our own transcripts, next to their sidecars (websocket, codex and implementers are written by
-#: tools/build_protocol_corpus.py, which also checks that each shows the rules it was built for).
-OWN_DIRS = ("seeds", "streams", "streams/chat", "anthropic", "websocket", "codex", "implementers")
+#: tools/build_protocol_corpus.py, which also checks that each shows the rules it was built for;
+#: masking by tools/make_masking_examples.py).
+OWN_DIRS = ("seeds", "streams", "streams/chat", "anthropic", "websocket", "codex", "implementers", "masking")
 SUFFIX = ".expected.json"
 TRANSCRIPT_EXTENSIONS = (".sse", ".jsonl", ".json", ".txt", ".ndjson", ".yaml", ".har", ".eventstream")
 #: Keys written for each finding unless the sidecar's entries already use another set.
 DEFAULT_KEYS = ("rule", "line", "severity")
 KNOWN_KEYS = ("rule", "line", "column", "severity", "message")
+#: Written only for a grouped finding: the lines of its repeats (``Finding.related``).
+REPEATS = "repeats"
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def load(path: Path) -> Sidecar:
 
 
 def discover(rules: bool = False, root: Path = CORPUS) -> list[Sidecar]:
-    """Every sidecar, in a stable order (seeds, streams, real, then rule examples if asked)."""
+    """Every sidecar, in a stable order (seeds, streams, real, masking, then rule examples if asked)."""
     paths: list[Path] = []
     for own in OWN_DIRS:
         paths += sorted((root / own).glob(f"*{SUFFIX}"))
@@ -126,12 +129,16 @@ def entries(findings: Iterable[Any], keys: Sequence[str]) -> list[dict[str, Any]
             "severity": f.severity.value,
             "message": f.message,
         }
-        out.append({k: values[k] for k in keys})
+        entry = {k: values[k] for k in keys}
+        if f.related:
+            # A grouped finding (identical schema findings on several events): where it repeats.
+            entry["repeats"] = [r.line for r in f.related]
+        out.append(entry)
     return sorted(out, key=lambda e: (e["line"], e["rule"]))
 
 
 def _keys(existing: list[dict[str, Any]]) -> tuple[str, ...]:
-    used = {k for e in existing for k in e}
+    used = {k for e in existing for k in e} - {REPEATS}
     if not existing or not used <= set(KNOWN_KEYS):
         return DEFAULT_KEYS
     return tuple(k for k in KNOWN_KEYS if k in used)

@@ -581,6 +581,96 @@ def _rsp233() -> Example:
     )
 
 
+@example("RSP234")
+def _rsp234() -> Example:
+    _, bad = text_response("rsp234")
+    _, good = text_response("rsp234")
+    e = bad[-1].mark("RSP234")
+    assert e.payload is not None
+    e.payload["response"]["model"] = "gpt-4.1"
+    return Example(
+        "RSP234",
+        "a gateway rewrote model to its alias in response.completed only",
+        "every snapshot names the model response.created named",
+        bad,
+        good,
+    )
+
+
+@example("RSP235")
+def _rsp235() -> Example:
+    def interleaved(evs: list[Ev]) -> list[Ev]:
+        # The second call's added comes before the first call's done.
+        first_done = pick(evs, "response.output_item.done", 0)
+        second_added = pick(evs, "response.output_item.added", 1)
+        evs.remove(second_added)
+        evs.insert(evs.index(first_done), second_added)
+        return evs
+
+    _, bad = two_calls("rsp235", False)
+    _, good = two_calls("rsp235", False)
+    bad = interleaved(bad)
+    pick(bad, "response.output_item.added", 1).mark("RSP235")
+    return Example(
+        "RSP235",
+        "the second function call is added before the first one's output_item.done",
+        "each item is closed before the next is added",
+        bad,
+        good,
+    )
+
+
+@example("RSP236")
+def _rsp236() -> Example:
+    _, bad = text_response("rsp236")
+    _, good = text_response("rsp236")
+    streamed = (
+        "response.content_part.added",
+        "response.output_text.delta",
+        "response.output_text.done",
+        "response.content_part.done",
+    )
+    bad = [e for e in bad if e.type not in streamed]
+    pick(bad, "response.output_item.done").mark("RSP236")
+    return Example(
+        "RSP236",
+        "the message's text comes only in output_item.done: no content part, no delta was streamed",
+        "the text is streamed in a content part: content_part.added, deltas, done",
+        bad,
+        good,
+    )
+
+
+@example("RSP237")
+def _rsp237() -> Example:
+    _, bad = web_search_response("rsp237", statuses=("in_progress", "in_progress", "searching", "completed"))
+    _, good = web_search_response("rsp237")
+    pick(bad, "response.web_search_call.in_progress", 1).mark("RSP237")
+    return Example(
+        "RSP237",
+        "web_search_call.in_progress is sent twice",
+        "each status event once: in_progress, searching, completed",
+        bad,
+        good,
+    )
+
+
+@example("RSP238")
+def _rsp238() -> Example:
+    _, bad = text_response("rsp238")
+    _, good = text_response("rsp238")
+    e = bad[-1].mark("RSP238")
+    assert e.payload is not None
+    e.payload["response"]["incomplete_details"] = {"reason": "max_output_tokens"}
+    return Example(
+        "RSP238",
+        "the answer stopped at max_output_tokens, and response.completed says so in incomplete_details",
+        "a response that is complete has incomplete_details null (a cut-short one ends response.incomplete)",
+        bad,
+        good,
+    )
+
+
 @example("RSP240")
 def _rsp240() -> Example:
     _, bad = text_response("rsp240")

@@ -381,6 +381,36 @@ def _rsp015() -> Example:
 # -- the live probe (RSP260): the answers a scenario gets, served by validator.tools.probe.replay in the test
 
 
+@example("RSP016")
+def _rsp016() -> Example:
+    # What api.openai.com answers a revoked key with, saved in place of the stream.
+    body = {
+        "error": {
+            "message": "Incorrect API key provided: sk-proj-****wxyz. You can find your API key at "
+            "https://platform.openai.com/account/api-keys.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
+    }
+    bad = Rendered((json.dumps(body, indent=2) + "\n").encode(), [("RSP016", 1)])
+    _, stream = text_response("rsp016")
+    events = [
+        json.loads(line[len(b"data: ") :])
+        for line in render(stream, None).data.split(b"\n")
+        if line.startswith(b"data: ")
+    ]
+    good = Rendered((json.dumps(events, indent=1) + "\n").encode(), [])
+    return Example(
+        "RSP016",
+        "the file saved as the stream holds the server's 401 body for a revoked key",
+        "the file holds the stream's events (a JSON array)",
+        [],
+        [],
+        files=("json", bad, good),
+    )
+
+
 @example("RSP260")
 def _rsp260() -> Example:
     scenario = "tool-calling"

@@ -9,6 +9,7 @@ sequence number and event type, applies the profile's severities and the
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,13 +20,13 @@ import orjson
 from validator.catalog import RULES, select_rules
 from validator.engine.options import CheckOptions, FileResult
 from validator.model.events import Event, RawEvent, RawKind, RawRun
-from validator.model.findings import Finding, Issue, Position, Severity
+from validator.model.findings import Finding, Issue, Location, Position, Severity
 from validator.model.outline import OutlineBuilder
 from validator.protocols import DEFAULT, HEAD_BYTES, by_name, detect, detect_payload
 from validator.protocols.base import PassThrough, StreamProtocol
 from validator.reading import decode, reader
 
-__all__ = ["StreamCheck", "check_bytes", "check_chunks", "check_events"]
+__all__ = ["StreamCheck", "check_bytes", "check_chunks", "check_events", "group_repeats"]
 
 _START = Position(1, 1, 0)
 _DONE = RawKind.DONE
@@ -84,6 +85,7 @@ class _Stamper:
                 sequence_number=seq,
                 event_type=etype,
                 pointer=issue.pointer,
+                details=issue.details,
             )
         )
 
@@ -173,7 +175,12 @@ class _Checker:
             if valid is None or not valid(data):
                 schema_issues = schemas.check(data)
                 if schema_issues:
-                    event.schema_ok = not any(RULES[i.rule].severity is Severity.ERROR for i in schema_issues)
+                    event.slips = tuple(
+                        slip
+                        for i in schema_issues
+                        if RULES[i.rule].severity is Severity.ERROR
+                        for slip in (i.slips or (i.pointer,))
+                    )
                     for issue in schema_issues:
                         add(issue, event)
             lifecycle_issues = feed(event)
@@ -195,7 +202,9 @@ class _Checker:
         findings = self.stamper.findings
         findings.sort(key=Finding.sort_key)
         outline = self.outline.finish(count) if self.outline is not None else None
-        return FileResult(self.stamper.path, count, findings, input_format=input_format, outline=outline)
+        return FileResult(
+            self.stamper.path, count, group_repeats(findings), input_format=input_format, outline=outline
+        )
 
 
 class StreamCheck:
@@ -327,6 +336,11 @@ def check_chunks(
     (:mod:`validator.protocols.lane`): slower, with the same result; the tests compare the two.
     The chunks go through a :class:`StreamCheck`, as a live stream's do.
     """
+    chunks, body = _head(chunks)
+    if body is not None:
+        refused = _error_body(body, path, options or CheckOptions())
+        if refused is not None:
+            return refused
     stream = StreamCheck(path, options, lane=lane)
     feed = stream.feed
     for chunk in chunks:
@@ -380,3 +394,94 @@ def check_events(
     checker = _Checker(path, options, protocol)
     checker.consume(items)
     return checker.finish(None, "events")
+
+
+#: Repeats listed by line in a grouped finding's text; every one is in ``Finding.related``.
+_SHOWN_REPEATS = 10
+
+
+def group_repeats(findings: list[Finding]) -> list[Finding]:
+    """Identical schema findings on several events, as one finding at the first of them.
+
+    A server that sends ``output_index: -1`` on every delta has one defect: it is reported once,
+    where it first occurs, with a line saying on how many later events it repeats (and their
+    lines); the later places are the finding's ``related`` locations (kept whole in JSON, and
+    SARIF's relatedLocations).
+    """
+    first: dict[tuple[object, ...], int] = {}
+    repeats: dict[int, list[Finding]] = {}
+    kept: list[Finding] = []
+    for f in findings:
+        # Schema findings (layer 1: the hundreds digit of every protocol's ids) about an event.
+        if f.rule[-3] != "1" or f.event_index is None:
+            kept.append(f)
+            continue
+        key = (f.rule, f.severity, f.message, f.pointer, f.event_type, f.details)
+        at = first.get(key)
+        if at is None:
+            first[key] = len(kept)
+            kept.append(f)
+        else:
+            repeats.setdefault(at, []).append(f)
+    for at, more in repeats.items():
+        f = kept[at]
+        lines = ", ".join(str(r.line) for r in more[:_SHOWN_REPEATS])
+        if len(more) > _SHOWN_REPEATS:
+            lines += ", …"
+        kept[at] = dataclasses.replace(
+            f,
+            details=(*f.details, f"the same on {len(more)} later event{'s' * (len(more) > 1)}: line {lines}"),
+            related=tuple(
+                Location(r.line, r.column, r.offset, r.event_index, r.sequence_number) for r in more
+            ),
+        )
+    return kept
+
+
+#: An HTTP error body is small; an input larger than this is read as a stream from its start.
+_ERROR_BODY_BYTES = 64 * 1024
+
+
+def _head(chunks: Iterable[bytes]) -> tuple[Iterable[bytes], bytes | None]:
+    """The chunks again, and the whole input when it ends within :data:`_ERROR_BODY_BYTES` and
+    opens like a JSON object (else None: a stream, read incrementally as ever)."""
+    rest = iter(chunks)
+    seen: list[bytes] = []
+    size = 0
+    first = b""
+    for chunk in rest:
+        seen.append(chunk)
+        size += len(chunk)
+        if not first:
+            first = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+        if (first and first != b"{") or size > _ERROR_BODY_BYTES:
+            return itertools.chain(seen, rest), None
+    whole = b"".join(seen)
+    return (whole,), whole if first == b"{" else None
+
+
+def _error_body(body: bytes, path: str, options: CheckOptions) -> FileResult | None:
+    """RSP016: the input is one JSON object with an ``error`` or ``detail`` and no ``type``."""
+    try:
+        value = orjson.loads(body.removeprefix(b"\xef\xbb\xbf").strip())
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or "type" in value:
+        return None
+    error = value.get("error", value.get("detail"))
+    if error is None or error is False:
+        return None
+    message = error.get("message") if isinstance(error, dict) else error
+    said = message if isinstance(message, str) else orjson.dumps(message).decode()
+    if len(said) > 200:
+        said = said[:199] + "…"
+    stamper = _Stamper(path, options)
+    stamper.add(
+        Issue(
+            "RSP016",
+            f"the input is an HTTP error body, not an event stream: {said!r}",
+            "/error" if "error" in value else "/detail",
+        ),
+        None,
+    )
+    return FileResult(path, 0, stamper.findings, input_format="json")

@@ -90,7 +90,13 @@ class Event:
     position: Position
     event_name: str | None = None
     framed: bool = True
-    schema_ok: bool = True
+    #: JSON pointers of the event's schema errors (:attr:`Issue.slips`): the values the lifecycle
+    #: must not trust. Empty when the event is valid.
+    slips: tuple[str, ...] = ()
+
+    @property
+    def schema_ok(self) -> bool:
+        return not self.slips
 
     @property
     def type(self) -> str | None:

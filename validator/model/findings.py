@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-__all__ = ["EventRef", "Finding", "Issue", "Position", "Severity"]
+__all__ = ["EventRef", "Finding", "Issue", "Location", "Position", "Severity", "covered"]
 
 
 class Severity(enum.Enum):
@@ -53,6 +53,28 @@ class EventRef(NamedTuple):
     type: str | None = None
 
 
+def covered(pointer: str, slips: tuple[str, ...]) -> bool:
+    """Is the value at JSON pointer ``pointer`` inside one of ``slips`` (pointers of schema errors)?
+
+    ``/item`` covers ``/item`` and ``/item/status``, not ``/items`` nor ``/output_index``; the
+    empty pointer (the whole event) covers everything.
+    """
+    return any(pointer == slip or not slip or pointer.startswith(slip + "/") for slip in slips)
+
+
+class Location(NamedTuple):
+    """A further place the same finding occurs (a grouped repeat): where, and which event."""
+
+    line: int
+    column: int
+    offset: int
+    event_index: int | None = None
+    sequence_number: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return self._asdict()
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     """What a check reports, before the engine knows the file and event.
@@ -62,6 +84,11 @@ class Issue:
     their own. ``severity`` is None for the rule's default in the active profile.
     ``event`` refers to an earlier event when the issue is about that one rather
     than the event being fed (for example an item that is never closed).
+
+    A schema finding also carries ``details`` (its event's further distinct schema errors, most
+    relevant first) and ``slips``: the JSON pointer of every schema error of the event (a missing
+    required field by its own name), which tells the lifecycle what it cannot trust in that
+    event (:func:`covered`).
     """
 
     rule: str
@@ -70,6 +97,8 @@ class Issue:
     position: Position | None = None
     severity: Severity | None = None
     event: EventRef | None = None
+    details: tuple[str, ...] = ()
+    slips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +115,11 @@ class Finding:
     sequence_number: int | None = None
     event_type: str | None = None
     pointer: str = ""
+    #: Further lines about this finding: every other distinct schema error of the event, most
+    #: relevant first; where an embedded stream's finding is in its body.
     details: tuple[str, ...] = field(default=())
+    #: Further places the same finding occurs (identical schema findings grouped at the first).
+    related: tuple[Location, ...] = field(default=())
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.offset, self.line, self.rule)
@@ -104,4 +137,6 @@ class Finding:
             "sequence_number": self.sequence_number,
             "event_type": self.event_type,
             "pointer": self.pointer,
+            "details": list(self.details),
+            "related": [r.as_dict() for r in self.related],
         }

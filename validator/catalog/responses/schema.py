@@ -35,6 +35,15 @@ RULES: tuple[Rule, ...] = (
         "RULES.md A8; Open Responses 'Errors' section",
     ),
     _r(
+        "RSP016",
+        "error-body-not-stream",
+        E,
+        "the input is an HTTP error body, not an event stream",
+        'The transcript is an event stream. A lone JSON object with an `error` (OpenAI, Open Responses: `{"error": {"message": …}}`) or a `detail` (FastAPI servers: vLLM, transformers serve) and no `type` is what a server answers a bad key, model or request with: the request failed before any stream began, so it is reported once, with the server\'s message, and nothing else of the input is checked.',
+        "Reported as events it would give a missing type, a missing response.created and a missing terminal event, none of which is the problem: the request was refused.",
+        f"RULES.md A8; Open Responses 'Errors' section ({SPEC_OR})",
+    ),
+    _r(
         "RSP101",
         "missing-event-type",
         E,

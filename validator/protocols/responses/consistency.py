@@ -32,6 +32,7 @@ __all__ = [
     "TextStream",
     "annotation_issues",
     "arguments_issue",
+    "done_field",
     "part_count_issue",
     "text_issue",
     "usage_issue",
@@ -123,14 +124,14 @@ class TextStream:
         streamed = self.streamed()
         self.chunks = []
         done = extract(self.family.done_text, event, None)
-        if done is None:
-            # No final text on the event (audio, or a malformed done the schema reports).
-            self.finals = (streamed,)
-            return []
         issues: list[Issue] = []
+        if done is None:
+            # No final text on the event (audio, or a malformed done the schema reports); its
+            # logprobs are still compared below.
+            self.finals = (streamed,)
         # Zero deltas: the done event is the only carrier of the text (RULES.md E4; LM Studio
         # sends function arguments only in .done, corpus 063), so there is nothing to compare.
-        if (self.deltas == 0 and streamed == ("",) * len(streamed)) or done == streamed:
+        elif (self.deltas == 0 and streamed == ("",) * len(streamed)) or done == streamed:
             self.finals = (done,)
         else:
             self.finals = (done, streamed)
@@ -140,7 +141,7 @@ class TextStream:
                         "RSP301",
                         f"{self.family.name}: {self.deltas} deltas concatenate to {_short(streamed)}, "
                         f"but the done event says {_short(done)}",
-                        pointer=_DONE_FIELD.get(self.family.name, ""),
+                        pointer=done_field(self.family),
                     )
                 )
         if check and self.logprobs is not None:
@@ -160,6 +161,11 @@ class TextStream:
     def current(self) -> Finals:
         """What the stream says so far (its finals once done)."""
         return self.finals if self.done else (self.streamed(),)
+
+
+def done_field(family: TextFamily) -> str:
+    """The pointer of a family's final text in its done event (and in its closed part)."""
+    return _DONE_FIELD.get(family.name, "")
 
 
 _DONE_FIELD = {

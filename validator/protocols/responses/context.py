@@ -17,7 +17,19 @@ if TYPE_CHECKING:
     from validator.model.events import Event
     from validator.protocols.responses.records import ItemRecord
 
-__all__ = ["EventContext", "Reporting"]
+__all__ = ["EventContext", "Reporting", "mismatched"]
+
+
+def mismatched(
+    index: int | None,
+    item_id: str | None,
+    item: ItemRecord,
+    at_index: ItemRecord | None,
+    by_id: ItemRecord | None,
+) -> bool:
+    """Do the event's output_index and item_id name different items (RSP223)? Only when it has
+    both, each usable: an index that is missing or negative names no item to disagree with."""
+    return bool(item_id and item.id and index is not None and index >= 0 and at_index is not by_id)
 
 
 class Reporting(Protocol):

@@ -34,6 +34,7 @@ __all__ = [
     "PART_FAMILY",
     "PART_KINDS",
     "STATUS_STEPS",
+    "TRUSTED_FIELDS",
     "Action",
     "EventSpec",
     "ItemSpec",
@@ -497,3 +498,29 @@ EVENTS: dict[str, EventSpec] = {
     "response.audio.transcript.delta": EventSpec(Action.DELTA, family=AUDIO_TRANSCRIPT, unscoped=True),
     "response.audio.transcript.done": EventSpec(Action.TEXT_DONE, family=AUDIO_TRANSCRIPT, unscoped=True),
 }
+
+
+def _trusted(spec: EventSpec) -> tuple[str, ...]:
+    """The fields of an event whose values the machines carry forward into an item's state.
+
+    When the schema rejects one of them, what the stream later says about the item cannot be
+    compared with it: the items the event touched are exempt from consistency findings. Any
+    other schema error of the event (a missing nullable field) leaves them checked.
+    """
+    fields = ["/output_index"]
+    if not spec.index_only:
+        fields.append("/item_id")
+    kind = PART_KINDS.get(spec.part_kind or "")
+    index_field = kind.index_field if kind else spec.family.index_field if spec.family else None
+    if index_field:
+        fields.append(f"/{index_field}")
+    if spec.action is Action.DELTA:
+        fields.append("/delta")
+    elif spec.action in (Action.ITEM_ADDED, Action.ITEM_DONE):
+        fields.remove("/item_id")
+        fields.extend(("/item/id", "/item/type", "/item/call_id", "/item/name"))
+    return tuple(fields)
+
+
+#: event type -> its fields the item state is built from (:func:`_trusted`).
+TRUSTED_FIELDS: dict[str, tuple[str, ...]] = {name: _trusted(spec) for name, spec in EVENTS.items()}

@@ -19,7 +19,7 @@ from typing import Any, TypeGuard
 
 from validator.model.values import int_or_none, str_or_none
 from validator.protocols.responses.consistency import arguments_issue
-from validator.protocols.responses.context import EventContext
+from validator.protocols.responses.context import EventContext, mismatched
 from validator.protocols.responses.families import FINAL_ITEM_STATUSES, ITEMS, EventSpec
 from validator.protocols.responses.output import item_digest, output_issues
 from validator.protocols.responses.parts import check_item_texts, check_unclosed
@@ -43,6 +43,7 @@ class ItemTracker:
         "incomplete",
         "items",
         "kept_bytes",
+        "last_added",
         "next_index",
     )
 
@@ -57,6 +58,8 @@ class ItemTracker:
         #: decoder asks for these very strings (:meth:`shared_string`), a set could not give them.
         self.call_ids: dict[str, dict[str, str]] = {}
         self.next_index = 0
+        #: The item the last output_item.added opened: still open at the next one, items interleave.
+        self.last_added: ItemRecord | None = None
         self.kept_bytes = 0
         self.added_in_stream = False
         #: The first item that ended incomplete, with the line of its done (RULES.md C14), until
@@ -94,7 +97,8 @@ class ItemTracker:
         # An unknown item still open at the end is only a reference (RSP220): nothing says it
         # exists. One closed by output_item.done lost only its added: it is a real item.
         streamed = [item for _, item in sorted(self.items.items()) if not (item.unknown and item.open)]
-        self.ctx.issues.extend(output_issues(streamed, output))
+        event = self.ctx.event
+        self.ctx.issues.extend(output_issues(streamed, output, event.slips if event is not None else ()))
 
     def shared_string(self, value: str) -> str:
         """The tracker's own string equal to ``value`` (an item id or call_id), else ``value``.
@@ -140,11 +144,15 @@ class ItemTracker:
     def resolve(self, spec: EventSpec, data: dict[str, Any]) -> ItemRecord | None:
         """The item an event targets; unknown items are reported once and opened as phantoms."""
         index, item_id, at_index, by_id, item = self.lookup(spec, data)
+        if index is not None and index < 0:
+            # Not an index at all: the event is placed by its item_id alone (RSP221 once per item).
+            self._negative(index, item)
+            index = None
         if item is None:
             if index is None and item_id is None:
                 return None
             return self._phantom(index, item_id)
-        if item_id and item.id and (at_index is not by_id):
+        if mismatched(index, item_id, item, at_index, by_id):
             self.ctx.emit_for(
                 item,
                 "RSP223",
@@ -154,6 +162,13 @@ class ItemTracker:
             )
         self.ctx.touched.append(item)
         return item
+
+    def _negative(self, index: int, item: ItemRecord | None) -> None:
+        message = f"output_index {index} is negative: output indices count items from 0"
+        if item is not None:
+            self.ctx.emit_for(item, "RSP221", message, "/output_index")
+        else:
+            self.ctx.emit_once("RSP221", message, "/output_index")
 
     def _phantom(self, index: int | None, item_id: str | None) -> Item:
         ctx = self.ctx
@@ -208,6 +223,14 @@ class ItemTracker:
             self.ctx.touched.append(existing)
             return
         expected = self.next_index
+        if index is not None and index < 0:
+            self.ctx.emit(
+                "RSP221",
+                f"output_index {index} is negative: output indices count items from 0, "
+                f"and the next item's index is {expected}",
+                "/output_index",
+            )
+            index = None
         if index is None:
             index = new.index = expected
         elif existing is not None and new.id and new.id == existing.id:
@@ -234,9 +257,22 @@ class ItemTracker:
                 self.aliases[expected] = new
         self.added_in_stream = True
         self.after_incomplete("an item is added")
+        self._interleaved(new)
         self._unique(new)
         self._register(new)
         self.ctx.touched.append(new)
+
+    def _interleaved(self, new: Item) -> None:
+        """RSP235 once per stream: an item is added while the one added before it is open (D11)."""
+        previous, self.last_added = self.last_added, new
+        if previous is None or not previous.open or previous.abandoned:
+            return
+        assert isinstance(previous, Item)  # a record is never open
+        self.ctx.emit_once(
+            "RSP235",
+            f"output_item.added for {new.label()} while {previous.label()} (added at line "
+            f"{previous.ref.position.line}) is still open: items are interleaved",
+        )
 
     def after_incomplete(self, what: str) -> None:
         """RSP233 once, when the response goes on after an item ended incomplete."""
@@ -279,6 +315,9 @@ class ItemTracker:
         item = self.at(index)
         if item is None and done_id:
             item = self.ids.get(done_id)
+        if index is not None and index < 0:
+            self._negative(index, item)
+            index = None
         if item is None:
             item = self._phantom(index, done_id)
             item.identify(raw)
@@ -297,6 +336,7 @@ class ItemTracker:
         if raw.get("status") == "incomplete" and self.incomplete is None:
             self.incomplete = (item.label(), self.ctx.ref().position.line)
         if not item.tainted:
+            self._never_streamed(item, raw)
             check_item_texts(self.ctx, item, raw)
             if item.type == "function_call":
                 issue = arguments_issue(raw.get("arguments"), "/item/arguments")
@@ -311,6 +351,26 @@ class ItemTracker:
                     item.kept = digest.item
         item.close()
         self._compact(item)
+
+    def _never_streamed(self, item: Item, raw: dict[str, Any]) -> None:
+        """RSP236: a message is done with text no content part or text event ever carried (E1)."""
+        if item.type != "message" or item.parts or item.streams or item.silent or item.phantom:
+            return
+        content = raw.get("content")
+        if not isinstance(content, list):
+            return
+        for k, part in enumerate(content):
+            if not isinstance(part, dict):
+                continue
+            for name in ("text", "refusal"):
+                if isinstance(part.get(name), str) and part[name]:
+                    self.ctx.emit(
+                        "RSP236",
+                        f"{item.label()} is done with {name} in content[{k}], but no content_part.added "
+                        "or text event was streamed for it: a streaming client shows nothing",
+                        f"/item/content/{k}/{name}",
+                    )
+                    return
 
     def _compact(self, item: Item) -> None:
         """Replace a closed item by its ItemRecord wherever the tracker and this event refer to it.
@@ -337,25 +397,29 @@ class ItemTracker:
                 touched[k] = record
 
     def _identity(self, item: Item, raw: dict[str, Any], index: int | None, done_id: str | None) -> None:
-        diffs = []
+        #: (pointer, what differs)
+        diffs: list[tuple[str, str]] = []
         done_type = str_or_none(raw.get("type"))
         if done_type and item.type and done_type != item.type:
-            diffs.append(f"type {done_type!r} (added: {item.type!r})")
+            diffs.append(("/item/type", f"type {done_type!r} (added: {item.type!r})"))
         if done_id and item.id and done_id != item.id and "RSP223" not in item.reported:
-            diffs.append(f"id {done_id!r} (added: {item.id!r})")
+            diffs.append(("/item/id", f"id {done_id!r} (added: {item.id!r})"))
         call_id = str_or_none(raw.get("call_id"))
         if call_id and item.call_id and call_id != item.call_id:
-            diffs.append(f"call_id {call_id!r} (added: {item.call_id!r})")
+            diffs.append(("/item/call_id", f"call_id {call_id!r} (added: {item.call_id!r})"))
         if (
             index is not None
             and item.index is not None
             and index != item.index
             and self.at(index) is not item
         ):
-            diffs.append(f"output_index {index} (added: {item.index})")
+            diffs.append(("/output_index", f"output_index {index} (added: {item.index})"))
         if diffs:
             self.ctx.emit_for(
-                item, "RSP225", f"output_item.done for {item.label()} has {', '.join(diffs)}", "/item"
+                item,
+                "RSP225",
+                f"output_item.done for {item.label()} has {', '.join(d for _, d in diffs)}",
+                diffs[0][0],
             )
 
     # ------------------------------------------------------------------ hosted tool statuses
@@ -387,7 +451,15 @@ class ItemTracker:
         if item is None or step is None or not self.usable(item, spec, spec.item_types):
             return
         rank = item.status[0] if item.status else 0
-        if step.rank < rank or (step.rank == rank and not step.repeatable):
+        if item.status is not None and step.status == item.status[1] and not step.repeatable:
+            # The same status again (api.openai.com repeats mcp_call.in_progress after an approval):
+            # nothing contradicts, and the item's status stays.
+            self.ctx.emit_for(
+                item,
+                "RSP237",
+                f"{self.ctx.event_type()} repeats the {step.status} status of {item.label()}",
+            )
+        elif step.rank < rank or (step.rank == rank and not step.repeatable):
             self.ctx.emit_for(
                 item,
                 "RSP230",

@@ -34,8 +34,9 @@ rest of its events are checked normally instead of repeating the finding. Per
 item and per part, each rule fires at most once (``reported``). After a
 disagreement in a text, the consistency chain accepts either version
 (:mod:`validator.protocols.responses.consistency`). An event that failed its schema still updates the
-state, but its own lifecycle findings are dropped and the items it touched are
-exempt from consistency findings (the schema finding is the one root cause).
+state; a finding of its own is dropped only when a schema error covers the value the finding
+is about (``Event.slips``), and the items it touched are exempt from later consistency
+findings only when the fields the item state is built from failed (``TRUSTED_FIELDS``).
 
 Where a finding points (docs/ARCHITECTURE.md): where the defect first becomes
 visible. An item never closed is reported at the terminal event, or at the end of
@@ -54,9 +55,16 @@ from collections.abc import Callable
 from typing import Any
 
 from validator.model.events import Event, RawEvent
-from validator.model.findings import Issue, Position
+from validator.model.findings import Issue, Position, covered
 from validator.protocols.responses.context import EventContext
-from validator.protocols.responses.families import EVENTS, LIFECYCLE, Action, EventSpec, Lifecycle
+from validator.protocols.responses.families import (
+    EVENTS,
+    LIFECYCLE,
+    TRUSTED_FIELDS,
+    Action,
+    EventSpec,
+    Lifecycle,
+)
 from validator.protocols.responses.items import ItemTracker
 from validator.protocols.responses.parts import PartTracker
 from validator.protocols.responses.response import RESPONSE_TRANSITIONS, Phase, ResponseMachine
@@ -64,16 +72,11 @@ from validator.protocols.responses.sequence import SequenceTracker
 
 __all__ = ["RESPONSE_TRANSITIONS", "CodexStreamChecker", "Phase", "StreamChecker", "stream_checker"]
 
-#: Rules about *where* an event is, not what its payload says: they stand even for an event
-#: that failed its schema (RSP228 at a terminal event whose snapshot is malformed, corpus 052).
-_KEPT_FOR_INVALID_EVENTS = frozenset(
-    {
-        *("RSP004", "RSP005", "RSP008"),
-        *("RSP201", "RSP203", "RSP204", "RSP205", "RSP206", "RSP207", "RSP208", "RSP214", "RSP215", "RSP217"),
-        *("RSP228", "RSP244", "RSP247"),
-    }
-)
+#: Rules never masked by a schema finding on their own field: a negative output_index breaks
+#: the schema's ``minimum`` and is an index error as well (RULES.md D2), reported as both.
+_NOT_MASKED = frozenset({"RSP221"})
 
+_ITEM_DONE = "response.output_item.done"
 _SEQUENCE_NUMBER = operator.itemgetter("sequence_number")
 
 Handler = Callable[[EventSpec, dict[str, Any]], None]
@@ -151,10 +154,9 @@ class StreamChecker:
             else:
                 self._dispatch(etype, event)
         issues = ctx.issues
-        if not event.schema_ok:
-            for item in ctx.touched:
-                item.tainted = True
-            issues = [i for i in issues if i.rule in _KEPT_FOR_INVALID_EVENTS]
+        slips = event.slips
+        if slips:
+            issues = self._unmasked(etype, issues, slips)
         ctx.event = None
         return issues
 
@@ -180,6 +182,27 @@ class StreamChecker:
                 "--profile codex",
             )
         ]
+
+    def _unmasked(self, etype: str | None, issues: list[Issue], slips: tuple[str, ...]) -> list[Issue]:
+        """The findings of an event that failed its schema which stem from another defect.
+
+        A finding is dropped when a schema error covers the value it is about (its pointer), or
+        the value it depends on cannot be trusted: the items the event touched are *tainted*
+        (exempt from later consistency findings) when the event's item-locating or text fields
+        are among the schema errors (:data:`validator.families.TRUSTED_FIELDS`).
+        """
+        touched = self.ctx.touched
+        if touched and etype is not None:
+            if any(covered(f, slips) for f in TRUSTED_FIELDS.get(etype, ())):
+                for item in touched:
+                    item.tainted = True
+            if etype == _ITEM_DONE:
+                # The done item's own slips: the terminal output differing there is the same defect.
+                own = tuple(s[len("/item") :] for s in slips if covered(s, ("/item",)))
+                for item in touched:
+                    item.slips = own
+        # A finding with no pointer is about where the event is in the stream, not about a value.
+        return [i for i in issues if not i.pointer or i.rule in _NOT_MASKED or not covered(i.pointer, slips)]
 
     def takes_runs(self, etype: str) -> bool:
         """Is the stream where a run of ``etype`` deltas could go on: the last event fed was one?"""

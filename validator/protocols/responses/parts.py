@@ -24,12 +24,13 @@ from validator.protocols.responses.consistency import (
     Finals,
     TextStream,
     annotation_issues,
+    done_field,
     extract,
     part_count_issue,
     span_issues,
     text_issue,
 )
-from validator.protocols.responses.context import EventContext
+from validator.protocols.responses.context import EventContext, mismatched
 from validator.protocols.responses.families import (
     PART_FAMILY,
     PART_KINDS,
@@ -188,8 +189,13 @@ class PartTracker:
         part = Part(kind.name, index, ptype, self.ctx.ref())
         item.parts[(kind.name, index)] = part
         item.next_part[kind.name] = max(expected, index + 1)
-        if isinstance(raw, dict) and any(map(raw.get, kind.empty_fields)):
-            self.ctx.emit("RSP248", f"{part.label()} of {item.label()} is added with content", "/part")
+        filled = None
+        if isinstance(raw, dict):
+            filled = next((f for f in kind.empty_fields if raw.get(f)), None)
+        if filled is not None:
+            self.ctx.emit(
+                "RSP248", f"{part.label()} of {item.label()} is added with content", f"/part/{filled}"
+            )
         if spec.family is not None:
             # shell_call_command.added starts the command's text.
             initial = extract(spec.family.done_text, data, None)
@@ -248,7 +254,11 @@ class PartTracker:
         if family.part_text is not None:
             value = extract(family.part_text, raw, None)
             finals, issue = text_issue(
-                "RSP302", lambda: f"the text of {part.label()} in {ctx.event_type()}", value, finals, "/part"
+                "RSP302",
+                lambda: f"the text of {part.label()} in {ctx.event_type()}",
+                value,
+                finals,
+                "/part" + done_field(family),
             )
             if not finals and value is not None:
                 finals = (value,)
@@ -384,10 +394,12 @@ class PartTracker:
         The rest of the lookup is then idempotent: the item passed :meth:`ItemTracker.usable`
         (its type does not change), and its part and stream now exist, open, of the right type.
         """
-        _, item_id, at_index, by_id, found = self.items.lookup(spec, data)
+        index, item_id, at_index, by_id, found = self.items.lookup(spec, data)
         if found is not item:
             return False
-        return not (item_id and item.id and at_index is not by_id and "RSP223" not in item.reported)
+        if index is not None and index < 0 and "RSP221" not in item.reported:
+            return False
+        return not (mismatched(index, item_id, item, at_index, by_id) and "RSP223" not in item.reported)
 
     def text_done(self, spec: EventSpec, data: dict[str, Any]) -> None:
         item, part, stream = self._stream_for(spec, data)

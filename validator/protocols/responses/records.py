@@ -82,7 +82,7 @@ class ItemRecord:
     writes them only reaches open items). :class:`Item` extends it with the open state.
     """
 
-    __slots__ = ("digest", "final_id", "id", "index", "kept", "reported", "tainted", "type")
+    __slots__ = ("digest", "final_id", "id", "index", "kept", "reported", "slips", "tainted", "type")
 
     open = False
     abandoned = False
@@ -101,6 +101,9 @@ class ItemRecord:
     kept: Kept | None
     reported: set[str] | frozenset[str]
     tainted: bool
+    #: Where output_item.done's item failed its schema (pointers into the item): a difference of
+    #: the terminal output at such a place is that defect, not another (RSP304).
+    slips: tuple[str, ...]
 
     @classmethod
     def of(cls, item: Item) -> ItemRecord:
@@ -113,6 +116,7 @@ class ItemRecord:
         record.kept = item.kept
         record.reported = item.reported
         record.tainted = item.tainted
+        record.slips = item.slips
         return record
 
     @property
@@ -187,6 +191,7 @@ class Item(ItemRecord):
         self.partial_images = 0
         self.reported = set()
         self.tainted = False
+        self.slips = ()
         self.digest = None
         self.kept = None
 

@@ -74,10 +74,14 @@ _START_BEFORE: dict[Lifecycle, Phase] = {
 _BEFORE_IN_PROGRESS = frozenset({_P.START, _P.QUEUED_FIRST, _P.CREATED, _P.QUEUED})
 
 
+#: Snapshot fields that never change within a stream (RULES.md C8; the id is RSP211's).
+_CONSTANT = ("created_at", "model", "object")
+
+
 class ResponseMachine:
     """The phase of the response, and the checks on its snapshots."""
 
-    __slots__ = ("ctx", "error_seen", "items", "phase", "response_id", "started")
+    __slots__ = ("constants", "ctx", "error_seen", "items", "phase", "response_id", "started")
 
     def __init__(self, ctx: EventContext, items: ItemTracker) -> None:
         self.ctx = ctx
@@ -86,6 +90,8 @@ class ResponseMachine:
         #: False until response.created has come or is certain to be missing.
         self.started = False
         self.response_id: str | None = None
+        #: The first snapshot's values of the fields that stay the same in every snapshot (C8).
+        self.constants: dict[str, Any] | None = None
         self.error_seen = False
 
     def start(self, etype: str, life: Lifecycle | None) -> None:
@@ -147,7 +153,22 @@ class ResponseMachine:
             self.response_id = rid
         if response.get("completed_at") is not None and status is not None and status != "completed":
             emit("RSP216", f"completed_at is set on a {status} response", "/response/completed_at")
+        self._constants(life, response)
         _SNAPSHOT_CHECKS.get(life, _no_check)(self, response)
+
+    def _constants(self, life: Lifecycle, response: dict[str, Any]) -> None:
+        """RSP234: created_at, model and object are those of the first snapshot (RULES.md C8)."""
+        if self.constants is None:
+            self.constants = {f: response[f] for f in _CONSTANT if f in response}
+            return
+        for name, first in self.constants.items():
+            value = response.get(name, first)
+            if value != first or type(value) is not type(first):
+                self.ctx.emit(
+                    "RSP234",
+                    f"{life.value} carries {name} {value!r}; the first snapshot said {first!r}",
+                    f"/response/{name}",
+                )
 
     def _check_incomplete(self, response: dict[str, Any]) -> None:
         details = response.get("incomplete_details")
@@ -168,6 +189,15 @@ class ResponseMachine:
         self._abandon(life)
         if life is _L.COMPLETED:
             self.items.after_incomplete("response.completed")
+            details = response.get("incomplete_details")
+            if isinstance(details, dict) and details:
+                reason = details.get("reason")
+                self.ctx.emit(
+                    "RSP238",
+                    "response.completed, but its snapshot says the response was cut short "
+                    f"(incomplete_details.reason {reason!r}); a cut-short response ends response.incomplete",
+                    "/response/incomplete_details",
+                )
         usage = usage_issue(response)
         if usage is not None:
             self.ctx.issues.append(usage)
@@ -177,8 +207,10 @@ class ResponseMachine:
             self.items.compare_output(output)
 
     def _abandon(self, life: Lifecycle) -> None:
-        # After an error event the failure is the root cause of whatever was left open.
-        self.items.abandon(life.value, report=not (life is _L.FAILED and self.error_seen))
+        # A failure is the root cause of whatever it left open, with or without an error event
+        # before it: response.failed may follow any event (RSP228's doc), completed and
+        # incomplete only an output_item.done.
+        self.items.abandon(life.value, report=life is not _L.FAILED)
 
 
 def _no_check(machine: ResponseMachine, response: dict[str, Any]) -> None:

@@ -40,6 +40,10 @@ BASE_URI = "https://responses-validator.invalid/schemas/"
 #: Open Responses extension types (``acme:trace_event``, spec L754-L765).
 _EXTENSION_TYPE = re.compile(r"^[A-Za-z0-9_.-]+:[^:\s]+$")
 _MAX_SHOWN = 120
+#: Further schema errors listed under one finding; past that, a count.
+_MAX_DETAILS = 50
+#: The schema findings about the event's ``type``: nothing else of the event can be placed.
+_TYPE = ("/type",)
 
 
 class SchemaLoadError(RuntimeError):
@@ -444,10 +448,14 @@ class SchemaChecker:
         if not isinstance(etype, str):
             if event.get("object") == "chat.completion.chunk":
                 return [
-                    Issue("RSP104", "payload is a Chat Completions chunk (object: chat.completion.chunk)")
+                    Issue(
+                        "RSP104",
+                        "payload is a Chat Completions chunk (object: chat.completion.chunk)",
+                        slips=_TYPE,
+                    )
                 ]
             if "type" not in event:
-                return [Issue("RSP101", "event has no `type`", "")]
+                return [Issue("RSP101", "event has no `type`", "", slips=_TYPE)]
             return [Issue("RSP101", f"event `type` is {_short(etype)}, not a string", "/type")]
         compiled = self._by_type.get(etype)
         if compiled is None:
@@ -527,10 +535,22 @@ class SchemaChecker:
             return Issue(
                 "RSP103", f"{etype} does not match its schema (the explaining engine found no error)"
             )
-        best = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        described: dict[str, None] = {}
+        slips: dict[str, None] = {}
+        for error in errors:
+            error = _deepest(error) or error
+            described[_describe(error)] = None
+            slips.update((p, None) for p in _slips(error))
+        first, *rest = described
+        if len(rest) > _MAX_DETAILS:
+            rest[_MAX_DETAILS - 1 :] = [f"… and {len(rest) - _MAX_DETAILS + 1} more"]
+        more = f" (and {len(described) - 1} more)" if rest else ""
         return Issue(
-            "RSP103", f"{etype}: {_describe(best)}{more}{_who_breaks(best)}", _pointer(best.absolute_path)
+            "RSP103",
+            f"{etype}: {first}{more}{_who_breaks(errors[0])}",
+            _pointer(errors[0].absolute_path),
+            details=tuple(rest),
+            slips=tuple(slips),
         )
 
     @staticmethod
@@ -575,6 +595,22 @@ def _who_breaks(error: jsonschema.exceptions.ValidationError) -> str:
         "serializer that drops default values (exclude_defaults, Go omitempty) leaves out an index of 0 "
         "(LiteLLM PR #38654: summary_index)"
     )
+
+
+def _slips(error: jsonschema.exceptions.ValidationError) -> list[str]:
+    """Where an error makes the event's values untrustworthy: its place, or, for a missing
+    required field or a field that is not allowed, that field's own place (the rest of the
+    object is fine)."""
+    where = _pointer(error.absolute_path)
+    instance = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        names = [n for n in error.validator_value if isinstance(n, str) and n not in instance]
+        return [f"{where}/{_pointer([n])[1:]}" for n in names] or [where]
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        allowed = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = [k for k in instance if k not in allowed]
+        return [f"{where}/{_pointer([k])[1:]}" for k in extra] or [where]
+    return [where]
 
 
 def _relevant_context(

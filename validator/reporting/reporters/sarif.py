@@ -132,6 +132,21 @@ class SarifReporter(Reporter):
             "locations": [{"physicalLocation": {"artifactLocation": _artifact(f.path), "region": region}}],
             "partialFingerprints": {FINGERPRINT_KEY: fingerprint(f, occurrence)},
         }
+        if f.details:
+            result["message"]["text"] = "\n".join((f.message, *f.details))
+        if f.related:
+            # Where the same finding repeats (grouped identical schema findings): every place kept.
+            result["relatedLocations"] = [
+                {
+                    "id": n,
+                    "physicalLocation": {
+                        "artifactLocation": _artifact(f.path),
+                        "region": {"startLine": r.line, "startColumn": r.column, "byteOffset": r.offset},
+                    },
+                    "message": {"text": "the same finding"},
+                }
+                for n, r in enumerate(f.related, 1)
+            ]
         if rule_index is not None:
             result["ruleIndex"] = rule_index
         properties = {

@@ -43,7 +43,9 @@ class TextReporter(Reporter):
         where = self._style(f"{f.path}:{f.line}:{f.column}:", bold=True)
         rule = self._style(f.rule, bold=True)
         severity = self._style(f"{f.severity.value}:", fg=_COLORS[f.severity], bold=True)
-        return f"{where} {rule} {severity} {escape_controls(f.message)}"
+        line = f"{where} {rule} {severity} {escape_controls(f.message)}"
+        # Every further schema error and where a grouped finding repeats, one a line, indented.
+        return "".join([line, *(f"\n    {escape_controls(d)}" for d in f.details)])
 
     def finding(self, f: Finding, report: Report) -> list[str]:
         """The finding's lines: its one line, then its frame when the line under it is known."""

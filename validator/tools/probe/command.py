@@ -58,7 +58,7 @@ def render_junit(
     from validator.reporting.reporters.junit import xml_safe
 
     suite = ET.Element("testsuite", name=xml_safe(f"{COMMAND} {tool} {url}"))
-    failures = errors = 0
+    failures = errors = skipped = 0
     for r in results:
         case = ET.SubElement(
             suite,
@@ -70,7 +70,10 @@ def render_junit(
         lines = [
             f"{f.path}:{f.line}:{f.column}: {f.rule} {f.severity.value}: {f.message}" for f in r.findings
         ]
-        if r.error is not None:
+        if r.unsupported is not None:
+            ET.SubElement(case, "skipped", message=xml_safe(f"scenario unsupported: {r.unsupported}"))
+            skipped += 1
+        elif r.error is not None:
             err = ET.SubElement(case, "error", type="transport", message=xml_safe(r.error))
             err.text = xml_safe("\n".join([r.error, *lines]))
             errors += 1
@@ -81,7 +84,12 @@ def render_junit(
             failures += 1
         elif lines:
             ET.SubElement(case, "system-out").text = xml_safe("\n".join(lines))
-    for key, value in (("tests", len(results)), ("failures", failures), ("errors", errors), ("skipped", 0)):
+    for key, value in (
+        ("tests", len(results)),
+        ("failures", failures),
+        ("errors", errors),
+        ("skipped", skipped),
+    ):
         suite.set(key, str(value))
     suite.set("time", f"{sum(r.seconds for r in results):.3f}")
     root = ET.Element("testsuites", name=f"{COMMAND} {tool}")
@@ -106,9 +114,11 @@ def render(results: Sequence[ScenarioResult], fmt: str, url: str, options: Check
         return text
     verdicts = [f"probe {url}"]
     for r in results:
-        verdict = "FAIL" if r.failed(options.strict) else "PASS"
+        verdict = "FAIL" if r.failed(options.strict) else "SKIP" if r.unsupported else "PASS"
         where = f"HTTP {r.status} {r.content_type.split(';')[0]}".rstrip()
         extra = f"; {r.error}" if r.error else ""
+        if r.unsupported:
+            extra += f"; scenario unsupported by the server: {r.unsupported}"
         verdicts.append(f"  {verdict}  {r.scenario:<20} {where}, {r.events} events{extra}")
     return "\n".join(verdicts) + "\n\n" + text
 

@@ -51,6 +51,9 @@ class ScenarioResult(FileResult):
     seconds: float = 0.0
     #: Scenario-level notes shown by the text output (what was received).
     notes: list[str] = field(default_factory=list)
+    #: Set when the server declined the scenario with a well-formed 4xx JSON error (its message):
+    #: a legitimate answer to a request it chose not to support, not a protocol error.
+    unsupported: str | None = None
 
 
 def _preview(body: bytes, limit: int = 120) -> str:
@@ -88,6 +91,11 @@ def _finding(
         return []
     f = make_finding(named, message, path, at, options)
     return [f] if f is not None else []
+
+
+#: 4xx statuses that decline this request rather than every request (a bad key, 401/403, or a
+#: rate limit, 429, says nothing about the scenario: those stay RSP014).
+_DECLINED = frozenset({400, 404, 405, 415, 422})
 
 
 def _rejected_problem(status: int, content_type: str, body: bytes) -> str | None:
@@ -167,6 +175,10 @@ def run_scenario(
         problem = _rejected_problem(status, content_type, body)
         if problem:
             result.findings += _finding("RSP015", problem, result.path, (1, 1, 0), options)
+    elif status in _DECLINED and _rejected_problem(status, content_type, body) is None:
+        result.saved = _save(save_dir, scenario.name, ".json", body)
+        result.path = result.saved or result.path
+        result.unsupported = f"HTTP {status}: {json.loads(body)['error']['message']}"
     elif status != 200 or not is_sse:
         result.saved = _save(save_dir, scenario.name, ".txt", body)
         result.path = result.saved or result.path
@@ -182,6 +194,8 @@ def run_scenario(
         checked = check_bytes(body, result.path, dataclasses.replace(options, request=body_json))
         result.events, result.findings = checked.events, list(checked.findings)
         outcome = target.outcome(body)
+        # What a scenario may demand depends on the profile (argument deltas, RSP260).
+        outcome.profile = options.profile or outcome.profile
         for check in scenario.checks:
             for problem in check(outcome):
                 result.findings += _finding("RSP260", problem, result.path, outcome.final_at, options)

@@ -1,0 +1,253 @@
+"""Rules real servers break (issue 11 §2): each rule, its boundary, and the same with a schema slip.
+
+The streams are our own valid ones (``corpus/streams``) with one defect put in; every case is
+also checked with a cosmetic schema slip (a required-but-nullable field left out of the terminal
+snapshot, as real servers do) to show the finding is not masked by it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from test_masking import _first, _sse, _stream
+
+from validator.cli import cli
+from validator.engine import CheckOptions, check_bytes
+
+Events = list[dict[str, Any]]
+
+
+def _renumber(events: Events) -> Events:
+    for n, event in enumerate(events):
+        event["sequence_number"] = n
+    return events
+
+
+def _found(events: Events, profile: str = "openai") -> list[tuple[str, str]]:
+    _renumber(events)
+    result = check_bytes(_sse(events), "t.sse", CheckOptions(profile=profile))
+    return [(f.rule, f.severity.value) for f in result.findings]
+
+
+def _rules(events: Events, slip: bool = False) -> list[str]:
+    if slip:
+        del events[-1]["response"]["temperature"]
+    rules = [r for r, _ in _found(events)]
+    if slip:
+        assert "RSP103" in rules, rules
+        rules.remove("RSP103")
+    return rules
+
+
+both = pytest.mark.parametrize("slip", [False, True], ids=["clean", "with-a-schema-slip"])
+
+
+# ------------------------------------------------------------------------- C8 (RSP234)
+
+
+@both
+@pytest.mark.parametrize(("field", "value"), [("created_at", 1767225799), ("model", "gpt-4.1")])
+def test_snapshot_fields_stay_the_same(field: str, value: Any, slip: bool) -> None:
+    events = _stream("message_text.sse")
+    events[-1]["response"][field] = value
+    assert _rules(events, slip) == ["RSP234"]
+
+
+def test_snapshot_object_not_response_is_the_schema_s_finding_alone() -> None:
+    # `object` must be "response" by the schema: the change is that one defect (a true cascade).
+    events = _stream("message_text.sse")
+    events[-1]["response"]["object"] = "chat.completion"
+    assert _rules(events) == ["RSP103"]
+
+
+def test_snapshot_fields_boundary_other_fields_may_change() -> None:
+    # status, output, usage and completed_at are meant to change between snapshots.
+    assert _rules(_stream("message_text.sse")) == []
+
+
+# ------------------------------------------------------------------------- D11 (RSP235)
+
+
+def _interleaved() -> Events:
+    events = _stream("parallel_function_calls.sse")
+    done = _first(events, "response.output_item.done")
+    second = [e for e in events if e["type"] == "response.output_item.added"][1]
+    events.remove(second)
+    events.insert(events.index(done), second)
+    return events
+
+
+@pytest.mark.parametrize("profile", ["openai", "open-responses"])
+def test_interleaved_items_are_a_warning(profile: str) -> None:
+    assert ("RSP235", "warning") in _found(_interleaved(), profile)
+
+
+def test_interleaving_boundary_added_right_after_done() -> None:
+    assert "RSP235" not in [r for r, _ in _found(_stream("parallel_function_calls.sse"))]
+
+
+# ------------------------------------------------------------------------- E1/E11 (RSP236)
+
+_STREAMED = (
+    "response.content_part.added",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.content_part.done",
+)
+
+
+@both
+def test_text_only_in_the_done_item_was_never_streamed(slip: bool) -> None:
+    events = [e for e in _stream("message_text.sse") if e["type"] not in _STREAMED]
+    assert _rules(events, slip) == ["RSP236"]
+
+
+def test_never_streamed_boundary_a_part_without_deltas_is_streamed() -> None:
+    # E4: zero deltas are allowed; the part carries the text.
+    events = [e for e in _stream("message_text.sse") if e["type"] != "response.output_text.delta"]
+    assert "RSP236" not in _rules(events)
+
+
+def test_never_streamed_boundary_an_empty_message() -> None:
+    events = [e for e in _stream("message_text.sse") if e["type"] not in _STREAMED]
+    for event in events:
+        item = event.get("item") or {}
+        if item.get("type") == "message":
+            item["content"] = []
+    events[-1]["response"]["output"][-1]["content"] = []
+    assert "RSP236" not in _rules(events)
+
+
+# ------------------------------------------------------------------------- D2 (RSP221)
+
+
+@both
+def test_negative_output_index_is_an_index_error(slip: bool) -> None:
+    events = _stream("message_text.sse")
+    _first(events, "response.output_item.added")["output_index"] = -1
+    rules = _rules(events, slip)
+    # The schema's minimum, and the index error: both name the same field, both are reported.
+    assert sorted(rules) == ["RSP103", "RSP221"]
+    message = next(f.message for f in check_bytes(_sse(events), "t.sse").findings if f.rule == "RSP221")
+    assert "negative" in message
+
+
+# ------------------------------------------------------------------------- G5 (RSP237, RSP230)
+
+
+def _search(statuses: list[str]) -> Events:
+    events = _stream("web_search_call.sse")
+    template = _first(events, "response.web_search_call.in_progress")
+    kept = [e for e in events if not e["type"].startswith("response.web_search_call.")]
+    at = kept.index(_first(kept, "response.output_item.added")) + 1
+    steps = [{**template, "type": f"response.web_search_call.{s}"} for s in statuses]
+    return kept[:at] + steps + kept[at:]
+
+
+def test_the_search_stream_is_valid() -> None:
+    assert _rules(_search(["in_progress", "searching", "completed"])) == []
+
+
+def test_a_repeated_status_is_a_warning() -> None:
+    assert _found(_search(["in_progress", "in_progress", "searching", "completed"])) == [
+        ("RSP237", "warning")
+    ]
+
+
+def test_a_status_going_backwards_is_an_error() -> None:
+    assert _found(_search(["in_progress", "searching", "in_progress", "completed"])) == [("RSP230", "error")]
+
+
+# ------------------------------------------------------------------------- C4/C11/D8 (RSP228)
+
+
+def _failed_mid_message(with_error: bool) -> Events:
+    events = _stream("message_text.sse")
+    cut = events.index(_first(events, "response.output_text.done"))
+    kept = events[:cut]
+    terminal = json.loads(json.dumps(events[-1]))
+    terminal["type"] = "response.failed"
+    response = terminal["response"]
+    response.update(status="failed", completed_at=None, usage=None, output=[])
+    response["error"] = {"code": "server_error", "message": "The model crashed."}
+    tail = [terminal]
+    if with_error:
+        tail.insert(
+            0, {"type": "error", "code": "server_error", "message": "The model crashed.", "param": None}
+        )
+    return kept + tail
+
+
+def test_an_item_left_open_by_a_failure_is_judged_the_same_with_or_without_an_error_event() -> None:
+    without = _rules(_failed_mid_message(False))
+    with_error = [r for r in _rules(_failed_mid_message(True)) if r != "RSP106"]
+    assert without == with_error == []
+
+
+# ------------------------------------------------------------------------- cut short (RSP228, RSP233, RSP238)
+
+
+@both
+def test_completed_with_an_item_still_open(slip: bool) -> None:
+    events = [e for e in _stream("message_text.sse") if e["type"] != "response.output_item.done"]
+    assert _rules(events, slip) == ["RSP228"]
+
+
+@both
+def test_completed_after_an_item_closed_incomplete(slip: bool) -> None:
+    events = _stream("message_text.sse")
+    _first(events, "response.output_item.done")["item"]["status"] = "incomplete"
+    events[-1]["response"]["output"][-1]["status"] = "incomplete"
+    assert _rules(events, slip) == ["RSP233"]
+
+
+@both
+def test_completed_although_the_snapshot_says_cut_short(slip: bool) -> None:
+    events = _stream("message_text.sse")
+    events[-1]["response"]["incomplete_details"] = {"reason": "max_output_tokens"}
+    assert _rules(events, slip) == ["RSP238"]
+
+
+# ------------------------------------------------------------------------- A8 (RSP016)
+
+_OPENAI_401 = {
+    "error": {
+        "message": "Incorrect API key provided: sk-****.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps(_OPENAI_401).encode(),
+        json.dumps(_OPENAI_401, indent=2).encode() + b"\n",
+        b'{"detail":"Not Found"}',
+        b'\xef\xbb\xbf  {"detail": [{"loc": ["body", "input"], "msg": "Field required"}]}\n',
+    ],
+    ids=["openai-one-line", "openai-pretty", "fastapi-404", "fastapi-422-bom"],
+)
+def test_an_error_body_is_one_finding(body: bytes) -> None:
+    (finding,) = check_bytes(body, "answer.json").findings
+    assert finding.rule == "RSP016" and finding.line == 1
+    assert "HTTP error body" in finding.message
+
+
+def test_error_body_boundary_an_error_event_is_checked_as_a_stream() -> None:
+    event = {"type": "error", "sequence_number": 0, "error": _OPENAI_401["error"]}
+    rules = [f.rule for f in check_bytes(json.dumps(event).encode() + b"\n", "e.jsonl").findings]
+    assert "RSP016" not in rules and "RSP206" in rules
+
+
+def test_error_body_from_the_command_line(tmp_path: Any) -> None:
+    path = tmp_path / "answer.json"
+    path.write_text(json.dumps(_OPENAI_401, indent=2))
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1
+    assert result.output.count("RSP016") == 1 and "RSP002" not in result.output
