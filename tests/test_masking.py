@@ -205,13 +205,16 @@ def test_every_distinct_schema_error_of_an_event_is_listed_under_it() -> None:
 def test_text_output_shows_details_indented_and_sarif_keeps_every_repeat() -> None:
     from validator.reporting.report import Report
     from validator.reporting.reporters.sarif import SarifReporter
-    from validator.reporting.reporters.text import TextReporter
+    from validator.reporting.reporters.text import ConciseReporter, TextReporter
 
     events, deltas = _negative_on_every_delta()
     result = _check(events)
     text = TextReporter().render(Report([result])).splitlines()
     assert text[0].startswith("t.sse:") and " RSP103 error: " in text[0]
     assert text[1].startswith("    the same on ")
+    # The concise format keeps one line per finding.
+    concise = ConciseReporter().render(Report([result])).splitlines()
+    assert len(concise) == len(result.findings) + 1 and " RSP103 error: " in concise[0]
     doc = json.loads(SarifReporter().render(Report([result])))
     (grouped,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "RSP103"]
     lines = [loc["physicalLocation"]["region"]["startLine"] for loc in grouped["relatedLocations"]]

@@ -43,16 +43,15 @@ class TextReporter(Reporter):
         where = self._style(f"{f.path}:{f.line}:{f.column}:", bold=True)
         rule = self._style(f.rule, bold=True)
         severity = self._style(f"{f.severity.value}:", fg=_COLORS[f.severity], bold=True)
-        line = f"{where} {rule} {severity} {escape_controls(f.message)}"
-        # Every further schema error and where a grouped finding repeats, one a line, indented.
-        return "".join([line, *(f"\n    {escape_controls(d)}" for d in f.details)])
+        return f"{where} {rule} {severity} {escape_controls(f.message)}"
 
     def finding(self, f: Finding, report: Report) -> list[str]:
-        """The finding's lines: its one line, then its frame when the line under it is known."""
+        """The finding's lines: its one line, its details (every further schema error, where a
+        grouped finding repeats) indented under it, then its frame when the line is known."""
+        lines = [self.finding_line(f), *(f"    {escape_controls(d)}" for d in f.details)]
         excerpt = report.excerpt(f)
         if excerpt is None:
-            return [self.finding_line(f)]
-        lines = [self.finding_line(f)]
+            return lines
         for row, (gutter, text) in enumerate(code_frame(f, excerpt, max(self.width, _MIN_WIDTH))):
             # The gutter and the caret in colour; the transcript's own text never.
             if row == 2:
