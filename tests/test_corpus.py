@@ -102,10 +102,12 @@ def test_transcript_gives_exactly_the_expected_findings(sidecar: Path) -> None:
     expected = Counter((f["rule"], int(f["line"])) for f in data["findings"])
     actual = Counter((f.rule, f.line) for f in result.findings)
     assert actual == expected, _difference(expected, result, data)
-    # A grouped finding names every later line where the same schema finding repeats.
-    repeats = sorted((f["rule"], f["line"], f["repeats"]) for f in data["findings"] if "repeats" in f)
-    found = sorted((f.rule, f.line, [r.line for r in f.related]) for f in result.findings if f.related)
-    assert found == repeats
+    # Where a sidecar pins a grouped finding's repeats (tools/update_expected.py writes them), the
+    # finding repeats on exactly those lines.
+    found = {(f.rule, f.line): [r.line for r in f.related] for f in result.findings}
+    for entry in data["findings"]:
+        if "repeats" in entry:
+            assert found.get((entry["rule"], entry["line"])) == entry["repeats"], entry
 
 
 @pytest.mark.parametrize("sidecar", _params())
