@@ -70,8 +70,10 @@ def render_junit(
         lines = [
             f"{f.path}:{f.line}:{f.column}: {f.rule} {f.severity.value}: {f.message}" for f in r.findings
         ]
-        if r.unsupported is not None:
-            ET.SubElement(case, "skipped", message=xml_safe(f"scenario unsupported: {r.unsupported}"))
+        # A proxy's exchange has no scenario to decline (probe results only).
+        unsupported = getattr(r, "unsupported", None)
+        if unsupported is not None:
+            ET.SubElement(case, "skipped", message=xml_safe(f"scenario unsupported: {unsupported}"))
             skipped += 1
         elif r.error is not None:
             err = ET.SubElement(case, "error", type="transport", message=xml_safe(r.error))
