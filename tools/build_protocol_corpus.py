@@ -190,7 +190,15 @@ def _sidecar(
     sidecar = {
         "transcript": transcript,
         "options": options,
-        "findings": [{"rule": f.rule, "line": f.line} for f in result.findings],
+        # A grouped finding's repeats too, as tools/update_expected.py writes them.
+        "findings": [
+            {
+                "rule": f.rule,
+                "line": f.line,
+                **({"repeats": [r.line for r in f.related]} if f.related else {}),
+            }
+            for f in result.findings
+        ],
         "provenance": provenance,
     }
     return (json.dumps(sidecar, indent=2) + "\n").encode()
