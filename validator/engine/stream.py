@@ -295,6 +295,10 @@ class StreamCheck:
             raise RuntimeError("StreamCheck.close called twice")
         self._closed = True
         if self._checker is None:
+            # The whole input was shorter than the head: it may be an HTTP error body (RSP016).
+            refused = _error_body(b"".join(self._head), self._path, self._options)
+            if refused is not None:
+                return refused
             self._recognise()
         rd = self._reader
         checker = self._checker
@@ -336,11 +340,6 @@ def check_chunks(
     (:mod:`validator.protocols.lane`): slower, with the same result; the tests compare the two.
     The chunks go through a :class:`StreamCheck`, as a live stream's do.
     """
-    chunks, body = _head(chunks)
-    if body is not None:
-        refused = _error_body(body, path, options or CheckOptions())
-        if refused is not None:
-            return refused
     stream = StreamCheck(path, options, lane=lane)
     feed = stream.feed
     for chunk in chunks:
@@ -438,30 +437,13 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-#: An HTTP error body is small; an input larger than this is read as a stream from its start.
-_ERROR_BODY_BYTES = 64 * 1024
-
-
-def _head(chunks: Iterable[bytes]) -> tuple[Iterable[bytes], bytes | None]:
-    """The chunks again, and the whole input when it ends within :data:`_ERROR_BODY_BYTES` and
-    opens like a JSON object (else None: a stream, read incrementally as ever)."""
-    rest = iter(chunks)
-    seen: list[bytes] = []
-    size = 0
-    first = b""
-    for chunk in rest:
-        seen.append(chunk)
-        size += len(chunk)
-        if not first:
-            first = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-        if (first and first != b"{") or size > _ERROR_BODY_BYTES:
-            return itertools.chain(seen, rest), None
-    whole = b"".join(seen)
-    return (whole,), whole if first == b"{" else None
-
-
 def _error_body(body: bytes, path: str, options: CheckOptions) -> FileResult | None:
-    """RSP016: the input is one JSON object with an ``error`` or ``detail`` and no ``type``."""
+    """RSP016: the input is one JSON object with an ``error`` or ``detail`` and no ``type``.
+
+    Asked of an input shorter than the protocol-recognition head (an error body is small), when
+    the protocol is recognised rather than named."""
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+        return None
     try:
         value = orjson.loads(body.removeprefix(b"\xef\xbb\xbf").strip())
     except orjson.JSONDecodeError:
