@@ -240,11 +240,11 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     jobs = request.jobs or os.cpu_count() or 1
     progress = Progress(len(files), stderr, enabled=not request.quiet)
     try:
-        results, durations = run(files, options, jobs, on_done=progress.advance)
+        results, durations = run(
+            files, options, jobs, on_done=progress.advance, stdin_name=request.stdin_filename
+        )
     finally:
         progress.close()
-    if request.stdin_filename:
-        results = [_renamed(r, request.stdin_filename) if r.path == STDIN else r for r in results]
 
     report = Report(results, _report_profile(options), options.strict, durations)
     if request.write_baseline:
@@ -299,11 +299,6 @@ def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int
             ]
             found[result.path] = read_excerpts(result.path, wanted)
     return found
-
-
-def _renamed(result: Any, name: str) -> Any:
-    findings = [dataclasses.replace(f, path=name) for f in result.findings]
-    return dataclasses.replace(result, path=name, findings=findings)
 
 
 def _step_summary(reporter: Reporter, report: Report, stderr: IO[str]) -> None:

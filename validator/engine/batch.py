@@ -115,14 +115,15 @@ def collect(
 
 
 # ---------------------------------------------------------------------- running
-def check_one(path: str, options: CheckOptions) -> tuple[FileResult, float]:
-    """Check one file; a crash inside a check becomes that file's error, not a traceback."""
-
+def check_one(path: str, options: CheckOptions, stdin_name: str | None = None) -> tuple[FileResult, float]:
+    """Check one file; a crash inside a check becomes that file's error, not a traceback.
+    ``stdin_name`` is the name standard input is reported (and recognised) by."""
+    name = stdin_name if path == STDIN and stdin_name else path
     start = time.perf_counter()
     try:
-        result = check_file(path, options)
+        result = check_file(path, options, name=name)
     except Exception as exc:  # a bug in a check must not hide the other files' results
-        result = FileResult(path, error=f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        result = FileResult(name, error=f"internal error: {type(exc).__name__}: {exc} (please report this)")
     return result, time.perf_counter() - start
 
 
@@ -150,6 +151,7 @@ def run(
     options: CheckOptions,
     jobs: int = 1,
     on_done: Callable[[], None] | None = None,
+    stdin_name: str | None = None,
 ) -> tuple[list[FileResult], list[float]]:
     """Check ``paths``; results and durations come back in the order of ``paths``."""
     results: list[FileResult | None] = [None] * len(paths)
@@ -169,7 +171,7 @@ def run(
         remote = []
     local = sorted(set(range(len(paths))) - set(remote))
     for i in local:
-        results[i], durations[i] = check_one(paths[i], options)
+        results[i], durations[i] = check_one(paths[i], options, stdin_name)
         if on_done:
             on_done()
     if pool is not None:

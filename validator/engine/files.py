@@ -5,26 +5,28 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from pathlib import Path
+from os import PathLike
 from typing import Any
 
 import orjson
 
 from validator.engine.options import CONTAINER_FORMATS, CheckOptions, FileResult
-from validator.engine.stream import check_chunks
+from validator.engine.stream import check_chunks, resolve
 from validator.protocols import DEFAULT
-from validator.reading import transcript
+from validator.reading import reader, transcript
 
 __all__ = ["check_file"]
 
+#: How much of an input's head content detection looks at (a cassette's key can follow comments).
+_SNIFF = 1 << 16
 
-def _container_kind(path: str, input_format: str) -> str | None:
+
+def _container_kind(name: str, input_format: str) -> str | None:
+    """The container a name says (``.har``, ``.yaml``/``.yml``), when the content did not."""
     if input_format in CONTAINER_FORMATS:
         return input_format
     if input_format == "auto":
-        # Cassettes and HAR files are recognised by name: their content is YAML/JSON that could
-        # otherwise be mistaken for a JSON-array transcript.
-        lower = path.lower()
+        lower = name.lower()
         if lower.endswith(".har"):
             return "har"
         if lower.endswith((".yaml", ".yml")):
@@ -61,27 +63,37 @@ def _is_websocket_session(first: bytes) -> bool:
     return isinstance(value, dict) and value.get("type") == "response.create"
 
 
-def check_file(path: str | Path, options: CheckOptions | None = None, **kwargs: Any) -> FileResult:
+def check_file(
+    path: str | PathLike[str], options: CheckOptions | None = None, *, name: str | None = None, **kwargs: Any
+) -> FileResult:
     """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``.
 
-    Cassettes (vcrpy, go-vcr, Ruby VCR), HAR files and WebSocket transcripts are recognised by
-    ``input_format``, a .har/.yaml name or, for a WebSocket session, its opening
-    ``response.create`` message; each stream inside them is checked.
+    Cassettes (vcrpy, go-vcr, Ruby VCR), HAR files and WebSocket transcripts are recognised
+    from their content (or ``input_format``, or failing those a .har/.yaml name); each stream
+    inside them is checked. ``name`` is the path to report (and to recognise by), for example
+    for standard input.
     """
-    options = options or CheckOptions(**kwargs)
-    name = str(path)
-    kind = _container_kind(name, options.input_format)
+    if isinstance(path, CheckOptions) or path is None:
+        raise TypeError("check_file(): path must be a str or os.PathLike (the options come second)")
+    source, options = resolve("check_file", path, options, kwargs, "-")
+    name = name or source
     try:
-        with transcript.open_input(name) as chunks:
-            if kind is not None:
-                # Containers are small test fixtures, not multi-GB captures: read them whole.
-                return _check_container_data(b"".join(chunks), name, kind, options)
-            if options.input_format != "auto":
+        with transcript.open_input(source) as chunks:
+            if options.input_format not in ("auto", *CONTAINER_FORMATS):
                 return check_chunks(chunks, name, options)
             rest = iter(chunks)
             first = next(rest, b"")
-            if _is_websocket_session(first):
-                return _check_container_data(first + b"".join(rest), name, "websocket", options)
+            # A pipe gives what has arrived: enough of the head to recognise a container.
+            while len(first) < _SNIFF and (more := next(rest, None)) is not None:
+                first += more
+            kind = _container_kind(name, options.input_format)
+            if options.input_format == "auto":
+                kind = reader.sniff_container(first) or kind
+                if kind is None and _is_websocket_session(first):
+                    kind = "websocket"
+            if kind is not None:
+                # Containers are small test fixtures, not multi-GB captures: read them whole.
+                return _check_container_data(first + b"".join(rest), name, kind, options)
             return check_chunks(itertools.chain((first,), rest), name, options)
     except transcript.TranscriptReadError as exc:
         return FileResult(name, error=str(exc))

@@ -13,6 +13,7 @@ import dataclasses
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from os import PathLike
 from typing import Any
 
 import orjson
@@ -26,7 +27,7 @@ from validator.protocols import DEFAULT, HEAD_BYTES, by_name, detect, detect_pay
 from validator.protocols.base import PassThrough, StreamProtocol
 from validator.reading import decode, reader
 
-__all__ = ["StreamCheck", "check_bytes", "check_chunks", "check_events", "group_repeats"]
+__all__ = ["StreamCheck", "check_bytes", "check_chunks", "check_events", "group_repeats", "resolve"]
 
 _START = Position(1, 1, 0)
 _DONE = RawKind.DONE
@@ -129,6 +130,9 @@ class _Checker:
         loads = orjson.loads
         json_error = orjson.JSONDecodeError
         huge = decode.HUGE
+        shallow = decode.SHALLOW
+        too_deep = decode.too_deep
+        exact_ints_needed = decode.exact_ints_needed
         count = self.count
         undecodable = self.undecodable
         # The hot path (once per event, deltas included): locals for the lookups, orjson called here
@@ -150,13 +154,24 @@ class _Checker:
             count += 1
             data: Any = None
             if item.value is None:
-                if len(item.data) > huge:
+                length = len(item.data)
+                if length > huge:
                     data = _decode_huge(item, machine.shared_string)
-                else:
+                elif not exact_ints_needed(item.data):
                     try:
                         data = loads(item.data)
                     except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
                         data = None
+                # (else: integers past 64 bits, which orjson rounds: decode.decode parses it exactly.)
+                if length > shallow and type(data) is dict and too_deep(data):
+                    data = None
+                    if not item.data:  # a huge payload, its text already dropped: say it here
+                        add(decode.depth_issue(item), item)
+                        undecodable = item.position
+                        machine.feed_undecodable(item)
+                        if outline is not None:
+                            outline.feed_undecodable(item)
+                        continue
             if type(data) is not dict:
                 # Broken JSON, not an object, or an already-decoded value: decode says which.
                 data, issues = decode.decode(item)
@@ -172,7 +187,12 @@ class _Checker:
             etype = data.get("type")
             # Chat Completions chunks have no ``type``: their protocol's cheap verdict is under None.
             valid = fast.get(etype) if etype is None or type(etype) is str else None
-            if valid is None or not valid(data):
+            if valid is not None:
+                try:
+                    valid = valid(data)
+                except UnicodeEncodeError:  # a lone surrogate, which the compiled engine cannot take
+                    valid = False
+            if not valid:
                 schema_issues = schemas.check(data)
                 if schema_issues:
                     event.slips = tuple(
@@ -317,6 +337,8 @@ def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:
     decode.release_free_memory()
     data = decode.decode_huge(item, known)
     if data is None:
+        if decode.exact_ints_needed(item.data):
+            return None  # orjson would round them: decode.decode parses it exactly
         try:
             data = orjson.loads(item.data)
         except orjson.JSONDecodeError:
@@ -327,12 +349,48 @@ def _decode_huge(item: RawEvent, known: Callable[[str], str]) -> Any:
     return data
 
 
+def resolve(
+    func: str, path: Any, options: Any, kwargs: dict[str, Any], default: str
+) -> tuple[str, CheckOptions]:
+    """The path and options of a ``check_*`` call, the same way for each of them.
+
+    ``options`` may come second (``check_bytes(data, CheckOptions(...))``, like
+    ``check_file(path, options)``) or third after a path, or by keyword; option fields may be
+    given as keywords instead. Anything else is a TypeError that says what was expected:
+    before, an options object in the path's place was silently taken for a path.
+    """
+    if isinstance(path, CheckOptions):
+        if options is not None:
+            raise TypeError(f"{func}(): options given twice (by position and as options)")
+        path, options = default, path
+    if path is None:
+        path = default
+    if not isinstance(path, (str, PathLike)):
+        raise TypeError(
+            f"{func}(): path must be a str or os.PathLike, or the options a CheckOptions,"
+            f" not {type(path).__name__}"
+        )
+    if options is not None and not isinstance(options, CheckOptions):
+        raise TypeError(
+            f"{func}(): options must be a CheckOptions, not {type(options).__name__}"
+            " (or give its fields as keywords: strict=True, ...)"
+        )
+    if kwargs:
+        if options is not None:
+            raise TypeError(
+                f"{func}(): give either options or keyword options ({', '.join(kwargs)}), not both"
+            )
+        options = CheckOptions(**kwargs)
+    return str(path), options or CheckOptions()
+
+
 def check_chunks(
     chunks: Iterable[bytes],
-    path: str = "<stream>",
+    path: str | CheckOptions = "<stream>",
     options: CheckOptions | None = None,
     *,
     lane: bool = True,
+    **kwargs: Any,
 ) -> FileResult:
     """Check a transcript given as an iterable of byte chunks (read incrementally).
 
@@ -340,6 +398,7 @@ def check_chunks(
     (:mod:`validator.protocols.lane`): slower, with the same result; the tests compare the two.
     The chunks go through a :class:`StreamCheck`, as a live stream's do.
     """
+    path, options = resolve("check_chunks", path, options, kwargs, "<stream>")
     stream = StreamCheck(path, options, lane=lane)
     feed = stream.feed
     for chunk in chunks:
@@ -347,8 +406,17 @@ def check_chunks(
     return stream.close()
 
 
-def check_bytes(data: bytes, path: str = "<bytes>", options: CheckOptions | None = None) -> FileResult:
-    return check_chunks([data], path, options)
+def check_bytes(
+    data: bytes, path: str | CheckOptions = "<bytes>", options: CheckOptions | None = None, **kwargs: Any
+) -> FileResult:
+    """Check a transcript held in memory. ``options`` second or third (after a path), or keywords."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"check_bytes() takes bytes, not {type(data).__name__}"
+            + (" (encode the text, or use check_file for a path)" if isinstance(data, str) else "")
+        )
+    name, options = resolve("check_bytes", path, options, kwargs, "<bytes>")
+    return check_chunks([bytes(data)], name, options)
 
 
 def _as_json(value: Any) -> Any:
@@ -378,10 +446,14 @@ def _event_items(events: Iterable[Any]) -> Iterator[RawEvent]:
 
 
 def check_events(
-    events: Iterable[Any], path: str = "<events>", options: CheckOptions | None = None, **kwargs: Any
+    events: Iterable[Any],
+    path: str | CheckOptions = "<events>",
+    options: CheckOptions | None = None,
+    **kwargs: Any,
 ) -> FileResult:
-    """Check already-decoded events (dicts). Positions are event indices only."""
-    options = options or CheckOptions(**kwargs)
+    """Check already-decoded events (dicts). Positions are event indices only.
+    ``options`` second or third (after a path), or keywords."""
+    path, options = resolve("check_events", path, options, kwargs, "<events>")
     items = _event_items(events)
     named = options.named_protocol()
     if named is not None:

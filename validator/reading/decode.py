@@ -11,6 +11,7 @@ NaN and Infinity are refused by both, as RFC 8259 says.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +27,38 @@ from validator.reading.reader import (  # the reader frees huge events' buffers 
     release_free_memory,
 )
 
-__all__ = ["HUGE", "decode", "decode_huge", "locate", "release_free_memory"]
+__all__ = [
+    "HUGE",
+    "MAX_DEPTH",
+    "SHALLOW",
+    "decode",
+    "decode_huge",
+    "depth_issue",
+    "exact_ints_needed",
+    "locate",
+    "release_free_memory",
+    "too_deep",
+]
 
 #: orjson's message when its depth limit (1024) is hit. The stdlib parser is not
 #: run on such input: its recursion is bounded only by the interpreter's limit.
 _DEPTH = "depth limit"
+
+#: The deepest nesting an event may have (the event object is level 1). orjson parses 1024
+#: levels, but the checks are Python (the schema engine's explanations, messages quoting a
+#: value, comparisons of items), whose recursion ends near 1000 frames: a deeper event is
+#: reported as RSP002 instead of reaching them. 254 is what ``orjson.dumps`` serialises,
+#: which makes the test one C call.
+MAX_DEPTH = 254
+#: A payload this short cannot nest deeper than MAX_DEPTH (each level takes two characters).
+SHALLOW = 2 * MAX_DEPTH
+_DUMPS_DEPTH = "Recursion limit"
+
+#: An integer literal of 20 digits or more, as an object member's value. orjson reads integers
+#: past 64 bits as floats (99999999999999999999 becomes 1e20); such payloads are parsed by the
+#: stdlib parser, which keeps them exact. Members only: the ``:`` prefix makes the search a
+#: scan for one character (half a microsecond on a delta); integers in arrays are not looked for.
+exact_ints_needed = re.compile(r":\s*-?\d{20}").search
 
 
 def _kind(value: Any) -> str:
@@ -79,28 +107,75 @@ def decode(raw: RawEvent) -> tuple[dict[str, Any] | None, list[Issue]]:
         value = raw.value
         if type(value) is NotJSON:
             return None, [Issue("RSP002", f"event is not JSON: {value.reason}", position=raw.position)]
+        if isinstance(value, dict) and too_deep(value):
+            return None, [depth_issue(raw)]
         return (value, []) if isinstance(value, dict) else _not_object(value)
+    if exact_ints_needed(raw.data):
+        return _checked(raw, *_slow(raw, None))
     try:
         value = orjson.loads(raw.data)
     except orjson.JSONDecodeError as exc:
-        return _slow(raw, exc)
-    return (value, []) if type(value) is dict else _not_object(value)
+        return _checked(raw, *_slow(raw, exc))
+    return _checked(raw, *((value, []) if type(value) is dict else _not_object(value)))
 
 
-def _slow(raw: RawEvent, fast_error: orjson.JSONDecodeError) -> tuple[dict[str, Any] | None, list[Issue]]:
+def _checked(
+    raw: RawEvent, value: dict[str, Any] | None, issues: list[Issue]
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    if value is not None and len(raw.data) > SHALLOW and too_deep(value):
+        return None, [depth_issue(raw)]
+    return value, issues
+
+
+def too_deep(value: Any) -> bool:
+    """Does ``value`` nest deeper than :data:`MAX_DEPTH`?"""
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        if _DUMPS_DEPTH in str(exc):
+            return True
+        # Something orjson will not write (a lone surrogate, an integer past 64 bits): count.
+        return _depth(value) > MAX_DEPTH
+    return False
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                return depth
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
+def depth_issue(raw: RawEvent) -> Issue:
+    return Issue(
+        "RSP002", f"invalid JSON: nesting too deep (more than {MAX_DEPTH} levels)", position=raw.position
+    )
+
+
+def _slow(
+    raw: RawEvent, fast_error: orjson.JSONDecodeError | None
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """The stdlib parser's verdict: after orjson failed (``fast_error``), or, with None, for
+    a payload whose integers orjson would round."""
     data = raw.data
-    if _DEPTH in fast_error.msg:
+    if fast_error is not None and _DEPTH in fast_error.msg:
         at, message = fast_error.pos, "nesting too deep"
     else:
         value, end = raw_decode(data, skip_ws(data))
         if not isinstance(end, tuple):
             rest = skip_ws(data, end)
             if rest == len(data):
-                # Valid JSON that orjson refuses (a lone surrogate escape, ...).
+                # Valid JSON that orjson refuses (a lone surrogate escape, ...) or rounds.
                 return (value, []) if isinstance(value, dict) else _not_object(value)
             end = (rest, "Extra data")
         at, message = end
-        if message == "nesting too deep":
+        if message == "nesting too deep" and fast_error is not None:
             # Deeper than the stdlib parser goes but within orjson's limit: orjson's own
             # diagnosis is the accurate one.
             at, message = fast_error.pos, fast_error.msg

@@ -44,6 +44,7 @@ format is framed by its own module (:mod:`validator.reading.sse`, :mod:`validato
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from validator.model.events import RawEvent, RawRun
@@ -59,7 +60,7 @@ from validator.reading.jsonl import JsonlFramer
 from validator.reading.lines import release_free_memory as release_free_memory  # re-exported for decode.py
 from validator.reading.sse import SseFramer
 
-__all__ = ["FORMATS", "Reader", "StreamReader"]
+__all__ = ["FORMATS", "Reader", "StreamReader", "sniff_container"]
 
 FORMATS = ("auto", "sse", "jsonl", "json", "eventstream")
 
@@ -68,6 +69,26 @@ _WS = b" \t\r\n"
 #: Give up looking for the first significant byte after this much leading whitespace.
 _DETECT_LIMIT = 1 << 20
 _START = Position(1, 1, 0)
+#: HAR's one top-level member, and a vcrpy cassette saved by its JSON serializer.
+_JSON_CONTAINER = re.compile(rb'\{\s*"(log|interactions|http_interactions)"\s*:')
+#: A YAML cassette's top-level key (vcrpy, go-vcr: ``interactions``; Ruby VCR: ``http_interactions``).
+_YAML_CASSETTE = re.compile(rb"(?m)^(?:http_)?interactions:")
+
+
+def sniff_container(head: bytes) -> str | None:
+    """``"har"`` or ``"cassette"`` when the first bytes of an input are a container's, else None.
+
+    Content, not the file name, decides: a cassette on standard input or saved as ``.txt``, a
+    HAR saved as ``.json``. An event stream cannot look like either: no event holds a ``log``
+    or ``interactions`` member first, and no SSE field is named ``interactions``.
+    """
+    body = head.lstrip(BOM + _WS)
+    match = _JSON_CONTAINER.match(body)
+    if match is not None:
+        return "har" if match.group(1) == b"log" else "cassette"
+    if body[:1] != b"{" and _YAML_CASSETTE.search(body) is not None:
+        return "cassette"
+    return None
 
 
 def _detect(first: int | None, head: list[bytes]) -> str:

@@ -3,8 +3,9 @@
 A finding is recorded by a key that survives unrelated edits to a transcript:
 its path (relative to the baseline file, so the baseline works from any
 directory), rule, event type and message, with how many times that key occurs.
-Line numbers are deliberately left out: inserting an event above a known
-problem must not turn it into a "new" one.
+Line numbers are deliberately left out, also those a message names (masked as
+``line *``): inserting an event above a known problem must not turn it into a
+"new" one.
 
 Applying a baseline hides, per key, at most the recorded number of findings
 (the first ones in file order); the rest are new. A recorded key that now occurs
@@ -17,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,9 +31,21 @@ from validator.model.meta import COMMAND
 if TYPE_CHECKING:
     from validator.engine import FileResult
 
-__all__ = ["Baseline", "BaselineError", "Key", "StaleEntry"]
+__all__ = ["Baseline", "BaselineError", "Key", "StaleEntry", "without_positions"]
 
 FORMAT_VERSION = 1
+
+#: A line named inside a message: "(added at line 8)", "body line 9", "(line 12)".
+_LINE = re.compile(r"\bline \d+")
+
+
+def without_positions(message: str) -> str:
+    """A message with the lines it names masked (``line *``), for keys that survive edits.
+
+    Some messages point back at where an item was added (RSP228, RSP233, RSP244) or at a line
+    inside a cassette's body: one line added above would otherwise make a known finding new.
+    """
+    return _LINE.sub("line *", message)
 
 
 class BaselineError(Exception):
@@ -76,7 +90,7 @@ class Baseline:
         return Path(os.path.relpath(Path(path).absolute(), self.root.absolute())).as_posix()
 
     def key(self, f: Finding) -> Key:
-        return Key(self.relpath(f.path), f.rule, f.event_type or "", f.message)
+        return Key(self.relpath(f.path), f.rule, f.event_type or "", without_positions(f.message))
 
     # ------------------------------------------------------------------ I/O
     @classmethod

@@ -265,7 +265,12 @@ def span_issues(part: Any, pointer: str) -> list[Issue]:
         return []
     issues = []
     for i, ann in enumerate(annotations):
-        if not isinstance(ann, dict) or ann.get("type") not in _SPAN_TYPES:
+        # A ``type`` that is not a string (a list, an object) is the schema's finding, not a span.
+        if (
+            not isinstance(ann, dict)
+            or not isinstance(ann.get("type"), str)
+            or ann["type"] not in _SPAN_TYPES
+        ):
             continue
         start, end = ann.get("start_index"), ann.get("end_index")
         if not (isinstance(start, int) and isinstance(end, int)):

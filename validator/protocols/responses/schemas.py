@@ -137,7 +137,8 @@ def _pointer(path: Iterator[Any] | Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    # default=str: an integer past the interpreter's digit limit is kept as a Decimal.
+    text = json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
@@ -342,14 +343,19 @@ class _Compiled:
         return self._py
 
     def is_valid(self, event: Any) -> bool:
-        if not self.rs.is_valid(event):
-            return False
-        if self._split and isinstance(event, dict):
-            shared = self.engines.shared
-            # A loop, not all() over a generator: this runs for every item and part event.
-            for name, uri in self._split:
-                if name in event and not shared(uri).is_valid(event[name]):
-                    return False
+        try:
+            if not self.rs.is_valid(event):
+                return False
+            if self._split and isinstance(event, dict):
+                shared = self.engines.shared
+                # A loop, not all() over a generator: this runs for every item and part event.
+                for name, uri in self._split:
+                    if name in event and not shared(uri).is_valid(event[name]):
+                        return False
+        except UnicodeEncodeError:
+            # A lone surrogate (a JSON "\\ud800" escape), which the compiled engine cannot take
+            # as a string; the Python engine can. Rare enough that its speed does not matter.
+            return bool(self.py.is_valid(event))
         return True
 
     def validator(self) -> Any:

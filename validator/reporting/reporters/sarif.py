@@ -20,6 +20,7 @@ from urllib.parse import quote
 from validator.catalog import RULES, Rule
 from validator.model.findings import Finding, Severity
 from validator.model.meta import DISTRIBUTION, version
+from validator.reporting.baseline import without_positions
 from validator.reporting.report import display_uri
 from validator.reporting.reporters.base import Reporter
 
@@ -37,16 +38,27 @@ FINGERPRINT_KEY = "responsesValidator/v1"
 
 def fingerprint(f: Finding, occurrence: int) -> str:
     """Stable across runs and line moves: the baseline key plus which occurrence of it this is."""
-    key = "\0".join((display_uri(f.path), f.rule, f.event_type or "", f.message, str(occurrence)))
+    key = "\0".join(
+        (display_uri(f.path), f.rule, f.event_type or "", without_positions(f.message), str(occurrence))
+    )
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _quote(uri: str) -> str:
+    # A file name that is not UTF-8 reaches us with its bytes as surrogate escapes: the URI
+    # percent-encodes those bytes, which names the very file. (Other surrogates: escaped.)
+    try:
+        return quote(uri.encode("utf-8", "surrogateescape"))
+    except UnicodeEncodeError:
+        return quote(uri.encode("utf-8", "backslashreplace"))
 
 
 def _artifact(path: str) -> dict[str, str]:
     uri = display_uri(path)
     if uri.startswith("/"):
         # Outside the working directory: an absolute file URI is the only honest location.
-        return {"uri": "file://" + quote(uri)}
-    return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
+        return {"uri": "file://" + _quote(uri)}
+    return {"uri": _quote(uri), "uriBaseId": "%SRCROOT%"}
 
 
 def _descriptor(rule: Rule, profile: str) -> dict[str, Any]:
@@ -104,7 +116,7 @@ class SarifReporter(Reporter):
                 )
             seen: Counter[tuple[str, str, str]] = Counter()
             for f in file.findings:
-                key = (f.rule, f.event_type or "", f.message)
+                key = (f.rule, f.event_type or "", without_positions(f.message))
                 seen[key] += 1
                 results.append(self._result(f, index.get(f.rule), seen[key]))
         run: dict[str, Any] = {

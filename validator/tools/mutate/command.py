@@ -11,7 +11,10 @@ from pathlib import Path
 import click
 
 from validator.catalog import PROFILES, PROTOCOL_PROFILES
+from validator.engine import CheckOptions, check_bytes
+from validator.model.findings import Severity
 from validator.protocols import HEAD_BYTES, detect
+from validator.reading.reader import sniff_container
 from validator.tools.mutate.operators import OPERATOR_TABLES, sidecar_path, write_mutants
 
 __all__ = ["mutate_command"]
@@ -23,6 +26,22 @@ def _list_operators(protocol: str) -> None:
     for table in tables.values():
         for op in table.values():
             click.echo(f"{op.name:<{width}}  {op.rule:<6}  {op.doc}")
+
+
+def _warn_if_invalid(file: Path, data: bytes, profile: str) -> None:
+    """Each mutant's sidecar names the one finding its defect causes: that holds only when the
+    transcript passes ``check`` to begin with. Say so when it does not (the mutants are still
+    written: a user may want to study them)."""
+    result = check_bytes(data, str(file), CheckOptions(profile=profile))
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        click.echo(
+            f"warning: {file} does not pass check in the {profile} profile ({len(errors)} error(s),"
+            f" first {first.rule} at line {first.line}: {first.message}); its mutants hold those"
+            " errors too, besides the one each sidecar expects",
+            err=True,
+        )
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -79,6 +98,13 @@ def mutate_command(
         raise click.BadParameter(
             f"unknown operator(s): {', '.join(unknown)} (see --list)", param_hint="--ops"
         )
+    data = file.read_bytes()
+    kind = sniff_container(data[:65536])
+    if kind is not None:
+        raise click.ClickException(
+            f"{file}: cannot mutate a {kind} file: mutate takes one SSE or JSON Lines transcript"
+        )
+    _warn_if_invalid(file, data, profile)
     try:
         written = write_mutants(file, out_dir, names or None, seed, profile, protocol)
     except (UnicodeDecodeError, ValueError) as exc:

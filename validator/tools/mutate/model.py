@@ -84,18 +84,28 @@ def _decode_frame(lines: Sequence[str], fmt: str) -> Frame:
 
 
 def detect_format(text: str, name: str = "") -> str:
+    """``sse``, ``jsonl`` or ``json`` (an array, which is not mutated), from the content as
+    the checker reads it (the first significant character), the name deciding only for SSE
+    and JSON Lines, which may both start with ``{``-free text."""
+    first = text.lstrip("\ufeff \t\r\n")[:1]
+    if first == "[":
+        return "json"
     suffix = Path(name).suffix.lower()
     if suffix in (".sse", ".txt", ".event-stream"):
         return "sse"
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return "jsonl" if first.lstrip().startswith("{") else "sse"
+    return "jsonl" if first == "{" else "sse"
 
 
 def parse(text: str, fmt: str | None = None, name: str = "") -> Transcript:
     """Split a transcript into frames; ``render(parse(t)) == t`` for any LF or CRLF input."""
     fmt = fmt or detect_format(text, name)
+    if fmt == "json":
+        raise ValueError(
+            "cannot mutate a JSON array transcript: only SSE and JSON Lines are mutated"
+            " (write the events one per line to mutate them as JSON Lines)"
+        )
     if fmt not in ("sse", "jsonl"):
         raise ValueError(f"cannot mutate {fmt!r} input (only sse and jsonl)")
     newline = "\r\n" if "\r\n" in text else "\n"
