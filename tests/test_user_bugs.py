@@ -209,8 +209,8 @@ def test_bug5_every_reporter_writes_a_raw_lone_surrogate(fmt: str) -> None:
     assert result.findings
     import io
 
-    from validator.report import Report, write_text
-    from validator.reporters import REPORTERS
+    from validator.reporting.report import Report, write_text
+    from validator.reporting.reporters import REPORTERS
 
     out = io.BytesIO()
     write_text(REPORTERS[fmt]().render(Report([result])), out)
@@ -345,3 +345,39 @@ def test_bug10_mutate_warns_about_an_invalid_transcript(tmp_path: Path) -> None:
     src.write_bytes((CORPUS / "seeds" / "000_e3213cea1afb5a14.sse").read_bytes())
     result = invoke("mutate", str(src), "--out", str(tmp_path / "out"))
     assert "warning" in result.stderr and "does not pass check" in result.stderr
+
+
+# ---------------------------------------------------------------------- rough edge: check .
+def test_check_dot_skips_ordinary_project_files(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{\n  "name": "x",\n  "type": "module"\n}\n')
+    (tmp_path / "requirements.txt").write_text("httpx>=0.27\n")
+    (tmp_path / "notes.txt").write_text("remember: the stream below is the good one\n")
+    (tmp_path / "config.yaml").write_text("server:\n  port: 8000\n")
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "good.sse").write_bytes(STREAM.read_bytes())
+    (tmp_path / "fixtures" / "events.json").write_text('[{"type": "response.created"}]')
+    result = invoke("check", "--format", "json", ".")
+    assert [f["path"] for f in json.loads(result.stdout)["files"]] == [
+        "fixtures/events.json",
+        "fixtures/good.sse",
+    ]
+    # Named explicitly, a file is checked whatever it looks like.
+    assert invoke("check", "notes.txt").exit_code == 1
+
+
+def test_a_probe_save_folder_rechecks(tmp_path: Path) -> None:
+    saved = tmp_path / "probe-out"
+    saved.mkdir()
+    (saved / "basic-text.sse").write_bytes(STREAM.read_bytes())
+    # The passing answer to the malformed-request scenario, and a saved HTML error body.
+    (saved / "malformed-request.json").write_text('{"error": {"message": "input must be a string"}}')
+    (saved / "image-input.txt").write_text("<html><body>502 Bad Gateway</body></html>")
+    result = invoke("check", str(saved))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "All checks passed: 1 file, 0 findings.\n"
+
+
+def test_a_symlink_loop_is_not_called_missing(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    result = invoke("check", str(tmp_path / "loop"))
+    assert result.exit_code == 2 and "loop" in result.stderr and "no such file" not in result.stderr

@@ -34,9 +34,10 @@ from validator.catalog import (
     Rule,
 )
 from validator.config import Config, ConfigError, discover, load_config
-from validator.engine import INPUT_FORMATS
-from validator.engine.batch import STDIN, PathError, collect, run
+from validator.engine import INPUT_FORMATS, FileResult
+from validator.engine.batch import run
 from validator.model.meta import COMMAND
+from validator.reading.discover import STDIN, PathError, collect
 from validator.reporting.baseline import Baseline, BaselineError
 from validator.reporting.report import EXIT_USAGE, Progress, Report, write_text
 from validator.reporting.reporters import REPORTERS, Reporter
@@ -225,7 +226,10 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     config = _load_config(request)
     options, exclude, include = _options(request, config)
     outputs = _outputs(request, config)
-    files = collect(request.paths, include, exclude)
+    discovery = collect(request.paths, include, exclude)
+    files = discovery.files
+    for path, why in discovery.skipped:
+        stderr.write(f"{PROG}: note: {path}: skipped: {why}\n")
     # The input is never modified: refuse any output that would overwrite a transcript.
     targets = [t for _, t in outputs if t] + [request.write_baseline] * bool(request.write_baseline)
     for target in targets:
@@ -245,6 +249,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         )
     finally:
         progress.close()
+    # Directories walking could not list: unreadable input, reported like an unreadable file.
+    results += [FileResult(path, error=message) for path, message in discovery.errors]
+    durations += [0.0] * len(discovery.errors)
 
     report = Report(results, _report_profile(options), options.strict, durations)
     if request.write_baseline:

@@ -1,117 +1,26 @@
-"""Which files to check, and checking them, serially or in parallel processes.
+"""Checking many files, serially or in parallel processes.
 
-Discovery expands directories into transcripts (sorted, so every run sees the
-same order) and applies the include and exclude globs. Running keeps results in
-input order whatever the number of processes, so ``-j 2`` reports are
-byte-identical to ``-j 1``.
-
-Glob rules: a pattern without ``/`` matches a file or directory *name* (so
-``fixtures`` prunes every directory of that name); a pattern with ``/`` matches
-the end of the path (``recorded/*.json``). ``include`` applies only to files
-found by walking a directory: a file named on the command line is checked
-whatever its suffix, unless it is excluded.
+Which files: :mod:`validator.reading.discover`. Running keeps results in input order whatever
+the number of processes, so ``-j 2`` reports are byte-identical to ``-j 1``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from fnmatch import fnmatchcase
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from validator.engine.files import check_file
 from validator.engine.options import CheckOptions, FileResult
 from validator.model.findings import Finding
+from validator.reading.discover import STDIN
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
 
-__all__ = ["DEFAULT_EXCLUDE", "DEFAULT_INCLUDE", "PathError", "check_one", "collect", "run"]
-
-DEFAULT_INCLUDE = ("*.sse", "*.jsonl", "*.json", "*.txt")
-#: Always skipped while walking: tool and VCS directories, and the corpus's
-#: expected-findings sidecars (``*.expected.json``), which are not transcripts.
-DEFAULT_EXCLUDE = (
-    ".git",
-    ".hg",
-    ".svn",
-    ".tox",
-    ".nox",
-    ".venv",
-    "venv",
-    "node_modules",
-    "__pycache__",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-    "*.expected.json",
-)
-STDIN = "-"
-
-
-class PathError(Exception):
-    """A path on the command line does not exist, or a directory holds no transcripts."""
-
-
-def _matches(parts: Sequence[str], patterns: Iterable[str]) -> bool:
-    for pattern in patterns:
-        if "/" in pattern:
-            pattern = pattern.strip("/")
-            if any(fnmatchcase("/".join(parts[i:]), pattern) for i in range(len(parts))):
-                return True
-        elif any(fnmatchcase(part, pattern) for part in parts):
-            return True
-    return False
-
-
-def _walk(root: Path, include: Sequence[str], exclude: Sequence[str]) -> list[str]:
-    found = []
-    for directory, dirnames, filenames in os.walk(root):
-        rel = Path(directory).relative_to(root).parts
-        # Pruning in place keeps os.walk out of excluded trees (a .venv can be huge).
-        dirnames[:] = sorted(d for d in dirnames if not _matches((*rel, d), exclude))
-        for name in sorted(filenames):
-            parts = (*rel, name)
-            if _matches((name,), include) and not _matches(parts, exclude):
-                found.append(os.path.join(directory, name))
-    return found
-
-
-def collect(
-    paths: Iterable[str],
-    include: Sequence[str] | None = None,
-    exclude: Sequence[str] = (),
-) -> list[str]:
-    """The transcripts to check, in order, each once.
-
-    Raises :class:`PathError` for a path that does not exist and for a directory
-    in which nothing matches ``include``.
-    """
-    include = tuple(include) if include else DEFAULT_INCLUDE
-    walk_exclude = (*DEFAULT_EXCLUDE, *exclude)
-    files: dict[str, None] = {}
-    for path in paths:
-        if path == STDIN:
-            files[STDIN] = None
-            continue
-        p = Path(path)
-        if p.is_dir():
-            found = _walk(p, include, walk_exclude)
-            if not found:
-                raise PathError(
-                    f"{path}: no transcripts found in this directory (looked for {', '.join(include)})"
-                )
-            files.update(dict.fromkeys(found))
-        elif p.exists():
-            if not _matches(p.parts, exclude):
-                files[path] = None
-        else:
-            raise PathError(f"{path}: no such file or directory")
-    return list(files)
+__all__ = ["STDIN", "check_one", "run"]
 
 
 # ---------------------------------------------------------------------- running
