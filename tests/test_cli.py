@@ -17,7 +17,7 @@ from conftest import SEEDS
 
 from validator.catalog import RULES
 from validator.cli import cli, rule_text
-from validator.engine import batch as walk
+from validator.reading import discover as walk
 
 CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
 BROKEN = SEEDS / "000_e3213cea1afb5a14.sse"
@@ -115,7 +115,7 @@ def test_directory_without_transcripts_is_exit_2(tmp_path: Path):
     assert result.exit_code == 2
     assert result.stderr == (
         "llm-stream-validator: error: empty: no transcripts found in this directory"
-        " (looked for *.sse, *.jsonl, *.json, *.txt)\n"
+        " (looked for *.sse, *.jsonl, *.ndjson, *.json, *.txt, *.yaml, *.yml, *.har)\n"
     )
 
 
@@ -430,7 +430,8 @@ def project(tmp_path: Path) -> Path:
         "node_modules/x/y.jsonl",
     ):
         (tmp_path / "p" / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "p" / rel).write_text("")
+        # Content that looks like a stream: walking reads .json and .txt files only when it does.
+        (tmp_path / "p" / rel).write_text("data: {}\n\n")
     return tmp_path / "p"
 
 
@@ -439,7 +440,7 @@ def rel(paths: list[str], root: Path) -> list[str]:
 
 
 def test_walk_defaults(project: Path):
-    assert rel(walk.collect([str(project)]), project) == [
+    assert rel(walk.collect([str(project)]).files, project) == [
         "a.sse",
         "b.jsonl",
         "c.json",
@@ -451,15 +452,15 @@ def test_walk_defaults(project: Path):
 
 
 def test_walk_include_and_exclude(project: Path):
-    found = walk.collect([str(project)], include=["*.sse"], exclude=["fixtures", "recorded/*.sse"])
+    found = walk.collect([str(project)], include=["*.sse"], exclude=["fixtures", "recorded/*.sse"]).files
     assert rel(found, project) == ["a.sse"]
     # A file named explicitly is checked whatever its suffix, unless excluded.
-    assert walk.collect([str(project / "notes.md")]) == [str(project / "notes.md")]
-    assert walk.collect([str(project / "fixtures" / "f.sse")], exclude=["fixtures"]) == []
+    assert walk.collect([str(project / "notes.md")]).files == [str(project / "notes.md")]
+    assert walk.collect([str(project / "fixtures" / "f.sse")], exclude=["fixtures"]).files == []
     # Each file once, in the order given.
     a = str(project / "a.sse")
-    assert walk.collect([a, str(project), a])[0] == a
-    assert len(walk.collect([a, str(project), a])) == 7
+    assert walk.collect([a, str(project), a]).files[0] == a
+    assert len(walk.collect([a, str(project), a]).files) == 7
 
 
 def test_exclude_from_the_command_line(project: Path):

@@ -358,8 +358,8 @@ def test_check_dot_skips_ordinary_project_files(tmp_path: Path) -> None:
     (tmp_path / "fixtures" / "events.json").write_text('[{"type": "response.created"}]')
     result = invoke("check", "--format", "json", ".")
     assert [f["path"] for f in json.loads(result.stdout)["files"]] == [
-        "fixtures/events.json",
-        "fixtures/good.sse",
+        "./fixtures/events.json",
+        "./fixtures/good.sse",
     ]
     # Named explicitly, a file is checked whatever it looks like.
     assert invoke("check", "notes.txt").exit_code == 1

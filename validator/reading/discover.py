@@ -2,7 +2,8 @@
 
 Walking is sorted, so every run sees the same order. A file found by walking is checked when its
 name matches ``include`` and, with the default ``include``, when its first bytes look like a
-transcript or a container (:func:`looks_like_transcript`): ``check .`` in a project skips its
+transcript or a container (:func:`looks_like_transcript`) when its suffix is one ordinary files
+use too (``.json``, ``.txt``, ``.yaml``, ``.yml``): ``check .`` in a project skips its
 ``package.json``, ``requirements.txt`` and notes. A file named on the command line is always
 checked, unless ``exclude`` matches it.
 
@@ -58,6 +59,9 @@ DEFAULT_EXCLUDE = (
     "*.expected.json",
 )
 STDIN = "-"
+#: Suffixes ordinary project files share with transcripts: only these get the content look
+#: (a ``.sse``, ``.jsonl`` or ``.har`` file is a transcript even when empty or broken).
+_GENERIC = ("*.json", "*.txt", "*.yaml", "*.yml")
 #: How much of a file the content look reads.
 _HEAD = 4096
 #: An SSE field line (or comment) opening a stream: ``data:``, ``event:``, ``id:``, ``retry:``, ``:``.
@@ -155,7 +159,7 @@ def _walk(root: Path, include: Sequence[str], exclude: Sequence[str], look: bool
             if special is not None:
                 out.skipped.append((path, f"not a regular file ({special}); name it to read it"))
                 continue
-            if look:
+            if look and _matches((name,), _GENERIC):
                 head = _head(path)
                 if head is not None and not looks_like_transcript(head):
                     continue
