@@ -9,13 +9,14 @@ direction fails a case. (Mutation testing found the other weak spots: see the is
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import CORPUS
 
-from validator import check_events
+from validator import check_bytes, check_events
 from validator.tools.mutate.model import parse
 
 Events = list[dict[str, Any]]
@@ -177,3 +178,91 @@ def output_index(delta: int) -> Callable[[Events], None]:
 @pytest.mark.parametrize(("delta", "fires"), [(0, False), (1, True)])
 def test_rsp221_first_output_index(delta: int, fires: bool) -> None:
     assert ("RSP221" in rules(edited(TEXT, output_index(delta)))) is fires
+
+
+# ---------------------------------------------------------------------- found by mutation testing
+# cosmic-ray's off-by-one operators on consistency.py and sequence.py left these alive; each case
+# below kills one (the integer fast path hid the general one: integral floats take the latter).
+def sse(events: list[Any]) -> bytes:
+    return b"".join(
+        b"data: " + (e if isinstance(e, bytes) else json.dumps(e).encode()) + b"\n\n" for e in events
+    )
+
+
+def sequence_rules_at(data: bytes, index: int) -> set[str]:
+    found = check_bytes(data).findings
+    return {f.rule for f in found if f.event_index == index} & {"RSP203", "RSP204", "RSP205"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(lambda last: float(last + 1), set(), id="next-as-float"),
+        pytest.param(lambda last: float(last + 2), {"RSP204"}, id="one-missing-as-float"),
+        pytest.param(lambda last: float(last), {"RSP205"}, id="repeated-as-float"),
+    ],
+)
+def test_sequence_numbers_written_as_integral_floats(
+    value: Callable[[int], float], expected: set[str]
+) -> None:
+    events = copy.deepcopy(TEXT)
+    events[5]["sequence_number"] = value(events[4]["sequence_number"])
+    assert sequence_rules_at(sse(events), 5) == expected
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        pytest.param(2, set(), id="the-broken-event-unnumbered"),
+        pytest.param(3, set(), id="the-broken-event-numbered"),
+        pytest.param(4, {"RSP204"}, id="one-past-that"),
+    ],
+)
+def test_sequence_after_an_undecodable_event(after: int, expected: set[str]) -> None:
+    # Events 0 and 1, then one whose JSON is broken (it may have carried 2), then ``after``:
+    # as an integral float, so the general path decides rather than the integer fast path.
+    events: list[Any] = copy.deepcopy(TEXT[:2])
+    third = copy.deepcopy(TEXT[3])
+    third["sequence_number"] = float(after)
+    data = sse([*events, b'{"type": "response.output_item.added", "sequence_number": 2', third])
+    assert sequence_rules_at(data, 3) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        pytest.param(0, set(), id="0"),
+        pytest.param(1, set(), id="1-the-broken-one-was-0"),
+        pytest.param(2, {"RSP203"}, id="2"),
+    ],
+)
+def test_first_sequence_number_after_an_undecodable_first_event(first: int, expected: set[str]) -> None:
+    second = copy.deepcopy(TEXT[1])
+    second["sequence_number"] = first
+    data = sse([b'{"type": "response.created", "sequence_number": 0', second, *TEXT[2:4]])
+    assert sequence_rules_at(data, 1) == expected
+
+
+def test_rsp308_message_gives_the_sum() -> None:
+    events = edited(TEXT, usage_total(5))
+    usage = first(events, "response.completed")["response"]["usage"]
+    (message,) = [f.message for f in check_events(events).findings if f.rule == "RSP308"]
+    assert message.endswith(f"= {usage['input_tokens'] + usage['output_tokens']}")
+
+
+def test_rsp217_names_starting_after() -> None:
+    events = copy.deepcopy(TEXT[4:])
+    (message,) = [f.message for f in check_events(events).findings if f.rule == "RSP217"]
+    seq = events[0]["sequence_number"]
+    assert message.startswith(
+        f"resumed stream (starting_after={seq - 1}): checked from sequence_number {seq}"
+    )
+
+
+@pytest.mark.parametrize(("missing", "more"), [(1, ""), (2, " (nor do the 1 events after it)")])
+def test_rsp201_counts_the_unnumbered_events(missing: int, more: str) -> None:
+    events = copy.deepcopy(TEXT)
+    for event in events[:missing]:
+        del event["sequence_number"]
+    messages = [f.message for f in check_events(events).findings if f.rule == "RSP201"]
+    assert messages == [f"event has no sequence_number{more}, unlike the rest of the stream"]
