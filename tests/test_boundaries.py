@@ -266,3 +266,11 @@ def test_rsp201_counts_the_unnumbered_events(missing: int, more: str) -> None:
         del event["sequence_number"]
     messages = [f.message for f in check_events(events).findings if f.rule == "RSP201"]
     assert messages == [f"event has no sequence_number{more}, unlike the rest of the stream"]
+
+
+@pytest.mark.parametrize(("length", "shown"), [(60, "a" * 60), (61, "a" * 57 + "...")])
+def test_text_mismatch_quotes_up_to_60_characters(length: int, shown: str) -> None:
+    events = copy.deepcopy(TEXT)
+    first(events, "response.output_text.done")["text"] = "a" * length
+    messages = [f.message for f in check_events(events).findings if "but the done event says" in f.message]
+    assert messages and messages[0].endswith(f"but the done event says {shown!r}")
