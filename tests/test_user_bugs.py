@@ -381,3 +381,45 @@ def test_a_symlink_loop_is_not_called_missing(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     result = invoke("check", str(tmp_path / "loop"))
     assert result.exit_code == 2 and "loop" in result.stderr and "no such file" not in result.stderr
+
+
+# ---------------------------------------------------------------------- rough edges
+def test_nan_in_response_created_is_one_finding() -> None:
+    text = STREAM.read_bytes()
+    first_end = text.index(b"\n\n")
+    head = text[:first_end].replace(b'"created_at":', b'"created_at":NaN,"x":', 1)
+    assert head != text[:first_end]
+    rules = [f.rule for f in check_bytes(head + text[first_end:]).findings]
+    assert rules == ["RSP002"]
+
+
+def test_bad_select_in_pyproject_is_blamed_on_the_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.llm-stream-validator]\nselect = ["RSP9"]\n')
+    (tmp_path / "t.sse").write_bytes(STREAM.read_bytes())
+    result = invoke("check", "t.sse")
+    assert result.exit_code == 2
+    assert (
+        "select in " in result.stderr
+        and "pyproject.toml" in result.stderr
+        and "--select" not in result.stderr
+    )
+
+
+def test_write_baseline_counts_in_words(tmp_path: Path) -> None:
+    (tmp_path / "t.sse").write_bytes(b'data: {"type":"response.created","sequence_number":0}\n\n')
+    result = invoke("check", "t.sse", "--select", "RSP209", "--write-baseline", "b.json")
+    assert "Wrote b.json: 1 finding (1 entry) are now the baseline." in result.stderr
+
+
+def test_a_read_error_names_the_path_once(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "ok.sse").write_bytes(STREAM.read_bytes())
+    (tmp_path / "d" / "x.sse").symlink_to(tmp_path / "nowhere.sse")  # walked, then unreadable
+    result = invoke("check", str(tmp_path / "d"))
+    assert result.exit_code == 2
+    assert result.stderr.count("x.sse") == 1, result.stderr
+
+
+def test_rule_suggests_the_nearest_id() -> None:
+    result = CliRunner().invoke(cli, ["rule", "RSP2003"])
+    assert result.exit_code == 2 and "did you mean RSP203?" in result.stderr

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import json
 import os
 import shutil
@@ -39,7 +40,7 @@ from validator.engine.batch import run
 from validator.model.meta import COMMAND
 from validator.reading.discover import STDIN, PathError, collect
 from validator.reporting.baseline import Baseline, BaselineError
-from validator.reporting.report import EXIT_USAGE, Progress, Report, write_text
+from validator.reporting.report import EXIT_USAGE, Progress, Report, plural, write_text
 from validator.reporting.reporters import REPORTERS, Reporter
 
 __all__ = ["CheckRequest", "cli", "execute", "main"]
@@ -147,8 +148,10 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
 
     select = request.select if request.select is not None else config.select or ()
     ignore = request.ignore if request.ignore is not None else config.ignore or ()
-    _check_selectors("--select", select)
-    _check_selectors("--ignore", ignore)
+    # Blame the place the selector came from: the command line, or the configuration file.
+    in_config = f"in {config.source}" if config.source is not None else "in the configuration"
+    _check_selectors("--select" if request.select is not None else f"select {in_config}", select)
+    _check_selectors("--ignore" if request.ignore is not None else f"ignore {in_config}", ignore)
     body = _request_body(request.request_file)
     try:
         options = CheckOptions(
@@ -258,8 +261,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         written = Baseline.from_results(results, request.write_baseline)
         written.write(request.write_baseline)
         stderr.write(
-            f"Wrote {request.write_baseline}: {sum(written.counts.values())} findings"
-            f" ({len(written.counts)} entries) are now the baseline.\n"
+            f"Wrote {request.write_baseline}: {plural(sum(written.counts.values()), 'finding')}"
+            f" ({len(written.counts)} {'entry' if len(written.counts) == 1 else 'entries'})"
+            " are now the baseline.\n"
         )
         kept, hidden, _ = written.apply(results)
         report = dataclasses.replace(report, results=kept, baselined=hidden, with_baseline=True)
@@ -268,7 +272,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         report = dataclasses.replace(report, results=kept, baselined=hidden, stale=stale, with_baseline=True)
 
     for result in report.unreadable:
-        _err(stderr, f"{result.path}: {result.error}")
+        # Read errors already name the file ("cannot read X: ..."): do not say it twice.
+        error = result.error or ""
+        _err(stderr, error if result.path in error else f"{result.path}: {error}")
     wanted = {cls.excerpts for cls in reporters} - {""}
     if wanted:
         report = dataclasses.replace(report, excerpts=read_report_excerpts(report, "events" in wanted))
@@ -707,7 +713,14 @@ def rule_command(rule_ref: str) -> None:
     """Explain one rule (by id such as RSP203, or name) with its example transcripts."""
     rule = find_rule(rule_ref)
     if rule is None:
-        _err(sys.stderr, f"unknown rule {rule_ref!r} (see `{COMMAND} rules`)")
+        close = difflib.get_close_matches(
+            rule_ref.upper() if rule_ref[:1].isalpha() and rule_ref[-1:].isdigit() else rule_ref,
+            [*RULES, *(r.name for r in RULES.values())],
+            n=1,
+            cutoff=0.8,
+        )
+        hint = f"did you mean {close[0]}? " if close else ""
+        _err(sys.stderr, f"unknown rule {rule_ref!r} ({hint}see `{COMMAND} rules`)")
         sys.exit(EXIT_USAGE)
     write_text(rule_text(rule, examples_dir()), sys.stdout.buffer)
 

@@ -241,6 +241,8 @@ class StreamChecker:
 
     def feed_undecodable(self, raw: RawEvent) -> None:
         self.sequence.undecodable()
+        if not self.response.started:
+            self.response.unreadable_start = True
 
     def finish(self, end: Position) -> list[Issue]:
         if self.sequence.events == 0:

@@ -81,7 +81,7 @@ _CONSTANT = ("created_at", "model", "object")
 class ResponseMachine:
     """The phase of the response, and the checks on its snapshots."""
 
-    __slots__ = ("constants", "ctx", "error_seen", "items", "phase", "response_id", "started")
+    __slots__ = ("constants", "ctx", "error_seen", "items", "phase", "response_id", "started", "unreadable_start")
 
     def __init__(self, ctx: EventContext, items: ItemTracker) -> None:
         self.ctx = ctx
@@ -89,6 +89,9 @@ class ResponseMachine:
         self.phase = Phase.START
         #: False until response.created has come or is certain to be missing.
         self.started = False
+        #: An event before the first readable one could not be decoded (RSP002): it may have been
+        #: response.created, so its absence is not a second finding.
+        self.unreadable_start = False
         self.response_id: str | None = None
         #: The first snapshot's values of the fields that stay the same in every snapshot (C8).
         self.constants: dict[str, Any] | None = None
@@ -111,7 +114,7 @@ class ResponseMachine:
         self.started = True
         if life is Lifecycle.CREATED:
             return
-        if not self.ctx.lenient:
+        if not self.ctx.lenient and not self.unreadable_start:
             self.ctx.emit("RSP206", "the stream does not start with response.created")
         self.phase = _START_BEFORE.get(life, Phase.IN_PROGRESS) if life is not None else Phase.IN_PROGRESS
 
