@@ -264,8 +264,9 @@ def test_rsp201_counts_the_unnumbered_events(missing: int, more: str) -> None:
     events = copy.deepcopy(TEXT)
     for event in events[:missing]:
         del event["sequence_number"]
-    messages = [f.message for f in check_events(events).findings if f.rule == "RSP201"]
-    assert messages == [f"event has no sequence_number{more}, unlike the rest of the stream"]
+    (message,) = [f.message for f in check_events(events).findings if f.rule == "RSP201"]
+    # How many events after the first also lack one: said only when there are any.
+    assert ("(nor do the" in message) is bool(more) and (not more or more in message)
 
 
 @pytest.mark.parametrize(("length", "shown"), [(60, "a" * 60), (61, "a" * 57 + "...")])
