@@ -81,7 +81,16 @@ _CONSTANT = ("created_at", "model", "object")
 class ResponseMachine:
     """The phase of the response, and the checks on its snapshots."""
 
-    __slots__ = ("constants", "ctx", "error_seen", "items", "phase", "response_id", "started", "unreadable_start")
+    __slots__ = (
+        "constants",
+        "ctx",
+        "error_seen",
+        "items",
+        "phase",
+        "response_id",
+        "started",
+        "unreadable_start",
+    )
 
     def __init__(self, ctx: EventContext, items: ItemTracker) -> None:
         self.ctx = ctx
