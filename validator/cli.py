@@ -14,7 +14,6 @@ import dataclasses
 import difflib
 import json
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -283,6 +282,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         docs = {rid: rule_text(RULES[rid], examples_dir()) for rid in sorted(used) if rid in RULES}
         report = dataclasses.replace(report, rule_docs=docs)
     stdout_color = use_color(request.color, sys.stdout)
+    # shutil imports bz2 and lzma: loaded only when a report is drawn, not by every command's start-up.
+    import shutil
+
     width = shutil.get_terminal_size((100, 24)).columns
     for fmt, target in outputs:
         reporter = REPORTERS[fmt](
