@@ -186,7 +186,7 @@ def test_a_negative_output_index_on_every_delta_is_one_schema_finding_and_one_in
     assert [(f.rule, f.line) for f in result.findings] == [("RSP103", first), ("RSP221", first)]
     grouped = result.findings[0]
     assert [r.line for r in grouped.related] == [2 + 3 * events.index(d) for d in deltas[1:]]
-    assert grouped.details[-1].startswith(f"the same on {len(deltas) - 1} later events: line {first + 3}, ")
+    assert grouped.details[0].startswith(f"the same on {len(deltas) - 1} later events: line {first + 3}, ")
     assert "negative" in result.findings[1].message
 
 

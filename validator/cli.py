@@ -78,6 +78,8 @@ class CheckRequest:
     #: format -> file, for reports written besides the main one.
     reports: dict[str, str] = dataclasses.field(default_factory=dict)
     quiet: bool = False
+    #: Every detail line under each finding in text output (the first few otherwise).
+    verbose: bool = False
     color: bool | None = None
     jobs: int = 1
     baseline: str | None = None
@@ -288,7 +290,10 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     width = shutil.get_terminal_size((100, 24)).columns
     for fmt, target in outputs:
         reporter = REPORTERS[fmt](
-            color=stdout_color and target is None, quiet=request.quiet, width=width if target is None else 100
+            color=stdout_color and target is None,
+            quiet=request.quiet,
+            verbose=request.verbose,
+            width=width if target is None else 100,
         )
         try:
             _write(reporter.render(report), target)
@@ -475,6 +480,9 @@ color_option = click.option(
     help="Also write an HTML report (one self-contained file: timelines, findings, events).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line, no progress bar.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Text output: every detail line under a finding, not the first few."
+)
 @color_option
 @click.option(
     "-j",
@@ -529,6 +537,7 @@ def check(
     json_report: str | None,
     html_report: str | None,
     quiet: bool,
+    verbose: bool,
     color: bool | None,
     jobs: int,
     baseline: str | None,
@@ -557,6 +566,7 @@ def check(
         output=output,
         reports={k: v for k, v in extra.items() if v},
         quiet=quiet,
+        verbose=verbose,
         color=color,
         jobs=jobs,
         baseline=baseline,

@@ -71,7 +71,7 @@ def relocate(finding: Finding, stream: EmbeddedStream, path: str, prefix: str | 
             column=finding.column + shift,
             offset=-1,
             message=message,
-            details=(*finding.details, f"body line {finding.line}, column {finding.column}"),
+            details=(f"body line {finding.line}, column {finding.column}", *finding.details),
         )
     return dataclasses.replace(
         finding,
@@ -80,7 +80,7 @@ def relocate(finding: Finding, stream: EmbeddedStream, path: str, prefix: str | 
         column=stream.column,
         offset=stream.offset,
         message=message,
-        details=(*finding.details, f"body line {finding.line}, column {finding.column}"),
+        details=(f"body line {finding.line}, column {finding.column}", *finding.details),
     )
 
 

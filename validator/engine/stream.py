@@ -501,7 +501,7 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
             lines += ", …"
         kept[at] = dataclasses.replace(
             f,
-            details=(*f.details, f"the same on {len(more)} later event{'s' * (len(more) > 1)}: line {lines}"),
+            details=(f"the same on {len(more)} later event{'s' * (len(more) > 1)}: line {lines}", *f.details),
             related=tuple(
                 Location(r.line, r.column, r.offset, r.event_index, r.sequence_number) for r in more
             ),

@@ -37,9 +37,13 @@ class Reporter(ABC):
     #: The reporter draws each stream's outline (``CheckOptions.outline``).
     outlines: ClassVar[bool] = False
 
-    def __init__(self, *, color: bool = False, quiet: bool = False, width: int = 100) -> None:
+    def __init__(
+        self, *, color: bool = False, quiet: bool = False, width: int = 100, verbose: bool = False
+    ) -> None:
         self.color = color
         self.quiet = quiet
+        #: Every detail line of every finding (text formats show the first few otherwise).
+        self.verbose = verbose
         #: The terminal's width in columns, for reporters that lay out text.
         self.width = width
 

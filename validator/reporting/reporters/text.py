@@ -11,6 +11,7 @@ without one (standard input, the Python API) gets its one line.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +30,11 @@ _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cy
 #: Narrowest frame drawn, whatever the terminal says.
 _MIN_WIDTH = 40
 _MISSING = object()
+#: Detail lines shown under a finding without ``-v``: a missing item ``type`` fails every
+#: branch of the item union, and two dozen lines of branches bury the one that matters.
+SHOWN_DETAILS = 3
+#: The schema check's own cap on detail lines ("… and 7 more"), counted in the hidden total.
+_CAPPED = re.compile(r"… and (\d+) more")
 
 
 class TextReporter(Reporter):
@@ -46,9 +52,10 @@ class TextReporter(Reporter):
         return f"{where} {rule} {severity} {escape_controls(f.message)}"
 
     def finding(self, f: Finding, report: Report) -> list[str]:
-        """The finding's lines: its one line, its details (every further schema error, where a
-        grouped finding repeats) indented under it, then its frame when the line is known."""
-        lines = [self.finding_line(f), *(f"    {escape_controls(d)}" for d in f.details)]
+        """The finding's lines: its one line, its details (where a grouped finding repeats, further
+        schema errors: the first few, or all with ``verbose``) indented under it, then its frame
+        when the line is known."""
+        lines = [self.finding_line(f), *(f"    {escape_controls(d)}" for d in self.shown_details(f))]
         excerpt = report.excerpt(f)
         if excerpt is None:
             return lines
@@ -59,6 +66,17 @@ class TextReporter(Reporter):
             lines.append(f"{self._style(gutter, fg='blue', bold=True)} {text}".rstrip())
         lines.append("")
         return lines
+
+    def shown_details(self, f: Finding) -> list[str]:
+        """The detail lines drawn: the most relevant few, then how many more ``-v`` shows."""
+        details = list(f.details)
+        if self.verbose or len(details) <= SHOWN_DETAILS + 1:
+            return details
+        hidden = len(details) - SHOWN_DETAILS
+        capped = _CAPPED.fullmatch(details[-1])
+        if capped:
+            hidden += int(capped.group(1)) - 1
+        return [*details[:SHOWN_DETAILS], f"… and {hidden} more (-v shows every one)"]
 
     def render(self, report: Report) -> str:
         lines = [line for r in report.results for f in r.findings for line in self.finding(f, report)]
