@@ -9,11 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEEDS
-from validator.pytest_plugin import StreamValidationError, assert_valid_stream, format_findings
+from tests.conftest import CORPUS, SEEDS
+from validator.pytest_plugin import (
+    StreamValidationError,
+    assert_valid_stream,
+    format_findings,
+    is_stream_text,
+)
 from validator.tools.probe.replay import text_events, to_sse
 
+pytest_plugins = ["pytester"]
+
 GOOD = to_sse(text_events("All fine."))
+#: GOOD with its second event's number out of order: RSP204 at 5:7.
+BROKEN = GOOD.replace(b'"sequence_number":1', b'"sequence_number":7')
 
 
 def _gap(body: bytes) -> bytes:
@@ -59,6 +68,86 @@ def test_options_are_passed_to_the_engine() -> None:
     assert_valid_stream(events, ignore=("RSP209", "RSP228"))
     with pytest.raises(AssertionError, match="open-responses"):
         assert_valid_stream(events, profile="open-responses", fragment=True, path="open-responses")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD.decode(),
+        "event: response.created",
+        "  data: {}",
+        ": keep-alive",
+        "id: 1",
+        "retry: 10",
+        '{"type": "response.created"}',
+        '[{"type": "response.created"}]',
+        "stream.sse\n",
+        "a\rb",
+    ],
+)
+def test_a_str_that_holds_a_stream_is_content(text: str) -> None:
+    assert is_stream_text(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["fixtures/streams/tool.sse", "/tmp/x.jsonl", "C:\\streams\\a.sse", "data.sse", "events:x.sse"]
+)
+def test_a_str_without_a_line_break_or_a_stream_start_is_a_path(text: str) -> None:
+    assert not is_stream_text(text)
+
+
+def test_stream_text_is_checked_as_content_and_a_path_object_as_a_path(tmp_path: Path) -> None:
+    assert assert_valid_stream(GOOD.decode()).path == "<str>"
+    assert assert_valid_stream(GOOD.decode(), path="inline").path == "inline"
+    with pytest.raises(AssertionError, match="RSP204"):
+        assert_valid_stream(BROKEN.decode())
+    # A Path is a path even when its name looks like content.
+    odd = tmp_path / "data: x"
+    odd.write_bytes(GOOD)
+    assert_valid_stream(odd)
+    with pytest.raises(AssertionError, match="could not be read"):
+        assert_valid_stream(tmp_path / "event: missing")
+
+
+def test_a_cassette_held_in_memory_is_recognised_as_one() -> None:
+    # Read as a plain transcript, this cassette's YAML is a heap of RSP001 findings.
+    good = CORPUS / "rules" / "RSP015" / "good.yaml"
+    assert_valid_stream(good.read_text())
+    assert_valid_stream(good.read_bytes())
+    with pytest.raises(AssertionError, match="RSP015"):
+        assert_valid_stream((CORPUS / "rules" / "RSP015" / "bad.yaml").read_text())
+
+
+def test_the_failure_message_shows_findings_then_the_stream_once() -> None:
+    for source in (BROKEN.decode(), BROKEN):
+        with pytest.raises(AssertionError) as info:
+            assert_valid_stream(source)
+        message = str(info.value)
+        name = "<str>" if isinstance(source, str) else "<bytes>"
+        assert message.startswith(f"{name} is not a valid stream:\n{name}:5:7: RSP204 error: ")
+        assert message.count('{"type":"response.created","sequence_number":0') == 1, message
+        assert f"{name}, 33 lines:\n 1 | event: response.created\n" in message
+        assert " 5 | data: " in message
+        assert message.index("RSP204") < message.index(" 1 | event: response.created")
+
+
+def test_plugin_frames_are_hidden_from_tracebacks(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_streams=f"""
+        BROKEN = {BROKEN.decode()!r}
+
+        def test_text(stream_validator):
+            stream_validator(BROKEN, path="reply")
+        """
+    )
+    run = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    out = run.stdout.str()
+    run.assert_outcomes(failed=1)
+    assert 'stream_validator(BROKEN, path="reply")' in out
+    assert "reply is not a valid stream:" in out
+    assert "reply:5:7: RSP204 error:" in out
+    assert "pytest_plugin.py" not in out and "raise StreamValidationError" not in out, out
+    assert out.count('"type":"response.created","sequence_number":0') == 1, out
 
 
 def test_bad_sources_are_type_errors_and_missing_files_fail() -> None:

@@ -6,9 +6,15 @@ time: the engine (schemas, jsonschema) is imported on first use. Disable it with
 ``-p no:llm_stream_validator`` (the plugin's name; it was ``responses_validator`` before 0.2).
 
 * ``assert_valid_stream(source, profile=None, **options)``: ``source`` is a list of event
-  dicts, the bytes of a transcript, or a path, of any protocol (recognised from its content, or
-  named with ``protocol=``; ``profile=None`` is that protocol's default). On failure it raises
-  ``AssertionError`` whose message lists the findings as ``path:line:col: ID severity: message``.
+  dicts, the bytes or text of a transcript, or a path, of any protocol (recognised from its
+  content, or named with ``protocol=``; ``profile=None`` is that protocol's default). On failure
+  it raises ``AssertionError`` whose message lists the findings as
+  ``path:line:col: ID severity: message``, then, for an in-memory transcript, the transcript
+  once with line numbers. Its frames are hidden from pytest's tracebacks.
+* A ``str`` is the transcript itself when it holds a line break or begins (after blanks) the way
+  a stream does: ``{`` or ``[`` (JSON lines, a JSON array), an SSE field (``event:``, ``data:``,
+  ``id:``, ``retry:``) or an SSE comment (``:``). Any other ``str`` is a path, and a
+  ``pathlib.Path`` (any ``os.PathLike``) is always a path.
 * fixtures ``stream_validator`` and ``responses_validator`` (its first name): the same function.
 * ini ``responses_validator_paths``: folders whose ``*.sse`` / ``*.jsonl`` files become test
   items (one per file), when pytest collects them.
@@ -29,6 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["StreamValidationError", "assert_valid_stream", "format_findings"]
 
 _SUFFIXES = (".sse", ".jsonl")
+#: How a ``str`` that is a transcript begins (after blanks); see :func:`is_stream_text`.
+_STREAM_STARTS = ("{", "[", ":", "event:", "data:", "id:", "retry:")
+#: An in-memory transcript is shown in the failure message up to this many lines.
+_SHOWN_LINES = 200
 
 
 class StreamValidationError(AssertionError):
@@ -50,14 +60,32 @@ def format_findings(result: FileResult) -> str:
     return "\n".join(lines)
 
 
+def is_stream_text(text: str) -> bool:
+    """Whether a ``str`` passed as a source is the transcript itself rather than a path.
+
+    A path never holds a line break, and none begins like a stream (``{``, ``[``, ``:`` or an
+    SSE field name and its colon), while every transcript of more than one event holds a line
+    break and a one-line one begins so.
+    """
+    return "\n" in text or "\r" in text or text.lstrip().startswith(_STREAM_STARTS)
+
+
 def check_source(source: Any, profile: str | None = None, **options: Any) -> FileResult:
-    """Check a list of event dicts, transcript bytes, or a path; returns the engine's FileResult."""
-    from validator.engine import CheckOptions, check_bytes, check_events, check_file
+    """Check a list of event dicts, transcript bytes or text, or a path; returns the FileResult.
+
+    A ``str`` is a transcript or a path as :func:`is_stream_text` says; an ``os.PathLike`` is
+    always a path.
+    """
+    __tracebackhide__ = True
+    from validator.engine import CheckOptions, check_events, check_file
+    from validator.engine.files import check_content
 
     path = options.pop("path", None)
     opts = CheckOptions(profile=profile, **options)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return check_bytes(bytes(source), path or "<bytes>", opts)
+        return check_content(bytes(source), path or "<bytes>", opts)
+    if isinstance(source, str) and is_stream_text(source):
+        return check_content(source.encode("utf-8", "surrogatepass"), path or "<str>", opts)
     if isinstance(source, (str, os.PathLike)):
         return check_file(os.fspath(source), opts)
     if isinstance(source, Mapping):
@@ -76,12 +104,36 @@ def assert_valid_stream(source: Any, profile: str | None = None, **options: Any)
     is recognised from the stream (Responses, Chat Completions) and its default profile used.
     Returns the result when the stream passes, for further assertions.
     """
+    __tracebackhide__ = True
     strict = bool(options.get("strict", False))
     result = check_source(source, profile, **options)
     if result.failed(strict):
         what = "could not be read" if result.error is not None else "is not a valid stream"
-        raise StreamValidationError(f"{result.path} {what}:\n{format_findings(result)}", result)
+        message = f"{result.path} {what}:\n{format_findings(result)}"
+        text = _in_memory_text(source)
+        if text is not None:
+            message += "\n" + _numbered(result.path, text)
+        raise StreamValidationError(message, result)
     return result
+
+
+def _in_memory_text(source: Any) -> str | None:
+    """The transcript's text when ``source`` holds it (bytes or a stream ``str``), else None."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source).decode("utf-8", "replace")
+    if isinstance(source, str) and is_stream_text(source):
+        return source
+    return None
+
+
+def _numbered(name: str, text: str) -> str:
+    """The transcript once, each line with its number, so a finding's ``line:col`` can be read."""
+    lines = text.splitlines()
+    width = len(str(min(len(lines), _SHOWN_LINES)))
+    shown = [f"{n:>{width}} | {line}" for n, line in enumerate(lines[:_SHOWN_LINES], 1)]
+    if len(lines) > _SHOWN_LINES:
+        shown.append(f"... {len(lines) - _SHOWN_LINES} more lines")
+    return f"{name}, {len(lines)} lines:\n" + "\n".join(shown)
 
 
 @pytest.fixture

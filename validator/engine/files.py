@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Iterator
 from os import PathLike
 from typing import Any
 
@@ -15,7 +16,7 @@ from validator.engine.stream import check_chunks, resolve
 from validator.protocols import DEFAULT
 from validator.reading import reader, transcript
 
-__all__ = ["check_file"]
+__all__ = ["check_content", "check_file"]
 
 #: How much of an input's head content detection looks at (a cassette's key can follow comments).
 _SNIFF = 1 << 16
@@ -63,6 +64,27 @@ def _is_websocket_session(first: bytes) -> bool:
     return isinstance(value, dict) and value.get("type") == "response.create"
 
 
+def _check_head(first: bytes, rest: Iterator[bytes], name: str, options: CheckOptions) -> FileResult:
+    """Check an input whose head is ``first``: a container if its content (or name) says so."""
+    kind = _container_kind(name, options.input_format)
+    if options.input_format == "auto":
+        kind = reader.sniff_container(first) or kind
+        if kind is None and _is_websocket_session(first):
+            kind = "websocket"
+    if kind is not None:
+        # Containers are small test fixtures, not multi-GB captures: read them whole.
+        return _check_container_data(first + b"".join(rest), name, kind, options)
+    return check_chunks(itertools.chain((first,), rest), name, options)
+
+
+def check_content(data: bytes, name: str, options: CheckOptions) -> FileResult:
+    """Check a transcript held in memory as :func:`check_file` checks a file: a cassette, HAR
+    file or WebSocket session is recognised from its content (or ``input_format``, or ``name``)."""
+    if options.input_format not in ("auto", *CONTAINER_FORMATS):
+        return check_chunks([data], name, options)
+    return _check_head(data, iter(()), name, options)
+
+
 def check_file(
     path: str | PathLike[str], options: CheckOptions | None = None, *, name: str | None = None, **kwargs: Any
 ) -> FileResult:
@@ -86,14 +108,6 @@ def check_file(
             # A pipe gives what has arrived: enough of the head to recognise a container.
             while len(first) < _SNIFF and (more := next(rest, None)) is not None:
                 first += more
-            kind = _container_kind(name, options.input_format)
-            if options.input_format == "auto":
-                kind = reader.sniff_container(first) or kind
-                if kind is None and _is_websocket_session(first):
-                    kind = "websocket"
-            if kind is not None:
-                # Containers are small test fixtures, not multi-GB captures: read them whole.
-                return _check_container_data(first + b"".join(rest), name, kind, options)
-            return check_chunks(itertools.chain((first,), rest), name, options)
+            return _check_head(first, rest, name, options)
     except transcript.TranscriptReadError as exc:
         return FileResult(name, error=str(exc))
