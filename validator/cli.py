@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
+from stat import S_ISREG
 from typing import IO, Any, ClassVar
 
 import click
@@ -39,7 +40,7 @@ from validator.engine.batch import run
 from validator.model.meta import COMMAND
 from validator.reading.discover import STDIN, PathError, collect
 from validator.reporting.baseline import Baseline, BaselineError
-from validator.reporting.report import EXIT_USAGE, Progress, Report, plural, write_text
+from validator.reporting.report import EXIT_USAGE, Progress, Report, display_uri, plural, write_text
 from validator.reporting.reporters import REPORTERS, Reporter
 
 __all__ = ["CheckRequest", "cli", "execute", "main"]
@@ -246,10 +247,16 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     if any(cls.outlines for cls in reporters):
         options = dataclasses.replace(options, outline=True)
     jobs = request.jobs or os.cpu_count() or 1
-    progress = Progress(len(files), stderr, enabled=not request.quiet)
+    progress = _progress(files, request, stderr)
     try:
         results, durations = run(
-            files, options, jobs, on_done=progress.advance, stdin_name=request.stdin_filename
+            files,
+            options,
+            jobs,
+            on_done=progress.advance,
+            stdin_name=request.stdin_filename,
+            # One file: its bytes are the progress (and nothing is counted when nothing is drawn).
+            on_read=progress.read if progress.enabled and len(files) == 1 else None,
         )
     finally:
         progress.close()
@@ -302,6 +309,27 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
             raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
         _step_summary(reporter, report, stderr)
     return report.exit_code(request.exit_zero)
+
+
+#: Seconds a run takes before its progress line appears (tests set 0 to see it at once).
+PROGRESS_DELAY_ENV = "RESPONSES_VALIDATOR_PROGRESS_DELAY"
+
+
+def _progress(files: Sequence[str], request: CheckRequest, stderr: IO[str]) -> Progress:
+    """The progress line on standard error: files done, or the bytes of a single file."""
+    try:
+        delay = max(0.0, float(os.environ.get(PROGRESS_DELAY_ENV, "")))
+    except ValueError:
+        delay = 1.0
+    name, size = "", None
+    if len(files) == 1:
+        path = files[0]
+        name = (request.stdin_filename or "standard input") if path == STDIN else display_uri(path)
+        with contextlib.suppress(OSError):
+            stat = os.stat(path) if path != STDIN else os.fstat(sys.stdin.fileno())
+            # A pipe's size is not its length: only a regular file's is.
+            size = stat.st_size if S_ISREG(stat.st_mode) else None
+    return Progress(len(files), stderr, enabled=not request.quiet, delay=delay, name=name, size=size)
 
 
 def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int, Any]]:

@@ -24,13 +24,19 @@ __all__ = ["STDIN", "check_one", "run"]
 
 
 # ---------------------------------------------------------------------- running
-def check_one(path: str, options: CheckOptions, stdin_name: str | None = None) -> tuple[FileResult, float]:
+def check_one(
+    path: str,
+    options: CheckOptions,
+    stdin_name: str | None = None,
+    on_read: Callable[[int], None] | None = None,
+) -> tuple[FileResult, float]:
     """Check one file; a crash inside a check becomes that file's error, not a traceback.
-    ``stdin_name`` is the name standard input is reported (and recognised) by."""
+    ``stdin_name`` is the name standard input is reported (and recognised) by; ``on_read`` is
+    told the size of each chunk read."""
     name = stdin_name if path == STDIN and stdin_name else path
     start = time.perf_counter()
     try:
-        result = check_file(path, options, name=name)
+        result = check_file(path, options, name=name, on_read=on_read)
     except Exception as exc:  # a bug in a check must not hide the other files' results
         result = FileResult(name, error=f"internal error: {type(exc).__name__}: {exc} (please report this)")
     return result, time.perf_counter() - start
@@ -61,8 +67,10 @@ def run(
     jobs: int = 1,
     on_done: Callable[[], None] | None = None,
     stdin_name: str | None = None,
+    on_read: Callable[[int], None] | None = None,
 ) -> tuple[list[FileResult], list[float]]:
-    """Check ``paths``; results and durations come back in the order of ``paths``."""
+    """Check ``paths``; results and durations come back in the order of ``paths``. ``on_read``
+    hears of every chunk read by this process (not by the pool's workers)."""
     results: list[FileResult | None] = [None] * len(paths)
     durations = [0.0] * len(paths)
     # Standard input can only be read by this process, and one file is not worth a pool.
@@ -80,7 +88,7 @@ def run(
         remote = []
     local = sorted(set(range(len(paths))) - set(remote))
     for i in local:
-        results[i], durations[i] = check_one(paths[i], options, stdin_name)
+        results[i], durations[i] = check_one(paths[i], options, stdin_name, on_read)
         if on_done:
             on_done()
     if pool is not None:

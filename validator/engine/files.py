@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from os import PathLike
 from typing import Any
 
@@ -86,14 +86,19 @@ def check_content(data: bytes, name: str, options: CheckOptions) -> FileResult:
 
 
 def check_file(
-    path: str | PathLike[str], options: CheckOptions | None = None, *, name: str | None = None, **kwargs: Any
+    path: str | PathLike[str],
+    options: CheckOptions | None = None,
+    *,
+    name: str | None = None,
+    on_read: Callable[[int], None] | None = None,
+    **kwargs: Any,
 ) -> FileResult:
     """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``.
 
     Cassettes (vcrpy, go-vcr, Ruby VCR), HAR files and WebSocket transcripts are recognised
     from their content (or ``input_format``, or failing those a .har/.yaml name); each stream
     inside them is checked. ``name`` is the path to report (and to recognise by), for example
-    for standard input.
+    for standard input. ``on_read`` is told the size of each chunk as it is read (progress).
     """
     if isinstance(path, CheckOptions) or path is None:
         raise TypeError("check_file(): path must be a str or os.PathLike (the options come second)")
@@ -101,6 +106,8 @@ def check_file(
     name = name or source
     try:
         with transcript.open_input(source) as chunks:
+            if on_read is not None:
+                chunks = _counted(chunks, on_read)
             if options.input_format not in ("auto", *CONTAINER_FORMATS):
                 return check_chunks(chunks, name, options)
             rest = iter(chunks)
@@ -111,3 +118,9 @@ def check_file(
             return _check_head(first, rest, name, options)
     except transcript.TranscriptReadError as exc:
         return FileResult(name, error=str(exc))
+
+
+def _counted(chunks: Iterable[bytes], on_read: Callable[[int], None]) -> Iterator[bytes]:
+    for chunk in chunks:
+        on_read(len(chunk))
+        yield chunk

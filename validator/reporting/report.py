@@ -153,9 +153,15 @@ class Progress:
     Silent unless ``stream`` is a terminal; nothing is drawn before ``delay``
     seconds so that quick runs leave no trace. ``close()`` erases the line, so
     the report that follows (and its summary line) stays last.
+
+    Several files: files done of the total (:meth:`advance`). One file: bytes read of its
+    size (:meth:`read`), so a long check of one large transcript shows it is moving; ``size``
+    is None when it cannot be known (standard input), and then the bytes read so far are shown.
     """
 
     WIDTH = 30
+    #: Seconds between redraws while one file is read (a chunk is read every few milliseconds).
+    INTERVAL = 0.1
 
     def __init__(
         self,
@@ -165,6 +171,8 @@ class Progress:
         enabled: bool = True,
         delay: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        name: str = "",
+        size: int | None = None,
     ) -> None:
         self.total = total
         self.stream = stream if stream is not None else sys.stderr
@@ -174,21 +182,53 @@ class Progress:
         self.start = clock()
         self.done = 0
         self.drawn = False
+        #: The single file's name as shown, its size, and the bytes of it read so far.
+        self.name = name
+        self.size = size
+        self.bytes = 0
+        self.last = float("-inf")
 
     def advance(self, n: int = 1) -> None:
         self.done += n
-        if self.enabled and self.clock() - self.start >= self.delay:
-            filled = self.WIDTH * self.done // self.total
-            bar = "#" * filled + "-" * (self.WIDTH - filled)
-            self.stream.write(f"\r\x1b[2KChecking [{bar}] {self.done}/{self.total} files")
-            self.stream.flush()
-            self.drawn = True
+        if self.enabled and self.total > 1 and self.clock() - self.start >= self.delay:
+            self._draw(f"Checking {self._bar(self.done, self.total)} {self.done}/{self.total} files")
+
+    def read(self, n: int) -> None:
+        """``n`` more bytes of the single file were read."""
+        self.bytes += n
+        now = self.clock()
+        if not self.enabled or now - self.start < self.delay or now - self.last < self.INTERVAL:
+            return
+        self.last = now
+        done = _bytes(self.bytes)
+        if self.size:
+            line = f"{self._bar(min(self.bytes, self.size), self.size)} {done} of {_bytes(self.size)}"
+        else:
+            line = f"{done} read"
+        self._draw(f"Checking {self.name} {line}" if self.name else f"Checking {line}")
+
+    def _bar(self, done: int, total: int) -> str:
+        filled = self.WIDTH * done // total
+        return "[" + "#" * filled + "-" * (self.WIDTH - filled) + "]"
+
+    def _draw(self, line: str) -> None:
+        self.stream.write(f"\r\x1b[2K{line}")
+        self.stream.flush()
+        self.drawn = True
 
     def close(self) -> None:
         if self.drawn:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
             self.drawn = False
+
+
+def _bytes(n: int) -> str:
+    """A byte count for people, in decimal units as file managers and curl show sizes."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 def _isatty(stream: IO[str]) -> bool:
