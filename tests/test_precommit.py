@@ -3,8 +3,10 @@
 ``try-repo`` clones the hook repository's HEAD, so the test first copies the
 current working tree (tracked and untracked, not ignored files) into a throwaway
 git repository with one commit: it tests the files as they are now, not the last
-commit. pre-commit builds the hook's environment from PyPI, so this test needs
-the network and takes a while.
+commit. pre-commit builds the hook's environment with pip (``pip install .``: the build
+backend and the runtime dependencies), so that test needs a package index; without one it is
+skipped, saying so. The same hook, as the manifest declares it but run as a ``local`` hook with
+this environment's command (``language: system``), needs no index and always runs.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,6 +64,21 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dest
 
 
+def index_missing() -> str | None:
+    """Why pip cannot reach a package index here, or None when it can (asked the way pip asks)."""
+    probe = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", "hatchling"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if probe.returncode == 0 and "hatchling" in probe.stdout:
+        return None
+    said = [line for line in (probe.stderr or probe.stdout).splitlines() if not line.startswith("WARNING")]
+    return said[-1] if said else f"pip index versions exited {probe.returncode}"
+
+
 def try_repo(
     hook_repo: Path, user_repo: Path, home: Path, hook_id: str = "llm-stream-validator"
 ) -> subprocess.CompletedProcess[str]:
@@ -89,24 +107,61 @@ def test_hook_manifest_is_well_formed():
     }
 
 
-def test_try_repo_passes_good_and_fails_bad(hook_repo: Path, tmp_path: Path):
-    home = tmp_path / "pre-commit-home"
-    user = tmp_path / "user"
-    user.mkdir()
+def run_local_hook(user_repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """The manifest's first hook as a local one: its files, exclude and types, this environment's command."""
+    (hook, _old) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    command = shutil.which("llm-stream-validator", path=str(Path(sys.executable).parent))
+    assert command, "llm-stream-validator is not installed in this environment (pip install -e '.[test]')"
+    local = {**hook, "language": "system", "entry": hook["entry"].replace("llm-stream-validator", command, 1)}
+    config = {"repos": [{"repo": "local", "hooks": [local]}]}
+    (user_repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    return subprocess.run(
+        [pre_commit(), "run", "--all-files", "--color", "never", "--config", ".pre-commit-config.yaml"],
+        cwd=user_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def check_good_then_bad(run: Callable[[Path], subprocess.CompletedProcess[str]], user: Path) -> None:
     shutil.copyfile(SEEDS / "004_75bce7c82fd61a67.sse", user / "good.sse")
     # Not a transcript: the hook's default `files` must leave it alone.
     (user / "package.json").write_text('{"name": "demo"}\n')
     commit_all(user)
 
-    good = try_repo(hook_repo, user, home)
+    good = run(user)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
 
     shutil.copyfile(SEEDS / "000_e3213cea1afb5a14.sse", user / "bad.sse")
     git("add", "bad.sse", cwd=user)
-    bad = try_repo(hook_repo, user, home)
+    bad = run(user)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
     assert "bad.sse:20:" in bad.stdout and " RSP002 error: " in bad.stdout
     assert "good.sse:" not in bad.stdout
     assert "package.json" not in bad.stdout
+
+
+def test_try_repo_passes_good_and_fails_bad(hook_repo: Path, tmp_path: Path):
+    missing = index_missing()
+    if missing is not None:
+        pytest.skip(
+            "pre-commit try-repo installs the hook with pip (hatchling and the runtime dependencies), "
+            f"which needs a package index; pip reached none: {missing}. "
+            "test_local_hook_passes_good_and_fails_bad ran the same hook without one."
+        )
+    home = tmp_path / "pre-commit-home"
+    user = tmp_path / "user"
+    user.mkdir()
+    check_good_then_bad(lambda repo: try_repo(hook_repo, repo, home), user)
+
+
+def test_local_hook_passes_good_and_fails_bad(tmp_path: Path):
+    home = tmp_path / "pre-commit-home"
+    user = tmp_path / "user"
+    user.mkdir()
+    check_good_then_bad(lambda repo: run_local_hook(repo, home), user)
