@@ -206,3 +206,29 @@ def test_sidecar_well_formed(directory: Path) -> None:
     )
     if rule.strict_only:
         assert options.get("strict") is True, f"{rule.id} is strict-only: set options.strict"
+
+
+# ---------------------------------------------------------------- sources
+
+#: A section label of the working notes the rules were written from (../shared/spec: RULES.md B3,
+#: EVENTS.md §12, CHAT.md CH024, ANTHROPIC.md proposal 10, CHANGES-2026-12.md §4). They are not
+#: published with the project, so a reader cannot follow them: a rule cites what they cite.
+WORKING_NOTE = re.compile(
+    r"(?<![\w/])(?:RULES|EVENTS|CHAT|ANTHROPIC)\.md(?:'s)?\b(?! *\])|CHANGES-2026-12|"
+    r"\b(?:RULES|EVENTS|CHAT|ANTHROPIC)\b *(?:§|proposal\b|[A-O]\d+\b|CH\d{3}\b)"
+)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=rule_ids(ALL_RULES))
+def test_rule_docs_cite_public_sources_not_our_working_notes(rule: Rule) -> None:
+    doc = rule.doc()
+    assert not WORKING_NOTE.search(doc), f"{rule.id} cites a working note: {WORKING_NOTE.search(doc)}"
+    # A public document to follow: a spec, an SDK file, an issue, by its address.
+    assert "https://" in rule.source, f"{rule.id}'s source has no public address: {rule.source}"
+
+
+def test_user_docs_cite_no_working_note_section() -> None:
+    labelled = re.compile(r"(?:RULES|EVENTS|CHAT|ANTHROPIC)\.md *(?:§|proposal\b|[A-O]\d+\b|CH\d{3}\b)")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert not labelled.search(line), f"{path.name}:{n} cites a working note: {line.strip()}"

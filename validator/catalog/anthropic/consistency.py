@@ -15,10 +15,10 @@ RULES: tuple[Rule, ...] = (
         "The `partial_json` strings of a tool_use, server_tool_use or mcp_tool_use block concatenate to a "
         "JSON "
         "object at its content_block_stop; the empty concatenation means `{}`. A warning instead when the "
-        "message stops for max_tokens (the arguments were cut, ANTHROPIC.md proposal 23).",
+        "message stops for max_tokens (the arguments were cut).",
         "The SDK raises ValueError('Unable to parse tool parameter JSON from model') on malformed JSON; a "
         "non-object cannot be a tool's input.",
-        f"ANTHROPIC.md proposal 16, proposal 23; DOC 'Input JSON delta' ({DOC}); {SDK_A}",
+        f"DOC 'Input JSON delta' ({DOC}); {SDK_A}",
     ),
     _r(
         "AN302",
@@ -30,7 +30,7 @@ RULES: tuple[Rule, ...] = (
         "message_deltas: the counts are cumulative.",
         "DOC: 'The token counts shown in the usage field of the message_delta event are cumulative.' The SDK "
         "overwrites; clients that sum double-count (microsoft/agent-framework #7143).",
-        f"ANTHROPIC.md proposal 19; DOC ({DOC}); {SDK_A}",
+        f"DOC ({DOC}); {SDK_A}",
     ),
     _r(
         "AN303",
@@ -38,10 +38,10 @@ RULES: tuple[Rule, ...] = (
         W,
         "message_start reports 0 input tokens, message_delta a real count",
         "`message_start.message.usage.input_tokens` is the real count, not 0 with the count arriving only in "
-        "message_delta. Decision (ANTHROPIC.md §7.6): a warning in the anthropic profile, not reported in "
+        "message_delta. Decision: a warning in the anthropic profile, not reported in "
         "anthropic-compatible.",
         "Clients that read the prompt size at message_start (rate limiting, cost display) see 0.",
-        "ANTHROPIC.md §5, §6 (LiteLLM, mlx-node PR #45), §7.6",
+        f"Anthropic, Streaming Messages: the usage in message_start, the cumulative counts in message_delta ({DOC}); {SDK_T}usage.py; sent as 0 by LiteLLM and mlx-node (PR #45)",
         FIRST_PARTY,
     ),
     _r(
@@ -52,7 +52,7 @@ RULES: tuple[Rule, ...] = (
         "`stop_reason: tool_use` comes only with at least one `tool_use` block (a client tool call).",
         "Clients answer tool_use by running the requested tools: with none in the message they loop or fail "
         "(Wei-Shaw/sub2api #3338).",
-        f"ANTHROPIC.md proposal 22; {SDK_T}stop_reason.py ('the model invoked one or more tools')",
+        f"{SDK_T}stop_reason.py ('the model invoked one or more tools')",
     ),
     _r(
         "AN305",
@@ -63,7 +63,7 @@ RULES: tuple[Rule, ...] = (
         "`end_turn` or `stop_sequence`.",
         "Agent loops run tools only on stop_reason tool_use: the call is silently dropped (BerriAI/litellm "
         "#34692).",
-        f"ANTHROPIC.md proposal 22; {SDK_T}stop_reason.py",
+        f"{SDK_T}stop_reason.py",
     ),
     _r(
         "AN306",
@@ -72,10 +72,10 @@ RULES: tuple[Rule, ...] = (
         "server tool result names no earlier tool call",
         "The `tool_use_id` of every *_tool_result and mcp_tool_result block names an earlier "
         "server_tool_use, "
-        "mcp_tool_use or tool_use block of the message. A warning rather than ANTHROPIC.md's error: after a "
+        "mcp_tool_use or tool_use block of the message. A warning rather than an error: after a "
         "pause_turn the continuation may answer a call of the previous message.",
         "Clients pair results with calls by id; an unpaired result cannot be shown or passed back.",
-        "ANTHROPIC.md proposal 25",
+        f"{SDK_T}web_search_tool_result_block.py and the other *_tool_result blocks (`tool_use_id`)",
     ),
     _r(
         "AN307",
@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
         "kind "
         "of id; not reported in anthropic-compatible.",
         "The format marks a bridge (`call_…`, UUIDs, `chatcmpl-…`); some clients route on the prefix.",
-        "ANTHROPIC.md proposal 25",
+        f"{SDK_T}message.py, tool_use_block.py, server_tool_use_block.py (ids); Anthropic, Streaming Messages, example stream ({DOC})",
         FIRST_PARTY,
     ),
     _r(

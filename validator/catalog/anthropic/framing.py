@@ -44,7 +44,7 @@ RULES: tuple[Rule, ...] = (
         "The SDK treats `event: error` and `event: ping` by their name but types everything else by the "
         "payload's `type`; a mismatch makes clients that route by name and clients that route by type "
         "disagree.",
-        f"ANTHROPIC.md proposal 1; DOC: 'Each event uses an SSE event name … and includes the matching event "
+        f"DOC: 'Each event uses an SSE event name … and includes the matching event "
         f"`type` in its data' ({DOC})",
     ),
     _r(
@@ -56,7 +56,7 @@ RULES: tuple[Rule, ...] = (
         "inputs (JSON Lines, arrays) are not checked.",
         "anthropic-python skips every event without an `event:` name (`if sse.event is None: continue`): a "
         "server that sends only `data:` lines gives Python clients an empty message.",
-        f"ANTHROPIC.md proposal 2; {SDK_S}",
+        f"{SDK_S}",
     ),
     _r(
         "AN006",
@@ -66,7 +66,7 @@ RULES: tuple[Rule, ...] = (
         "The stream has no `data: [DONE]` line: Messages streams end with `message_stop`.",
         "`[DONE]` comes from OpenAI-minded bridges; the SDK tries to parse it as JSON (with an `event:` "
         "name) or skips it (without one).",
-        f"ANTHROPIC.md proposal 6 (DOC has no such sentinel, {DOC})",
+        f"Anthropic, Streaming Messages: the stream ends with message_stop, no [DONE] sentinel ({DOC})",
     ),
     _r(
         "AN007",
@@ -78,8 +78,9 @@ RULES: tuple[Rule, ...] = (
         '`{"bytes": base64(<event JSON>)}`. Positions in such a body are message numbers.',
         "The AWS SDKs raise on a checksum mismatch or a short message (botocore ChecksumMismatch), so the "
         "client loses the rest of the stream; a chunk it cannot decode is an event lost.",
-        "ANTHROPIC.md §5 (Bedrock InvokeModelWithResponseStream); AWS event stream encoding "
-        "(botocore eventstream.py)",
+        "Amazon Bedrock InvokeModelWithResponseStream "
+        "(https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html); "
+        "AWS event stream encoding (botocore eventstream.py, https://github.com/boto/botocore/blob/develop/botocore/eventstream.py)",
     ),
     _r(
         "AN010",
@@ -109,7 +110,7 @@ RULES: tuple[Rule, ...] = (
         "stream contains no events",
         "The input holds at least one event.",
         "An empty body for a streaming request is a server failure that clients report as an empty reply.",
-        "ANTHROPIC.md §3 flow; same check as RSP012",
+        "Anthropic, Streaming Messages (https://platform.claude.com/docs/en/build-with-claude/streaming); anthropic-python `src/anthropic/types/` (https://github.com/anthropics/anthropic-sdk-python); anthropic-python `src/anthropic/_streaming.py` (https://github.com/anthropics/anthropic-sdk-python); anthropic-python `src/anthropic/lib/streaming/_messages.py` (https://github.com/anthropics/anthropic-sdk-python); https://github.com/microsoft/agent-framework/issues/7143; https://github.com/Wei-Shaw/sub2api/issues/3338 flow; same check as RSP012",
     ),
     _r(
         "AN013",
@@ -131,6 +132,6 @@ RULES: tuple[Rule, ...] = (
         "cassettes and HAR files).",
         "The SDK raises a typed APIStatusError from that body; an event stream or an HTML page gives it "
         "nothing to raise.",
-        "Anthropic API errors page (platform.claude.com/docs/en/api/errors); ANTHROPIC.md §2 (error shape)",
+        "Anthropic API errors page (platform.claude.com/docs/en/api/errors); Anthropic, Streaming Messages (https://platform.claude.com/docs/en/build-with-claude/streaming); anthropic-python `src/anthropic/types/` (https://github.com/anthropics/anthropic-sdk-python)",
     ),
 )

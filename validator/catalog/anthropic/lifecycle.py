@@ -15,7 +15,7 @@ RULES: tuple[Rule, ...] = (
         "The first event other than `ping` and `error` is `message_start`.",
         "The SDK's accumulator raises RuntimeError('Unexpected event order, got X before "
         '"message_start"\').',
-        f"ANTHROPIC.md proposal 10; DOC flow item 1 ({DOC}); {SDK_A}",
+        f"DOC flow item 1 ({DOC}); {SDK_A}",
     ),
     _r(
         "AN202",
@@ -26,7 +26,7 @@ RULES: tuple[Rule, ...] = (
         "The SDK builds its snapshot from the first and ignores the rest; clients that reset on "
         "message_start "
         "lose the blocks before it (LiteLLM #32357).",
-        f"ANTHROPIC.md proposal 10, §6 (BerriAI/litellm #32357); {SDK_A}",
+        f"Anthropic, Streaming Messages, flow item 1 ({DOC}); https://github.com/BerriAI/litellm/issues/32357; {SDK_A}",
     ),
     _r(
         "AN203",
@@ -36,7 +36,7 @@ RULES: tuple[Rule, ...] = (
         "`message_start.message.content` is the empty list.",
         "DOC: 'contains a Message object with empty content'; the accumulator appends every started block to "
         "that list, so pre-filled content shifts every block index.",
-        f"ANTHROPIC.md proposal 11; DOC ({DOC})",
+        f"DOC ({DOC})",
     ),
     _r(
         "AN204",
@@ -45,7 +45,7 @@ RULES: tuple[Rule, ...] = (
         "message_start carries a stop_reason",
         "`message_start.message.stop_reason` is null.",
         "SDK-T: 'In streaming mode, it is null in the message_start event and non-null otherwise.'",
-        f"ANTHROPIC.md proposal 11; {SDK_T}message.py",
+        f"{SDK_T}message.py",
     ),
     _r(
         "AN205",
@@ -57,7 +57,7 @@ RULES: tuple[Rule, ...] = (
         "started before it.",
         "The SDK ignores the index at start (it appends) and looks later events up by `content[index]`: a "
         "skipped or reused index misroutes deltas or raises IndexError.",
-        f"ANTHROPIC.md proposal 12; DOC: 'Each content block has an index that corresponds to its index in the "
+        f"DOC: 'Each content block has an index that corresponds to its index in the "
         f"final Message content array' ({DOC}); {SDK_A}",
     ),
     _r(
@@ -68,21 +68,21 @@ RULES: tuple[Rule, ...] = (
         "A `content_block_delta` or `content_block_stop` names a block that was started and not yet stopped.",
         "For an index never started the SDK raises IndexError; for a stopped block it appends to text the "
         "client already considers final.",
-        f"ANTHROPIC.md proposal 13; DOC flow item 2 ({DOC}); {SDK_A}",
+        f"DOC flow item 2 ({DOC}); {SDK_A}",
     ),
     _r(
         "AN207",
         "blocks-interleaved",
         W,
         "a block starts while another is still open",
-        "Block i is stopped before block i+1 starts. Decision (ANTHROPIC.md §7.1): a warning, because the "
+        "Block i is stopped before block i+1 starts. Decision: a warning, because the "
         "API "
         "never interleaves and clients that render one block at a time break, but DOC does not forbid it and "
         "the SDK accumulates interleaved blocks correctly by index.",
         "claude-code-router #1725 and similar bridges leave blocks open; renderers that assume one open "
         "block "
         "attach text to the wrong block.",
-        f"ANTHROPIC.md proposal 13, §7.1; DOC flow item 2 ({DOC})",
+        f"DOC flow item 2 ({DOC})",
     ),
     _r(
         "AN208",
@@ -94,7 +94,7 @@ RULES: tuple[Rule, ...] = (
         "end of the stream). Not reported after an `error` event (AN219 is the root cause).",
         "Clients finalise a block (parse tool input, render the text) on content_block_stop; a block never "
         "stopped is never finalised (claude-code-router #1725).",
-        f"ANTHROPIC.md proposal 13, proposal 18; DOC flow ({DOC})",
+        f"DOC flow ({DOC})",
     ),
     _r(
         "AN209",
@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
         "none.",
         "The SDK silently drops a mismatched delta; Claude Code fails with 'Content block is not a text "
         "block'.",
-        f"ANTHROPIC.md proposal 15; {SDK_A} (TRACKS_TOOL_INPUT); sglang #24293, litellm #33224, #32357",
+        f"{SDK_A} (TRACKS_TOOL_INPUT); sglang #24293, litellm #33224, #32357",
     ),
     _r(
         "AN210",
@@ -116,10 +116,10 @@ RULES: tuple[Rule, ...] = (
         W,
         "thinking block ends without a signature",
         "A `thinking` block gets a `signature_delta` (or starts with a non-empty signature) before its stop. "
-        "Not reported in the anthropic-compatible profile: bridges cannot sign (ANTHROPIC.md proposal 17).",
+        "Not reported in the anthropic-compatible profile: bridges cannot sign.",
         "The API rejects an unsigned thinking block passed back in the next turn (required with tools and "
         "extended thinking).",
-        f"ANTHROPIC.md proposal 17; {SDK_T}thinking_block.py, signature_delta.py",
+        f"{SDK_T}thinking_block.py, signature_delta.py",
         FIRST_PARTY,
     ),
     _r(
@@ -130,19 +130,19 @@ RULES: tuple[Rule, ...] = (
         "`signature_delta` is the last delta of a thinking block, and comes at most once.",
         "SDK-T: the signature is 'Delivered in a signature_delta event just before the block's "
         "content_block_stop event'; thinking after it is not covered by the signature.",
-        f"ANTHROPIC.md proposal 17; {SDK_T}signature_delta.py",
+        f"{SDK_T}signature_delta.py",
     ),
     _r(
         "AN212",
         "empty-text-block",
         W,
         "text block with no text",
-        "A `text` block gets at least one delta or starts with text. Decision (ANTHROPIC.md §7.2): a "
+        "A `text` block gets at least one delta or starts with text. Decision: a "
         "warning, "
         "because zero deltas is valid for other block types and the API itself can answer an empty turn, but "
         "bridges lose content this way (a dropped refusal, corpus-anthropic 034).",
         "Clients show an empty reply; a bridge that drops the upstream's text produces exactly this.",
-        "ANTHROPIC.md proposal 14, §7.2; BerriAI/litellm #34692 (spurious empty text block)",
+        "Anthropic, Streaming Messages (https://platform.claude.com/docs/en/build-with-claude/streaming); BerriAI/litellm #34692 (spurious empty text block)",
     ),
     _r(
         "AN213",
@@ -153,7 +153,7 @@ RULES: tuple[Rule, ...] = (
         "`message_stop`.",
         "Without it the message has no stop_reason and no output token count: clients cannot tell a finished "
         "turn from a tool call or a truncation.",
-        f"ANTHROPIC.md proposal 18; DOC flow item 3 ({DOC})",
+        f"DOC flow item 3 ({DOC})",
     ),
     _r(
         "AN214",
@@ -164,7 +164,7 @@ RULES: tuple[Rule, ...] = (
         "shows one, "
         "and the SDK overwrites the stop reason and usage with each.",
         "Clients that act on the first message_delta (stop reason, billing) miss what later ones change.",
-        f"ANTHROPIC.md proposal 18; DOC ({DOC})",
+        f"DOC ({DOC})",
     ),
     _r(
         "AN215",
@@ -175,7 +175,7 @@ RULES: tuple[Rule, ...] = (
         "SDK-T: stop_reason is non-null everywhere but in message_start; clients branch on it (tool_use → "
         "run "
         "the tools, max_tokens → continue).",
-        f"ANTHROPIC.md proposal 18; {SDK_T}message.py, stop_reason.py",
+        f"{SDK_T}message.py, stop_reason.py",
     ),
     _r(
         "AN216",
@@ -184,7 +184,7 @@ RULES: tuple[Rule, ...] = (
         "content block event after message_delta",
         "No `content_block_start`, `content_block_delta` or `content_block_stop` follows `message_delta`.",
         "message_delta closes the content: clients that finalise the message there lose later blocks.",
-        f"ANTHROPIC.md proposal 18; DOC flow ({DOC})",
+        f"DOC flow ({DOC})",
     ),
     _r(
         "AN217",
@@ -193,7 +193,7 @@ RULES: tuple[Rule, ...] = (
         "event after message_stop",
         "`message_stop` is the last event; nothing follows it, not even a ping (reported once).",
         "Clients stop reading at message_stop: whatever follows is lost.",
-        f"ANTHROPIC.md proposal 20; DOC flow item 4 ({DOC})",
+        f"DOC flow item 4 ({DOC})",
     ),
     _r(
         "AN218",
@@ -202,7 +202,7 @@ RULES: tuple[Rule, ...] = (
         "stream ends without message_stop",
         "A stream ends with `message_stop`, or with an `error` event (AN219). Otherwise it was cut off.",
         "A truncated stream gives clients a message without its end: the SDK's final message is never built.",
-        f"ANTHROPIC.md proposal 20; DOC flow item 4 ({DOC})",
+        f"DOC flow item 4 ({DOC})",
     ),
     _r(
         "AN219",
@@ -212,9 +212,9 @@ RULES: tuple[Rule, ...] = (
         "Reports an `error` event: the stream failed (e.g. overloaded_error, api_error). What it leaves "
         "unfinished (open blocks, no message_delta or message_stop) is not reported again.",
         "The SDK raises APIStatusError from the event: the client gets an exception, not a message. The "
-        "stream is well-formed, the answer failed; decision: an error, as ANTHROPIC.md proposes, so that a "
+        "stream is well-formed, the answer failed; decision: an error, so that a "
         "check fails whenever the SDK raises.",
-        f"ANTHROPIC.md proposal 21; DOC 'Error events' ({DOC}); {SDK_S}",
+        f"DOC 'Error events' ({DOC}); {SDK_S}",
     ),
     _r(
         "AN220",
@@ -223,7 +223,7 @@ RULES: tuple[Rule, ...] = (
         "event after an error event",
         "An `error` event ends the stream: nothing follows it (reported once).",
         "The SDK raises at the error event; everything after it is lost.",
-        f"ANTHROPIC.md proposal 21; {SDK_S}",
+        f"{SDK_S}",
     ),
     _r(
         "AN221",
@@ -232,10 +232,10 @@ RULES: tuple[Rule, ...] = (
         "message_delta has no stop_sequence",
         "`message_delta.delta` carries `stop_sequence` (null unless a custom stop sequence matched). "
         "Decision "
-        "(ANTHROPIC.md §7.5): a warning in the anthropic profile, not reported in anthropic-compatible "
+        ": a warning in the anthropic profile, not reported in anthropic-compatible "
         "(bridges omit it; the SDK reads the absent key as null).",
         "The API always sends the key; clients written against the API's shape may index it.",
-        f"ANTHROPIC.md §5, §7.5; {SDK_T}raw_message_delta_event.py",
+        f"{SDK_T}raw_message_delta_event.py",
         FIRST_PARTY,
     ),
     _r(
@@ -248,6 +248,6 @@ RULES: tuple[Rule, ...] = (
         "tool_use) for the forced tool call, a signed thinking block when thinking is enabled.",
         "These are what a Messages client relies on from each request; a server that streams well-formed "
         "events but drops the tool call or the thinking fails its users all the same.",
-        "ANTHROPIC.md §3, §6 (bridges that lose tool calls and reasoning)",
+        f"Anthropic, Streaming Messages ({DOC}); bridges that lose tool calls and reasoning: https://github.com/BerriAI/litellm/issues/32357, https://github.com/sgl-project/sglang/issues/24293",
     ),
 )

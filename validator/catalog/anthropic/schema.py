@@ -25,7 +25,7 @@ RULES: tuple[Rule, ...] = (
         "message_delta, message_stop, ping, error.",
         "DOC: 'new event types may be added, and your code should handle unknown event types gracefully': "
         "reported as information, never as an error.",
-        f"ANTHROPIC.md proposal 4; DOC 'Other events' ({DOC})",
+        f"DOC 'Other events' ({DOC})",
     ),
     _r(
         "AN103",
@@ -36,7 +36,7 @@ RULES: tuple[Rule, ...] = (
         "the schema of theirs (schemas/anthropic, transcribed from the SDK's types).",
         "Typed clients (the SDKs' pydantic and TypeScript models, Claude Code) mis-read or reject a "
         "malformed event.",
-        f"{SDK_T}raw_*.py and the block, delta, citation and usage types; ANTHROPIC.md §2, proposal 24",
+        f"{SDK_T}raw_*.py and the block, delta, citation and usage types",
     ),
     _r(
         "AN104",
@@ -46,12 +46,11 @@ RULES: tuple[Rule, ...] = (
         "Reports, once per type and stream, a block or delta type that only the beta unions know "
         "(compaction, "
         "compaction_delta, fallback, mcp_tool_use, mcp_tool_result, mcp_tool_listing, advisor_tool_result). "
-        "Decision (ANTHROPIC.md §7.3): beta types are accepted in every profile and validated against their "
+        "Decision: beta types are accepted in every profile and validated against their "
         "beta schema; this note only says that a client built on the GA types will not know them.",
         "The API sends them whenever the request has an `anthropic-beta` header; the GA accumulator keeps "
         "such blocks but ignores their deltas (compaction_delta).",
-        f"{SDK_T}beta/beta_raw_content_block_start_event.py, beta_raw_content_block_delta.py; ANTHROPIC.md "
-        f"§7.3",
+        f"{SDK_T}beta/beta_raw_content_block_start_event.py, beta_raw_content_block_delta.py",
     ),
     _r(
         "AN105",
@@ -62,7 +61,7 @@ RULES: tuple[Rule, ...] = (
         "and stream).",
         "New types appear without notice; the SDK keeps an unknown block but silently drops an unknown "
         "delta, so its content is lost to clients.",
-        f"{SDK_A} (no runtime exhaustiveness check); ANTHROPIC.md proposal 4",
+        f"{SDK_A} (no runtime exhaustiveness check)",
     ),
     _r(
         "AN106",
@@ -73,6 +72,6 @@ RULES: tuple[Rule, ...] = (
         "(`type: response.*`).",
         "A bridge that answers /v1/messages in an OpenAI format gives Anthropic clients nothing they can "
         "read.",
-        "ANTHROPIC.md §5 (bridges)",
+        f"Anthropic, Streaming Messages: the Messages event types, none of which is an OpenAI chunk or event ({DOC})",
     ),
 )

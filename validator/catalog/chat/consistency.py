@@ -12,7 +12,7 @@ RULES = (
         "usage.total_tokens is not prompt_tokens + completion_tokens",
         "In the usage object, `total_tokens` equals `prompt_tokens` plus `completion_tokens`.",
         "Billing and budget code trusts these numbers.",
-        "CHAT.md CH031; OAS `CompletionUsage`",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); OAS `CompletionUsage`",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -22,7 +22,7 @@ RULES = (
         "choice has both content and a refusal",
         "A choice's reassembled `content` and `refusal` are not both non-empty.",
         "A refusal replaces the answer; clients show one or the other (the SDK emits both done events).",
-        "CHAT.md CH041 (inferred)",
+        "openai-python `src/openai/lib/streaming/chat/_completions.py` (https://github.com/openai/openai-python) (inferred: not stated there)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -34,7 +34,7 @@ RULES = (
         "content or a tool call.",
         'OpenAI opens a refusal with `content: null, refusal: ""` and then streams it (corpus-chat 001, 003); '
         "an empty answer after that means the refusal text was dropped on the way (LiteLLM 1.108.7, 043).",
-        "CHAT.md §3 (`refusal`); corpus-chat 043",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-python `src/openai/types/chat/chat_completion_chunk.py` (https://github.com/openai/openai-python); openai-python `src/openai/lib/streaming/chat/_completions.py` (https://github.com/openai/openai-python); openai-node `ChatCompletionStream` (https://github.com/openai/openai-node) (`refusal`); corpus-chat 043",
     ),
     chat_rule(
         "CH353",
@@ -46,6 +46,6 @@ RULES = (
         "(truncated by max_tokens).",
         "Clients `json.loads` the arguments to call the tool; the SDK parses them at "
         "`tool_calls.function.arguments.done`.",
-        f"CHAT.md CH053; {SDK_A} (`parse_function_tool_arguments`)",
+        f"{SDK_A} (`parse_function_tool_arguments`)",
     ),
 )

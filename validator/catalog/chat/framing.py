@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validator.catalog.chat._common import SDK_S, TOLERATED, WHATWG, E, I, W, chat_rule
+from validator.catalog.chat._common import OAS, SDK_S, TOLERATED, WHATWG, E, I, W, chat_rule
 
 RULES = (
     chat_rule(
@@ -12,7 +12,7 @@ RULES = (
         "input is not valid UTF-8",
         "Every byte sequence of the stream decodes as UTF-8.",
         "An event stream is UTF-8 by definition; clients decode it before parsing and fail or substitute U+FFFD.",
-        f"CHAT.md CH001; WHATWG event-stream ({WHATWG})",
+        f"WHATWG event-stream ({WHATWG})",
     ),
     chat_rule(
         "CH002",
@@ -24,7 +24,7 @@ RULES = (
         "which ends the stream as failed.",
         "The SDK stops at `[DONE]`; without it a client cannot tell a complete answer from a dropped connection "
         "(Perplexity ends with `chat.completion.done` instead, corpus-chat 034; Writer, GPUStack: 045, 039).",
-        f"CHAT.md CH002; OAS `ChatCompletionStreamOptions.include_usage` ('before the data: [DONE] message'); {SDK_S}",
+        f"OAS `ChatCompletionStreamOptions.include_usage` ('before the data: [DONE] message'); {SDK_S}",
     ),
     chat_rule(
         "CH003",
@@ -33,7 +33,7 @@ RULES = (
         "chunk data is not valid JSON",
         "Every `data` payload other than `[DONE]` parses as one JSON text.",
         "The SDK calls `json.loads` on it and raises `JSONDecodeError`: the whole stream is lost.",
-        f"CHAT.md CH003; {SDK_S} (`sse.json()`)",
+        f"{SDK_S} (`sse.json`)",
     ),
     chat_rule(
         "CH004",
@@ -46,7 +46,7 @@ RULES = (
         "Groq sends it after an `event: error` line (corpus-chat 019), LiteLLM without one (044).",
         'The SDK raises `APIError` with `error.message` ("An error occurred during streaming" when missing); '
         "the content streamed before it is discarded.",
-        f"CHAT.md CH004; {SDK_S} (`if is_mapping(data) and data.get('error')`)",
+        f"{SDK_S} (`if is_mapping(data) and data.get('error')`)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -57,7 +57,7 @@ RULES = (
         "A chunk that has `choices` has no truthy top-level `error` member.",
         "The SDK raises `APIError` on any payload with a truthy `error`, so the chunk's choices are never seen "
         "and the stream dies mid-way, although the server goes on and sends `[DONE]` (OpenRouter, corpus-chat 028).",
-        f"CHAT.md CH005; {SDK_S}",
+        f"{SDK_S}",
     ),
     chat_rule(
         "CH006",
@@ -66,7 +66,7 @@ RULES = (
         "chunk data is JSON but not an object",
         "Every `data` payload other than `[DONE]` is a JSON object.",
         "Chunks are objects; the SDK builds a `ChatCompletionChunk` from the payload and fails on anything else.",
-        "CHAT.md CH003 (second half)",
+        "openai-python `src/openai/_streaming.py` (https://github.com/openai/openai-python)",
     ),
     chat_rule(
         "CH007",
@@ -75,7 +75,7 @@ RULES = (
         "data after the [DONE] sentinel",
         "Nothing but comments and blank lines follows `data: [DONE]`.",
         "The SDK stops reading at the first data that starts with `[DONE]`: whatever follows is silently lost.",
-        f"CHAT.md CH002 ('Nothing may follow [DONE]'); {SDK_S} (`if sse.data.startswith('[DONE]'): break`)",
+        f"{OAS}: the stream is 'terminated by a data: [DONE] message'; {SDK_S} (`if sse.data.startswith('[DONE]'): break`)",
     ),
     chat_rule(
         "CH008",
@@ -85,7 +85,7 @@ RULES = (
         "Reports the first `event:` line of the stream: the Chat Completions dialect has only `data:` lines.",
         "The SDK ignores `event` for everything but the Assistants `thread.*` events, so what the server meant "
         "by it is lost; harmless otherwise (Groq's `event: error`, corpus-chat 019).",
-        f"CHAT.md CH001; {SDK_S}",
+        f"{SDK_S}",
     ),
     chat_rule(
         "CH009",
@@ -94,7 +94,7 @@ RULES = (
         "stream contains no chunks",
         "The input holds at least one chunk or in-band error.",
         "An empty body (or a lone `[DONE]`) for a streaming request is an empty reply to every client.",
-        "CHAT.md §5",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-python `src/openai/_streaming.py` (https://github.com/openai/openai-python)",
     ),
     chat_rule(
         "CH060",
@@ -104,7 +104,7 @@ RULES = (
         "Every non-comment SSE line is one of `event`, `data`, `id`, `retry`.",
         "Clients ignore unknown fields, so what the server meant to send there is lost; usually a framing bug "
         "(a missing `data:` prefix).",
-        f"WHATWG event-stream interpretation ({WHATWG}); refines CHAT.md CH001",
+        f"WHATWG event-stream interpretation ({WHATWG}); refines CH001",
     ),
     chat_rule(
         "CH061",
@@ -123,7 +123,7 @@ RULES = (
         "SSE id: field sent",
         "Reports `id:` fields: Chat Completions streams cannot be resumed, so the field has no use.",
         "Harmless to the SDK; it marks a server that frames another protocol's stream.",
-        f"CHAT.md CH001; WHATWG ({WHATWG})",
+        f"WHATWG ({WHATWG})",
     ),
     chat_rule(
         "CH063",
@@ -132,6 +132,6 @@ RULES = (
         "chunk after the stream failed",
         "Nothing but `[DONE]` follows an in-band error (CH004) or a chunk carrying one (CH005).",
         "The SDK raised at the error: whatever follows never reaches the caller.",
-        f"CHAT.md CH004, §5 (failure path); {SDK_S}",
+        f"{SDK_S}",
     ),
 )

@@ -13,7 +13,7 @@ RULES = (
         "Every chunk of the stream has the `id` of the first (Azure annotation chunks excepted).",
         "OAS: 'Each chunk has the same ID'. Clients key the message by it; Groq compound sends a new id per "
         "chunk (corpus-chat 020), LiteLLM OCI did too (PR #40040).",
-        f"CHAT.md CH010; {OAS}; {SDK_T}",
+        f"{OAS}; {SDK_T}",
     ),
     chat_rule(
         "CH212",
@@ -23,7 +23,7 @@ RULES = (
         "Every chunk has the `created` of the first (reported once per stream).",
         "OAS: 'Each chunk has the same timestamp'. The SDK keeps the first value, so it copes; Ollama, xAI, "
         "Groq and Azure Foundry tick it every second (corpus-chat 017, 031, 032, 033).",
-        f"CHAT.md CH012; {OAS}; {SDK_T}",
+        f"{OAS}; {SDK_T}",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -34,7 +34,7 @@ RULES = (
         "Every chunk has the `model` of the first (reported once per stream; Azure annotation chunks excepted).",
         "Not stated by the OAS, but a stream is one completion by one model; a changing model marks a gateway "
         "that splices streams.",
-        "CHAT.md CH013 (inferred)",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi) (inferred: not stated there)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -46,7 +46,7 @@ RULES = (
         "known, below its `n`.",
         "The SDK appends a choice it has not seen and then addresses choices by index: a gap files the next "
         "choice's deltas under the wrong choice (LiteLLM PR #12666 sent Anthropic block indexes as choice indexes).",
-        f"CHAT.md CH020; {OAS}; {SDK_A} (`completion_snapshot.choices[choice.index]`)",
+        f"{OAS}; {SDK_A} (`completion_snapshot.choices[choice.index]`)",
     ),
     chat_rule(
         "CH224",
@@ -57,7 +57,7 @@ RULES = (
         "or a different role to it (an empty choice is CH227, a repeated finish CH228).",
         "The SDK already emitted `content.done` with the shorter text; the final message and the events "
         "disagree, and openai-node finalizes before it (SGLang PR #8417, gcli2api #403).",
-        f"CHAT.md CH024; {OAS} ('the last chunk')",
+        f"{OAS} ('the last chunk')",
     ),
     chat_rule(
         "CH225",
@@ -68,7 +68,7 @@ RULES = (
         "unless the stream failed (CH004). With the request known, every one of its `n` choices appears.",
         "openai-node throws 'missing finish_reason for choice N' (openai-node #1292, #499, #1206); the SDK's "
         "final parse fails on the missing value (Snowflake, corpus-chat 038; LiteLLM n=2, 040).",
-        "CHAT.md CH025; openai-node `ChatCompletionStream`",
+        "openai-python `src/openai/types/chat/chat_completion_chunk.py` (https://github.com/openai/openai-python); openai-node `ChatCompletionStream` (https://github.com/openai/openai-node); openai-node `ChatCompletionStream`",
     ),
     chat_rule(
         "CH227",
@@ -79,7 +79,7 @@ RULES = (
         "(OpenRouter and LiteLLM put the usage on such a chunk). Reported once per choice.",
         "The SDK accumulates nothing from it, but strict clients treat any choice after the finish as a new "
         "message part (corpus-chat 029, 030, 040, 041).",
-        "CHAT.md CH024 (the W case)",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-node `ChatCompletionStream` (https://github.com/openai/openai-node)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -91,7 +91,7 @@ RULES = (
         "choice is a warning (the SDK keeps the value and emits no second done event); a different value is "
         "CH229, content with it CH224. Reported once per choice.",
         "Clients that count finish chunks see two completions (SGLang PR #8417; OpenRouter, corpus-chat 028, 030).",
-        "CHAT.md CH024",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-node `ChatCompletionStream` (https://github.com/openai/openai-node)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -101,7 +101,7 @@ RULES = (
         "finish_reason sent again with a different value",
         "A choice that finished is not finished again with another reason.",
         "The SDK overwrites the reason: the caller sees the last one, the done events were fired for the first.",
-        f"CHAT.md CH024; {SDK_A}",
+        f"{SDK_A}",
     ),
     chat_rule(
         "CH230",
@@ -109,11 +109,11 @@ RULES = (
         E,
         "no usage chunk before [DONE]",
         "With `stream_options.include_usage: true`, the stream has a usage chunk (`choices: []`, non-null "
-        "`usage`) before `[DONE]`. Decision (CHAT.md §8.2): an error when the request is known to ask for it "
+        "`usage`) before `[DONE]`. Decision: an error when the request is known to ask for it "
         "(`--request FILE`, or the request recorded in a cassette or HAR file); without the request nothing is "
         "reported, since the option is off by default.",
         "Billing and budget code waits for it; the OAS promises it 'before the data: [DONE] message'.",
-        "CHAT.md CH030; OAS `ChatCompletionStreamOptions.include_usage`",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-python `src/openai/types/chat/chat_completion_chunk.py` (https://github.com/openai/openai-python); OAS `ChatCompletionStreamOptions.include_usage`",
     ),
     chat_rule(
         "CH232",
@@ -123,7 +123,7 @@ RULES = (
         "Usage comes on its own chunk with `choices: []` (reported once per stream).",
         "The SDK copies `chunk.usage` from every chunk, so usage on a choice chunk followed by any other chunk is "
         "overwritten with null; the commonest deviation (Mistral, DeepSeek, Groq, Together, Z.ai, TGI, LiteLLM).",
-        f"CHAT.md CH032; {SDK_A} (`completion_snapshot.usage = chunk.usage`)",
+        f"{SDK_A} (`completion_snapshot.usage = chunk.usage`)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -134,7 +134,7 @@ RULES = (
         "Only one chunk carries a non-null `usage` (reported once, at the second one).",
         "A running (cumulative) usage on every chunk is summed twice by clients that add the usage they see "
         "(api.deepseek.com, corpus-chat 027; vLLM `continuous_usage_stats`; Perplexity, 034).",
-        "CHAT.md CH033",
+        "OpenAI OpenAPI spec `ChatCompletionStreamOptions.include_usage` (https://github.com/openai/openai-openapi)",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -144,7 +144,7 @@ RULES = (
         "chunk after the usage chunk",
         "After the usage chunk only the moderation chunk and `[DONE]` follow.",
         "The SDK keeps the last chunk's usage: a later chunk without usage erases it (corpus-chat 040).",
-        f"CHAT.md CH030, CH034; {SDK_A}",
+        f"{SDK_A}",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -155,7 +155,7 @@ RULES = (
         "A chunk with `choices: []` carries the usage or the moderation; otherwise it says nothing.",
         "OAS: choices 'can also be empty for the last chunk if you set stream_options: {include_usage: true}'; "
         "an empty chunk elsewhere marks a server that flushes keep-alives as chunks.",
-        f"CHAT.md §2 (`choices`); {OAS}",
+        f"{OAS}",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -163,11 +163,11 @@ RULES = (
         "missing-role",
         W,
         "first chunk of a choice has no role",
-        'The first delta of each choice carries `role: "assistant"`. Decision (CHAT.md §8.4): a warning, since '
+        'The first delta of each choice carries `role: "assistant"`. Decision: a warning, since '
         "the SDK does not need it; information in `chat-compat`.",
         "OpenAI always sends it and clients that build messages from the first delta lose the role (GPUStack, "
         "Groq compound, SGLang with reasoning: corpus-chat 020, 039, 040).",
-        "CHAT.md CH040; OAS example",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-python `src/openai/lib/streaming/chat/_completions.py` (https://github.com/openai/openai-python); OAS example",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -178,7 +178,7 @@ RULES = (
         "`role` comes in the first delta of a choice only (reported once per choice).",
         "`accumulate_delta` concatenates strings, so a repeated `assistant` gives the snapshot role "
         "'assistantassistant…' (OpenRouter, HF router, Perplexity, Together, Z.ai, Writer, Ollama).",
-        f"CHAT.md CH040; {SDK_A}",
+        f"{SDK_A}",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -190,7 +190,7 @@ RULES = (
         '`type: "function"` and a non-empty `function.name`.',
         "The SDK keys argument parsing by the name, and the client needs the id to send the result back (vLLM "
         "#18412, LM Studio #649, CLIProxyAPI #3748).",
-        f"CHAT.md CH051; OpenAI function-calling guide; {SDK_A}",
+        f"OpenAI function-calling guide; {SDK_A}",
     ),
     chat_rule(
         "CH252",
@@ -198,10 +198,10 @@ RULES = (
         W,
         "later tool-call fragment repeats the call's id or name",
         "Later fragments of a call omit `id` and `function.name` (empty strings are harmless). Decision "
-        "(CHAT.md §8.5): the same value repeated is a warning, a different one is CH258.",
+        ": the same value repeated is a warning, a different one is CH258.",
         "`accumulate_delta` concatenates them: the snapshot name becomes 'get_weatherget_weather' and the id "
         "'call_abccall_abc' (vLLM #14951, LiteLLM #20480, lmdeploy #3412).",
-        f"CHAT.md CH052; {SDK_A}",
+        f"{SDK_A}",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -212,7 +212,7 @@ RULES = (
         "A tool call index first seen in a choice is the next one: 0, 1, 2 … in order of first appearance.",
         "The SDK inserts at the index: after a gap the list is shorter than the index and "
         "`tool_calls[tool_call_chunk.index]` raises IndexError.",
-        f"CHAT.md CH054; {SDK_A} (`acc_value.insert(index, …)`)",
+        f"{SDK_A} (`acc_value.insert(index, …)`)",
     ),
     chat_rule(
         "CH256",
@@ -224,7 +224,7 @@ RULES = (
         "finishes with `stop` (corpus-chat 007).",
         "Agent loops look at finish_reason to decide whether to run tools (SGLang PR #7708, Gemini "
         "python-genai #2868, LiteLLM #35663).",
-        "CHAT.md CH056",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (`finish_reason`) (https://github.com/openai/openai-openapi); https://github.com/googleapis/python-genai/issues/2868",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -234,7 +234,7 @@ RULES = (
         "finish_reason tool_calls with no tool call",
         "A choice finished with `tool_calls` streamed at least one tool call.",
         "The agent loop looks for calls to run and finds none: it stalls or errors.",
-        "CHAT.md CH056 (the E case)",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (`finish_reason`) (https://github.com/openai/openai-openapi); https://github.com/googleapis/python-genai/issues/2868",
     ),
     chat_rule(
         "CH258",
@@ -244,7 +244,7 @@ RULES = (
         "A fragment for an index already seen carries no `id`/`name`, or the same ones.",
         "Two different calls sent under one index are merged into one broken call (lmdeploy #3412; fresh ids "
         "per fragment: LiteLLM OCI PR #40040; vLLM gpt-oss PR #23522).",
-        f"CHAT.md CH052; {SDK_A}",
+        f"{SDK_A}",
     ),
     chat_rule(
         "CH270",
@@ -256,6 +256,6 @@ RULES = (
         "scenario; the usage chunk when `include_usage` was sent; choices 0 and 1 for `n=2`).",
         "A server can send a well-formed stream that still does not do what was asked: no tool call when one "
         "was requested, one choice for n=2.",
-        "the probe's scenarios (`validator/tools/probe/scenarios.py`); CHAT.md §3, §4",
+        "the probe's scenarios (`validator/tools/probe/scenarios.py`); OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); openai-python `src/openai/types/chat/chat_completion_chunk.py` (https://github.com/openai/openai-python); openai-python `src/openai/lib/streaming/chat/_completions.py` (https://github.com/openai/openai-python); openai-node `ChatCompletionStream` (https://github.com/openai/openai-node)",
     ),
 )

@@ -25,18 +25,18 @@ RULES = (
         "The SDK silently drops chunks with another `object` (`_is_valid_chat_completion_chunk_weak`), so their "
         "content and finish_reason never reach the caller (Perplexity's last chunk is `chat.completion.done`, "
         "corpus-chat 034).",
-        f"CHAT.md CH011; {OAS} (`object` enum); {SDK_A}",
+        f"{OAS} (`object` enum); {SDK_A}",
     ),
     chat_rule(
         "CH121",
         "missing-delta",
         E,
         "choice has no delta",
-        "Every `choices[]` entry has a `delta` object (possibly `{}`). Decision (CHAT.md CH021): an error in every "
+        "Every `choices[]` entry has a `delta` object (possibly `{}`). Decision: an error in every "
         "profile, Azure's included, because the SDK crashes on it.",
         "openai-python's accumulator raises `AttributeError: 'NoneType' object has no attribute 'to_dict'` "
         "(Azure 2023 filter choices, corpus-chat 016); autogen #6465 and langchain #18977 crashed the same way.",
-        f"CHAT.md CH021; {OAS} (`required: [delta, finish_reason, index]`); {SDK_A}",
+        f"{OAS} (`required: [delta, finish_reason, index]`); {SDK_A}",
     ),
     chat_rule(
         "CH122",
@@ -44,11 +44,11 @@ RULES = (
         W,
         "choices omit the finish_reason key",
         "Every `choices[]` entry has the `finish_reason` key, `null` until the choice's last chunk. Reported once "
-        "per stream. Decision (CHAT.md §8.1): a warning in `chat`, information in `chat-compat`: the SDK's type "
+        "per stream. Decision: a warning in `chat`, information in `chat-compat`: the SDK's type "
         "is `Optional`.",
         "Strict clients (generated from the OpenAPI file) reject the chunk; LiteLLM, Alibaba, xAI, Z.ai, Azure "
         "Foundry and Snowflake omit it.",
-        f"CHAT.md CH022; {OAS} (required, nullable); {SDK_T}",
+        f"{OAS} (required, nullable); {SDK_T}",
         profiles=TOLERATED,
     ),
     chat_rule(
@@ -60,7 +60,7 @@ RULES = (
         '`""` is not allowed.',
         "The SDK's final `parse_chat_completion` fails its pydantic validation on another value; Ollama #4357 and "
         'SGLang #3912 sent `""`.',
-        f"CHAT.md CH023; {OAS} (enum); {SDK_T} (Literal)",
+        f"{OAS} (enum); {SDK_T} (Literal)",
     ),
     chat_rule(
         "CH126",
@@ -70,7 +70,7 @@ RULES = (
         "`logprobs` is null or `{content, refusal}` (both keys, each null or a list of token logprobs with "
         "`token`, `logprob`, `bytes`, `top_logprobs`).",
         "The SDK appends `content`/`refusal` lists across chunks; another shape breaks the accumulation.",
-        f"CHAT.md CH026; OAS `ChatCompletionTokenLogprob`; {SDK_A}",
+        f"OAS `ChatCompletionTokenLogprob`; {SDK_A}",
     ),
     chat_rule(
         "CH131",
@@ -80,7 +80,7 @@ RULES = (
         "`usage` is null or an object with integer `prompt_tokens`, `completion_tokens`, `total_tokens` (and "
         "the optional detail objects with integer counts).",
         "Billing and budget code reads these numbers; the SDK types them.",
-        "CHAT.md CH031; OAS `CompletionUsage`",
+        "OpenAI OpenAPI spec `CreateChatCompletionStreamResponse` (https://github.com/openai/openai-openapi); OAS `CompletionUsage`",
     ),
     chat_rule(
         "CH150",
@@ -91,7 +91,7 @@ RULES = (
         "more than one chunk) has an integer `index`.",
         "`accumulate_delta` raises `RuntimeError('Expected list delta entry to have an `index` key')` or a "
         "`TypeError` (Mistral, corpus-chat 025; Gemini OpenAI-compat; Ollama before late 2024, #7881).",
-        f"CHAT.md CH050; OAS `ChatCompletionMessageToolCallChunk` (required: index); {SDK_A}",
+        f"OAS `ChatCompletionMessageToolCallChunk` (required: index); {SDK_A}",
     ),
     chat_rule(
         "CH163",
@@ -99,11 +99,11 @@ RULES = (
         W,
         "Azure content-filter annotation chunk",
         'Reports, once per stream, the Azure OpenAI annotation chunks (`object: ""`, `prompt_filter_results` or '
-        "`content_filter_results`, empty `id`/`model`). Decision (CHAT.md §8.3): accepted in every profile (not an "
+        "`content_filter_results`, empty `id`/`model`). Decision: accepted in every profile (not an "
         "error: the SDK drops them on purpose), a warning in `chat`, information in `chat-compat`. They are not "
         "chunks of the completion, so the id/created/model constancy rules skip them.",
         "Clients that do not skip them see a chunk with no id and no choices (Azure/azure-sdk-for-go #21086).",
-        f"CHAT.md CH011; {SDK_A} (`_is_valid_chat_completion_chunk_weak`: 'broken by the Azure OpenAI in case of "
+        f"{SDK_A} (`_is_valid_chat_completion_chunk_weak`: 'broken by the Azure OpenAI in case of "
         "Asynchronous Filter enabled')",
         profiles=TOLERATED,
     ),
@@ -116,7 +116,7 @@ RULES = (
         "`text` parts) instead of a string.",
         "The SDK concatenates strings only: after a string, the parts are dropped, so their text never reaches "
         "the final message (corpus-chat 023).",
-        f"CHAT.md §3 (extensions); {OAS} (`content: string | null`); {SDK_A}",
+        f"{OAS} (`content: string | null`); {SDK_A}",
         profiles=TOLERATED,
     ),
 )

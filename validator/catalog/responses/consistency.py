@@ -14,7 +14,7 @@ RULES: tuple[Rule, ...] = (
         "a response starts while another is in flight",
         "On one WebSocket connection a response starts only after the previous one ended (openai profile: per `stream_id` lane; open-responses profile: per connection).",
         "Turns are processed sequentially; interleaved events cannot be attributed to their response.",
-        f"RULES.md K3; Open Responses L119 ({SPEC_OR})",
+        f"Open Responses L119 ({SPEC_OR})",
     ),
     _r(
         "RSP251",
@@ -23,7 +23,7 @@ RULES: tuple[Rule, ...] = (
         "event does not echo its response's stream_id",
         "When a response's events carry a `stream_id`, every event of that response carries it.",
         "Clients route events to their lane by `stream_id`; an event without it cannot be routed.",
-        "RULES.md K4",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
         profiles={"open-responses": None},
     ),
     _r(
@@ -33,7 +33,7 @@ RULES: tuple[Rule, ...] = (
         "the probe scenario's expectation is not met",
         "A live-probe scenario reached its goal: terminal status completed, non-empty output, and the scenario's own item (a function_call for the tool scenarios, JSON text for structured output).",
         "The Open Responses compliance suite checks the same outcomes (hasOutput, completedStatus, hasOutputType).",
-        "RULES.md M",
+        "Open Responses compliance suite `bin/compliance-test.ts`, `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP301",
@@ -42,7 +42,7 @@ RULES: tuple[Rule, ...] = (
         "concatenated deltas differ from the done text",
         "For every text stream, the deltas concatenated in order equal the text of its `.done` event, exactly.",
         "Clients that render deltas show a different text from clients that take the done text.",
-        "RULES.md E9, F3, G1, G4",
+        "Open Responses specification (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP302",
@@ -51,7 +51,7 @@ RULES: tuple[Rule, ...] = (
         "done text differs from the closed part",
         "The `.done` text equals the text of the part in content_part.done / reasoning_summary_part.done.",
         "Two final versions of one part disagree.",
-        "RULES.md E9, F3",
+        "Open Responses specification (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP303",
@@ -60,7 +60,7 @@ RULES: tuple[Rule, ...] = (
         "item in output_item.done differs from its streamed parts",
         "The item in output_item.done holds the final text of every part (and the final arguments, input or code).",
         "Clients that keep the done item and clients that keep the streamed text disagree.",
-        "RULES.md E9, F3, G1, G4",
+        "Open Responses specification (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP304",
@@ -69,7 +69,7 @@ RULES: tuple[Rule, ...] = (
         "terminal response.output item differs from output_item.done",
         "Each item in the terminal response's output equals the item of its output_item.done (include-only fields such as encrypted_content excepted).",
         "openai-python uses the terminal snapshot, openai-node the streamed items: they must agree.",
-        "RULES.md D13, D12",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); https://github.com/agentgateway/agentgateway/issues/3326",
     ),
     _r(
         "RSP305",
@@ -78,7 +78,7 @@ RULES: tuple[Rule, ...] = (
         "terminal response.output does not hold every streamed item",
         "The terminal response's output has exactly the streamed items, in output_index order.",
         "An empty or short final output gives an empty reply to clients that read the final response.",
-        "RULES.md D13; agentgateway#3326; openai-python 3.31+ raises 'Cannot complete response with unfinished output items.' / 'Completed response output identity changed.' for streamed items missing from it. A null or omitted terminal `output` is another matter: openai-python (3.12.0 #3345) and its WebSocket helper fill it from the finalized items; the schema reports it (RSP103) since the OAS requires the array and clients that read the final snapshot get an empty reply",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); https://github.com/agentgateway/agentgateway/issues/3326; agentgateway#3326; openai-python 3.31+ raises 'Cannot complete response with unfinished output items.' / 'Completed response output identity changed.' for streamed items missing from it. A null or omitted terminal `output` is another matter: openai-python (3.12.0 #3345) and its WebSocket helper fill it from the finalized items; the schema reports it (RSP103) since the OAS requires the array and clients that read the final snapshot get an empty reply",
     ),
     _r(
         "RSP306",
@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
         "annotation_index is not the next index",
         "annotation_index counts 0, 1, 2 … per part (or replaces an existing index).",
         "openai-node validates the index against the part's annotations.",
-        "RULES.md I1",
+        "openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP307",
@@ -96,7 +96,7 @@ RULES: tuple[Rule, ...] = (
         "announced annotation missing from the final part",
         "Each annotation from output_text.annotation.added appears, at its index, in the final part's annotations.",
         "Citations shown while streaming vanish from the final message.",
-        "RULES.md I2",
+        "openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP308",
@@ -105,7 +105,7 @@ RULES: tuple[Rule, ...] = (
         "usage.total_tokens is not input_tokens + output_tokens",
         "In the terminal response's usage, total_tokens equals input_tokens plus output_tokens.",
         "Billing and budget code trusts these numbers.",
-        "OAS ResponseUsage",
+        "OpenAI OpenAPI spec `ResponseUsage` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP309",
@@ -114,7 +114,7 @@ RULES: tuple[Rule, ...] = (
         "partial_image_index does not count 0, 1, 2 …",
         "partial_image_index starts at 0 and grows by one per image generation item.",
         "OAS: '0-based index for the partial image'.",
-        "RULES.md H1",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP310",
@@ -123,7 +123,7 @@ RULES: tuple[Rule, ...] = (
         "done logprobs differ from the deltas' logprobs",
         "When deltas carry logprobs, the done event's logprobs are their concatenation.",
         "Token-level consumers see different data in the two places.",
-        "RULES.md E10",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP311",
@@ -132,7 +132,7 @@ RULES: tuple[Rule, ...] = (
         "function_call_arguments.done name differs from the item's name",
         "The `name` on function_call_arguments.done equals the function_call item's name.",
         "The client would call a different function from the one announced.",
-        "RULES.md G2",
+        "Open Responses specification L237 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP312",
@@ -141,7 +141,7 @@ RULES: tuple[Rule, ...] = (
         "final function arguments are not a JSON object",
         "The final `arguments` of a function call is a JSON object text.",
         "OAS: 'A JSON string of the arguments to pass to the function'; clients json.loads it.",
-        "RULES.md G3",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP313",
@@ -150,6 +150,6 @@ RULES: tuple[Rule, ...] = (
         "annotation span outside the text",
         "For url_citation and container_file_citation, 0 ≤ start_index ≤ end_index ≤ length of the final text.",
         "Clients slice the text with these indices.",
-        "RULES.md I3",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
 )

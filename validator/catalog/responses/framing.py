@@ -23,7 +23,7 @@ RULES: tuple[Rule, ...] = (
         "event data is not valid JSON",
         "Each SSE data payload (or JSONL line) parses as one JSON text.",
         "Every event is a JSON-encoded object; a client that cannot parse one loses it, or the whole stream.",
-        f"RULES.md A2; Open Responses L84 ({SPEC_OR})",
+        f"Open Responses L84 ({SPEC_OR})",
     ),
     _r(
         "RSP003",
@@ -32,7 +32,7 @@ RULES: tuple[Rule, ...] = (
         "event data is JSON but not an object",
         "The parsed payload is a JSON object, not an array, string, number or null.",
         "Events are objects with a `type` field; anything else cannot be dispatched.",
-        "RULES.md A2",
+        "Open Responses specification L84 (https://www.openresponses.org/specification/2026-04-24); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP004",
@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
         "SSE event name differs from the payload's type",
         "The SSE `event:` field equals the `type` inside the data.",
         "Clients that dispatch on the SSE event name (browsers' EventSource listeners) route the event wrongly.",
-        f"RULES.md A3; Open Responses L86: 'The event field MUST match the type in the event body' ({SPEC_OR})",
+        f"Open Responses L86: 'The event field MUST match the type in the event body' ({SPEC_OR})",
     ),
     _r(
         "RSP005",
@@ -50,7 +50,7 @@ RULES: tuple[Rule, ...] = (
         "SSE events carry no event: line",
         "Each SSE event has an `event:` field (reported once per stream, at the first event without one).",
         "Open Responses requires the event name; OpenAI always sends it, so its absence marks a bridge that does not speak the wire format.",
-        f"RULES.md A3; Open Responses L86 ({SPEC_OR})",
+        f"Open Responses L86 ({SPEC_OR})",
         profiles={"open-responses": E},
     ),
     _r(
@@ -60,7 +60,7 @@ RULES: tuple[Rule, ...] = (
         "stream sends a data: [DONE] sentinel",
         "Reports a `data: [DONE]` sentinel in the openai profile.",
         "OpenAI's Responses API does not send `[DONE]` (that is Chat Completions); the SDKs tolerate it, but it marks a bridge.",
-        "RULES.md A5 (profile switch)",
+        "Open Responses specification L84 (https://www.openresponses.org/specification/2026-04-24); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); https://github.com/ai-dynamo/frontend-crates/issues/206",
         profiles={"open-responses": None},
     ),
     _r(
@@ -70,7 +70,7 @@ RULES: tuple[Rule, ...] = (
         "stream does not end with data: [DONE]",
         "In the open-responses profile the stream ends with the literal `[DONE]` after the terminal event.",
         "Open Responses makes `[DONE]` the terminal frame; clients wait for it.",
-        f"RULES.md A5; Open Responses L84: 'The terminal event MUST be the literal string [DONE]' ({SPEC_OR})",
+        f"Open Responses L84: 'The terminal event MUST be the literal string [DONE]' ({SPEC_OR})",
         profiles={"openai": None},
     ),
     _r(
@@ -80,7 +80,7 @@ RULES: tuple[Rule, ...] = (
         "data after the [DONE] sentinel",
         "Nothing but comments and blank lines follows `data: [DONE]`.",
         "Both SDKs stop reading at `[DONE]`; whatever follows is silently lost.",
-        "RULES.md A5: 'In both, nothing may follow [DONE]'",
+        "Open Responses specification L84 (https://www.openresponses.org/specification/2026-04-24); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); https://github.com/ai-dynamo/frontend-crates/issues/206",
     ),
     _r(
         "RSP009",
@@ -89,7 +89,7 @@ RULES: tuple[Rule, ...] = (
         "SSE id: field sent",
         "Reports `id:` fields in the open-responses profile.",
         "Open Responses servers SHOULD NOT use `id`; resumption goes through `sequence_number` and `starting_after`.",
-        f"RULES.md A4; Open Responses L86 ({SPEC_OR})",
+        f"Open Responses L86 ({SPEC_OR})",
         profiles={"openai": None},
     ),
     _r(
@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
         "last event is not followed by a blank line",
         "The final SSE event is terminated by an empty line.",
         "The WHATWG algorithm discards an event that is not terminated at end of file; several clients do, others dispatch it.",
-        f"RULES.md A7; WHATWG: 'If the file ends in the middle of an event, before the final empty line, the incomplete event is not dispatched' ({WHATWG})",
+        f"WHATWG: 'If the file ends in the middle of an event, before the final empty line, the incomplete event is not dispatched' ({WHATWG})",
     ),
     _r(
         "RSP012",
@@ -117,6 +117,6 @@ RULES: tuple[Rule, ...] = (
         "stream contains no events",
         "The input holds at least one event.",
         "An empty body for a streaming request is a server failure that clients report as an empty reply.",
-        "RULES.md C1, C6",
+        "Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses)",
     ),
 )

@@ -14,7 +14,7 @@ RULES: tuple[Rule, ...] = (
         "WebSocket error message does not have the error envelope shape",
         "A WebSocket `error` message carries an `error` object with a string `message` (OpenAI `ResponseWsError`); in the open-responses profile also an integer `status` and a string `error.code`.",
         "Clients read the failure from the envelope; the compliance suite records `error.code`.",
-        "RULES.md K2; EVENTS.md §8 C/D",
+        "Open Responses specification L117, L166 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP108",
@@ -23,7 +23,7 @@ RULES: tuple[Rule, ...] = (
         "stream_id is not 1-256 characters of [A-Za-z0-9_.-]",
         "A `stream_id` matches `^[A-Za-z0-9_.-]+$` and is 1 to 256 characters long.",
         "OpenAI rejects other values in `response.create`; a server that echoes a different value breaks lane routing.",
-        "RULES.md K4",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
         profiles={"open-responses": None},
     ),
     _r(
@@ -33,7 +33,7 @@ RULES: tuple[Rule, ...] = (
         "response.create over WebSocket sends stream, stream_options or background",
         "The client's `response.create` message carries no `stream`, `stream_options` or `background`.",
         "These are HTTP/SSE fields: Open Responses forbids them over WebSocket; OpenAI says stream is implicit and background unsupported.",
-        f"RULES.md K1; Open Responses L99 ({SPEC_OR})",
+        f"Open Responses L99 ({SPEC_OR})",
         profiles={"open-responses": E},
     ),
     _r(
@@ -43,7 +43,7 @@ RULES: tuple[Rule, ...] = (
         "Codex backend event outside the codex profile",
         "Reports the Codex backend's own events outside the codex profile: `codex.*` metadata and timing events (`codex.rate_limits`, also before response.created) and the terminal `response.done` (partial payload). The message names the profile to use. `response.done` is an error (documented condition): a client of the profile never reaches a terminal event; the metadata events are warnings, as clients skip unknown events. In the codex profile they are accepted.",
         "The chatgpt.com Codex backend and the gateways that imitate it send these; openai-python raises 'Expected to have received response.created before codex.rate_limits' and never sees response.completed (codex-lb#473). Either the server speaks the wrong dialect for its clients, or the transcript should be checked with --profile codex.",
-        "CHANGES-2026-12.md §1.5, §4 (haskell-agent PR #316/#335, Soju06/codex-lb#473, 9router PR #2142)",
+        "https://github.com/Soju06/codex-lb/issues/473; haskell-agent PR #316/#335, 9router PR #2142; openai-python 3.63.0 `src/openai/types/responses/` (the event types it knows, https://github.com/openai/openai-python)",
         profiles={"open-responses": E, "codex": None},
     ),
     _r(
@@ -53,7 +53,7 @@ RULES: tuple[Rule, ...] = (
         "event has no sequence_number",
         "Every event carries an integer `sequence_number` when the stream numbers its events at all.",
         "Clients order events and resume (`starting_after`) by sequence number.",
-        "RULES.md B1; OAS: required on all 58 stream events",
+        "Open Responses specification L765 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); OAS: required on all 58 stream events",
     ),
     _r(
         "RSP202",
@@ -62,7 +62,7 @@ RULES: tuple[Rule, ...] = (
         "no event carries a sequence_number",
         "Reports, once, a stream in which no event has `sequence_number` (the pre-May-2025 API).",
         "Valid for its era, but current clients cannot order or resume such a stream.",
-        "RULES.md B1; corpus NOTES.md (pre-May-2025 streams)",
+        "Open Responses specification L765 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); corpus NOTES.md (pre-May-2025 streams)",
         profiles={"open-responses": E},
     ),
     _r(
@@ -72,7 +72,7 @@ RULES: tuple[Rule, ...] = (
         "first sequence_number is not 0",
         "A stream that starts with response.created numbers it 0.",
         "Numbering from 0 lets clients detect lost events at the start and resume with `starting_after`.",
-        "RULES.md B3",
+        "Open Responses specification L765 (https://www.openresponses.org/specification/2026-04-24); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP204",
@@ -81,7 +81,7 @@ RULES: tuple[Rule, ...] = (
         "sequence_number skips values",
         "Each sequence_number is the previous one plus 1.",
         "A gap means events were lost or dropped between server and client.",
-        f"RULES.md B3; Open Responses L765 'allows clients to order events and detect gaps' ({SPEC_OR})",
+        f"Open Responses L765 'allows clients to order events and detect gaps' ({SPEC_OR})",
     ),
     _r(
         "RSP205",
@@ -90,7 +90,7 @@ RULES: tuple[Rule, ...] = (
         "sequence_number does not increase",
         "Each sequence_number is greater than the previous one.",
         "A repeated or decreasing number means duplicated or reordered events; resumption would skip or repeat them.",
-        "RULES.md B2",
+        "Open Responses specification L765 (https://www.openresponses.org/specification/2026-04-24)",
     ),
     _r(
         "RSP206",
@@ -99,7 +99,7 @@ RULES: tuple[Rule, ...] = (
         "stream does not start with response.created",
         "The first event is response.created, unless the stream is resumed (first sequence_number above 0) or checked with --fragment.",
         "Both SDK accumulators throw when anything else comes first.",
-        "RULES.md C1; openai-python raises 'Expected to have received `response.created` before <type>' (_create_initial_response), openai-node likewise",
+        "Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); openai-python raises 'Expected to have received `response.created` before <type>' (_create_initial_response), openai-node likewise",
     ),
     _r(
         "RSP207",
@@ -108,7 +108,7 @@ RULES: tuple[Rule, ...] = (
         "response lifecycle event out of order",
         "Lifecycle events follow created → [queued] → in_progress → terminal, each at most once.",
         "A client's response state goes backwards or skips a state; completed without in_progress is rejected by the Open Responses state machine.",
-        "RULES.md C2, C3, C4",
+        "Open Responses specification L483 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP208",
@@ -117,7 +117,7 @@ RULES: tuple[Rule, ...] = (
         "event after the terminal event",
         "Nothing but `[DONE]` follows response.completed, response.incomplete or response.failed.",
         "Clients stop at the terminal event; anything after it is lost.",
-        "RULES.md C5",
+        "Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP209",
@@ -126,7 +126,7 @@ RULES: tuple[Rule, ...] = (
         "stream ends without a terminal event",
         "The stream reaches response.completed, response.incomplete or response.failed before it ends.",
         "'Stream closed before response.completed': clients raise or return an empty reply.",
-        'RULES.md C6; openai-python get_final_response raises "Didn\'t receive a `response.completed` event."',
+        'Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-python get_final_response raises "Didn\'t receive a `response.completed` event."',
     ),
     _r(
         "RSP210",
@@ -135,7 +135,7 @@ RULES: tuple[Rule, ...] = (
         "response.status does not match its event",
         "created carries in_progress or queued, queued carries queued, in_progress in_progress, and each terminal event its own status.",
         "Clients read the status from the snapshot; a completed event with status in_progress contradicts itself.",
-        "RULES.md C7",
+        "Open Responses specification L479 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP211",
@@ -144,7 +144,7 @@ RULES: tuple[Rule, ...] = (
         "response id changes within the stream",
         "Every response snapshot in the stream has the same `id`.",
         "Clients key the response by id; a changing id splits one response in two.",
-        "RULES.md C8; openai-python 3.31+ and openai-node raise 'Lifecycle response identity changed.'",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); openai-python 3.31+ and openai-node raise 'Lifecycle response identity changed.'",
     ),
     _r(
         "RSP212",
@@ -153,7 +153,7 @@ RULES: tuple[Rule, ...] = (
         "response.incomplete without incomplete_details.reason",
         "A response.incomplete snapshot says why in `incomplete_details.reason`.",
         "Clients show the reason (max_output_tokens, content_filter) to users.",
-        "RULES.md C10",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP213",
@@ -162,7 +162,7 @@ RULES: tuple[Rule, ...] = (
         "response.failed without response.error",
         "A response.failed snapshot carries a non-null `error` with code and message.",
         "Without it, a client can only say 'failed' and not why.",
-        "RULES.md C10",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP214",
@@ -171,7 +171,7 @@ RULES: tuple[Rule, ...] = (
         "event after an error event other than response.failed",
         "After an `error` event, the only event allowed is response.failed.",
         "Open Responses: 'Any error incurred while streaming will be followed by a response.failed event'; SDKs stop at `error`.",
-        f"RULES.md C11, J2 ({SPEC_OR})",
+        f"Open Responses specification L479: 'Any error incurred while streaming will be followed by a response.failed event' ({SPEC_OR})",
     ),
     _r(
         "RSP215",
@@ -180,7 +180,7 @@ RULES: tuple[Rule, ...] = (
         "output event before response.in_progress",
         "Output-item events come after response.in_progress.",
         "The Open Responses diagram reaches output_item.added only from in_progress.",
-        "RULES.md C13",
+        "Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP216",
@@ -189,7 +189,7 @@ RULES: tuple[Rule, ...] = (
         "completed_at set on a response that is not completed",
         "`completed_at` is null unless the response status is completed.",
         "OAS: 'Only present when the status is completed'.",
-        "RULES.md C9",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP217",
@@ -198,7 +198,7 @@ RULES: tuple[Rule, ...] = (
         "resumed stream: checked from its first sequence_number",
         "Recognises a resumed stream (`starting_after`): the first event is not response.created and its sequence_number is above 0.",
         "Such streams legitimately lack the start of the lifecycle; checking starts where they start.",
-        "RULES.md B4",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP220",
@@ -207,7 +207,7 @@ RULES: tuple[Rule, ...] = (
         "event refers to an output item that was not added",
         "response.output_item.added precedes every event that refers to the item by output_index or item_id.",
         "Clients index their output by output_index; an event for an unknown item crashes them ('missing output at index N').",
-        "RULES.md D1; openai-python raises 'Received a content event for output index N before receiving its output item'",
+        "Open Responses specification L237 (https://www.openresponses.org/specification/2026-04-24); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); openai-python raises 'Received a content event for output index N before receiving its output item'",
     ),
     _r(
         "RSP221",
@@ -216,7 +216,7 @@ RULES: tuple[Rule, ...] = (
         "output_index is not the next index",
         "Each output_item.added has output_index equal to the number of items added before it.",
         "openai-node appends and throws unless index == output.length; openai-python indexes the list.",
-        "RULES.md D2; openai-python 3.31+ and openai-node raise 'Duplicate response output index N.' on a repeated index. openai-python tolerates a gap (3.14.0 #3126: 'Stream indexes can have gaps when a provider emits an empty added event'); we report it as an error all the same, as openai-node appends and throws unless index == output.length",
+        "openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); openai-python 3.31+ and openai-node raise 'Duplicate response output index N.' on a repeated index. openai-python tolerates a gap (3.14.0 #3126: 'Stream indexes can have gaps when a provider emits an empty added event'); we report it as an error all the same, as openai-node appends and throws unless index == output.length",
     ),
     _r(
         "RSP222",
@@ -225,7 +225,7 @@ RULES: tuple[Rule, ...] = (
         "item id (or call_id) already used",
         "Item ids are unique within a response; so are call_ids of each call type.",
         "Clients match tool outputs and later events by id.",
-        "RULES.md D3; openai-python 3.31+ raises 'Response snapshot has conflicting output identities.' when one identity takes two places",
+        "Open Responses specification L731 (https://www.openresponses.org/specification/2026-04-24); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); openai-python 3.31+ raises 'Response snapshot has conflicting output identities.' when one identity takes two places",
     ),
     _r(
         "RSP223",
@@ -234,7 +234,7 @@ RULES: tuple[Rule, ...] = (
         "item_id does not match the item at output_index",
         "Each item-scoped event's item_id equals the id of the item at its output_index.",
         "openai-node throws 'expected item_id'; clients that key by id and by index disagree.",
-        "RULES.md D4",
+        "openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP224",
@@ -243,7 +243,7 @@ RULES: tuple[Rule, ...] = (
         "event family does not fit the item's type",
         "Text events target messages, argument events function calls, reasoning events reasoning items, tool status events their tool's items.",
         "openai-node throws 'expected output item type'; the event cannot be applied.",
-        "RULES.md D5",
+        "openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP225",
@@ -252,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         "output_item.done differs in identity from output_item.added",
         "The done item has the same type, id, call_id and output_index as the added item.",
         "openai-node validates the completed item's identity.",
-        "RULES.md D6; openai-python 3.31+ raises 'Completed output item identity changed.' (function and custom tool calls keyed by call_id)",
+        "Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); openai-python 3.31+ raises 'Completed output item identity changed.' (function and custom tool calls keyed by call_id)",
     ),
     _r(
         "RSP226",
@@ -261,7 +261,7 @@ RULES: tuple[Rule, ...] = (
         "output item closed twice",
         "Each item gets exactly one response.output_item.done.",
         "A second done re-delivers or replaces a finished item.",
-        "RULES.md D6",
+        "Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP227",
@@ -270,7 +270,7 @@ RULES: tuple[Rule, ...] = (
         "event for an item after its output_item.done",
         "No event refers to an item after its output_item.done.",
         "Open Responses: 'no updates may be made to the item after the item has moved into this state'.",
-        f"RULES.md D7 ({SPEC_OR})",
+        f"Open Responses specification, item status: 'no updates may be made to the item after the item has moved into this state' ({SPEC_OR})",
     ),
     _r(
         "RSP228",
@@ -279,7 +279,7 @@ RULES: tuple[Rule, ...] = (
         "output item never closed",
         "Every added item gets response.output_item.done before response.completed or response.incomplete and before the stream ends. An item left open by response.failed is not reported, whether or not an `error` event came before it: the Open Responses diagram reaches response.completed and response.incomplete only from output_item.done, while response.failed may follow any event (an immediate failure), and the failure, with its error, is the root cause.",
         "Clients that wait for the item's done never see its final state (lost tool calls).",
-        f"RULES.md D8, C4, C11 ({SPEC_OR}); openai-python 3.31+ and openai-node raise 'Cannot complete response with unfinished output items.' at response.completed",
+        f"Open Responses specification: every item is closed by its output_item.done before the response completes ({SPEC_OR}); openai-python 3.31+ and openai-node raise 'Cannot complete response with unfinished output items.' at response.completed",
     ),
     _r(
         "RSP229",
@@ -288,7 +288,7 @@ RULES: tuple[Rule, ...] = (
         "output_item.done item has a non-final status",
         "The item in output_item.done has a terminal status (completed, incomplete, failed).",
         "The item is done, yet says it is still running.",
-        "RULES.md D9",
+        "Open Responses specification L227-L231 (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP230",
@@ -297,7 +297,7 @@ RULES: tuple[Rule, ...] = (
         "hosted tool status event out of order",
         "A hosted tool's status events go forward (in_progress → searching/interpreting/generating → completed): no status after a later one, and no second final status (completed then failed). The same status twice is RSP237, a warning.",
         "Clients update the item's status from these events; going backwards or repeating contradicts it.",
-        "RULES.md G5",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP231",
@@ -306,7 +306,7 @@ RULES: tuple[Rule, ...] = (
         "hosted tool item closed without its completed event",
         "A hosted tool item that announced in_progress reaches its `.completed` (or `.failed`) event before output_item.done.",
         "Clients that wait for the status event never see the tool finish.",
-        "RULES.md G5; corpus NOTES.md (Azure web_search_preview, image_generation)",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); corpus NOTES.md (Azure web_search_preview, image_generation)",
     ),
     _r(
         "RSP232",
@@ -315,7 +315,7 @@ RULES: tuple[Rule, ...] = (
         "done item's status contradicts its status events",
         "The status in output_item.done agrees with the last hosted-tool status event (completed ↔ completed, failed ↔ failed).",
         "The two sources of the same status disagree.",
-        "RULES.md G5",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP233",
@@ -324,7 +324,7 @@ RULES: tuple[Rule, ...] = (
         "the response goes on after an item ended incomplete",
         "An item whose output_item.done has status incomplete is the last item added, and the response then ends with response.incomplete (or response.failed).",
         "Open Responses: 'If an item ends in a terminal state, it MUST be the last item emitted, and the containing response also MUST be in an incomplete state'; a client that stops at the cut-off item misses the rest, and a completed response hides the truncation.",
-        f"RULES.md C14; Open Responses L230 ({SPEC_OR})",
+        f"Open Responses L230 ({SPEC_OR})",
     ),
     _r(
         "RSP234",
@@ -333,7 +333,7 @@ RULES: tuple[Rule, ...] = (
         "created_at, model or object changes within the stream",
         "Every response snapshot of a stream (created, queued, in_progress and the terminal one) carries the `created_at`, `model` and `object` of the first (the `id` is RSP211's). Seen: servers that stamp `created_at` anew in response.completed, and a gateway that rewrote `model` in the terminal snapshot only.",
         "Each lifecycle event carries 'the response snapshot' of one response; openai-node re-validates the snapshot at every lifecycle event, and clients that log or bill by model see two different responses.",
-        "RULES.md C8",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); Open Responses OpenAPI `public/openapi/2026-04-24/openapi.json` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP235",
@@ -342,7 +342,7 @@ RULES: tuple[Rule, ...] = (
         "an item is added while the previous one is still open",
         "Items are emitted one after another: the next output_item.added comes after the previous item's output_item.done. Reported once per stream, at the first interleaved added. Producers seen interleaving: api.openai.com listing several MCP servers' tools at once (two mcp_list_tools items, corpus 014), xAI for concurrent tool items (a web_search_call beside a custom_tool_call or another search, corpus 050, 054) and OpenRouter, which adds the message while its reasoning item is open (corpus 061). Both SDKs accept it, hence a warning, in both profiles.",
         "The Open Responses diagram has output_item.added follow only response.in_progress or an output_item.done; neither SDK enforces it, so a client that renders one item at a time is the one that suffers.",
-        f"RULES.md D11 ({SPEC_OR})",
+        f"Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); Open Responses specification ({SPEC_OR})",
     ),
     _r(
         "RSP236",
@@ -351,7 +351,7 @@ RULES: tuple[Rule, ...] = (
         "a message's text arrives only in its done item",
         "A message whose output_item.done (and so its terminal output) carries text or a refusal in `content` streamed it as content parts: content_part.added and the text events. Reported at the done item when no content part and no text event of that message was ever sent.",
         "Open Responses: 'Such content MUST be backed by a content part'; a streaming client builds the message from the part and text events, shows nothing, and only a client that reads the final object sees the answer.",
-        f"RULES.md E1, E11; Open Responses L258 ({SPEC_OR})",
+        f"Open Responses L258 ({SPEC_OR})",
     ),
     _r(
         "RSP237",
@@ -360,7 +360,7 @@ RULES: tuple[Rule, ...] = (
         "a hosted tool's status event comes twice",
         "A hosted tool's status event (e.g. mcp_call.in_progress) comes once per item. The same status again contradicts nothing (api.openai.com repeats mcp_call.in_progress after an MCP approval), so it is a warning; a status that goes backwards is RSP230.",
         "A client that counts status events, or shows each as a step, shows the step twice.",
-        "RULES.md G5",
+        "OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP238",
@@ -369,7 +369,7 @@ RULES: tuple[Rule, ...] = (
         "response.completed for a response that was cut short",
         "The terminal response.completed carries a snapshot that is not cut short: `incomplete_details` is null. A response the server stopped (max_output_tokens, content filter) ends response.incomplete with the reason. An item still open at response.completed is RSP228, an item closed incomplete before it RSP233.",
         "Clients take response.completed as the whole answer and never look for a reason: a truncated answer passes as complete.",
-        f"RULES.md C10, C14; Open Responses L230 ({SPEC_OR})",
+        f"Open Responses L230 ({SPEC_OR})",
     ),
     _r(
         "RSP240",
@@ -378,7 +378,7 @@ RULES: tuple[Rule, ...] = (
         "event refers to a content or summary part that was not added",
         "content_part.added (or reasoning_summary_part.added) precedes every event for that part.",
         "Clients index parts by content_index/summary_index ('missing content at index N').",
-        "RULES.md E1, F1; the openai-python accumulator fails with IndexError on a text event for a part never added. The SDK's WebSocket helper collects a final response without these SSE setup events (openai/lib/responses_websocket/README.md, 3.63.0); we report their absence over WebSocket too, as its stream accumulator and openai-node do not tolerate it",
+        "Open Responses specification L258 (https://www.openresponses.org/specification/2026-04-24); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); the openai-python accumulator fails with IndexError on a text event for a part never added. The SDK's WebSocket helper collects a final response without these SSE setup events (openai/lib/responses_websocket/README.md, 3.63.0); we report their absence over WebSocket too, as its stream accumulator and openai-node do not tolerate it",
     ),
     _r(
         "RSP241",
@@ -387,7 +387,7 @@ RULES: tuple[Rule, ...] = (
         "content_index/summary_index is not the next index",
         "Each added part's index equals the number of parts already added to that item.",
         "openai-node appends and throws unless index == length.",
-        "RULES.md E2, F1; the openai-python accumulator indexes parts by content_index (IndexError on a gap). The WebSocket helper allows sparse indices in its snapshots (README 3.63.0); we keep the error, as the SSE accumulator and openai-node do not",
+        "openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); the openai-python accumulator indexes parts by content_index (IndexError on a gap). The WebSocket helper allows sparse indices in its snapshots (README 3.63.0); we keep the error, as the SSE accumulator and openai-node do not",
     ),
     _r(
         "RSP242",
@@ -396,7 +396,7 @@ RULES: tuple[Rule, ...] = (
         "part added twice",
         "Each (item, index) part is added once.",
         "A second added resets the part in clients.",
-        "RULES.md E5",
+        "Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP243",
@@ -405,7 +405,7 @@ RULES: tuple[Rule, ...] = (
         "event for a part after its done",
         "No delta, done or annotation event refers to a part after its content_part.done / reasoning_summary_part.done.",
         "The part is final; clients drop or misapply later text.",
-        "RULES.md E5",
+        "Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP244",
@@ -414,7 +414,7 @@ RULES: tuple[Rule, ...] = (
         "part never closed",
         "Every added part is closed before its item's output_item.done.",
         "Clients waiting for the part's done never get its final text.",
-        "RULES.md E6",
+        "Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); Open Responses state machine `state-machines/typescript` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP245",
@@ -423,7 +423,7 @@ RULES: tuple[Rule, ...] = (
         "part type does not fit the event",
         "output_text events target output_text parts, refusal events refusal parts, reasoning text events reasoning_text parts; the done part has the added part's type.",
         "openai-node throws 'expected content to be output_text'.",
-        "RULES.md E7",
+        "openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP246",
@@ -432,7 +432,7 @@ RULES: tuple[Rule, ...] = (
         "delta after the stream's done event",
         "No delta follows the `.done` event of the same text stream (part, arguments, code, input).",
         "The done event carries the final text; a later delta is lost or corrupts it.",
-        "RULES.md E3",
+        "Open Responses specification L258 (https://www.openresponses.org/specification/2026-04-24); Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses)",
     ),
     _r(
         "RSP247",
@@ -441,7 +441,7 @@ RULES: tuple[Rule, ...] = (
         "text stream closed without its done event",
         "A text stream that received deltas ends with its `.done` event before its part or item is closed.",
         "Clients take the final text from the done event (e.g. function_call_arguments.done).",
-        "RULES.md E3, G1",
+        "Open Responses specification L258 (https://www.openresponses.org/specification/2026-04-24); Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
     ),
     _r(
         "RSP248",
@@ -450,7 +450,7 @@ RULES: tuple[Rule, ...] = (
         "added part is not empty",
         "The part in content_part.added / reasoning_summary_part.added has empty text and no annotations.",
         "Clients append deltas to the added part; initial text would be duplicated.",
-        "RULES.md E8, F2",
+        "Open Responses specification (https://www.openresponses.org/specification/2026-04-24); OpenAI OpenAPI spec `openapi.yaml` (https://github.com/openai/openai-openapi)",
     ),
     _r(
         "RSP249",
@@ -459,6 +459,6 @@ RULES: tuple[Rule, ...] = (
         "done event sent twice for one text stream",
         "Each text stream has exactly one `.done` event.",
         "A second done replaces the final text.",
-        "RULES.md E3",
+        "Open Responses specification L258 (https://www.openresponses.org/specification/2026-04-24); Open Responses streaming graph `bin/render_streaming_diagram.py` (https://github.com/openresponses/openresponses)",
     ),
 )

@@ -14,7 +14,7 @@ RULES: tuple[Rule, ...] = (
         "[DONE] frame before the turn's terminal event",
         "Over WebSocket, a `[DONE]` text frame comes only after the in-flight response's terminal event.",
         "The Open Responses compliance suite fails a turn with 'Received [DONE] before a terminal WebSocket event'.",
-        "RULES.md A5, M (OR-CT WebSocket sessions)",
+        "Open Responses specification L84 (https://www.openresponses.org/specification/2026-04-24); Open Responses compliance suite `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses); openai-python `src/openai/lib/streaming/responses/_responses.py` (https://github.com/openai/openai-python); https://github.com/ai-dynamo/frontend-crates/issues/206; Open Responses compliance suite `bin/compliance-test.ts`, `src/lib/compliance-tests.ts` (https://github.com/openresponses/openresponses) (OR-CT WebSocket sessions)",
     ),
     _r(
         "RSP014",
@@ -23,7 +23,7 @@ RULES: tuple[Rule, ...] = (
         "streaming response is not text/event-stream",
         "A request with `stream: true` is answered with status 200 and `Content-Type: text/event-stream` (checked by `probe` and in recorded cassettes and HAR files).",
         "Clients parse the body as SSE only when the server says it is one; anything else is an error to them.",
-        f"RULES.md A1; Open Responses L84 ({SPEC_OR})",
+        f"Open Responses L84 ({SPEC_OR})",
     ),
     _r(
         "RSP015",
@@ -32,7 +32,7 @@ RULES: tuple[Rule, ...] = (
         "rejected request not answered with a 4xx JSON error",
         'A malformed request gets a 4xx status and an `application/json` body `{"error": {"message": …}}`, even with `stream: true` (checked by `probe` and in recorded cassettes and HAR files).',
         "SDKs raise a typed error from that body; an event stream or an HTML page gives them nothing to raise.",
-        "RULES.md A8; Open Responses 'Errors' section",
+        "Open Responses specification (https://www.openresponses.org/specification/2026-04-24); https://github.com/praxis-proxy/ai/issues/1005; Open Responses 'Errors' section",
     ),
     _r(
         "RSP016",
@@ -41,7 +41,7 @@ RULES: tuple[Rule, ...] = (
         "the input is an HTTP error body, not an event stream",
         'The transcript is an event stream. A lone JSON object with an `error` (OpenAI, Open Responses: `{"error": {"message": …}}`) or a `detail` (FastAPI servers: vLLM, transformers serve) and no `type` is what a server answers a bad key, model or request with: the request failed before any stream began, so it is reported once, with the server\'s message, and nothing else of the input is checked.',
         "Reported as events it would give a missing type, a missing response.created and a missing terminal event, none of which is the problem: the request was refused.",
-        f"RULES.md A8; Open Responses 'Errors' section ({SPEC_OR})",
+        f"Open Responses 'Errors' section ({SPEC_OR})",
     ),
     _r(
         "RSP101",
@@ -50,7 +50,7 @@ RULES: tuple[Rule, ...] = (
         "event has no string type",
         "Every event object carries a string `type`.",
         "The schema, and every client's dispatch, is chosen by `type`.",
-        "EVENTS.md §2; RULES.md A2",
+        "OpenAI OpenAPI spec `ResponseStreamEvent` (https://github.com/openai/openai-openapi); Open Responses specification (https://www.openresponses.org/specification/2026-04-24)",
     ),
     _r(
         "RSP102",
@@ -59,7 +59,7 @@ RULES: tuple[Rule, ...] = (
         "unknown event type",
         "The `type` names an event of the profile (extension types `slug:name` are allowed).",
         "Clients ignore or reject unknown types; the openai-node accumulator throws on them.",
-        f"RULES.md A9, L1; EVENTS.md §12.1 ({SPEC_OR})",
+        f"Open Responses specification L754-L765, extensions: 'all extended streaming events MUST be prefixed with the implementor slug' ({SPEC_OR}); openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node)",
         profiles={"open-responses": E},
     ),
     _r(
@@ -69,7 +69,7 @@ RULES: tuple[Rule, ...] = (
         "event does not match its schema",
         "The event validates against the JSON Schema for its `type` in the active profile.",
         "Typed clients (the SDKs' pydantic and zod models) reject or mis-read a malformed event.",
-        f"RULES.md A2; EVENTS.md §5 ({SPEC_OAI}). The openai-python accumulator fails on such events with TypeError/AttributeError where it reads a missing or mistyped field. Where it tolerates one we still report: `output_item.added` with `item: null` (skipped since 3.14.0, #3126) stays an error, as the event then carries nothing, the spec requires the item and every other typed client (older openai-python, strict models) rejects it; a missing `summary_index`/`sequence_number` stays an error for the strict clients named in the message",
+        f"Open Responses specification L84 ({SPEC_OR}); OpenAI API reference, streaming events ({SPEC_OAI}). The openai-python accumulator fails on such events with TypeError/AttributeError where it reads a missing or mistyped field. Where it tolerates one we still report: `output_item.added` with `item: null` (skipped since 3.14.0, #3126) stays an error, as the event then carries nothing, the spec requires the item and every other typed client (older openai-python, strict models) rejects it; a missing `summary_index`/`sequence_number` stays an error for the strict clients named in the message",
     ),
     _r(
         "RSP104",
@@ -78,7 +78,7 @@ RULES: tuple[Rule, ...] = (
         "payload is a Chat Completions chunk, not a Responses event",
         "The payload is not a `chat.completion.chunk` object.",
         "A bridge that answers /v1/responses with Chat Completions chunks gives Responses clients nothing they can read.",
-        "corpus NOTES.md (semantic-router, LiteLLM error frames)",
+        "OpenAI OpenAPI spec `ResponseErrorEvent` (https://github.com/openai/openai-openapi); wire shapes seen in https://github.com/vllm-project/semantic-router/pull/542 and LiteLLM error frames",
     ),
     _r(
         "RSP105",
@@ -87,7 +87,7 @@ RULES: tuple[Rule, ...] = (
         "field required by the newest spec is missing",
         "With --strict, also checks fields the newest spec requires but streams from earlier API versions omit.",
         "The stream is valid for its API version, but a client generated from the newest spec may expect the field.",
-        "EVENTS.md §10; schemas/README.md (drift table)",
+        "OpenAI OpenAPI spec `ResponseStreamEvent` (https://github.com/openai/openai-openapi); schemas/README.md (drift table)",
         strict_only=True,
     ),
     _r(
@@ -97,7 +97,7 @@ RULES: tuple[Rule, ...] = (
         "error event uses the flat documented shape",
         "Reports an `error` event in the flat OAS shape (`code`/`message` at the top level) in the openai profile.",
         "The real wire nests the payload in `error`; openai-python only raises on the nested shape and swallows the flat one.",
-        "RULES.md J1; EVENTS.md §8",
+        "openai-node `src/internal/responses/response-accumulator.ts` (https://github.com/openai/openai-node); https://github.com/openai/openai-dotnet/issues/881; https://github.com/openai/openai-python/issues/3934; https://github.com/openai/openai-python/issues/3934",
         profiles={"open-responses": None},
     ),
 )
