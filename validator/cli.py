@@ -40,14 +40,19 @@ from validator.engine.batch import run
 from validator.model.meta import COMMAND
 from validator.reading.discover import STDIN, PathError, collect
 from validator.reporting.baseline import Baseline, BaselineError
+from validator.reporting.outputs import (
+    ReportRequest,
+    ReportWriteError,
+    report_options,
+    use_color,
+    write_reports,
+)
 from validator.reporting.report import EXIT_USAGE, Progress, Report, display_uri, plural, write_text
-from validator.reporting.reporters import REPORTERS, Reporter
+from validator.reporting.reporters import REPORTERS
 
 __all__ = ["CheckRequest", "cli", "execute", "main"]
 
 PROG = COMMAND
-#: Extra report files written in the same run, by format.
-EXTRA_REPORTS = {"junit": "--junit-xml", "sarif": "--sarif", "json": "--json-report", "html": "--html"}
 #: Raw events read back per file for the HTML report at most (each is one bounded read).
 HTML_EVENTS_PER_FILE = 1000
 
@@ -74,14 +79,8 @@ class CheckRequest:
     ignore: tuple[str, ...] | None = None
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
-    format: str | None = None
-    output: str | None = None
-    #: format -> file, for reports written besides the main one.
-    reports: dict[str, str] = dataclasses.field(default_factory=dict)
-    quiet: bool = False
-    #: Every detail line under each finding in text output (the first few otherwise).
-    verbose: bool = False
-    color: bool | None = None
+    #: Which reports, where, and how (``--format``, ``-o``, ``--junit-xml``..., ``-q``, ``-v``, ``--color``).
+    report: ReportRequest = dataclasses.field(default_factory=ReportRequest)
     jobs: int = 1
     baseline: str | None = None
     write_baseline: str | None = None
@@ -95,18 +94,6 @@ class CheckRequest:
 def _err(stderr: IO[str], message: str) -> None:
     stderr.write(f"{PROG}: error: {message}\n")
     stderr.flush()
-
-
-def use_color(flag: bool | None, stream: IO[Any]) -> bool:
-    """``--color`` forces colour, ``--no-color`` refuses it; NO_COLOR (https://no-color.org) always wins."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if flag is not None:
-        return flag
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _split(values: Sequence[str]) -> tuple[str, ...] | None:
@@ -192,18 +179,7 @@ def _request_body(path: str | None) -> Any:
 
 def _outputs(request: CheckRequest, config: Config) -> list[tuple[str, str | None]]:
     """(format, file or None for stdout) for each report to write."""
-    outputs: list[tuple[str, str | None]] = [(request.format or config.format or "text", request.output)]
-    outputs += list(request.reports.items())
-    return outputs
-
-
-def _write(text: str, target: str | None) -> None:
-    if target is None:
-        sys.stdout.flush()  # anything already written as text goes first
-        write_text(text, sys.stdout.buffer)
-    else:
-        with open(target, "wb") as fh:
-            write_text(text, fh)
+    return request.report.outputs(config.format or "text")
 
 
 def _report_profile(options: Any) -> str:
@@ -243,7 +219,8 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
                 raise UsageError(f"refusing to write {target}: it is one of the transcripts being checked")
     baseline = Baseline.load(request.baseline) if request.baseline and not request.write_baseline else None
 
-    reporters = [REPORTERS[fmt] for fmt, _ in outputs]
+    writers = [(REPORTERS[fmt], target) for fmt, target in outputs]
+    reporters = [cls for cls, _ in writers]
     if any(cls.outlines for cls in reporters):
         options = dataclasses.replace(options, outline=True)
     jobs = request.jobs or os.cpu_count() or 1
@@ -290,24 +267,10 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         used = {f.rule for r in report.results for f in r.findings}
         docs = {rid: rule_text(RULES[rid], examples_dir()) for rid in sorted(used) if rid in RULES}
         report = dataclasses.replace(report, rule_docs=docs)
-    stdout_color = use_color(request.color, sys.stdout)
-    # shutil imports bz2 and lzma: loaded only when a report is drawn, not by every command's start-up.
-    import shutil
-
-    width = shutil.get_terminal_size((100, 24)).columns
-    for fmt, target in outputs:
-        reporter = REPORTERS[fmt](
-            color=stdout_color and target is None,
-            quiet=request.quiet,
-            verbose=request.verbose,
-            width=width if target is None else 100,
-        )
-        try:
-            _write(reporter.render(report), target)
-        except OSError as exc:
-            where = target or "standard output"
-            raise UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
-        _step_summary(reporter, report, stderr)
+    try:
+        write_reports(report, writers, request.report, stderr)
+    except ReportWriteError as exc:
+        raise UsageError(str(exc)) from None
     return report.exit_code(request.exit_zero)
 
 
@@ -329,7 +292,7 @@ def _progress(files: Sequence[str], request: CheckRequest, stderr: IO[str]) -> P
             stat = os.stat(path) if path != STDIN else os.fstat(sys.stdin.fileno())
             # A pipe's size is not its length: only a regular file's is.
             size = stat.st_size if S_ISREG(stat.st_mode) else None
-    return Progress(len(files), stderr, enabled=not request.quiet, delay=delay, name=name, size=size)
+    return Progress(len(files), stderr, enabled=not request.report.quiet, delay=delay, name=name, size=size)
 
 
 def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int, Any]]:
@@ -347,20 +310,6 @@ def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int
             ]
             found[result.path] = read_excerpts(result.path, wanted)
     return found
-
-
-def _step_summary(reporter: Reporter, report: Report, stderr: IO[str]) -> None:
-    from validator.reporting.reporters.github import GithubReporter
-
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target or not isinstance(reporter, GithubReporter):
-        return
-    try:
-        with open(target, "ab") as fh:
-            write_text(reporter.step_summary(report), fh)
-    except OSError as exc:
-        # The annotations are already out; a missing summary file is not worth failing the check.
-        stderr.write(f"{PROG}: warning: cannot append to GITHUB_STEP_SUMMARY ({target}): {exc.strerror}\n")
 
 
 class LazyGroup(click.Group):
@@ -487,31 +436,7 @@ color_option = click.option(
     metavar="GLOBS",
     help="Globs of files or directories to skip; comma-separated, repeatable.",
 )
-@click.option("--format", "fmt", type=click.Choice(tuple(REPORTERS)), help="Output format.  [default: text]")
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE instead of stdout."
-)
-@click.option(
-    "--junit-xml", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JUnit XML report."
-)
-@click.option(
-    "--sarif", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a SARIF 2.1.0 report."
-)
-@click.option(
-    "--json-report", type=click.Path(dir_okay=False), metavar="FILE", help="Also write a JSON report."
-)
-@click.option(
-    "--html",
-    "html_report",
-    type=click.Path(dir_okay=False),
-    metavar="FILE",
-    help="Also write an HTML report (one self-contained file: timelines, findings, events).",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Findings only: no summary line, no progress bar.")
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Text output: every detail line under a finding, not the first few."
-)
-@color_option
+@report_options(tuple(REPORTERS))
 @click.option(
     "-j",
     "--jobs",
@@ -558,15 +483,7 @@ def check(
     ignore: tuple[str, ...],
     include: tuple[str, ...],
     exclude: tuple[str, ...],
-    fmt: str | None,
-    output: str | None,
-    junit_xml: str | None,
-    sarif: str | None,
-    json_report: str | None,
-    html_report: str | None,
-    quiet: bool,
-    verbose: bool,
-    color: bool | None,
+    report: ReportRequest,
     jobs: int,
     baseline: str | None,
     write_baseline: str | None,
@@ -576,7 +493,6 @@ def check(
     isolated: bool,
 ) -> None:
     """Check transcripts: files, directories (searched for transcripts) or - for stdin."""
-    extra = {"junit": junit_xml, "sarif": sarif, "json": json_report, "html": html_report}
     request = CheckRequest(
         paths=paths,
         profile=profile,
@@ -590,12 +506,7 @@ def check(
         ignore=_split(ignore),
         include=_split(include),
         exclude=_split(exclude),
-        format=fmt,
-        output=output,
-        reports={k: v for k, v in extra.items() if v},
-        quiet=quiet,
-        verbose=verbose,
-        color=color,
+        report=report,
         jobs=jobs,
         baseline=baseline,
         write_baseline=write_baseline,

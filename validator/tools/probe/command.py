@@ -11,8 +11,8 @@ HTTP facts, so every reporter renders probe results.
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +21,10 @@ import click
 
 from validator.engine import CheckOptions
 from validator.model.meta import COMMAND
+from validator.reporting.outputs import ReportRequest, ReportWriteError, report_options, write_reports
+from validator.reporting.report import Report
+from validator.reporting.reporters import REPORTERS, Reporter
+from validator.reporting.reporters.text import TextReporter
 
 # Scenarios and the runner live in probe_scenarios and probe_run; callers import them from here.
 from validator.tools.probe.run import (
@@ -102,27 +106,62 @@ def render_junit(
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render(results: Sequence[ScenarioResult], fmt: str, url: str, options: CheckOptions) -> str:
-    if fmt == "junit":
-        return render_junit(results, url, options.strict)
-    from validator.reporting.report import Report
-    from validator.reporting.reporters import REPORTERS
+class ScenarioJunitReporter(Reporter):
+    """JUnit with one testcase per scenario (skipped: the server declined it)."""
 
-    report = Report(
-        results, profile=options.profile, strict=options.strict, durations=[r.seconds for r in results]
-    )
-    text = REPORTERS[fmt]().render(report)
-    if fmt != "text":
-        return text
-    verdicts = [f"probe {url}"]
-    for r in results:
-        verdict = "FAIL" if r.failed(options.strict) else "SKIP" if r.unsupported else "PASS"
-        where = f"HTTP {r.status} {r.content_type.split(';')[0]}".rstrip()
-        extra = f"; {r.error}" if r.error else ""
-        if r.unsupported:
-            extra += f"; scenario unsupported by the server: {r.unsupported}"
-        verdicts.append(f"  {verdict}  {r.scenario:<20} {where}, {r.events} events{extra}")
-    return "\n".join(verdicts) + "\n\n" + text
+    name = "junit"
+    suffix = ".xml"
+
+    def render(self, report: Report) -> str:
+        return render_junit(report.results, _url(report), report.strict)  # type: ignore[arg-type]
+
+
+class ProbeTextReporter(TextReporter):
+    """A verdict line per scenario (what the server answered), then the findings and the summary."""
+
+    def render(self, report: Report) -> str:
+        text = super().render(report)
+        if self.quiet:  # findings only
+            return text
+        styles = {"FAIL": "red", "SKIP": "yellow", "PASS": "green"}
+        verdicts = [f"probe {_url(report)}"]
+        for r in report.results:
+            assert isinstance(r, ScenarioResult)
+            verdict = "FAIL" if r.failed(report.strict) else "SKIP" if r.unsupported else "PASS"
+            where = f"HTTP {r.status} {r.content_type.split(';')[0]}".rstrip()
+            extra = f"; {r.error}" if r.error else ""
+            if r.unsupported:
+                extra += f"; scenario unsupported by the server: {r.unsupported}"
+            shown = self._style(verdict, fg=styles[verdict], bold=True)
+            verdicts.append(f"  {shown}  {r.scenario:<20} {where}, {r.events} events{extra}")
+        return "\n".join(verdicts) + "\n\n" + text
+
+
+def _url(report: Report) -> str:
+    return next((r.url for r in report.results if isinstance(r, ScenarioResult)), "")
+
+
+#: The probe's reporters by ``--format``: every check reporter that renders results without
+#: reading transcripts, with the probe's own text and JUnit.
+PROBE_REPORTERS: dict[str, type[Reporter]] = {
+    **{name: cls for name, cls in REPORTERS.items() if name != "html"},
+    "text": ProbeTextReporter,
+    "junit": ScenarioJunitReporter,
+}
+#: The reports ``probe`` writes besides the main one (``--junit-xml``, ``--sarif``, ``--json-report``).
+PROBE_EXTRA_REPORTS = ("junit", "sarif", "json")
+
+
+def _report(results: Sequence[ScenarioResult], options: CheckOptions) -> Report:
+    durations = [r.seconds for r in results]
+    return Report(results, profile=options.profile or "", strict=options.strict, durations=durations)
+
+
+def render(results: Sequence[ScenarioResult], fmt: str, url: str, options: CheckOptions) -> str:
+    """The probe's results in one format, as ``probe --format`` prints them (``url`` is the
+    endpoint's, as each result also records it)."""
+    report = _report([dataclasses.replace(r, url=r.url or url) for r in results], options)
+    return PROBE_REPORTERS[fmt]().render(report)
 
 
 # ---------------------------------------------------------------- the command
@@ -183,13 +222,7 @@ def _scenario_names(values: Sequence[str], protocol: str = "responses") -> list[
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to save each answer body in (<scenario>.sse), to re-check offline or commit as a fixture.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "junit", "sarif", "github"]),
-    default="text",
-    show_default=True,
-)
+@report_options(tuple(PROBE_REPORTERS), extra=PROBE_EXTRA_REPORTS, default="text")
 @click.option(
     "--profile",
     type=click.Choice(["openai", "open-responses", "anthropic", "anthropic-compatible"]),
@@ -214,7 +247,7 @@ def probe_command(
     reasoning_model: str | None,
     scenario_args: tuple[str, ...],
     save_dir: Path | None,
-    fmt: str,
+    report: ReportRequest,
     profile: str | None,
     strict: bool,
     timeout: float,
@@ -252,6 +285,16 @@ def probe_command(
     except OSError as exc:  # the --save folder cannot be created or written
         click.echo(f"error: cannot save transcripts: {exc}", err=True)
         ctx.exit(2)
-    sys.stdout.flush()
-    click.echo(render(results, fmt, target.url(base_url), options.for_protocol(protocol)), nl=False)
+    saved = {Path(r.saved).resolve() for r in results if r.saved}
+    for path in (report.output, *report.reports.values()):
+        if path and Path(path).resolve() in saved:  # a report never replaces a saved answer
+            click.echo(f"error: refusing to write {path}: it is a transcript --save wrote", err=True)
+            ctx.exit(2)
+    checked = _report(results, options.for_protocol(protocol))
+    writers = [(PROBE_REPORTERS[fmt], path) for fmt, path in report.outputs()]
+    try:
+        write_reports(checked, writers, report)
+    except ReportWriteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(2)
     ctx.exit(1 if any(r.failed(strict) for r in results) else 0)
