@@ -49,6 +49,7 @@ from validator.reporting.outputs import (
 )
 from validator.reporting.report import EXIT_USAGE, Progress, Report, display_uri, plural, write_text
 from validator.reporting.reporters import REPORTERS
+from validator.reporting.reporters.statistics import STATISTICS
 
 __all__ = ["CheckRequest", "cli", "execute", "main"]
 
@@ -88,6 +89,10 @@ class CheckRequest:
     stdin_filename: str | None = None
     config: str | None = None
     isolated: bool = False
+    #: Print the settings and the files, check nothing (``--show-settings``).
+    show_settings: bool = False
+    #: Counts per rule instead of each finding (``--statistics``).
+    statistics: bool = False
 
 
 # ---------------------------------------------------------------------- helpers
@@ -209,6 +214,8 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     outputs = _outputs(request, config)
     discovery = collect(request.paths, include, exclude)
     files = discovery.files
+    if request.show_settings:
+        return _show_settings(request, config, discovery.files, discovery.skipped, outputs[0][0])
     for path, why in discovery.skipped:
         stderr.write(f"{PROG}: note: {path}: skipped: {why}\n")
     # The input is never modified: refuse any output that would overwrite a transcript.
@@ -220,6 +227,11 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     baseline = Baseline.load(request.baseline) if request.baseline and not request.write_baseline else None
 
     writers = [(REPORTERS[fmt], target) for fmt, target in outputs]
+    if request.statistics:
+        main, target = outputs[0]
+        if main not in STATISTICS:
+            raise UsageError(f"--statistics prints {' or '.join(STATISTICS)}, not --format {main}")
+        writers[0] = (STATISTICS[main], target)
     reporters = [cls for cls, _ in writers]
     if any(cls.outlines for cls in reporters):
         options = dataclasses.replace(options, outline=True)
@@ -293,6 +305,32 @@ def _progress(files: Sequence[str], request: CheckRequest, stderr: IO[str]) -> P
             # A pipe's size is not its length: only a regular file's is.
             size = stat.st_size if S_ISREG(stat.st_mode) else None
     return Progress(len(files), stderr, enabled=not request.report.quiet, delay=delay, name=name, size=size)
+
+
+def _show_settings(
+    request: CheckRequest, config: Config, files: Sequence[str], skipped: Sequence[tuple[str, str]], fmt: str
+) -> int:
+    from validator.settings import resolve_settings, settings_json, settings_text
+
+    given = {
+        "profile": request.profile,
+        "protocol": request.protocol,
+        "input_format": request.input_format,
+        "strict": request.strict,
+        "select": request.select,
+        "ignore": request.ignore,
+        "include": request.include,
+        "exclude": request.exclude,
+        "format": request.report.format,
+        "output": request.report.output,
+        "reports": dict(request.report.reports),
+        "baseline": request.baseline,
+        "jobs": request.jobs,
+    }
+    settings = resolve_settings(given, config)
+    render = settings_json if fmt == "json" else settings_text
+    write_text(render(config, settings, files, skipped, isolated=request.isolated), sys.stdout.buffer)
+    return 0
 
 
 def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int, Any]]:
@@ -470,6 +508,14 @@ color_option = click.option(
     help="Read settings from this pyproject.toml.",
 )
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the configuration file, each setting with its source, and the files; check nothing.",
+)
+@click.option(
+    "--statistics", is_flag=True, help="Count the findings per rule instead of listing them (text or json)."
+)
 def check(
     paths: tuple[str, ...],
     protocol: str,
@@ -491,6 +537,8 @@ def check(
     stdin_filename: str | None,
     config_file: str | None,
     isolated: bool,
+    show_settings: bool,
+    statistics: bool,
 ) -> None:
     """Check transcripts: files, directories (searched for transcripts) or - for stdin."""
     request = CheckRequest(
@@ -514,6 +562,8 @@ def check(
         stdin_filename=stdin_filename,
         config=config_file,
         isolated=isolated,
+        show_settings=show_settings,
+        statistics=statistics,
     )
     sys.exit(_guarded(request))
 

@@ -1,0 +1,90 @@
+"""``check --statistics``: how often each rule fired, instead of every finding (ruff's ``--statistics``).
+
+One row per rule, the most frequent first: the count, the rule's id, the worst severity it was
+reported at, its name, and in how many files. ``text`` ends with the summary line as every text
+output does; ``json`` is a list of objects, one per rule.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from validator.model.findings import Severity
+from validator.reporting.reporters.base import Reporter
+
+if TYPE_CHECKING:
+    from validator.reporting.report import Report
+
+__all__ = ["STATISTICS", "RuleCount", "StatisticsJsonReporter", "StatisticsTextReporter", "rule_counts"]
+
+
+@dataclass
+class RuleCount:
+    rule: str
+    name: str
+    severity: Severity
+    count: int = 0
+    files: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity.value,
+            "count": self.count,
+            "files": self.files,
+        }
+
+
+def rule_counts(report: Report) -> list[RuleCount]:
+    """Each rule that fired with its count, most frequent first (then by id)."""
+    counts: dict[str, RuleCount] = {}
+    for result in report.results:
+        seen: set[str] = set()
+        for f in result.findings:
+            row = counts.setdefault(f.rule, RuleCount(f.rule, f.name, f.severity))
+            row.count += 1
+            if f.severity.rank > row.severity.rank:
+                row.severity = f.severity
+            if f.rule not in seen:
+                seen.add(f.rule)
+                row.files += 1
+    return sorted(counts.values(), key=lambda r: (-r.count, r.rule))
+
+
+class StatisticsTextReporter(Reporter):
+    name = "text"
+
+    def render(self, report: Report) -> str:
+        rows = rule_counts(report)
+        lines = []
+        if rows:
+            width = [max(len(str(getattr(r, key))) for r in rows) for key in ("count", "rule")]
+            sev = max(len(r.severity.value) for r in rows)
+            for r in rows:
+                files = "file" if r.files == 1 else "files"
+                lines.append(
+                    f"{r.count:>{width[0]}}  {r.rule:<{width[1]}}  {r.severity.value:<{sev}}  {r.name}"
+                    f"  ({r.files} {files})"
+                )
+        if not self.quiet:
+            lines.append(report.summary_line())
+        return "".join(line + "\n" for line in lines)
+
+
+class StatisticsJsonReporter(Reporter):
+    name = "json"
+    suffix = ".json"
+
+    def render(self, report: Report) -> str:
+        return json.dumps([r.as_dict() for r in rule_counts(report)], indent=2) + "\n"
+
+
+#: ``--statistics`` output by ``--format`` (``concise`` is text's one-line form: the same table).
+STATISTICS: dict[str, type[Reporter]] = {
+    "text": StatisticsTextReporter,
+    "concise": StatisticsTextReporter,
+    "json": StatisticsJsonReporter,
+}
