@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISFIFO, S_ISREG
 from typing import IO, Any, ClassVar
 
 import click
@@ -212,7 +212,7 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     config = _load_config(request)
     options, exclude, include = _options(request, config)
     outputs = _outputs(request, config)
-    discovery = collect(request.paths, include, exclude)
+    discovery = collect(request.paths or _implicit_stdin(request, stderr), include, exclude)
     files = discovery.files
     if request.show_settings:
         return _show_settings(request, config, discovery.files, discovery.skipped, outputs[0][0])
@@ -305,6 +305,57 @@ def _progress(files: Sequence[str], request: CheckRequest, stderr: IO[str]) -> P
             # A pipe's size is not its length: only a regular file's is.
             size = stat.st_size if S_ISREG(stat.st_mode) else None
     return Progress(len(files), stderr, enabled=not request.report.quiet, delay=delay, name=name, size=size)
+
+
+#: Seconds of silence on a pipe before ``check`` with no path says it is waiting for standard input.
+STDIN_NOTE_AFTER = 2.0
+
+
+def _stdin_is_data() -> bool:
+    """Is standard input a pipe or a regular file (``cmd | check``, ``check < file``)?
+
+    Not a terminal, and not ``/dev/null`` or another device, nor a socket: a CI runner or a test
+    runner often leaves standard input as one of those, and reading it would check nothing (or
+    block) where the user forgot a path.
+    """
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # closed, replaced by an object without a descriptor
+        return False
+    return S_ISFIFO(mode) or S_ISREG(mode)
+
+
+def _implicit_stdin(request: CheckRequest, stderr: IO[str]) -> tuple[str, ...]:
+    """No path given: standard input, when something is piped or redirected into it (or
+    ``--stdin-filename`` names it); otherwise a usage error, as before."""
+    if request.stdin_filename is None and not _stdin_is_data():
+        raise UsageError(
+            "missing argument PATH...: name the files or directories to check, or - to read standard input"
+            " (read without - only when it is a pipe or a redirected file)"
+        )
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None or not hasattr(buffer, "peek"):
+        return (STDIN,)
+    with contextlib.suppress(OSError, ValueError):
+        import select
+
+        if not select.select([buffer], [], [], STDIN_NOTE_AFTER)[0]:
+            stderr.write(
+                f"{PROG}: note: no path given: reading the transcript from standard input"
+                " (waiting for it to be written and closed)\n"
+            )
+            stderr.flush()
+    try:
+        empty = not buffer.peek(1)
+    except (OSError, ValueError):
+        return (STDIN,)  # reading it will say what is wrong
+    if empty:
+        # An empty pipe is what a CI step without input gets: never a silent pass.
+        raise UsageError(
+            "no path given and standard input is empty: name the files or directories to check"
+            " (or - to check an empty standard input)"
+        )
+    return (STDIN,)
 
 
 def _show_settings(
@@ -432,7 +483,7 @@ color_option = click.option(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
 @profile_option
 @protocol_option
 @click.option(
@@ -540,7 +591,11 @@ def check(
     show_settings: bool,
     statistics: bool,
 ) -> None:
-    """Check transcripts: files, directories (searched for transcripts) or - for stdin."""
+    """Check transcripts: files, directories (searched for transcripts) or - for stdin.
+
+    With no PATH, standard input is read when it is a pipe or a redirected file
+    (curl ... | llm-stream-validator check); on a terminal or /dev/null it is a usage error.
+    """
     request = CheckRequest(
         paths=paths,
         profile=profile,
