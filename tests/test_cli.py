@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from conftest import SEEDS
 
 from validator.catalog import RULES
-from validator.cli import cli, rule_text
+from validator.cli import cli
 from validator.reading import discover as walk
 
 CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
@@ -334,20 +334,6 @@ def test_rule_prints_doc_then_examples():
     assert "Example (reported)" in result.stdout and "Conforming" in result.stdout
     by_name = invoke("rule", "invalid-json")
     assert by_name.stdout == result.stdout
-
-
-def test_rule_examples_are_shown_verbatim_even_when_not_utf8(tmp_path: Path):
-    ex = tmp_path / "ex" / "RSP001"
-    ex.mkdir(parents=True)
-    (ex / "bad.sse").write_bytes(b'data: {"x": "\xff"}\n\n')
-    (ex / "bad.expected.json").write_text("{}")
-    (ex / "good.sse").write_text('data: {"x": 1}\n\n')
-    text = rule_text(RULES["RSP001"], tmp_path / "ex")
-    assert text == (
-        RULES["RSP001"].doc()
-        + '\nExample (reported): bad.sse\n\ndata: {"x": "\\xff"}\n\n'
-        + '\nConforming: good.sse\n\ndata: {"x": 1}\n\n'
-    )
 
 
 def test_unknown_rule_is_exit_2():

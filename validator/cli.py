@@ -748,19 +748,10 @@ def find_rule(ref: str) -> Rule | None:
 
 
 def rule_text(rule: Rule, examples: Path) -> str:
-    out = [rule.doc()]
-    directory = examples / rule.id
-    for prefix, heading in (("bad", "Example (reported)"), ("good", "Conforming")):
-        found = sorted(
-            p for p in directory.glob(f"{prefix}*") if p.is_file() and not p.name.endswith(".expected.json")
-        )
-        if not found:
-            out.append(f"\n{heading}: no example file yet.\n")
-        for p in found:
-            # Examples of framing rules hold invalid UTF-8 on purpose; show those bytes escaped.
-            body = p.read_bytes().decode("utf-8", "backslashreplace")
-            out.append(f"\n{heading}: {p.name}\n\n{body}" + ("" if body.endswith("\n") else "\n"))
-    return "".join(out)
+    """The text of ``rule``: its doc, its reported example checked live, its conforming one."""
+    from validator.explain import explain_rule
+
+    return explain_rule(rule, examples)
 
 
 @cli.command("rule")

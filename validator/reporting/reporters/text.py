@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from validator.reading.excerpt import Excerpt
     from validator.reporting.report import Report
 
-__all__ = ["ConciseReporter", "TextReporter", "code_frame", "value_at"]
+__all__ = ["ConciseReporter", "TextReporter", "code_frame", "cut_around", "value_at"]
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 #: Narrowest frame drawn, whatever the terminal says.
@@ -138,14 +138,9 @@ def code_frame(f: Finding, excerpt: Excerpt, width: int) -> list[tuple[str, str]
     """
     number = str(f.line)
     pad = " " * len(number)
-    text = _printable(excerpt.text)
     at = max(0, f.column - excerpt.first_column)
     room = max(10, width - len(number) - 3 - 2)  # the gutter, and an ellipsis each side
-    a, b = _window(text, at, room)
-    left = "…" if a > 0 or excerpt.cut_left else ""
-    right = "…" if b < len(text) or excerpt.cut_right else ""
-    shown = left + text[a:b] + right
-    offset = sum(_cells(ch) for ch in left + text[a:at])
+    shown, offset = cut_around(excerpt.text, at, room, cut_left=excerpt.cut_left, cut_right=excerpt.cut_right)
     frame = [(f"{pad} |", ""), (f"{number} |", shown), (f"{pad} |", " " * offset + "^")]
     if f.pointer and excerpt.event is not None:
         value = value_at(excerpt.event, f.pointer)
@@ -153,6 +148,19 @@ def code_frame(f: Finding, excerpt: Excerpt, width: int) -> list[tuple[str, str]
             head = f"{f.pointer}: "
             frame.append((f"{pad} =", head + _cut(value, max(10, width - len(pad) - 3 - len(head)))))
     return frame
+
+
+def cut_around(
+    text: str, at: int, room: int, *, cut_left: bool = False, cut_right: bool = False
+) -> tuple[str, int]:
+    """``text`` made printable and cut to ``room`` cells around index ``at``, with ``…`` where it
+    goes on (``cut_left``/``cut_right``: it already went on beyond ``text``); and the cell at
+    which index ``at`` is drawn."""
+    text = _printable(text)
+    a, b = _window(text, at, room)
+    left = "…" if a > 0 or cut_left else ""
+    right = "…" if b < len(text) or cut_right else ""
+    return left + text[a:b] + right, sum(_cells(ch) for ch in left + text[a:at])
 
 
 def _cut(text: str, room: int) -> str:
