@@ -43,6 +43,7 @@ from validator.reporting.baseline import Baseline, BaselineError
 from validator.reporting.outputs import (
     ReportRequest,
     ReportWriteError,
+    color_option,
     report_options,
     use_color,
     write_reports,
@@ -475,11 +476,6 @@ input_format_option = click.option(
 strict_option = click.option(
     "--strict/--no-strict", default=None, help="Warnings fail too, and strict-only rules report."
 )
-color_option = click.option(
-    "--color/--no-color",
-    default=None,
-    help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
-)
 
 
 @cli.command()
@@ -645,7 +641,7 @@ def _guarded(request: CheckRequest) -> int:
 @protocol_option
 @input_format_option
 @strict_option
-@color_option
+@color_option()
 def show_command(
     path: str, profile: str | None, protocol: str, input_format: str, strict: bool | None, color: bool | None
 ) -> None:

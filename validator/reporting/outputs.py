@@ -27,6 +27,7 @@ __all__ = [
     "EXTRA_REPORTS",
     "ReportRequest",
     "ReportWriteError",
+    "color_option",
     "report_options",
     "use_color",
     "write_reports",
@@ -93,6 +94,16 @@ def use_color(flag: bool | None, stream: IO[Any]) -> bool:
         return False
 
 
+def color_option(name: str = "color") -> Callable[[F], F]:
+    """``--color/--no-color`` (None when not given: :func:`use_color` decides), into ``name``."""
+    return click.option(
+        "--color/--no-color",
+        name,
+        default=None,
+        help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
+    )
+
+
 def report_options(
     formats: Sequence[str], *, extra: Sequence[str] = tuple(EXTRA_REPORTS), default: str | None = None
 ) -> Callable[[F], F]:
@@ -139,12 +150,7 @@ def report_options(
             is_flag=True,
             help="Text output: every detail line under a finding, not the first few.",
         ),
-        click.option(
-            "--color/--no-color",
-            "report_color",
-            default=None,
-            help="Force or refuse colour (default: on a terminal, unless NO_COLOR is set).",
-        ),
+        color_option("report_color"),
     ]
 
     def decorate(command: F) -> F:
