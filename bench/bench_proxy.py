@@ -2,20 +2,28 @@
 
 Run by hand, never by the test suite (needs the ``proxy`` extra)::
 
-    python bench/bench_proxy.py                  # 2,000 timed events, a 64 MB transcript, 3 runs each
-    python bench/bench_proxy.py --size-mb 200 --events 5000 --repeat 5
+    python bench/bench_proxy.py                  # 2,000 timed events, a 64 MB transcript, 5 rounds
+    python bench/bench_proxy.py --size-mb 200 --events 5000 --repeat 9
+    python bench/bench_proxy.py --baseline /path/to/other/checkout   # its proxy too, side by side
 
-Three processes on loopback, as in real use: an aiohttp upstream, the ``proxy`` command (with
-its full check of every event), and this client. Two measurements, each run ``--repeat`` times,
-direct and through the proxy interleaved, medians reported side by side:
+Processes on loopback, as in real use: an aiohttp upstream, the ``proxy`` command (with its full
+check of every event, in its checker process), and this client. Each round runs every path
+(direct, the proxy, the ``--baseline`` proxy) in turn, in a rotating order, so load that comes
+and goes hits them alike; figures are medians over the rounds with their range.
 
 * latency per event: the upstream sends a valid Responses stream whose deltas each carry the
   ``time.monotonic_ns()`` at which they were written, one every ``--gap-ms``; the client takes
   the time each event's last byte arrives. Direct, that is the loopback and HTTP cost; through
-  the proxy, that plus the proxy (forwarding, then checking). The difference of the p50 and
-  p99 is what the proxy adds per event.
+  the proxy, that plus the proxy's. The p50 and p99 of a run, and what the proxy adds to them
+  (proxy minus the direct run of the same round).
 * throughput: the upstream sends a ``--size-mb`` transcript (bench.py's generator: messages,
-  function calls, reasoning, token-sized deltas) as fast as the client reads it; MB/s at the client.
+  function calls, reasoning, token-sized deltas) as fast as the client reads it; MB/s at the
+  client, and the ratio to the direct run of the same round.
+* CPU per MB (user + system, from /proc, load-independent as far as anything is): the proxy
+  process and its checker process over the throughput runs; the upstream and the client for scale.
+* the check: after each proxied run the bench waits for the proxy's line for that exchange and
+  reports how long after the client's last byte the check was done, and its verdict (the
+  transcript is valid: anything but PASS means the check was not complete).
 """
 
 from __future__ import annotations
@@ -24,11 +32,13 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import queue
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -116,7 +126,7 @@ def _read(url: str, on_event: bool) -> tuple[int, float, list[int]]:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=300)
     body = b'{"model":"bench","stream":true}'
     started = time.perf_counter()
     conn.request("POST", parts.path, body, {"Content-Type": "application/json"})
@@ -147,31 +157,83 @@ def _pct(values: list[int], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] / 1e6
 
 
-def _start_proxy(upstream: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "validator",
-            "proxy",
-            "--upstream",
-            upstream,
-            "--port",
-            "0",
-            "--format",
-            "json",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
-    line = proc.stderr.readline()
-    match = re.search(r"listening on (http://\S+),", line)
-    if match is None:
-        proc.kill()
-        raise SystemExit(f"proxy did not start: {line}")
-    return proc, match.group(1)
+def _cpu(pid: int) -> float:
+    """User + system seconds of a process (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+class Proxy:
+    """The ``proxy`` command in its own process; its per-exchange lines read as they come."""
+
+    def __init__(self, name: str, upstream: str, tree: str | None, extra: list[str]) -> None:
+        self.name = name
+        env = dict(os.environ)
+        if tree is not None:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [tree, env.get("PYTHONPATH")]))
+        # ``-m`` puts the working directory first on sys.path: the tree's own, not this one's.
+        command = [sys.executable, "-m", "validator", "proxy", "--upstream", upstream, "--port", "0"]
+        self.proc = subprocess.Popen(
+            [*command, "--format", "json", *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tree or os.getcwd(),
+        )
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline()
+        match = re.search(r"listening on (http://\S+),", line)
+        if match is None:
+            self.proc.kill()
+            raise SystemExit(f"proxy {name} did not start: {line}")
+        self.url = match.group(1)
+        self.tree = tree
+        self.lines: queue.SimpleQueue[tuple[float, str]] = queue.SimpleQueue()
+        threading.Thread(target=self._lines, daemon=True).start()
+
+    def _lines(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put((time.perf_counter(), line.rstrip()))
+
+    def exchange_done(self, timeout: float = 600) -> tuple[float, str]:
+        """When the next exchange's line came, and its verdict."""
+        deadline = time.monotonic() + timeout
+        while True:
+            at, line = self.lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            match = re.match(r"proxy: #\d+ .*?: (PASS|WARN|FAIL|UNCHECKED)", line)
+            if match:
+                return at, match.group(1) + (" [" + line.split(" [", 1)[1] if " [" in line else "")
+
+    def cpu(self) -> tuple[float, float]:
+        """(proxy, checker processes) CPU seconds so far."""
+        return _cpu(self.proc.pid), sum(_cpu(c) for c in _children(self.proc.pid))
+
+    def stop(self) -> None:
+        self.proc.send_signal(2)
+        try:
+            self.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _median(values: list[float], fmt: str = ".0f") -> str:
+    if not values:
+        return "-"
+    return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
 
 
 def main() -> None:
@@ -181,7 +243,13 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=64)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--gap-ms", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5, help="rounds (each runs every path once)")
+    parser.add_argument(
+        "--baseline",
+        metavar="TREE",
+        help="also a proxy run from this checkout (its validator/ first on PYTHONPATH)",
+    )
+    parser.add_argument("--proxy-arg", action="append", default=[], help="passed to the proxy command")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         transcript = Path(tmp) / "bulk.sse"
@@ -200,47 +268,84 @@ def main() -> None:
                 raise SystemExit("upstream did not start")
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port_file.read_text()}"
-        proxy, proxy_url = _start_proxy(base)
+        proxies = [Proxy("proxy", base, None, args.proxy_arg)]
+        if args.baseline:
+            proxies.append(Proxy("baseline", base, args.baseline, []))
+        names = ["direct"] + [p.name for p in proxies]
+        p50: dict[str, list[float]] = {n: [] for n in names}
+        p99: dict[str, list[float]] = {n: [] for n in names}
+        rate: dict[str, list[float]] = {n: [] for n in names}
+        cpu: dict[str, list[float]] = {n: [] for n in names}
+        checker_cpu: dict[str, list[float]] = {n: [] for n in names}
+        check_after: dict[str, list[float]] = {n: [] for n in names}
+        verdicts: dict[str, list[str]] = {n: [] for n in names}
+        ends_cpu: list[float] = []
         try:
-            lat: dict[str, list[int]] = {"direct": [], "proxy": []}
-            lat_p: dict[str, list[tuple[float, float]]] = {"direct": [], "proxy": []}
-            rate: dict[str, list[float]] = {"direct": [], "proxy": []}
-            _read(proxy_url + "/latency/v1/responses", True)  # warm-up: imports, schema compilation
-            for _ in range(args.repeat):
-                for name, url in (("direct", base), ("proxy", proxy_url)):
+            for proxy in proxies:  # warm-up: imports, schema compilation
+                _read(proxy.url + "/latency/v1/responses", True)
+                proxy.exchange_done()
+            for round_ in range(args.repeat):
+                order = names[round_ % len(names) :] + names[: round_ % len(names)]
+                for name in order:
+                    proxy = next((p for p in proxies if p.name == name), None)
+                    url = base if proxy is None else proxy.url
                     _, _, values = _read(url + "/latency/v1/responses", True)
-                    lat[name] += values
-                    lat_p[name].append((_pct(values, 50), _pct(values, 99)))
+                    p50[name].append(_pct(values, 50))
+                    p99[name].append(_pct(values, 99))
+                    if proxy is not None:
+                        proxy.exchange_done()
+                    before = proxy.cpu() if proxy is not None else (0.0, 0.0)
+                    ends = os.times(), _cpu(upstream.pid or 0)
                     total, seconds, _ = _read(url + "/bulk/v1/responses", False)
+                    end = time.perf_counter()
                     assert total == size, (name, total, size)
                     rate[name].append(size / seconds / 1e6)
+                    if proxy is None:
+                        now = os.times()
+                        spent = now.user + now.system - ends[0].user - ends[0].system
+                        ends_cpu.append((spent + _cpu(upstream.pid or 0) - ends[1]) / (size / 1e6) * 1e3)
+                        continue
+                    at, verdict = proxy.exchange_done()
+                    check_after[name].append(max(0.0, at - end))
+                    verdicts[name].append(verdict)
+                    after = proxy.cpu()
+                    cpu[name].append((after[0] - before[0]) / (size / 1e6) * 1e3)
+                    checker_cpu[name].append((after[1] - before[1]) / (size / 1e6) * 1e3)
         finally:
-            proxy.send_signal(2)
-            try:
-                proxy.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                proxy.kill()
+            for proxy in proxies:
+                proxy.stop()
             upstream.terminate()
             upstream.join(10)
-    print(f"# proxy bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, loopback")
-    print(f"# latency: {args.events} events, one every {args.gap_ms:g} ms, x{args.repeat} runs each")
-    print(f"# throughput: {size / 1e6:.1f} MB transcript, x{args.repeat} runs each (median, range)\n")
-    print("| path | event latency p50 | p99 | throughput MB/s (range) |")
-    print("|---|---|---|---|")
-    for name in ("direct", "proxy"):
-        values = lat[name]
-        rates = rate[name]
-        print(
-            f"| {name} | {_pct(values, 50):.3f} ms | {_pct(values, 99):.3f} ms | "
-            f"{statistics.median(rates):.0f} ({min(rates):.0f}-{max(rates):.0f}) |"
-        )
-    added50 = _pct(lat["proxy"], 50) - _pct(lat["direct"], 50)
-    added99 = _pct(lat["proxy"], 99) - _pct(lat["direct"], 99)
-    ratio = statistics.median(rate["proxy"]) / statistics.median(rate["direct"])
+    load = os.getloadavg()
     print(
-        f"\nadded by the proxy: p50 {added50:+.3f} ms, p99 {added99:+.3f} ms per event; "
-        f"throughput {ratio:.0%} of direct"
+        f"# proxy bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, loopback, load {load[0]:.1f}"
     )
+    print(f"# latency: {args.events} events, one every {args.gap_ms:g} ms; throughput: {size / 1e6:.1f} MB")
+    print(f"# {args.repeat} rounds, paths interleaved; median (min-max) over the rounds\n")
+    columns = [
+        "path", "event p50 ms", "event p99 ms", "MB/s", "proxy CPU ms/MB", "checker CPU ms/MB",
+        "check done after s", "verdicts",
+    ]  # fmt: skip
+    print("| " + " | ".join(columns) + " |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
+        seen = sorted(set(verdicts[name]))
+        shown = ", ".join(f"{verdicts[name].count(v)}x {v}" for v in seen) or "-"
+        print(
+            f"| {name} | {_median(p50[name], '.3f')} | {_median(p99[name], '.3f')} | {_median(rate[name])} | "
+            f"{_median(cpu[name], '.2f')} | {_median(checker_cpu[name], '.1f')} | "
+            f"{_median(check_after[name], '.2f')} | {shown} |"
+        )
+    print(f"\nupstream + client CPU, direct: {_median(ends_cpu, '.2f')} ms/MB")
+    for proxy in proxies:
+        name = proxy.name
+        added50 = [a - b for a, b in zip(p50[name], p50["direct"], strict=True)]
+        added99 = [a - b for a, b in zip(p99[name], p99["direct"], strict=True)]
+        ratio = [a / b * 100 for a, b in zip(rate[name], rate["direct"], strict=True)]
+        print(
+            f"added by {name}: p50 {_median(added50, '+.3f')} ms, "
+            f"p99 {_median(added99, '+.3f')} ms per event; throughput {_median(ratio)} % of direct"
+        )
 
 
 if __name__ == "__main__":

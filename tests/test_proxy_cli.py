@@ -137,3 +137,35 @@ def test_missing_extra_is_a_clear_message(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 2
     assert "pip install 'llm-stream-validator[proxy]'" in run.stderr
+
+
+def test_when_behind_skip_reports_the_exchange_unchecked_with_where_it_stopped(tmp_path: Path) -> None:
+    big = to_sse(text_events("0123456789abcdef" * (1 << 19), pieces=2000))
+    with ReplayServer({"big": Reply(big, chunks=200)}) as server:
+        proc, url = _start(
+            "--upstream", server.url.removesuffix("/v1"), "--check-backlog", "0.25", "--when-behind", "skip",
+        )  # fmt: skip
+        try:
+            [checker] = [
+                int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            ]
+            os.kill(checker, signal.SIGSTOP)
+            try:
+                assert _send(url, "big") == big
+            finally:
+                os.kill(checker, signal.SIGCONT)
+        finally:
+            code, _, err = _stop(proc)
+    assert code == 0, err
+    [line] = [line for line in err.splitlines() if line.startswith("proxy: #")]
+    assert ": UNCHECKED" in line and "not checked past byte" in line and "0.25 MB behind" in line
+    assert "1 exchange(s) checked, 0 with error findings, 1 unchecked" in err
+
+
+def test_when_behind_takes_wait_or_skip() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "validator", "proxy", "--upstream", "http://127.0.0.1:1",
+         "--when-behind", "drop"],
+        capture_output=True, text=True, env=ENV, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "'wait'" in run.stderr

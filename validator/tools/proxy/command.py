@@ -79,6 +79,22 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
     show_default=True,
     help="Seconds to wait for the upstream between two reads of an answer.",
 )
+@click.option(
+    "--check-backlog",
+    type=click.FloatRange(min=0.0625),
+    default=128.0,
+    show_default=True,
+    metavar="MB",
+    help="At most this much forwarded traffic waits for the checker process (all exchanges together).",
+)
+@click.option(
+    "--when-behind",
+    type=click.Choice(["wait", "skip"]),
+    default="wait",
+    show_default=True,
+    help="Past --check-backlog: wait (read from the upstream only as fast as the checker checks) or "
+    "skip (forward at full speed, report the exchange UNCHECKED from that byte).",
+)
 def proxy_command(
     upstream: str,
     host: str,
@@ -94,6 +110,8 @@ def proxy_command(
     json_report: Path | None,
     fail_on_findings: bool,
     timeout: float,
+    check_backlog: float,
+    when_behind: str,
 ) -> None:
     """Forward every request to UPSTREAM unchanged and check the Responses traffic as it flows.
 
@@ -117,7 +135,16 @@ def proxy_command(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    config = ProxyConfig(upstream, host, port, options, save_dir, read_timeout=timeout)
+    config = ProxyConfig(
+        upstream,
+        host,
+        port,
+        options,
+        save_dir,
+        read_timeout=timeout,
+        check_backlog=int(check_backlog * (1 << 20)),
+        when_behind=when_behind,
+    )
     reports = [(p, name) for p, name in ((junit_xml, "junit"), (sarif, "sarif"), (json_report, "json")) if p]
     try:
         code = asyncio.run(_serve(config, fmt, reports, fail_on_findings))

@@ -174,6 +174,12 @@ class ExchangeCheck:
             self.answer.append(data)
             self.answer_size += len(data)
 
+    def abandon(self, reason: str) -> None:
+        """The rest of the body will not reach the check (the checker fell too far behind the
+        traffic): the result says so, with the findings found until then."""
+        if self.result.checked:
+            self._unchecked(reason)
+
     def take_live(self) -> list[Finding]:
         """The findings found since the last call (while the stream flows)."""
         found = self.live[self._taken :]

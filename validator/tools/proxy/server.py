@@ -81,6 +81,12 @@ class ProxyConfig:
     read_timeout: float = 600.0
     #: Check in a separate process (forwarding never waits for the checker); False: in the loop.
     check_process: bool = True
+    #: Bytes forwarded but not yet taken by the checker process, at most (all exchanges together).
+    check_backlog: int = 128 << 20
+    #: Past that bound: "wait" reads from the upstream only as fast as the checker takes the
+    #: bytes (the stream slows down, every byte is checked); "skip" forwards at full speed and
+    #: reports the exchange's check incomplete (UNCHECKED, with the byte it stopped at).
+    when_behind: str = "wait"
 
 
 class ValidatingProxy:
@@ -166,7 +172,7 @@ class ValidatingProxy:
             await asyncio.wait(set(self._in_flight), timeout=timeout)
         if self._checking:
             await asyncio.wait(set(self._checking), timeout=timeout)
-        await asyncio.get_running_loop().run_in_executor(None, self.checker.close)
+        await self.checker.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
         if self._session is not None:
@@ -177,7 +183,7 @@ class ValidatingProxy:
         checker = self.checker
         if isinstance(checker, ProcessChecker) and checker.dead is not None:
             self.log.write(f"proxy: {checker.dead}; starting a new one\n")
-            checker.close()
+            checker.kill()
             self.checker = ProcessChecker(asyncio.get_running_loop(), self._live)
 
     def _next(self) -> int:
@@ -237,6 +243,8 @@ class ValidatingProxy:
             self._revive_checker()
             options = options_for(self.config.options, route)
             self.checker.open(number, request.method, request.raw_path, body, options, self.config.save_dir)
+        # The checker this exchange was opened on, to its end (a dead one is replaced for the next).
+        checker = self.checker
         try:
             upstream = await self._session.request(
                 request.method,
@@ -250,15 +258,16 @@ class ValidatingProxy:
             reason = _reason(exc)
             if number is not None:
                 note = f"upstream failed before answering: {reason}"
-                self._complete(number, request, body, None, None, note)
+                self._complete(checker, number, request, body, None, None, note)
             return _bad_gateway(f"the proxy could not reach the upstream {self.base}: {reason}")
         async with upstream:
-            return await self._relay(request, upstream, number, body)
+            return await self._relay(request, upstream, checker, number, body)
 
     async def _relay(
         self,
         request: web.Request,
         upstream: aiohttp.ClientResponse,
+        checker: ProcessChecker | InlineChecker,
         number: int | None,
         body: bytes,
     ) -> web.StreamResponse:
@@ -282,15 +291,16 @@ class ValidatingProxy:
             response.force_close()
         if chunked:
             response.enable_chunked_encoding()
-        send = self.checker.send
         if number is not None:
-            send(
-                "start",
+            checker.start(
                 number,
                 upstream.status,
                 upstream.headers.get("content-type", ""),
                 upstream.headers.get("content-encoding", ""),
             )
+        checking = number is not None
+        limit = self.config.check_backlog
+        forwarded = 0
         note: str | None = None
         client_gone = False
         try:
@@ -302,9 +312,18 @@ class ValidatingProxy:
                     client_gone = True
                     note = "the client went away mid-answer"
                     break
-                # Checked after it is on its way to the client: the check never delays a byte.
-                if number is not None:
-                    send("feed", number, chunk)
+                forwarded += len(chunk)
+                if not checking:
+                    continue
+                # Checked after it is on its way to the client: the check never delays a byte
+                # it has, only (past the bound, with "wait") the reading of the next one.
+                checker.feed(number, chunk)  # type: ignore[arg-type]
+                if checker.backlog > limit:
+                    if self.config.when_behind == "wait":
+                        await checker.drained(limit)
+                    else:
+                        checking = False
+                        checker.abandon(number, _behind(forwarded, limit))  # type: ignore[arg-type]
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
             note = f"upstream broke off the answer: {_reason(exc)}"
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
@@ -321,11 +340,14 @@ class ValidatingProxy:
             if transport is not None:
                 transport.abort()
         if number is not None:
-            self._complete(number, request, body, upstream.status, upstream.headers, note, client_gone)
+            self._complete(
+                checker, number, request, body, upstream.status, upstream.headers, note, client_gone
+            )
         return response
 
     def _complete(
         self,
+        checker: ProcessChecker | InlineChecker,
         number: int,
         request: web.Request,
         body: bytes,
@@ -335,7 +357,7 @@ class ValidatingProxy:
         client_gone: bool = False,
     ) -> None:
         """The exchange is over for the client: its check finishes in the background."""
-        pending = self.checker.finish(number, note, client_gone)
+        pending = checker.finish(number, note, client_gone)
         seconds = time.monotonic() - self._began.pop(number, time.monotonic())
         saved = {
             "method": request.method,
@@ -454,6 +476,14 @@ class ValidatingProxy:
                         result.saved.append(str(meta))
                 self._done(result)
         return client
+
+
+def _behind(forwarded: int, limit: int) -> str:
+    return (
+        f"not checked past byte {forwarded:,} of the answer: the checker fell more than "
+        f"{limit / (1 << 20):g} MB behind the traffic (--check-backlog; --when-behind wait slows "
+        "the stream down instead); the saved transcript, if any, ends there too"
+    )
 
 
 def _reason(exc: BaseException) -> str:
