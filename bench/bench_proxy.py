@@ -19,7 +19,7 @@ and goes hits them alike; figures are medians over the rounds with their range.
 * throughput: the upstream sends a ``--size-mb`` transcript (bench.py's generator: messages,
   function calls, reasoning, token-sized deltas) as fast as the client reads it; MB/s at the
   client, and the ratio to the direct run of the same round.
-* CPU per MB (user + system, from /proc, load-independent as far as anything is): the proxy
+* CPU per MB (from /proc, the scheduler's count; load-independent as far as anything is): the proxy
   process and its checker process over the throughput runs; the upstream and the client for scale.
 * the check: after each proxied run the bench waits for the proxy's line for that exchange and
   reports how long after the client's last byte the check was done, and its verdict (the
@@ -158,13 +158,20 @@ def _pct(values: list[int], p: float) -> float:
 
 
 def _cpu(pid: int) -> float:
-    """User + system seconds of a process (0 once it is gone)."""
+    """CPU seconds of a process so far, all its threads (0 once it is gone): the scheduler's
+    nanosecond count (``/proc/PID/task/*/schedstat``), not the 10 ms ticks of ``stat``."""
+    total = 0
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1e9
 
 
 def _children(pid: int) -> list[int]:
@@ -241,7 +248,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mb", type=int, default=64)
-    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--events", type=int, default=2000, help="0: no latency runs")
     parser.add_argument("--gap-ms", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5, help="rounds (each runs every path once)")
     parser.add_argument(
@@ -289,20 +296,20 @@ def main() -> None:
                 for name in order:
                     proxy = next((p for p in proxies if p.name == name), None)
                     url = base if proxy is None else proxy.url
-                    _, _, values = _read(url + "/latency/v1/responses", True)
-                    p50[name].append(_pct(values, 50))
-                    p99[name].append(_pct(values, 99))
-                    if proxy is not None:
-                        proxy.exchange_done()
+                    if args.events:
+                        _, _, values = _read(url + "/latency/v1/responses", True)
+                        p50[name].append(_pct(values, 50))
+                        p99[name].append(_pct(values, 99))
+                        if proxy is not None:
+                            proxy.exchange_done()
                     before = proxy.cpu() if proxy is not None else (0.0, 0.0)
-                    ends = os.times(), _cpu(upstream.pid or 0)
+                    ends = _cpu(os.getpid()), _cpu(upstream.pid or 0)
                     total, seconds, _ = _read(url + "/bulk/v1/responses", False)
                     end = time.perf_counter()
                     assert total == size, (name, total, size)
                     rate[name].append(size / seconds / 1e6)
                     if proxy is None:
-                        now = os.times()
-                        spent = now.user + now.system - ends[0].user - ends[0].system
+                        spent = _cpu(os.getpid()) - ends[0]
                         ends_cpu.append((spent + _cpu(upstream.pid or 0) - ends[1]) / (size / 1e6) * 1e3)
                         continue
                     at, verdict = proxy.exchange_done()

@@ -320,7 +320,9 @@ class ValidatingProxy:
                 checker.feed(number, chunk)  # type: ignore[arg-type]
                 if checker.backlog > limit:
                     if self.config.when_behind == "wait":
-                        await checker.drained(limit)
+                        # Down to three quarters: resuming at every MB the checker takes would
+                        # cost a wake-up per piece; this lets a quarter of the bound through at once.
+                        await checker.drained(limit - limit // 4)
                     else:
                         checking = False
                         checker.abandon(number, _behind(forwarded, limit))  # type: ignore[arg-type]

@@ -14,8 +14,8 @@ Both run the same :class:`~.exchange.ExchangeCheck` with the same calls: ``open`
 
 What it costs the proxy, per MB forwarded, is one ``writev`` of the bytes aiohttp already holds
 into a pipe, from the event loop itself: no thread (which would fight the loop for the GIL), no
-pickling of body bytes, no copy unless the pipe is full. The checker process runs at the lowest
-scheduling priority (nice 19): on a busy machine forwarding gets the CPU first and the check
+pickling of body bytes, no copy unless the pipe is full. The checker process runs at a lower
+scheduling priority (nice +10): on a busy machine forwarding gets the CPU first and the check
 catches up when the traffic pauses. What it has not read yet waits in the proxy, referenced, not
 copied; :attr:`ProcessChecker.backlog` says how much, and the proxy bounds it (``--check-backlog``).
 """
@@ -47,8 +47,9 @@ __all__ = ["CHECKER_NICE", "InlineChecker", "ProcessChecker"]
 #: Where the findings found while a stream flows go: (exchange number, new findings).
 Live = Callable[[int, list[Finding]], None]
 
-#: The checker process's niceness: below everything that forwards.
-CHECKER_NICE = 19
+#: The checker process's niceness, added to the proxy's: forwarding comes first, but the check
+#: still gets a share on a machine kept busy by others (at 19 it starved there for minutes).
+CHECKER_NICE = 10
 #: One frame on either pipe: kind, exchange number, payload length; then the payload. A body
 #: piece's payload is its bytes as they are; every other payload is pickled.
 _HEAD = struct.Struct("<cII")
