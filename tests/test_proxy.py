@@ -546,7 +546,10 @@ def ws_upstream() -> str:
 
 
 def test_websocket_mode_with_the_openai_sdk(ws_upstream: str, tmp_path: Path) -> None:
-    def session(base: str) -> list[list[str]]:
+    live: list[object] = []
+    open_when_found: list[bool] = []
+
+    def session(base: str, wait_live: bool = False) -> list[list[str]]:
         client = openai.OpenAI(base_url=base + "/v1", api_key="sk-ws-SECRET", max_retries=0, timeout=20)
         turns = []
         with client.responses.connect() as connection:
@@ -558,18 +561,26 @@ def test_websocket_mode_with_the_openai_sdk(ws_upstream: str, tmp_path: Path) ->
                     if event.type == "response.completed":
                         break
                 turns.append(types)
+            if wait_live:
+                # Checked message by message: turn 2's defect is reported while the session is open.
+                deadline = time.monotonic() + 20
+                while not live and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                open_when_found.append(bool(live))
         return turns
 
     direct = session(ws_upstream)
-    with running_proxy(ws_upstream, save_dir=tmp_path) as proxy:
-        via = session(proxy.url)
+    with running_proxy(ws_upstream, on_live=lambda n, found: live.extend(found), save_dir=tmp_path) as proxy:
+        via = session(proxy.url, wait_live=True)
         [result] = proxy.wait_results(1)
     assert via == direct and len(via[0]) == 11 and len(via[1]) == 10
+    assert open_when_found == [True]
     saved = tmp_path / "0001.jsonl"
     offline = check_file(saved)
     assert offline.input_format == "websocket"
     assert (result.events, result.findings) == (offline.events, offline.findings)
     assert result.findings and all("turn 2" in f.message for f in result.findings)
+    assert live and all(f in result.findings for f in live)
     assert b"sk-ws-SECRET" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
 
 

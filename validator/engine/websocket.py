@@ -29,7 +29,7 @@ from typing import Any
 
 from validator.engine.containers import make_finding
 from validator.engine.options import CheckOptions, FileResult
-from validator.engine.stream import check_bytes
+from validator.engine.stream import StreamCheck, check_bytes
 from validator.model.findings import Finding
 from validator.model.values import int_or_none
 from validator.protocols.responses.connection import STEER_OUTCOMES, ConnectionMachine
@@ -44,7 +44,7 @@ from validator.reading.containers.positions import (
 )
 from validator.reading.containers.streams import detect_kind
 
-__all__ = ["WsMessage", "check_websocket", "iter_connections"]
+__all__ = ["WebSocketStream", "WsMessage", "check_websocket", "iter_connections"]
 
 KINDS = ("auto", "jsonl", "har")
 TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
@@ -414,26 +414,50 @@ class _Session:
 # ---------------------------------------------------------------- checking turns with the engine
 
 
+def _turn_line(msg: WsMessage) -> bytes:
+    text = msg.text
+    if "\n" in text or "\r" in text:
+        # A pretty-printed frame: one JSON text a line is what the engine's JSONL reader takes.
+        text = json.dumps(msg.value) if msg.decoded else text.replace("\r", " ").replace("\n", " ")
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _turn_body(turn: _Turn) -> bytes:
-    lines = []
-    for msg in turn.messages:
-        text = msg.text
-        if "\n" in text or "\r" in text:
-            # A pretty-printed frame: one JSON text a line is what the engine's JSONL reader takes.
-            text = json.dumps(msg.value) if msg.decoded else text.replace("\r", " ").replace("\n", " ")
-        lines.append(text)
-    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+    return b"".join(_turn_line(msg) + b"\n" for msg in turn.messages)
 
 
-def _relocate(f: Finding, turn: _Turn, body: bytes, path: str, prefix: str) -> Finding:
-    k = min(max(f.line, 1), len(turn.messages))
+def _place(turn: _Turn, starts: list[int], line: int, column: int, offset: int) -> tuple[int, int, int]:
+    """A place in the turn's body (line ``k`` is its ``k``-th message, starting at ``starts[k-1]``)
+    as the place in the transcript."""
+    k = min(max(line, 1), len(turn.messages))
     msg = turn.messages[k - 1]
-    line_start = sum(len(x) + 1 for x in body.split(b"\n")[: k - 1])
-    same_line = f.line == k and msg.column == 1 and "\n" not in msg.text
-    column = f.column if same_line else msg.column
-    offset = msg.offset + (f.offset - line_start) if same_line else msg.offset
+    if line == k and msg.column == 1 and "\n" not in msg.text:
+        return msg.line, column, msg.offset + (offset - starts[k - 1])
+    return msg.line, msg.column, msg.offset
+
+
+def _relocate(f: Finding, turn: _Turn, starts: list[int], path: str, prefix: str) -> Finding:
+    line, column, offset = _place(turn, starts, f.line, f.column, f.offset)
+    related = tuple(
+        r._replace(
+            **dict(
+                zip(
+                    ("line", "column", "offset"),
+                    _place(turn, starts, r.line, r.column, r.offset),
+                    strict=True,
+                )
+            )
+        )
+        for r in f.related
+    )
     return dataclasses.replace(
-        f, path=path, line=msg.line, column=column, offset=offset, message=f"{prefix}: {f.message}"
+        f,
+        path=path,
+        line=line,
+        column=column,
+        offset=offset,
+        message=f"{prefix}: {f.message}",
+        related=related,
     )
 
 
@@ -442,6 +466,9 @@ def _check_turn(turn: _Turn, path: str, options: Any, prefix: str | None) -> tup
     if not turn.messages:
         return 0, []
     body = _turn_body(turn)
+    starts = [0]
+    for msg in turn.messages[:-1]:
+        starts.append(starts[-1] + len(_turn_line(msg)) + 1)
     sub = check_bytes(body, path, dataclasses.replace(options, input_format="jsonl"))
     label = f"turn {turn.number}" + (f" ({turn.response_id})" if turn.response_id else "")
     if prefix:
@@ -452,7 +479,7 @@ def _check_turn(turn: _Turn, path: str, options: Any, prefix: str | None) -> tup
             continue
         if f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal:
             continue  # a WebSocket error envelope legitimately ends the turn (as error -> failed over SSE)
-        out.append(_relocate(f, turn, body, path, label))
+        out.append(_relocate(f, turn, starts, path, label))
     return sub.events, out
 
 
@@ -493,3 +520,131 @@ def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None,
             result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+# ---------------------------------------------------------------- push-style, a message at a time
+
+
+class _TurnStream:
+    """One turn checked as its messages come: a :class:`StreamCheck` fed its transcript lines."""
+
+    def __init__(self, turn: _Turn, path: str, options: Any) -> None:
+        self.turn = turn
+        self.path = path
+        self.check = StreamCheck(path, dataclasses.replace(options, input_format="jsonl"))
+        self.label = f"turn {turn.number}" + (f" ({turn.response_id})" if turn.response_id else "")
+        self.fed = 0
+        #: Where each fed line starts in the turn's body (what :func:`_relocate` computes).
+        self.starts: list[int] = []
+        self.size = 0
+
+    def feed_new(self) -> list[Finding]:
+        """Feed the messages added to the turn since the last call; the findings they make visible."""
+        out: list[Finding] = []
+        messages = self.turn.messages
+        while self.fed < len(messages):
+            line = _turn_line(messages[self.fed]) + b"\n"
+            self.fed += 1
+            self.starts.append(self.size)
+            self.size += len(line)
+            for f in self.check.feed(line):
+                # Whether a stream cut short is a defect depends on how the turn ends: at close.
+                if f.rule not in SSE_ONLY and f.rule not in _UNTERMINATED:
+                    out.append(self.relocate(f))
+        return out
+
+    def close(self) -> tuple[int, list[Finding]]:
+        done = self.check.close()
+        turn = self.turn
+        out = []
+        for f in done.findings:
+            if f.rule in SSE_ONLY:
+                continue
+            if f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal:
+                continue
+            out.append(self.relocate(f))
+        return done.events, out
+
+    def relocate(self, f: Finding) -> Finding:
+        return _relocate(f, self.turn, self.starts, self.path, self.label)
+
+
+class WebSocketStream:
+    """Push-style check of one WebSocket session, a transcript line at a time (one message a line,
+    both directions, as the proxy saves it): :meth:`feed_line` returns the findings the message
+    made visible, :meth:`close` the result, the same as :func:`check_websocket` on the whole
+    transcript. Each turn is checked by its own :class:`StreamCheck` as its messages arrive.
+
+    The client's messages are taken to be in the transcript (the proxy sees both sides); if none
+    ever comes, :meth:`close` checks the transcript whole as one without them, as ``check`` would,
+    and no finding is given out before (they could differ).
+    """
+
+    def __init__(self, path: str = "<websocket>", options: Any = None) -> None:
+        self.options = (options or CheckOptions()).for_protocol("responses")
+        self.path = path
+        self.session = _Session(path, self.options, None, client_visible=True)
+        self.streams: dict[int, _TurnStream] = {}
+        self.line = 0
+        self.offset = 0
+        self._reported = 0
+        #: The transcript, kept until a client message shows it holds them (see the class doc).
+        self._lines: list[bytes] | None = []
+        self._held: list[Finding] = []
+
+    def feed_line(self, raw: bytes) -> list[Finding]:
+        """One transcript line (without its newline)."""
+        self.line += 1
+        offset = self.offset
+        self.offset += len(raw) + 1
+        if self._lines is not None:
+            self._lines.append(raw)
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        if not line.strip():
+            return []
+        msg = _decode(WsMessage(self.line, 1, offset, line.decode("utf-8", "replace")))
+        session = self.session
+        value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
+        ctype = value.get("type") if value is not None else None
+        if ctype in CLIENT:
+            self._lines = None
+            if value is not None and ctype == "response.create":
+                session.client(value, msg)
+            elif value is not None and ctype == "response.steer":
+                session.client_steer(value, msg)
+        else:
+            session.server(msg)
+        found = session.findings[self._reported :]
+        self._reported = len(session.findings)
+        for turn in session.turns:
+            if not turn.messages:
+                continue
+            stream = self.streams.get(turn.number)
+            if stream is None:
+                stream = self.streams[turn.number] = _TurnStream(turn, self.path, self.options)
+            if stream.fed < len(turn.messages):
+                found.extend(stream.feed_new())
+        if self._lines is not None:
+            self._held.extend(found)
+            return []
+        if self._held:
+            found, self._held = self._held + found, []
+        return found
+
+    def close(self) -> FileResult:
+        if self._lines is not None:
+            return check_websocket(b"\n".join(self._lines) + b"\n", self.path, self.options, kind="jsonl")
+        session = self.session
+        result = FileResult(self.path, input_format="websocket")
+        session.flush(session.connection.finish())
+        result.findings.extend(session.findings)
+        for turn in session.turns:
+            stream = self.streams.get(turn.number)
+            if stream is None:
+                continue
+            stream.feed_new()
+            events, findings = stream.close()
+            result.events += events
+            result.findings.extend(findings)
+        result.findings.sort(key=Finding.sort_key)
+        return result

@@ -5,7 +5,7 @@ the engine ``check`` runs on, so the findings are those ``check`` reports for th
 A non-streaming answer is checked whole when it ends: a Response against the Response schema,
 an error answer against the error shape (RSP015), a ``stream: true`` request answered without
 an event stream as RSP014. A WebSocket session is checked as the ``check`` command checks its
-transcript, when the connection closes.
+transcript, message by message as the session flows.
 
 Nothing here may disturb the traffic: an exception inside the checker is caught, the
 exchange is marked unchecked (with the reason) and the bytes keep flowing.
@@ -24,7 +24,7 @@ from typing import Any
 
 from validator.engine import CheckOptions, FileResult, StreamCheck, check_bytes
 from validator.engine.containers import make_finding
-from validator.engine.websocket import check_websocket
+from validator.engine.websocket import WebSocketStream
 from validator.model.findings import Finding, Severity
 from validator.protocols.responses.schemas import SchemaChecker
 from validator.reading.containers.answers import asks_for_stream, judge_answer
@@ -307,45 +307,91 @@ def response_findings(body: bytes, path: str, options: CheckOptions) -> list[Fin
 
 
 class WebSocketCheck:
-    """One WebSocket session: every text message kept as a transcript line (client and server),
-    checked by the ``check`` command's WebSocket checker when the connection closes."""
+    """One WebSocket session, checked message by message as it flows (both directions, in the
+    order the proxy passed them on): each text message becomes a transcript line (what is saved,
+    and what ``check`` reads back), checked at once by :class:`WebSocketStream`. Same calls as
+    :class:`ExchangeCheck`: :meth:`feed` (one message's text, UTF-8), :meth:`abandon`, :meth:`finish`."""
 
-    def __init__(self, number: int, target: str, options: CheckOptions, *, path: str | None = None) -> None:
+    def __init__(
+        self, number: int, target: str, options: CheckOptions, *, save_dir: Path | None = None
+    ) -> None:
+        path = save_dir / f"{number:04d}.jsonl" if save_dir is not None else None
         self.result = ExchangeResult(
-            path or f"<WebSocket {target} #{number}>", number=number, input_format="websocket"
+            str(path) if path is not None else f"<WebSocket {target} #{number}>",
+            number=number,
+            input_format="websocket",
         )
         self.result.method, self.result.target = "WebSocket", target
+        self.result.status = 101
         self.options = _resolved(options)
         self.started = time.monotonic()
-        self.lines: list[bytes] = []
+        self.saved = BodyFile(path) if path is not None else None
+        if path is not None:
+            self.result.saved.append(str(path))
+        self.stream: WebSocketStream | None = WebSocketStream(self.result.path, self.options)
+        self.messages = 0
         self.live: list[Finding] = []
+        self._taken = 0
 
-    def message(self, text: str) -> bytes:
-        """The transcript line for one message (also what is saved)."""
-        if "\n" in text or "\r" in text:
-            # One message a line is the transcript format; a pretty-printed frame is re-serialised.
+    def feed(self, text: bytes) -> bytes:
+        """One message's text; returns its transcript line (also what is saved)."""
+        line = transcript_line(text.decode("utf-8", "surrogatepass"))
+        self.messages += 1
+        if self.saved is not None:
+            self.saved.write(line)
+        if self.stream is not None:
             try:
-                text = json.dumps(json.loads(text), ensure_ascii=False)
-            except ValueError:
-                text = text.replace("\r", " ").replace("\n", " ")
-        line = text.encode("utf-8", "surrogatepass") + b"\n"
-        self.lines.append(line)
+                self.live.extend(self.stream.feed_line(line[:-1]))
+            except Exception as exc:  # a checker bug must never reach the traffic
+                self._unchecked(f"checker failed: {type(exc).__name__}: {exc}", traceback.format_exc())
         return line
 
-    def finish(self, note: str | None = None) -> ExchangeResult:
+    def take_live(self) -> list[Finding]:
+        found = self.live[self._taken :]
+        self._taken = len(self.live)
+        return found
+
+    def abandon(self, reason: str) -> None:
+        if self.result.checked:
+            self._unchecked(reason)
+
+    def _unchecked(self, reason: str, trace: str | None = None) -> None:
+        self.result.checked = False
+        self.result.error = f"not checked: {reason}"
+        self.result.trace = trace
+        self.stream = None
+
+    def finish(self, note: str | None = None, *, client_gone: bool = False) -> ExchangeResult:
         result = self.result
         result.seconds = time.monotonic() - self.started
         result.note = note
-        result.status = 101
-        if not self.lines:
+        if self.saved is not None:
+            self.saved.close()
+            if self.saved.error:
+                result.note = "; ".join(filter(None, [note, f"saving failed: {self.saved.error}"]))
+        if self.stream is None:
+            result.findings = sorted(self.live, key=Finding.sort_key)
+            return result
+        if not self.messages:
             return result
         try:
-            done = check_websocket(b"".join(self.lines), result.path, self.options)
+            done = self.stream.close()
         except Exception as exc:  # a checker bug must never reach the traffic
-            result.checked = False
-            result.error = f"not checked: checker failed: {type(exc).__name__}: {exc}"
+            self._unchecked(f"checker failed: {type(exc).__name__}: {exc}", traceback.format_exc())
+            result.findings = sorted(self.live, key=Finding.sort_key)
             return result
         result.events, result.findings = done.events, done.findings
         if done.error is not None and done.error != "no WebSocket messages found":
             result.error = done.error
         return result
+
+
+def transcript_line(text: str) -> bytes:
+    """One message as a line of a WebSocket transcript (one message a line)."""
+    if "\n" in text or "\r" in text:
+        # One message a line is the transcript format; a pretty-printed frame is re-serialised.
+        try:
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            text = text.replace("\r", " ").replace("\n", " ")
+    return text.encode("utf-8", "surrogatepass") + b"\n"

@@ -30,7 +30,7 @@ from yarl import URL
 
 from validator.engine import CheckOptions
 from validator.model.findings import Finding
-from validator.tools.proxy.exchange import ExchangeResult, WebSocketCheck
+from validator.tools.proxy.exchange import ExchangeResult
 from validator.tools.proxy.save import Saver
 from validator.tools.proxy.traffic import Route, options_for, recognise
 from validator.tools.proxy.worker import InlineChecker, ProcessChecker
@@ -414,36 +414,37 @@ class ValidatingProxy:
             return web.Response(status=exc.status, text=exc.message or "")
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             return _bad_gateway(f"the proxy could not reach the upstream {self.base}: {_reason(exc)}")
-        check: WebSocketCheck | None = None
-        saved = None
+        number: int | None = None
+        checker = self.checker
         if route is not None:
             number = self._next()
-            path = None
-            if self.saver is not None:
-                path = str(self.saver.body_path(number, ".jsonl"))
-                saved = self.saver.open_body(number, ".jsonl")
-            check = WebSocketCheck(
-                number, request.raw_path, options_for(self.config.options, route), path=path
-            )
-            if path is not None:
-                check.result.saved.append(path)
+            self._began[number] = time.monotonic()
+            self._revive_checker()
+            checker = self.checker
+            options = options_for(self.config.options, route)
+            checker.open_websocket(number, request.raw_path, options, self.config.save_dir)
         client = web.WebSocketResponse(
             protocols=[upstream.protocol] if upstream.protocol else (), autoping=True, max_msg_size=0
         )
         await client.prepare(request)
+        limit = self.config.check_backlog
+        checking = number is not None
 
-        def keep(text: str) -> None:
-            if check is not None:
-                line = check.message(text)
-                if saved is not None:
-                    saved.write(line)
-
-        async def pump(source: Any, sink: Any, record: bool) -> None:
+        async def pump(source: Any, sink: Any) -> None:
+            nonlocal checking
             async for msg in source:
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     await sink.send_str(msg.data)
-                    if record:
-                        keep(msg.data)
+                    if not checking:
+                        continue
+                    # Checked after it is on its way, in the order the proxy passed it on.
+                    checker.feed(number, msg.data.encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
+                    if checker.backlog > limit:
+                        if self.config.when_behind == "wait":
+                            await checker.drained(limit - limit // 4)
+                        else:
+                            checking = False
+                            checker.abandon(number, _behind_ws(limit))  # type: ignore[arg-type]
                 elif msg.type == aiohttp.WSMsgType.BINARY:
                     await sink.send_bytes(msg.data)
                 else:
@@ -453,30 +454,13 @@ class ValidatingProxy:
 
         note = None
         try:
-            await asyncio.gather(pump(client, upstream, True), pump(upstream, client, True))
+            await asyncio.gather(pump(client, upstream), pump(upstream, client))
         except (ConnectionError, aiohttp.ClientError) as exc:
             note = f"WebSocket broke off: {_reason(exc)}"
         finally:
             await upstream.close()
-            if saved is not None:
-                saved.close()
-            if check is not None:
-                result = check.finish(note)
-                if self.saver is not None:
-                    with contextlib.suppress(OSError):
-                        meta = self.saver.write_exchange(
-                            result.number,
-                            method="GET",
-                            target=request.raw_path,
-                            request_headers=request.headers.items(),
-                            request_body=b"",
-                            status=101,
-                            response_headers=(),
-                            body_file=Path(result.saved[0]).name if result.saved else None,
-                            note=note,
-                        )
-                        result.saved.append(str(meta))
-                self._done(result)
+            if number is not None:
+                self._complete(checker, number, request, b"", 101, None, note)
         return client
 
 
@@ -485,6 +469,14 @@ def _behind(forwarded: int, limit: int) -> str:
         f"not checked past byte {forwarded:,} of the answer: the checker fell more than "
         f"{limit / (1 << 20):g} MB behind the traffic (--check-backlog; --when-behind wait slows "
         "the stream down instead); the saved transcript, if any, ends there too"
+    )
+
+
+def _behind_ws(limit: int) -> str:
+    return (
+        f"messages not checked from here on: the checker fell more than {limit / (1 << 20):g} MB "
+        "behind the traffic (--check-backlog; --when-behind wait slows the session down instead); "
+        "the saved transcript, if any, ends there too"
     )
 
 

@@ -39,7 +39,7 @@ from typing import IO, Any
 
 from validator.engine import CheckOptions
 from validator.model.findings import Finding
-from validator.tools.proxy.exchange import ExchangeCheck, ExchangeResult
+from validator.tools.proxy.exchange import ExchangeCheck, ExchangeResult, WebSocketCheck
 
 __all__ = ["CHECKER_NICE", "InlineChecker", "ProcessChecker"]
 
@@ -53,7 +53,7 @@ CHECKER_NICE = 10
 #: One frame on either pipe: kind, exchange number, payload length; then the payload. A body
 #: piece's payload is its bytes as they are; every other payload is pickled.
 _HEAD = struct.Struct("<cII")
-OPEN, START, FEED, ABANDON, FINISH, QUIT = b"o", b"s", b"f", b"a", b"e", b"q"
+OPEN, OPEN_WS, START, FEED, ABANDON, FINISH, QUIT = b"o", b"w", b"s", b"f", b"a", b"e", b"q"
 LIVE, RESULT, FAILED = b"l", b"r", b"x"
 #: Asked for the pipe to the checker (Linux; the default is 64 KB): fewer wake-ups per MB.
 _PIPE_SIZE = 1 << 20
@@ -75,12 +75,16 @@ def _after(pieces: list[bytes | memoryview], written: int) -> list[bytes | memor
 
 
 def _apply(
-    checks: dict[int, ExchangeCheck], kind: bytes, number: int, args: Any, live: Live
+    checks: dict[int, ExchangeCheck | WebSocketCheck], kind: bytes, number: int, args: Any, live: Live
 ) -> ExchangeResult | None:
     """One message of the checker protocol; the result when the message ends an exchange."""
     if kind == OPEN:
         method, target, body, options, save_dir = args
         checks[number] = ExchangeCheck(number, method, target, body, options, save_dir=save_dir)
+        return None
+    if kind == OPEN_WS:
+        target, options, save_dir = args
+        checks[number] = WebSocketCheck(number, target, options, save_dir=save_dir)
         return None
     check = checks.get(number)
     if check is None:
@@ -90,7 +94,7 @@ def _apply(
         found = check.take_live()
         if found:
             live(number, found)
-    elif kind == START:
+    elif kind == START and isinstance(check, ExchangeCheck):
         check.start(*args)
     elif kind == ABANDON:
         check.abandon(args)
@@ -108,13 +112,16 @@ class InlineChecker:
     dead: str | None = None
 
     def __init__(self, on_live: Live) -> None:
-        self.checks: dict[int, ExchangeCheck] = {}
+        self.checks: dict[int, ExchangeCheck | WebSocketCheck] = {}
         self.on_live = on_live
 
     def open(
         self, number: int, method: str, target: str, body: bytes, options: CheckOptions, save: Path | None
     ) -> None:
         _apply(self.checks, OPEN, number, (method, target, body, options, save), self.on_live)
+
+    def open_websocket(self, number: int, target: str, options: CheckOptions, save: Path | None) -> None:
+        _apply(self.checks, OPEN_WS, number, (target, options, save), self.on_live)
 
     def start(self, number: int, status: int, content_type: str, content_encoding: str) -> None:
         _apply(self.checks, START, number, (status, content_type, content_encoding), self.on_live)
@@ -163,7 +170,7 @@ def _frame(kind: bytes, number: int, value: Any) -> bytes:
 
 def _serve(inbox: IO[bytes], out: int) -> None:
     """The checker process's loop: frames in, results out, until the proxy says quit."""
-    checks: dict[int, ExchangeCheck] = {}
+    checks: dict[int, ExchangeCheck | WebSocketCheck] = {}
 
     def send(kind: bytes, number: int, value: Any) -> None:
         view = memoryview(_frame(kind, number, value))
@@ -238,12 +245,18 @@ class ProcessChecker:
         )
         self._send_value(OPEN, number, (method, target, body, options, save))
 
+    def open_websocket(self, number: int, target: str, options: CheckOptions, save: Path | None) -> None:
+        self.fallback[number] = ExchangeResult(
+            f"<WebSocket {target} #{number}>", number=number, method="WebSocket", target=target
+        )
+        self._send_value(OPEN_WS, number, (target, options, save))
+
     def start(self, number: int, status: int, content_type: str, content_encoding: str) -> None:
         self._send_value(START, number, (status, content_type, content_encoding))
 
     def feed(self, number: int, chunk: bytes) -> None:
-        if chunk:
-            self._send(_HEAD.pack(FEED, number, len(chunk)), chunk)
+        # Even empty: an empty WebSocket message is a (blank) line of its transcript.
+        self._send(_HEAD.pack(FEED, number, len(chunk)), chunk)
 
     def abandon(self, number: int, reason: str) -> None:
         self._send_value(ABANDON, number, reason)
