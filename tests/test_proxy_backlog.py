@@ -8,10 +8,12 @@ The checker is made to fall behind for sure by stopping its process (SIGSTOP) fo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -63,6 +65,16 @@ def _checker(proxy: object) -> ProcessChecker:
     return checker
 
 
+@contextlib.contextmanager
+def _stopped(checker: ProcessChecker) -> Iterator[None]:
+    """The checker process stopped (SIGSTOP): it falls behind for sure."""
+    os.kill(checker.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(checker.process.pid, signal.SIGCONT)
+
+
 def test_the_checker_runs_below_the_forwarding(server: ReplayServer) -> None:
     with running_proxy(server.url.removesuffix("/v1")) as proxy:
         pid = _checker(proxy).process.pid
@@ -77,9 +89,8 @@ def test_past_the_bound_wait_slows_the_stream_and_checks_every_byte(
     base = server.url.removesuffix("/v1")
     with running_proxy(base, check_backlog=LIMIT, when_behind="wait", save_dir=tmp_path) as proxy:
         checker = _checker(proxy)
-        os.kill(checker.process.pid, signal.SIGSTOP)
-        try:
-            reader = Reader(proxy.url)
+        reader = Reader(proxy.url)
+        with _stopped(checker):
             reader.start()
             time.sleep(1.5)
             # The proxy stopped reading from the upstream: the client has what the checker's pipe
@@ -87,8 +98,6 @@ def test_past_the_bound_wait_slows_the_stream_and_checks_every_byte(
             assert 0 < reader.received < len(BIG) // 2
             assert LIMIT < checker.backlog < LIMIT + (1 << 20)
             assert reader.is_alive()
-        finally:
-            os.kill(checker.process.pid, signal.SIGCONT)
         reader.join(60)
         [result] = proxy.wait_results(1, timeout=60)
     assert reader.body == BIG
@@ -101,16 +110,13 @@ def test_past_the_bound_wait_slows_the_stream_and_checks_every_byte(
 def test_past_the_bound_skip_forwards_at_once_and_reports_the_check_incomplete(server: ReplayServer) -> None:
     with running_proxy(server.url.removesuffix("/v1"), check_backlog=LIMIT, when_behind="skip") as proxy:
         checker = _checker(proxy)
-        os.kill(checker.process.pid, signal.SIGSTOP)
-        try:
-            reader = Reader(proxy.url)
+        reader = Reader(proxy.url)
+        with _stopped(checker):
             reader.start()
             reader.join(30)
             # Every byte reached the client while the checker was stopped.
             assert not reader.is_alive() and reader.body == BIG
             assert checker.backlog < LIMIT + (1 << 20)
-        finally:
-            os.kill(checker.process.pid, signal.SIGCONT)
         [result] = proxy.wait_results(1, timeout=60)
     assert not result.checked
     assert result.error is not None and "not checked past byte" in result.error
