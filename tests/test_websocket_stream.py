@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS
+from conftest import SHARED_CORPUS
 
 from validator.engine import CheckOptions
 from validator.engine.websocket import WebSocketStream, check_websocket
@@ -18,7 +18,7 @@ from validator.tools.probe.replay import function_call_events, text_events
 ROOT = Path(__file__).resolve().parent.parent / "corpus"
 #: Every JSONL transcript we own (WebSocket sessions and rule examples) and the shared
 #: captures (server-only event logs: a session without the client's side).
-TRANSCRIPTS = sorted(ROOT.rglob("*.jsonl")) + sorted(Path(CORPUS).glob("*.jsonl"))
+TRANSCRIPTS = sorted(ROOT.rglob("*.jsonl")) + sorted(SHARED_CORPUS.glob("*.jsonl"))
 
 
 def _feed(data: bytes, options: CheckOptions) -> tuple[list[tuple[int, object]], object]:
