@@ -19,7 +19,7 @@ import httpx
 import openai
 import pytest
 from aiohttp import web
-from conftest import CORPUS
+from conftest import CORPUS, SHARED_ANTHROPIC
 from proxy_support import aio_upstream, running_proxy
 
 from validator.engine import StreamCheck, check_bytes, check_file
@@ -513,6 +513,40 @@ def test_credentials_never_reach_the_save_folder(replay: ReplayServer, tmp_path:
     assert headers["authorization"] == headers["api-key"] == headers["cookie"] == "[redacted]"
     assert record["path"] == "/v1/responses?api-key=[redacted]&x=1"
     assert record["request"]["body"]["model"] == "m"
+
+
+# ---------------------------------------------------------------- Bedrock's binary event-stream
+
+BEDROCK = SHARED_ANTHROPIC / "025_bedrock_text.eventstream"
+
+
+@pytest.mark.skipif(not BEDROCK.is_file(), reason=f"third-party capture not found at {BEDROCK}")
+@pytest.mark.parametrize("cut", [False, True], ids=["whole", "cut"])
+def test_bedrock_event_stream_is_checked_as_it_flows(cut: bool, tmp_path: Path) -> None:
+    body = BEDROCK.read_bytes()
+    if cut:
+        body = body[: len(body) * 2 // 3]  # ends mid-message, before message_stop
+
+    async def invoke(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/vnd.amazon.eventstream"})
+        await response.prepare(request)
+        for start in range(0, len(body), 97):  # pieces that cut the binary frames anywhere
+            await response.write(body[start : start + 97])
+        await response.write_eof()
+        return response
+
+    path = "/model/anthropic.claude-3-5-sonnet/invoke-with-response-stream"
+    with aio_upstream({path: invoke}) as url, running_proxy(url, save_dir=tmp_path) as proxy:
+        via = httpx.post(proxy.url + path, json={"messages": []}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    assert via.content == body
+    saved = tmp_path / "0001.eventstream"
+    assert saved.read_bytes() == body
+    offline = check_file(saved)
+    assert result.checked and result.input_format == offline.input_format == "eventstream"
+    assert result.events == offline.events > 0
+    assert result.findings == offline.findings
+    assert bool(result.findings) == cut
 
 
 # ---------------------------------------------------------------- WebSocket mode

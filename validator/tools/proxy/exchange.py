@@ -32,6 +32,7 @@ from validator.tools.proxy.save import BodyFile
 
 __all__ = ["ExchangeCheck", "ExchangeResult", "WebSocketCheck"]
 
+AWS_EVENT_STREAM = "application/vnd.amazon.eventstream"
 #: Answers kept whole for their check (errors, non-streaming responses); beyond this the rest
 #: is still forwarded but not checked.
 ANSWER_LIMIT = 64 << 20
@@ -138,16 +139,19 @@ class ExchangeCheck:
             )
             return False
         media = content_type.split(";")[0].strip().lower()
-        is_stream = 200 <= status < 300 and media == "text/event-stream"
+        # Bedrock's binary event-stream: the reader frames it (recognised from its first bytes).
+        binary = media == AWS_EVENT_STREAM
+        is_stream = 200 <= status < 300 and (media == "text/event-stream" or binary)
+        suffix = (".eventstream" if binary else ".sse") if is_stream else ".json"
         if self.save_dir is not None:
             # Findings name the saved transcript, as ``check`` on it names it.
-            path = self.save_dir / f"{self.result.number:04d}{'.sse' if is_stream else '.json'}"
+            path = self.save_dir / f"{self.result.number:04d}{suffix}"
             self.saved = BodyFile(path)
             self.result.path = str(path)
             self.result.saved.append(str(path))
         if is_stream:
             self.stream = StreamCheck(self.result.path, self.options)
-            self.result.input_format = "sse"
+            self.result.input_format = "eventstream" if binary else "sse"
         else:
             self.answer = []
         return True
@@ -229,6 +233,7 @@ class ExchangeCheck:
                 return
             done = self.stream.close()
             result.events, result.findings = done.events, done.findings
+            result.input_format = done.input_format or result.input_format
         elif self.answer is not None:
             body = b"".join(self.answer)
             result.findings = self._answer_findings(body)
