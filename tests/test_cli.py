@@ -468,3 +468,22 @@ def test_help_lists_the_commands_and_probe_is_imported_lazily():
         check=True,
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_container_in_which_nothing_was_checked_is_not_reported_as_passed(tmp_path: Path) -> None:
+    cassette = tmp_path / "models.yaml"
+    cassette.write_text(
+        "interactions:\n- request:\n    method: GET\n    uri: https://api.openai.com/v1/models\n"
+        "  response:\n    status: {code: 200, message: OK}\n"
+        "    headers: {Content-Type: [application/json]}\n    body: {string: '{\"data\": []}'}\n"
+    )
+    alone = invoke("check", str(cassette))
+    # A folder of cassettes meets many that record other calls: not a failure, but not a pass.
+    assert alone.exit_code == 0
+    assert alone.stdout == "Nothing checked: 1 file held no stream to check.\n"
+    assert f"note: {cassette}: nothing checked: no streamed" in alone.stderr
+    both = invoke("check", str(cassette), str(CLEAN))
+    assert both.stdout == "All checks passed: 1 file, 0 findings. 1 file held no stream to check.\n"
+    document = json.loads(invoke("check", "--format", "json", str(cassette)).stdout)
+    assert document["files"][0]["notice"].startswith("nothing checked")
+    assert document["summary"]["nothing_checked"] == 1

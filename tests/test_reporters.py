@@ -148,6 +148,7 @@ def test_json_exact():
                 "events": 12,
                 "valid": False,
                 "error": None,
+                "notice": None,
                 "findings": [
                     {
                         "rule": "RSP002",
@@ -187,6 +188,7 @@ def test_json_exact():
                 "events": 3,
                 "valid": True,
                 "error": None,
+                "notice": None,
                 "findings": [],
             },
         ],
@@ -194,6 +196,7 @@ def test_json_exact():
             "files": 2,
             "files_with_findings": 1,
             "unreadable": 0,
+            "nothing_checked": 0,
             "errors": 1,
             "warnings": 1,
             "infos": 0,
@@ -218,6 +221,7 @@ def test_json_text_layout_is_stable():
         '      "events": 3,\n'
         '      "valid": true,\n'
         '      "error": null,\n'
+        '      "notice": null,\n'
         '      "findings": []\n'
         "    }\n"
         "  ],\n"
@@ -225,6 +229,7 @@ def test_json_text_layout_is_stable():
         '    "files": 1,\n'
         '    "files_with_findings": 0,\n'
         '    "unreadable": 0,\n'
+        '    "nothing_checked": 0,\n'
         '    "errors": 0,\n'
         '    "warnings": 0,\n'
         '    "infos": 0,\n'

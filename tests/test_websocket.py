@@ -349,3 +349,60 @@ def test_steering_rules_do_not_apply_to_open_responses() -> None:
     cut = max(i for i, m in enumerate(messages) if m.get("type") == "response.incomplete") + 1
     found = [r for r, _ in rules(jsonl(*messages[:cut]), OPEN_RESPONSES)]
     assert "RSP403" not in found and "RSP102" in found  # steer outcomes are unknown there
+
+
+# ---------------------------------------------------------------- a HAR of WebSocket traffic, unforced
+
+
+def test_a_har_of_websocket_traffic_alone_is_checked_without_input_format(tmp_path: Path) -> None:
+    from validator.engine import check_file
+
+    broken = [dict(e) for e in TEXT]
+    broken[4]["sequence_number"] = 9
+    har = tmp_path / "ws.har"
+    har.write_bytes(_har([("send", CREATE), *(("receive", e) for e in broken)]))
+    auto = check_file(har, CheckOptions())
+    forced = check_file(har, CheckOptions(input_format="websocket"))
+    assert auto.error is None and auto.notice is None and auto.input_format == "har"
+    assert auto.events == forced.events == len(TEXT)
+    assert [(f.rule, f.line, f.message) for f in auto.findings] == [
+        (f.rule, f.line, f.message) for f in forced.findings
+    ]
+    assert "RSP204" in {f.rule for f in auto.findings}
+    har.write_bytes(_har([("send", CREATE), *(("receive", e) for e in TEXT)]))
+    clean = check_file(har, CheckOptions())
+    assert (clean.events, clean.findings, clean.notice) == (len(TEXT), [], None)
+
+
+def test_a_har_with_http_streams_and_a_websocket_entry_checks_both(tmp_path: Path) -> None:
+    from validator.engine import check_file
+
+    ws = json.loads(_har([("send", CREATE), *(("receive", e) for e in TEXT[:-1])]))
+    sse = to_sse(TEXT).decode()
+    ws["log"]["entries"].insert(
+        0,
+        {
+            "request": {"method": "POST", "url": "https://api.openai.com/v1/responses", "headers": []},
+            "response": {
+                "status": 200,
+                "headers": [{"name": "content-type", "value": "text/event-stream"}],
+                "content": {"mimeType": "text/event-stream", "text": sse},
+            },
+        },
+    )
+    har = tmp_path / "both.har"
+    har.write_text(json.dumps(ws, indent=2))
+    result = check_file(har, CheckOptions())
+    assert result.events == 2 * len(TEXT) - 1
+    # the WebSocket turn lost its terminal event; the SSE stream is whole
+    assert {f.message.split(",")[0] for f in result.findings} == {"entry 2"}
+
+
+def test_a_har_of_only_ping_frames_checks_nothing_and_says_so(tmp_path: Path) -> None:
+    from validator.engine import check_file
+
+    har = tmp_path / "pings.har"
+    har.write_bytes(_har([]))
+    result = check_file(har, CheckOptions())
+    assert (result.error, result.findings, result.events) == (None, [], 0)
+    assert result.notice is not None and result.notice.startswith("nothing checked")

@@ -273,6 +273,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         # Read errors already name the file ("cannot read X: ..."): do not say it twice.
         error = result.error or ""
         _err(stderr, error if result.path in error else f"{result.path}: {error}")
+    for result in report.results:
+        if result.notice is not None:
+            stderr.write(f"{PROG}: note: {result.path}: {result.notice}\n")
     wanted = {cls.excerpts for cls in reporters} - {""}
     if wanted:
         report = dataclasses.replace(report, excerpts=read_report_excerpts(report, "events" in wanted))

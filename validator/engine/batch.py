@@ -60,13 +60,21 @@ def _pack(result: FileResult) -> tuple[Any, ...]:
     # unpickle on every supported Python.
     findings = [tuple(getattr(f, n.name) for n in dataclasses.fields(Finding)) for f in result.findings]
     # The outline (plain, unfrozen values) pickles as it is.
-    return (result.path, result.events, findings, result.error, result.input_format, result.outline)
+    return (
+        result.path,
+        result.events,
+        findings,
+        result.error,
+        result.input_format,
+        result.outline,
+        result.notice,
+    )
 
 
 def _unpack(packed: tuple[Any, ...]) -> FileResult:
 
-    path, events, findings, error, input_format, outline = packed
-    return FileResult(path, events, [Finding(*f) for f in findings], error, input_format, outline)
+    path, events, findings, error, input_format, outline, notice = packed
+    return FileResult(path, events, [Finding(*f) for f in findings], error, input_format, outline, notice)
 
 
 def _worker(paths: Sequence[str], options: CheckOptions) -> list[tuple[tuple[Any, ...], float]]:

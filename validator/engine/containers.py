@@ -99,8 +99,8 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     """Check every Responses stream in a cassette or HAR file; findings point into the container.
 
     Returns an engine ``FileResult`` (``input_format`` is the container kind). A container that
-    cannot be read gives ``FileResult.error``; one without Responses streams gives no findings
-    and ``events == 0``.
+    cannot be read gives ``FileResult.error``; one that records no call to check gives no findings,
+    ``events == 0`` and a ``FileResult.notice`` saying so.
     """
 
     options = options or CheckOptions()
@@ -113,8 +113,10 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     # meets many that record other calls (model listings, non-streaming requests).
     result = FileResult(path, input_format=detected)
     errors = []
+    checked = 0
     table = LineTable(decode_text(data), JSON_BREAKS if detected == "har" else YAML_BREAKS)
     for stream in found:
+        checked += 1
         if isinstance(stream, AnswerProblem):
             rule = PROTOCOLS[stream.protocol].reading_rules.get(stream.rule, stream.rule)
             if rule is None:
@@ -142,7 +144,17 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     result.findings.sort(key=Finding.sort_key)
     if errors:
         result.error = "; ".join(errors)
+    elif not checked:
+        result.notice = nothing_checked(options)
     return result
+
+
+def nothing_checked(options: Any) -> str:
+    """Why a readable container gave no findings without being a pass: it records no call to check."""
+    named = options.named_protocol()
+    titles = [p.title for p in PROTOCOLS.values() if named in (None, p.name)]
+    which = ", ".join(titles[:-1]) + " or " + titles[-1] if len(titles) > 1 else titles[0]
+    return f"nothing checked: no streamed {which} call recorded in it"
 
 
 def _recognise(options: Any) -> Any:

@@ -13,6 +13,7 @@ import orjson
 
 from validator.engine.options import CONTAINER_FORMATS, CheckOptions, FileResult
 from validator.engine.stream import check_chunks, resolve
+from validator.model.findings import Finding
 from validator.protocols import DEFAULT
 from validator.reading import reader, transcript
 
@@ -48,7 +49,30 @@ def _check_container_data(data: bytes, name: str, kind: str, options: CheckOptio
 
     # Cassettes and HAR files: each recorded call is checked as its own protocol's (the one the
     # options name, if they name one).
-    return check_container(data, name, dataclasses.replace(options, input_format="auto"), kind=kind)
+    result = check_container(data, name, dataclasses.replace(options, input_format="auto"), kind=kind)
+    if result.input_format == "har" and b'"_webSocketMessages"' in data:
+        # Chrome saves a WebSocket connection as a HAR entry holding its frames: a session like
+        # any other, so it is checked as one (a HAR of WebSocket traffic alone used to pass
+        # unchecked).
+        result = _with_websocket_entries(result, data, name, options)
+    return result
+
+
+def _with_websocket_entries(result: FileResult, data: bytes, name: str, options: CheckOptions) -> FileResult:
+    from validator.engine.websocket import check_websocket
+
+    named = options.named_protocol()
+    if named not in (None, DEFAULT.name):
+        return result  # WebSocket sessions are a Responses transport; another protocol was asked for
+    inner = dataclasses.replace(options.for_protocol(DEFAULT.name), input_format="auto")
+    sessions = check_websocket(data, name, inner, kind="har")
+    if sessions.error is not None and not sessions.events and not sessions.findings:
+        return result  # entries without text frames: nothing more to check
+    findings = sorted([*result.findings, *sessions.findings], key=Finding.sort_key)
+    errors = "; ".join(e for e in (result.error, sessions.error) if e) or None
+    return dataclasses.replace(
+        result, events=result.events + sessions.events, findings=findings, error=errors, notice=None
+    )
 
 
 def _is_websocket_session(first: bytes) -> bool:

@@ -84,6 +84,9 @@ class FileResult:
     input_format: str | None = None
     #: The stream's structure, when asked for (``CheckOptions.outline``) and the input is one stream.
     outline: Outline | None = None
+    #: Set when the input was read but held nothing to check (a cassette or HAR file without a
+    #: stream or WebSocket message): why. Such a file does not fail, and it does not pass either.
+    notice: str | None = None
 
     def failed(self, strict: bool = False) -> bool:
         threshold = Severity.WARNING if strict else Severity.ERROR

@@ -98,9 +98,16 @@ class Report:
         counts = self.counts()
         n_findings = sum(counts.values())
         files = plural(total, "file")
+        empty = [r for r in self.results if r.notice is not None]
         if n_findings == 0:
             noun = "new findings" if self.with_baseline else "findings"
-            line = f"All checks passed: {files}, 0 {noun}." if not self.unreadable else f"Checked {files}."
+            checked = total - len(empty) - len(self.unreadable)
+            if not checked and not self.unreadable:
+                return f"Nothing checked: {plural(len(empty), 'file')} held no stream to check."
+            if self.unreadable:
+                line = f"Checked {files}."
+            else:
+                line = f"All checks passed: {plural(checked, 'file')}, 0 {noun}."
         else:
             parts = [plural(counts[s], s.value) for s in Severity if counts[s]]
             with_findings = sum(1 for r in self.results if r.findings)
@@ -110,6 +117,9 @@ class Report:
                 # Warnings alone do not fail a run unless --strict; say so, or the
                 # reader of a green CI log wonders why "Found" did not fail it.
                 line += " No errors" + ("" if self.strict else " (warnings fail only with --strict)") + "."
+        if empty:
+            # Never a pass: a container that records no stream was read, not checked.
+            line += f" {plural(len(empty), 'file')} held no stream to check."
         if self.unreadable:
             line += f" {plural(len(self.unreadable), 'file')} could not be read."
         if self.baselined:

@@ -30,6 +30,7 @@ class JsonReporter(Reporter):
                 "events": r.events,
                 "valid": not report.failed_file(r),
                 "error": r.error,
+                "notice": r.notice,
                 "findings": [f.as_dict() for f in r.findings],
             }
             for r in report.results
@@ -38,6 +39,7 @@ class JsonReporter(Reporter):
             "files": len(report.results),
             "files_with_findings": sum(1 for r in report.results if r.findings),
             "unreadable": len(report.unreadable),
+            "nothing_checked": sum(1 for r in report.results if r.notice is not None),
             "errors": counts[Severity.ERROR],
             "warnings": counts[Severity.WARNING],
             "infos": counts[Severity.INFO],
