@@ -251,3 +251,61 @@ def test_error_body_from_the_command_line(tmp_path: Any) -> None:
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 1
     assert result.output.count("RSP016") == 1 and "RSP002" not in result.output
+
+
+_ANTHROPIC_401 = {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+# A FastAPI 422 echoes the request's input: an error body well past the 16 KB protocol head.
+_FASTAPI_422_BIG = {"detail": [{"loc": ["body", "input"], "msg": "Input too long", "input": "x" * 40_000}]}
+
+
+@pytest.mark.parametrize(
+    ("protocol", "rule"),
+    [("auto", "RSP016"), ("responses", "RSP016"), ("chat", "CH067"), ("anthropic", "AN015")],
+)
+@pytest.mark.parametrize(
+    "body",
+    [json.dumps(_OPENAI_401, indent=2).encode() + b"\n", json.dumps(_FASTAPI_422_BIG, indent=2).encode()],
+    ids=["openai-pretty", "fastapi-422-40kb"],
+)
+def test_an_error_body_is_one_finding_whatever_its_size_and_protocol(
+    body: bytes, protocol: str, rule: str
+) -> None:
+    result = check_bytes(body, "answer.json", CheckOptions(protocol=protocol))
+    (finding,) = result.findings
+    assert (finding.rule, finding.name, finding.line, result.events) == (rule, "error-body-not-stream", 1, 0)
+    # cut into small chunks, as a pipe gives it: the same verdict
+    from validator.engine import check_chunks
+
+    chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)]
+    cut = check_chunks(chunks, "answer.json", CheckOptions(protocol=protocol))
+    assert [f.rule for f in cut.findings] == [rule]
+
+
+def test_the_anthropic_error_body_is_one_only_under_its_protocol() -> None:
+    body = json.dumps(_ANTHROPIC_401, indent=2).encode()
+    (finding,) = check_bytes(body, "a.json", CheckOptions(protocol="anthropic")).findings
+    assert finding.rule == "AN015" and "invalid x-api-key" in finding.message
+    # Open Responses' error event has the same shape: not an error body there
+    as_responses = check_bytes(body, "a.json", CheckOptions(protocol="responses"))
+    assert "RSP016" not in {f.rule for f in as_responses.findings}
+
+
+@pytest.mark.parametrize("protocol", ["auto", "responses", "chat", "anthropic"])
+def test_transcripts_are_not_mistaken_for_error_bodies(protocol: str) -> None:
+    chunk = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [],
+        "error": {"message": "upstream failed"},
+    }
+    event = {"type": "error", "sequence_number": 0, "error": _OPENAI_401["error"]}
+    for body in (
+        json.dumps(chunk, indent=2).encode(),  # one chunk carrying an error, pretty-printed
+        json.dumps(event).encode() + b"\n",  # a single-object transcript
+        json.dumps([_OPENAI_401]).encode(),  # a JSON-array transcript
+        (json.dumps(_OPENAI_401) + "\n").encode() * 2,  # JSON Lines of two objects
+    ):
+        rules = {f.rule for f in check_bytes(body, "t", CheckOptions(protocol=protocol)).findings}
+        assert not rules & {"RSP016", "CH067", "AN015"}, (body[:40], rules)

@@ -341,6 +341,25 @@ def _an014() -> Example:
     )
 
 
+@example("AN015")
+def _an015() -> Example:
+    # What the API answers a revoked key with, saved in place of the stream.
+    body = {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+        "request_id": "req_011CSHoEeqs5C35K2UUqR7Fy",
+    }
+    bad = (json.dumps(body, indent=2) + "\n").encode()
+    good = (json.dumps([e.data for e in text_stream("an015")], indent=1) + "\n").encode()
+    return Example(
+        "the file saved as the stream holds the API's 401 body for a revoked key",
+        "the file holds the stream's events (a JSON array)",
+        [],
+        [],
+        files=("json", bad, good, [("AN015", 1)]),
+    )
+
+
 @example("AN101")
 def _an101() -> Example:
     bad, good = pair("an101")

@@ -47,6 +47,9 @@ class Example:
     bad_terminated: bool = True
     #: A rule only the live probe raises: the scenario whose answers bad and good are.
     probe: str | None = None
+    #: Files other than a stream (extension, bad bytes, good bytes, bad (rule, line)s), in place
+    #: of ``bad`` and ``good``.
+    files: tuple[str, bytes, bytes, list[tuple[str, int]]] | None = None
 
 
 EXAMPLES: dict[str, Callable[[], Example]] = {}
@@ -207,6 +210,24 @@ def _ch063() -> Example:
         "no error: the answer completes",
         bad,
         good,
+    )
+
+
+@example("CH067")
+def _ch067() -> Example:
+    from tools.rule_examples.transport import OPENAI_401
+
+    bad = (json.dumps(OPENAI_401, indent=2) + "\n").encode()
+    _, frames = text_stream("CH067")
+    chunks = [f.data for f in frames if isinstance(f.data, dict)]
+    good = (json.dumps(chunks, indent=1) + "\n").encode()
+    return Example(
+        "CH067",
+        "the file saved as the stream holds the server's 401 body for a revoked key",
+        "the file holds the stream's chunks (a JSON array)",
+        [],
+        [],
+        files=("json", bad, good, [("CH067", 1)]),
     )
 
 
@@ -687,16 +708,20 @@ def _render(
 
 def build(rule: str) -> dict[str, bytes]:
     ex = EXAMPLES[rule]()
-    bad, marks = _render(ex, ex.bad, "bad", ex.bad_terminated)
-    good, _ = _render(ex, ex.good, "good", True)
+    ext = "sse"
+    if ex.files is not None:
+        ext, bad, good, marks = ex.files
+    else:
+        bad, marks = _render(ex, ex.bad, "bad", ex.bad_terminated)
+        good, _ = _render(ex, ex.good, "good", True)
     options = {**BASE_OPTIONS, **ex.options}
     sidecar: dict[str, Any] = {"options": options}
     if ex.probe is not None:
         sidecar["probe"] = {"scenario": ex.probe}
     sidecar["findings"] = [{"rule": r, "line": line} for r, line in sorted(marks, key=lambda m: (m[1], m[0]))]
     return {
-        "bad.sse": bad,
-        "good.sse": good,
+        f"bad.{ext}": bad,
+        f"good.{ext}": good,
         "bad.expected.json": (json.dumps(sidecar, indent=2) + "\n").encode(),
     }
 

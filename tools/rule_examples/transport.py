@@ -381,19 +381,21 @@ def _rsp015() -> Example:
 # -- the live probe (RSP260): the answers a scenario gets, served by validator.tools.probe.replay in the test
 
 
+#: What api.openai.com answers a revoked key with (RSP016, CH067 save it in place of the stream).
+OPENAI_401 = {
+    "error": {
+        "message": "Incorrect API key provided: sk-proj-****wxyz. You can find your API key at "
+        "https://platform.openai.com/account/api-keys.",
+        "type": "invalid_request_error",
+        "param": None,
+        "code": "invalid_api_key",
+    }
+}
+
+
 @example("RSP016")
 def _rsp016() -> Example:
-    # What api.openai.com answers a revoked key with, saved in place of the stream.
-    body = {
-        "error": {
-            "message": "Incorrect API key provided: sk-proj-****wxyz. You can find your API key at "
-            "https://platform.openai.com/account/api-keys.",
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "invalid_api_key",
-        }
-    }
-    bad = Rendered((json.dumps(body, indent=2) + "\n").encode(), [("RSP016", 1)])
+    bad = Rendered((json.dumps(OPENAI_401, indent=2) + "\n").encode(), [("RSP016", 1)])
     _, stream = text_response("rsp016")
     events = [
         json.loads(line[len(b"data: ") :])

@@ -100,6 +100,7 @@ class _Checker:
     def __init__(
         self, path: str, options: CheckOptions, protocol: StreamProtocol, lane_on: bool = True
     ) -> None:
+        self.protocol = protocol
         options = options.for_protocol(protocol.name)
         profile = options.profile or protocol.default_profile
         self.stamper = _Stamper(path, options, protocol.reading_rules)
@@ -227,6 +228,39 @@ class _Checker:
         )
 
 
+#: An HTTP error body is kept whole to be parsed at the end: past this size an input is not one.
+_ERROR_BODY_LIMIT = 64 << 20
+#: How much of the head :func:`_may_be_error_body` looks at.
+_BODY_SNIFF = 1 << 16
+_WS = b" \t\r\n"
+
+
+def _may_be_error_body(head: bytes) -> bool:
+    """Whether an input opening with ``head`` can still be one JSON object (an error body).
+
+    An SSE stream or a JSON array cannot. JSON Lines can be told from one object laid out on
+    several lines once its first line is a whole object and another line follows it: the
+    continuation lines of a pretty-printed object never are. So a multi-gigabyte transcript is
+    let go within its first lines, and only a body that is one object is held to the end.
+    """
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    if not text:
+        return True
+    if text[:1] != b"{":
+        return False
+    first, newline, rest = text.partition(b"\n")
+    if not newline or not rest.strip(_WS):
+        return True
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        # The first line is part of a larger value: a second line that starts a new object at
+        # column 0 is JSON Lines after a broken line, not the inside of one object.
+        second = rest.lstrip(b"\r\n")
+        return not second.startswith(b"{")
+    return False
+
+
 class StreamCheck:
     """Push-style check of one stream: hand over its bytes as they arrive, then close it.
 
@@ -240,6 +274,8 @@ class StreamCheck:
     """
 
     __slots__ = (
+        "_body",
+        "_body_size",
         "_checker",
         "_closed",
         "_head",
@@ -263,6 +299,9 @@ class StreamCheck:
         self._head_size = 0
         self._seen = 0
         self._closed = False
+        #: The input so far while it may be an HTTP error body (None once it cannot be).
+        self._body: list[bytes] | None = []
+        self._body_size = 0
         named = self._options.named_protocol()
         if named is not None:
             self._start(by_name(named))
@@ -280,11 +319,28 @@ class StreamCheck:
     def feed(self, chunk: bytes) -> list[Finding]:
         if self._closed:
             raise RuntimeError("StreamCheck.feed after close")
+        if self._body is not None:
+            self._keep(chunk)
         if self._checker is None:
             self._hold(chunk)
         else:
             self._checker.consume(self._reader.feed(chunk))  # type: ignore[union-attr]
         return self._new()
+
+    def _keep(self, chunk: bytes) -> None:
+        """Keep the input while it may be one JSON error body; let go once it cannot be."""
+        body = self._body
+        assert body is not None
+        before = self._body_size
+        body.append(bytes(chunk))
+        self._body_size += len(chunk)
+        if self._body_size > _ERROR_BODY_LIMIT:
+            self._body = None
+        elif before < _BODY_SNIFF:
+            # At most the first _BODY_SNIFF bytes are looked at, however large the chunk.
+            head = b"".join(body[:-1]) + body[-1][: _BODY_SNIFF - before]
+            if not _may_be_error_body(head):
+                self._body = None
 
     def _hold(self, chunk: bytes) -> None:
         """A chunk before the protocol is known: kept until the head is long enough to tell."""
@@ -314,11 +370,17 @@ class StreamCheck:
         if self._closed:
             raise RuntimeError("StreamCheck.close called twice")
         self._closed = True
-        if self._checker is None:
-            # The whole input was shorter than the head: it may be an HTTP error body (RSP016).
-            refused = _error_body(b"".join(self._head), self._path, self._options)
+        if self._body is not None:
+            # The input may be what a server answers a refused request with (RSP016): one JSON
+            # object, which would otherwise be checked line by line as events.
+            body = b"".join(self._body)
+            self._body = None
+            checker = self._checker
+            protocol = checker.protocol if checker is not None else detect(body[:HEAD_BYTES])
+            refused = _error_body(body, self._path, self._options, protocol)
             if refused is not None:
                 return refused
+        if self._checker is None:
             self._recognise()
         rd = self._reader
         checker = self._checker
@@ -509,19 +571,34 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def _error_body(body: bytes, path: str, options: CheckOptions) -> FileResult | None:
-    """RSP016: the input is one JSON object with an ``error`` or ``detail`` and no ``type``.
+def error_body_message(body: bytes, protocol: str) -> tuple[str, str] | None:
+    """What an HTTP error body says, and where (its JSON pointer); None if ``body`` is not one.
 
-    Asked of an input shorter than the protocol-recognition head (an error body is small), when
-    the protocol is recognised rather than named."""
-    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{":
+    An error body is one JSON object (however it is laid out: servers pretty-print them) with an
+    ``error`` (OpenAI, Open Responses, LiteLLM, vLLM) or a ``detail`` (FastAPI servers) and no
+    ``type`` and no ``choices``: a stream payload of every protocol has one or the other (an event's
+    ``type``, a Chat Completions chunk's ``choices``). An Anthropic stream is refused with the API's
+    own shape, ``{"type": "error", "error": {...}}``, which under that protocol alone is the body
+    rather than an event: over SSE it would be framed as one. A JSON array is a transcript.
+    """
+    text = body.removeprefix(b"\xef\xbb\xbf").strip()
+    if text[:1] != b"{":
         return None
     try:
-        value = orjson.loads(body.removeprefix(b"\xef\xbb\xbf").strip())
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return None
-    if not isinstance(value, dict) or "type" in value:
+    if not isinstance(value, dict) or "choices" in value:
         return None
+    if "type" in value:
+        anthropic = (
+            protocol == "anthropic"
+            and value["type"] == "error"
+            and isinstance(value.get("error"), dict)
+            and value.keys() <= {"type", "error", "request_id"}
+        )
+        if not anthropic:
+            return None
     error = value.get("error", value.get("detail"))
     if error is None or error is False:
         return None
@@ -529,13 +606,16 @@ def _error_body(body: bytes, path: str, options: CheckOptions) -> FileResult | N
     said = message if isinstance(message, str) else orjson.dumps(message).decode()
     if len(said) > 200:
         said = said[:199] + "…"
-    stamper = _Stamper(path, options)
-    stamper.add(
-        Issue(
-            "RSP016",
-            f"the input is an HTTP error body, not an event stream: {said!r}",
-            "/error" if "error" in value else "/detail",
-        ),
-        None,
-    )
+    return said, "/error" if "error" in value else "/detail"
+
+
+def _error_body(body: bytes, path: str, options: CheckOptions, protocol: StreamProtocol) -> FileResult | None:
+    """RSP016 (its equivalent under ``protocol``): the input is an HTTP error body, not a stream."""
+    found = error_body_message(body, protocol.name)
+    if found is None:
+        return None
+    said, pointer = found
+    stamper = _Stamper(path, options.for_protocol(protocol.name), protocol.reading_rules)
+    message = f"the input is an HTTP error body, not an event stream: {said!r}"
+    stamper.add(Issue("RSP016", message, pointer), None)
     return FileResult(path, 0, stamper.findings, input_format="json")

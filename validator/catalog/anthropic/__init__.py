@@ -57,5 +57,7 @@ READING_RULES: dict[str, str | None] = {
     # Recorded calls' answers (cassettes, HAR files) and the probe's: transport, shared too.
     "RSP014": "AN013",
     "RSP015": "AN014",
+    # The input itself is an HTTP error body.
+    "RSP016": "AN015",
     "RSP260": "AN260",
 }

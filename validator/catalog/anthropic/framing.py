@@ -134,4 +134,19 @@ RULES: tuple[Rule, ...] = (
         "nothing to raise.",
         "Anthropic API errors page (platform.claude.com/docs/en/api/errors); Anthropic, Streaming Messages (https://platform.claude.com/docs/en/build-with-claude/streaming); anthropic-python `src/anthropic/types/` (https://github.com/anthropics/anthropic-sdk-python)",
     ),
+    _r(
+        "AN015",
+        "error-body-not-stream",
+        E,
+        "the input is an HTTP error body, not an event stream",
+        'The transcript is an event stream. A lone JSON object that is the API\'s error body (`{"type": '
+        '"error", "error": {"type": …, "message": …}}`, not framed as an SSE event), or another server\'s '
+        '(`{"error": …}`, FastAPI\'s `{"detail": …}`), is what a server answers a bad key, model or request '
+        "with: the request failed before any stream began, so it is reported once, with the server's "
+        "message, and nothing else of the input is checked.",
+        "Checked as events it would give a broken JSON line per line of the body and a missing "
+        "`message_start`, none of which is the problem: the request was refused (the SDK raises "
+        "`APIStatusError` from this body).",
+        "Anthropic API errors page (https://platform.claude.com/docs/en/api/errors); same check as RSP016",
+    ),
 )

@@ -134,4 +134,19 @@ RULES = (
         "The SDK raised at the error: whatever follows never reaches the caller.",
         f"{SDK_S}",
     ),
+    chat_rule(
+        "CH067",
+        "error-body-not-stream",
+        E,
+        "the input is an HTTP error body, not an event stream",
+        'The transcript is an event stream. A lone JSON object with an `error` (OpenAI: `{"error": '
+        '{"message": …}}`) or a `detail` (FastAPI servers: vLLM, transformers serve) and neither `choices` nor '
+        "a `type` is what a server answers a bad key, model or request with: the request failed before any "
+        "stream began, so it is reported once, with the server's message, and nothing else of the input is "
+        "checked.",
+        "Checked as chunks it would give a broken JSON line per line of the body and a missing `[DONE]`, none "
+        "of which is the problem: the request was refused (the SDK raises `APIStatusError` from this body).",
+        "openai-python 3.63.0 `_base_client.py` (`_make_status_error_from_response`, "
+        "https://github.com/openai/openai-python/blob/v3.63.0/src/openai/_base_client.py); same check as RSP016",
+    ),
 )

@@ -54,6 +54,8 @@ class ChatProtocol(StreamProtocol):
         "RSP009": "CH062",
         "RSP010": "CH060",
         "RSP011": "CH061",
+        # The input itself is an HTTP error body.
+        "RSP016": "CH067",
         # The probe's unmet expectation.
         "RSP260": "CH270",
     }
