@@ -125,10 +125,83 @@ def test_json_200_instead_of_a_stream(tmp_path: Path) -> None:
 
 
 def test_http_error_answer_names_status_and_body() -> None:
-    replies = {"basic-text": Reply.json({"error": {"message": "bad key"}}, 401)}
+    replies = {"basic-text": Reply.json({"error": {"message": "upstream exploded"}}, 500)}
     with ReplayServer(replies) as server:
         (result,) = run_probe(server.url, ["basic-text"], timeout=10)
-    assert "HTTP 401" in result.findings[0].message and "bad key" in result.findings[0].message
+    assert [f.rule for f in result.findings] == ["RSP014"]
+    assert "HTTP 500" in result.findings[0].message and "upstream exploded" in result.findings[0].message
+
+
+_REFUSALS = {
+    401: (Reply.json({"error": {"message": "Incorrect API key provided: sk-****"}}, 401), "check it"),
+    403: (Reply.json({"detail": "Project does not have access to model"}, 403), "check its permissions"),
+    429: (
+        Reply(
+            b'{"error": {"message": "Rate limit reached"}}',
+            429,
+            "application/json",
+            headers=(("Retry-After", "20"),),
+        ),
+        "retry later (Retry-After: 20)",
+    ),
+}
+
+
+@pytest.mark.parametrize("status", sorted(_REFUSALS))
+def test_a_refused_key_or_rate_limit_means_the_probe_could_not_run_not_rsp014(status: int) -> None:
+    reply, advice = _REFUSALS[status]
+    with ReplayServer(dict.fromkeys(GOOD, reply)) as server:
+        results = run_probe(server.url, ["basic-text", "malformed-request"], timeout=10)
+    for result in results:
+        assert result.findings == [] and result.unsupported is None
+        assert result.could_not_run is not None and result.could_not_run.startswith(f"HTTP {status} ")
+        assert advice in result.could_not_run and result.error is not None and result.failed()
+    assert "OPENAI_API_KEY" in results[0].could_not_run or status == 429
+    assert any(
+        w in results[0].could_not_run for w in ("Incorrect API key", "does not have access", "Rate limit")
+    )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "sarif", "github", "concise"])
+def test_command_could_not_run_is_exit_2_in_every_format(fmt: str) -> None:
+    reply, _ = _REFUSALS[401]
+    with ReplayServer({**GOOD, "basic-text": reply}) as server:
+        result = CliRunner().invoke(
+            probe_command,
+            ["--base-url", server.url, "--format", fmt, "--scenarios", "basic-text,tool-calling"],
+        )
+    assert result.exit_code == 2, result.output
+    assert "error: the probe could not run: HTTP 401 Unauthorized: Incorrect API key" in result.stderr
+    assert (
+        "RSP014 not-an" not in result.stdout.split('"results"')[-1]
+        if fmt == "sarif"
+        else "RSP014" not in result.stdout
+    )
+    if fmt == "text":
+        assert "ERROR  basic-text" in result.stdout and "PASS  tool-calling" in result.stdout
+        assert result.stdout.rstrip().endswith("The probe could not run: 1 of 2 scenarios got HTTP 401.")
+    elif fmt == "junit":
+        (error,) = ET.fromstring(result.stdout).findall(".//testcase[@name='basic-text']/error")
+        assert error.get("type") == "could-not-run" and "HTTP 401" in (error.get("message") or "")
+    elif fmt == "json":
+        (refused, passed) = json.loads(result.stdout)["files"]
+        assert "HTTP 401" in refused["error"] and not refused["valid"] and passed["valid"]
+    elif fmt != "concise":
+        assert "HTTP 401" in result.stdout
+
+
+def test_anthropic_probe_with_a_refused_key_could_not_run() -> None:
+    body = {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+    with ReplayServer({"messages-text": Reply.json(body, 401)}) as server:
+        result = CliRunner().invoke(
+            probe_command,
+            ["--base-url", server.url, "--protocol", "anthropic", "--scenarios", "messages-text"],
+        )
+    assert result.exit_code == 2, result.output
+    assert (
+        "HTTP 401 Unauthorized: invalid x-api-key" in result.stderr and "ANTHROPIC_API_KEY" in result.stderr
+    )
+    assert "AN013" not in result.stdout
 
 
 def test_a_scenario_the_server_declines_with_a_json_error_is_unsupported_not_rsp014() -> None:

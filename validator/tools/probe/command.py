@@ -80,7 +80,8 @@ def render_junit(
             ET.SubElement(case, "skipped", message=xml_safe(f"scenario unsupported: {unsupported}"))
             skipped += 1
         elif r.error is not None:
-            err = ET.SubElement(case, "error", type="transport", message=xml_safe(r.error))
+            kind = "could-not-run" if getattr(r, "could_not_run", None) else "transport"
+            err = ET.SubElement(case, "error", type=kind, message=xml_safe(r.error))
             err.text = xml_safe("\n".join([r.error, *lines]))
             errors += 1
         elif r.failed(strict):
@@ -123,11 +124,29 @@ class ProbeTextReporter(TextReporter):
         text = super().render(report)
         if self.quiet:  # findings only
             return text
-        styles = {"FAIL": "red", "SKIP": "yellow", "PASS": "green"}
+        refused = [r for r in report.results if getattr(r, "could_not_run", None)]
+        if refused:
+            # Not "could not be read": the server would not serve the probe (the reason is above).
+            statuses = ", ".join(sorted({f"HTTP {r.status}" for r in refused}))  # type: ignore[attr-defined]
+            summary = (
+                f"The probe could not run: {len(refused)} of {len(report.results)} scenarios got {statuses}."
+            )
+            lines = text.rstrip("\n").split("\n")
+            lines[-1] = self._style(summary, fg="red", bold=True)
+            text = "\n".join(lines) + "\n"
+        styles = {"ERROR": "red", "FAIL": "red", "SKIP": "yellow", "PASS": "green"}
         verdicts = [f"probe {_url(report)}"]
         for r in report.results:
             assert isinstance(r, ScenarioResult)
-            verdict = "FAIL" if r.failed(report.strict) else "SKIP" if r.unsupported else "PASS"
+            verdict = (
+                "ERROR"
+                if r.could_not_run
+                else "FAIL"
+                if r.failed(report.strict)
+                else "SKIP"
+                if r.unsupported
+                else "PASS"
+            )
             where = f"HTTP {r.status} {r.content_type.split(';')[0]}".rstrip()
             extra = f"; {r.error}" if r.error else ""
             if r.unsupported:
@@ -254,8 +273,8 @@ def probe_command(
 ) -> None:
     """Run request scenarios against a live Responses endpoint (stream: true) and check every answer.
 
-    Exit status: 0 every scenario passed, 1 a scenario failed, 2 usage error or the endpoint
-    cannot be reached.
+    Exit status: 0 every scenario passed, 1 a scenario failed, 2 usage error, the endpoint
+    cannot be reached, or it would not serve the probe (HTTP 401, 403, 429: the probe could not run).
     """
     names = _scenario_names(scenario_args, protocol)
     if not base_url.startswith(("http://", "https://")):
@@ -297,4 +316,9 @@ def probe_command(
     except ReportWriteError as exc:
         click.echo(f"error: {exc}", err=True)
         ctx.exit(2)
-    ctx.exit(1 if any(r.failed(strict) for r in results) else 0)
+    # The server would not serve the probe (bad key, forbidden, rate limited): it could not run,
+    # which outranks findings, as an unreadable file does for check.
+    refused = list(dict.fromkeys(r.could_not_run for r in results if r.could_not_run))
+    for reason in refused:
+        click.echo(f"error: the probe could not run: {reason}", err=True)
+    ctx.exit(2 if refused else 1 if any(r.failed(strict) for r in results) else 0)

@@ -31,6 +31,8 @@ class Reply:
     content_type: str = "text/event-stream; charset=utf-8"
     #: Write the body in this many pieces (flushing each), to exercise incremental reading.
     chunks: int = 4
+    #: Further response headers (``Retry-After``, ...).
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def sse(cls, body: bytes) -> Reply:
@@ -96,6 +98,8 @@ class ReplayServer:
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)
                 self.send_header("Connection", "close")
+                for name, value in reply.headers:
+                    self.send_header(name, value)
                 self.end_headers()
                 n = max(1, reply.chunks)
                 size = max(1, -(-len(reply.body) // n))

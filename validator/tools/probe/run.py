@@ -22,6 +22,7 @@ import httpx
 
 from validator.engine import CheckOptions, FileResult, check_bytes
 from validator.engine.containers import make_finding
+from validator.engine.stream import error_body_message
 from validator.model.findings import Finding
 from validator.protocols import PROTOCOLS
 from validator.tools.probe import chat, messages
@@ -54,6 +55,9 @@ class ScenarioResult(FileResult):
     #: Set when the server declined the scenario with a well-formed 4xx JSON error (its message):
     #: a legitimate answer to a request it chose not to support, not a protocol error.
     unsupported: str | None = None
+    #: Set when the server would not serve the probe at all (401, 403, 429): why, and what to do.
+    #: Not a protocol error either: nothing was checked (also in ``error``; exit 2).
+    could_not_run: str | None = None
 
 
 def _preview(body: bytes, limit: int = 120) -> str:
@@ -94,8 +98,27 @@ def _finding(
 
 
 #: 4xx statuses that decline this request rather than every request (a bad key, 401/403, or a
-#: rate limit, 429, says nothing about the scenario: those stay RSP014).
+#: rate limit, 429, says nothing about the scenario: the probe could not run, _COULD_NOT_RUN).
 _DECLINED = frozenset({400, 404, 405, 415, 422})
+
+
+#: Statuses that say the probe could not run, whatever the scenario: the key is missing or wrong,
+#: may not use this endpoint or model, or is rate limited. What the user does about each.
+_COULD_NOT_RUN = {
+    401: ("Unauthorized", "the API key is missing or was refused: check it ({key})"),
+    403: ("Forbidden", "the API key may not use this endpoint or model: check its permissions ({key})"),
+    429: ("Too Many Requests", "rate limited or out of quota: retry later{after}"),
+}
+
+
+def _could_not_run(status: int, body: bytes, retry_after: str | None, target: Target) -> str:
+    """Why the probe could not run: the status, the server's words, what to do about it."""
+    reason, advice = _COULD_NOT_RUN[status]
+    said = error_body_message(body, target.protocol)
+    words = said[0] if said is not None else _preview(body)
+    key = f"--api-key-env VAR, {target.key_env} by default"
+    after = f" (Retry-After: {retry_after})" if retry_after else ""
+    return f"HTTP {status} {reason}: {words or '(empty body)'}; {advice.format(key=key, after=after)}"
 
 
 def _rejected_problem(status: int, content_type: str, body: bytes) -> str | None:
@@ -169,7 +192,13 @@ def run_scenario(
         content_type=content_type,
         input_format="sse" if is_sse else None,
     )
-    if scenario.rejected:
+    if status in _COULD_NOT_RUN:
+        result.saved = _save(save_dir, scenario.name, ".json", body)
+        result.path = result.saved or result.path
+        retry_after = response.headers.get("retry-after")
+        result.could_not_run = _could_not_run(status, body, retry_after, target)
+        result.error = f"the probe could not run: {result.could_not_run}"
+    elif scenario.rejected:
         result.saved = _save(save_dir, scenario.name, ".sse" if is_sse else ".json", body)
         result.path = result.saved or result.path
         problem = _rejected_problem(status, content_type, body)
@@ -201,7 +230,7 @@ def run_scenario(
                 result.findings += _finding("RSP260", problem, result.path, outcome.final_at, options)
         result.findings.sort(key=Finding.sort_key)
     if timeout_note is not None:
-        result.error = timeout_note
+        result.error = timeout_note if result.error is None else f"{result.error}; {timeout_note}"
     result.seconds = time.monotonic() - started
     return result
 
