@@ -95,6 +95,10 @@ def test_severities(rule: Rule) -> None:
         assert severity is None or isinstance(severity, Severity), f"{rule.id} {profile}: {severity!r}"
     # A rule that applies nowhere could never fire.
     assert any(rule.severity_in(p) is not None for p in PROFILES), f"{rule.id} applies in no profile"
+    for case, table in rule.cases.items():
+        assert case == case.lower() and " " not in case, f"{rule.id}: case {case!r} is not kebab-case"
+        assert table and set(table) <= set(PROFILES), f"{rule.id} {case}: unknown profile in {set(table)}"
+        assert f"Severity of the case {case}" in rule.doc(), f"{rule.id}: case {case} undocumented"
 
 
 # ---------------------------------------------------------------- retired and redirected ids

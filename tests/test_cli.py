@@ -324,6 +324,12 @@ def test_rules_table_and_json():
         "message": "event data is not valid JSON",
         "profiles": {"openai": "error", "open-responses": "error", "codex": "error"},
         "strict_only": False,
+        "cases": {},
+    }
+    # A condition rated apart per profile (Rule.cases) is listed with every profile's severity.
+    (interleaved,) = [r for r in doc if r["id"] == "RSP235"]
+    assert interleaved["cases"] == {
+        "message-during-reasoning": {"openai": "warning", "open-responses": "warning", "codex": "error"}
     }
 
 

@@ -108,6 +108,11 @@ def test_transcript_gives_exactly_the_expected_findings(sidecar: Path) -> None:
     for entry in data["findings"]:
         if "repeats" in entry:
             assert found.get((entry["rule"], entry["line"])) == entry["repeats"], entry
+    # Where it pins a severity (a condition rated per profile), the finding has exactly it.
+    rated = {(f.rule, f.line): f.severity.value for f in result.findings}
+    for entry in data["findings"]:
+        if "severity" in entry:
+            assert rated.get((entry["rule"], entry["line"])) == entry["severity"], entry
 
 
 @pytest.mark.parametrize("sidecar", _params())

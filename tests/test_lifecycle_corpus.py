@@ -77,7 +77,7 @@ def run(path: Path, profile: str = "openai", **options: object) -> list[tuple[st
     out: list[tuple[str, int, Severity]] = []
 
     def add(issue: Issue, line: int) -> None:
-        severity = issue.severity or RULES[issue.rule].severity_in(profile)
+        severity = issue.severity or RULES[issue.rule].severity_in(profile, issue.case)
         if severity is None:
             return
         if issue.position is not None:

@@ -89,6 +89,55 @@ def test_interleaving_boundary_added_right_after_done() -> None:
     assert "RSP235" not in [r for r, _ in _found(_stream("parallel_function_calls.sse"))]
 
 
+def _message_during_reasoning() -> Events:
+    # LiteLLM PR #38654: the message is added before the reasoning item's output_item.done.
+    events = _stream("reasoning_summary.sse")
+    reasoning_done = _first(events, "response.output_item.done")
+    message_added = [e for e in events if e["type"] == "response.output_item.added"][1]
+    events.remove(message_added)
+    events.insert(events.index(reasoning_done), message_added)
+    return events
+
+
+@pytest.mark.parametrize(
+    ("profile", "severity"), [("openai", "warning"), ("open-responses", "warning"), ("codex", "error")]
+)
+def test_a_message_added_while_reasoning_is_open_breaks_codex(profile: str, severity: str) -> None:
+    events = _renumber(_message_during_reasoning())
+    findings = check_bytes(_sse(events), "t.sse", CheckOptions(profile=profile)).findings
+    (found,) = [f for f in findings if f.rule == "RSP235"]
+    assert (found.rule, found.severity.value) == ("RSP235", severity)
+    assert "Codex clients track one active item and drop the message's text" in found.message
+    assert "LiteLLM PR #38654" in found.message
+
+
+def test_other_interleavings_keep_the_generic_message_and_severity_in_codex() -> None:
+    (found,) = check_bytes(_sse(_renumber(_interleaved())), "t.sse", CheckOptions(profile="codex")).findings
+    assert (found.rule, found.severity.value) == ("RSP235", "warning")
+    assert found.message.endswith("items are interleaved")
+
+
+def test_the_codex_case_is_reported_even_after_a_generic_interleaving() -> None:
+    # Once per stream and case: an earlier, harmless interleaving does not hide the one that breaks.
+    calls = _interleaved()
+    reasoning = [
+        e
+        for e in _message_during_reasoning()
+        if e["type"] not in ("response.created", "response.in_progress", "response.completed")
+    ]
+    for e in reasoning:
+        if "output_index" in e:
+            e["output_index"] += 2
+    done = [e["item"] for e in reasoning if e["type"] == "response.output_item.done"]
+    calls[-1]["response"]["output"] += done
+    events = _renumber(calls[:-1] + reasoning + calls[-1:])
+    found = [
+        (f.rule, f.severity.value)
+        for f in check_bytes(_sse(events), "t.sse", CheckOptions(profile="codex")).findings
+    ]
+    assert found == [("RSP235", "warning"), ("RSP235", "error")]
+
+
 # ------------------------------------------------------------------------- E1/E11 (RSP236)
 
 _STREAMED = (

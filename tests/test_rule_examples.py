@@ -7,6 +7,10 @@
 (rule, line), so rewording a message never churns a sidecar. The good example is checked under
 the same options as the bad one.
 
+A rule may have further bad examples, each a case or profile of its own: ``bad-<name>.<ext>`` with
+``bad-<name>.expected.json``, whose findings may also give the ``severity`` they must have; the
+good example is clean under their options too.
+
 A rule only the live probe raises (RSP260) has ``"probe": {"scenario": name}`` in its sidecar:
 its ``bad``/``good`` are the bodies that scenario is answered with, and the test runs
 ``validator.tools.probe.command`` against the local replay server
@@ -106,6 +110,37 @@ def test_bad_example(directory: Path) -> None:
         f"missing: {sorted((expected - actual).elements())}\n"
         f"unexpected: {sorted((actual - expected).elements())}"
     )
+
+
+VARIANTS = sorted(RULE_DIR.glob("*/bad-*.expected.json")) if RULE_DIR.is_dir() else []
+
+
+@pytest.mark.parametrize("sidecar_path", VARIANTS, ids=[f"{p.parent.name}/{p.name}" for p in VARIANTS])
+def test_variant_bad_example(sidecar_path: Path) -> None:
+    directory, kind = sidecar_path.parent, sidecar_path.name[: -len(".expected.json")]
+    sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+    assert set(sidecar) <= SIDECAR_KEYS, f"{sidecar_path}: unknown sidecar keys {set(sidecar)}"
+    assert directory.name in {f["rule"] for f in sidecar["findings"]}, f"{sidecar_path} misses its rule"
+    path = example_file(directory, kind)
+    result = run_example(path, sidecar, options_of(sidecar))
+    expected = Counter((f["rule"], f["line"], f.get("severity")) for f in sidecar["findings"])
+    actual = Counter(
+        (f.rule, f.line, f.severity.value if any("severity" in e for e in sidecar["findings"]) else None)
+        for f in result.findings
+    )
+    assert actual == expected, f"{path} (options {sidecar['options']})\nactual:\n{show(result)}"
+    good = run_example(example_file(directory, "good"), sidecar, options_of(sidecar))
+    assert not good.findings, f"good example under {path.name}'s options:\n{show(good)}"
+
+
+def test_the_codex_case_of_rsp235_is_an_error_in_its_profile_only() -> None:
+    # The variant is the case, the main example the generic interleaving: a warning everywhere.
+    codex = RULE_DIR / "RSP235" / "bad-codex.sse"
+    for profile, severity in (("codex", "error"), ("openai", "warning")):
+        (found,) = check_file(codex, CheckOptions(profile=profile)).findings
+        assert (found.rule, found.severity.value) == ("RSP235", severity)
+    (generic,) = check_file(RULE_DIR / "RSP235" / "bad.sse", CheckOptions(profile="codex")).findings
+    assert generic.severity.value == "warning"
 
 
 @pytest.mark.parametrize("directory", DIRS, ids=IDS)

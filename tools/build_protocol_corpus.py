@@ -47,13 +47,13 @@ from tools.rule_examples.kit import (  # noqa: E402
     Ev,
     completed,
     created,
-    ev,
     failed,
     final_message,
     function_response,
     in_progress,
     message_events,
     pick,
+    reasoning_events,
     render,
     snapshot,
     text_response,
@@ -179,9 +179,11 @@ def _sidecar(
     result: Any,
     build: Callable[[], Any],
     source: str = "",
+    severities: bool = False,
     **extra: Any,
 ) -> bytes:
-    """The sidecar: every finding the validator reports (a review of its diff is the review of them)."""
+    """The sidecar: every finding the validator reports (a review of its diff is the review of them),
+    with its severity if asked (the key set tools/update_expected.py then keeps)."""
     provenance = {
         "source": f"tools/build_protocol_corpus.py {source}".strip(),
         "note": " ".join((build.__doc__ or "").split()),
@@ -195,6 +197,7 @@ def _sidecar(
             {
                 "rule": f.rule,
                 "line": f.line,
+                **({"severity": f.severity.value} if severities else {}),
                 **({"repeats": [r.line for r in f.related]} if f.related else {}),
             }
             for f in result.findings
@@ -377,36 +380,12 @@ def agentic_api_no_steering() -> list[Ev]:
     return [client_create(model=MODEL, input=QUESTION), *first[:3], client_steer(a.resp_id), *first[3:], late]
 
 
-def _reasoning_events(
-    ctx: Ctx, index: int, rid: str, summary: list[str], *, drop_summary_index: bool
-) -> list[Ev]:
-    item = {"id": rid, "type": "reasoning", "summary": []}
-    text = "".join(summary)
-    part = {"type": "summary_text", "text": ""}
-    common = {"item_id": rid, "output_index": index, "summary_index": 0}
-    if drop_summary_index:
-        common.pop("summary_index")
-    evs = [
-        ev("response.output_item.added", output_index=index, item=item),
-        ev("response.reasoning_summary_part.added", **common, part=part),
-        *(ev("response.reasoning_summary_text.delta", **common, delta=d) for d in summary),
-        ev("response.reasoning_summary_text.done", **common, text=text),
-        ev("response.reasoning_summary_part.done", **common, part={**part, "text": text}),
-        ev(
-            "response.output_item.done",
-            output_index=index,
-            item={**item, "summary": [{"type": "summary_text", "text": text}]},
-        ),
-    ]
-    return evs
-
-
 def litellm_reasoning_bridge() -> list[Ev]:
     """LiteLLM PR #38654: summary_index omitted when 0 (exclude-defaults), and the message item opened
     before the reasoning item is done (Codex tracks one active item and drops the text)."""
     ctx = Ctx("impl-litellm-38654")
     rid, mid = ctx.id("rs"), ctx.id("msg")
-    reasoning = _reasoning_events(ctx, 0, rid, ["Capital", " of France."], drop_summary_index=True)
+    reasoning = reasoning_events(ctx, 0, rid, ["Capital", " of France."], drop_summary_index=True)
     message = message_events(ctx, 1, mid, ANSWER)
     reasoning_done = reasoning.pop()
     done_item = reasoning_done.payload["item"] if reasoning_done.payload else {}
@@ -474,7 +453,12 @@ IMPLEMENTER_DEFECTS: dict[str, tuple[Callable[[], list[Ev]], str, dict[str, Any]
         {"input_format": "websocket"},
         frozenset({"RSP403"}),
     ),
-    "litellm_38654_reasoning_bridge": (litellm_reasoning_bridge, "sse", {}, frozenset({"RSP103"})),
+    "litellm_38654_reasoning_bridge": (
+        litellm_reasoning_bridge,
+        "sse",
+        {},
+        frozenset({"RSP103", "RSP235"}),
+    ),
     "cliproxy_4860_no_done_events": (cliproxy_no_done_events, "sse", {}, frozenset({"RSP228"})),
     "openai_682_arguments_done_without_name": (
         openai_arguments_done_without_name,
@@ -482,6 +466,14 @@ IMPLEMENTER_DEFECTS: dict[str, tuple[Callable[[], list[Ev]], str, dict[str, Any]
         {"strict": True},
         frozenset(),
     ),
+}
+
+
+#: Defects whose clients are a profile of their own: name -> that profile. The sidecar
+#: ``<name>.<profile>.expected.json`` pins each finding's severity there.
+PROFILE_SIDECARS: dict[str, str] = {
+    # Codex clients are the ones that drop the message's text: RSP235 is an error there.
+    "litellm_38654_reasoning_bridge": "codex",
 }
 
 
@@ -505,6 +497,19 @@ def _implementer_files() -> dict[Path, bytes]:
         out[IMPLEMENTERS / f"{name}.expected.json"] = _sidecar(
             f"{name}.{ext}", options, result, build, source="(CHANGES-2026-12.md §4)", rules=sorted(must)
         )
+        if name in PROFILE_SIDECARS:
+            profile = PROFILE_SIDECARS[name]
+            more = {**options, "profile": profile}
+            result = check_bytes(data, f"{name}.{ext}", CheckOptions(**more))
+            out[IMPLEMENTERS / f"{name}.{profile}.expected.json"] = _sidecar(
+                f"{name}.{ext}",
+                more,
+                result,
+                build,
+                source="(CHANGES-2026-12.md §4)",
+                severities=True,
+                rules=sorted(must),
+            )
     return out
 
 

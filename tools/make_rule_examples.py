@@ -57,11 +57,22 @@ def build(rule: str) -> dict[str, bytes]:
     if ex.probe is not None:
         sidecar["probe"] = ex.probe
     sidecar["findings"] = [{"rule": r, "line": line} for r, line in bad.findings]
-    return {
+    out = {
         f"bad.{ext}": bad.data,
         f"good.{ext}": good.data,
         "bad.expected.json": (json.dumps(sidecar, indent=2) + "\n").encode(),
     }
+    for v in ex.variants:
+        more = render(v.bad, f"{rule} {name} - bad ({v.name}): {v.about}")
+        findings = [
+            {"rule": r, "line": line, **({"severity": v.severities[r]} if r in v.severities else {})}
+            for r, line in more.findings
+        ]
+        out[f"bad-{v.name}.sse"] = more.data
+        out[f"bad-{v.name}.expected.json"] = (
+            json.dumps({"options": v.options, "findings": findings}, indent=2) + "\n"
+        ).encode()
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -689,6 +689,14 @@ def rule_as_dict(rule: Rule) -> dict[str, Any]:
             p: (s.value if (s := rule.severity_in(p)) else None) for p in PROTOCOL_PROFILES[rule.protocol]
         },
         "strict_only": rule.strict_only,
+        # Conditions rated apart per profile (each profile of the protocol, as "profiles" above).
+        "cases": {
+            case: {
+                p: (s.value if (s := rule.severity_in(p, case)) else None)
+                for p in PROTOCOL_PROFILES[rule.protocol]
+            }
+            for case in rule.cases
+        },
     }
 
 

@@ -204,6 +204,49 @@ def text_response(label: str, deltas: list[str] | None = None, **ctx_kw: Any) ->
     ]
 
 
+def reasoning_events(
+    ctx: Ctx, index: int, rid: str, summary: list[str], *, drop_summary_index: bool = False
+) -> list[Ev]:
+    """A reasoning item with one summary part: added, part added, deltas, text done, part done, done."""
+    item = {"id": rid, "type": "reasoning", "summary": []}
+    text = "".join(summary)
+    part = {"type": "summary_text", "text": ""}
+    common = {"item_id": rid, "output_index": index, "summary_index": 0}
+    if drop_summary_index:
+        common.pop("summary_index")
+    evs = [
+        ev("response.output_item.added", output_index=index, item=item),
+        ev("response.reasoning_summary_part.added", **common, part=part),
+        *(ev("response.reasoning_summary_text.delta", **common, delta=d) for d in summary),
+        ev("response.reasoning_summary_text.done", **common, text=text),
+        ev("response.reasoning_summary_part.done", **common, part={**part, "text": text}),
+        ev(
+            "response.output_item.done",
+            output_index=index,
+            item={**item, "summary": [{"type": "summary_text", "text": text}]},
+        ),
+    ]
+    return evs
+
+
+THOUGHT = ["The user asks", " for the capital", " of France."]
+
+
+def reasoning_response(label: str) -> tuple[Ctx, list[Ev]]:
+    """created, in_progress, a reasoning item with its summary, then the answer's message, completed."""
+    ctx = Ctx(label)
+    rid, mid = ctx.id("rs"), ctx.id("msg")
+    reasoning = reasoning_events(ctx, 0, rid, THOUGHT)
+    done = reasoning[-1].payload["item"] if reasoning[-1].payload else {}
+    return ctx, [
+        created(ctx),
+        in_progress(ctx),
+        *reasoning,
+        *message_events(ctx, 1, mid, ANSWER),
+        completed(ctx, [done, final_message(mid, ANSWER_TEXT)], usage(14, 12)),
+    ]
+
+
 WEATHER_TOOL = {
     "type": "function",
     "description": "Get the current weather for a city.",
@@ -469,6 +512,19 @@ class Example:
     files: tuple[str, Rendered, Rendered] | None = None
     #: For a rule only the live probe raises: ``{"scenario": name}``, whose answers bad and good are.
     probe: dict[str, Any] | None = None
+    #: Further bad examples of the rule, each a case or profile of its own (``bad-<name>.sse``
+    #: with ``bad-<name>.expected.json``); the good example is clean under their options too.
+    variants: list[Variant] = field(default_factory=list)
+
+
+@dataclass
+class Variant:
+    name: str
+    about: str
+    bad: list[Ev]
+    options: dict[str, Any] = field(default_factory=dict)
+    #: rule -> the severity its findings have under these options (written to the sidecar, tested).
+    severities: dict[str, str] = field(default_factory=dict)
 
 
 EXAMPLES: dict[str, Callable[[], Example]] = {}

@@ -12,6 +12,7 @@ from tools.rule_examples.kit import (
     Ctx,
     Ev,
     Example,
+    Variant,
     completed,
     created,
     error_stream,
@@ -29,6 +30,7 @@ from tools.rule_examples.kit import (
     message_events,
     nested_error,
     pick,
+    reasoning_response,
     snapshot,
     text_part,
     text_response,
@@ -611,12 +613,26 @@ def _rsp235() -> Example:
     _, good = two_calls("rsp235", False)
     bad = interleaved(bad)
     pick(bad, "response.output_item.added", 1).mark("RSP235")
+    # The case that breaks Codex clients (LiteLLM PR #38654): an error in the codex profile.
+    _, codex = reasoning_response("rsp235-codex")
+    interleaved(codex)
+    pick(codex, "response.output_item.added", 1).mark("RSP235")
     return Example(
         "RSP235",
         "the second function call is added before the first one's output_item.done",
         "each item is closed before the next is added",
         bad,
         good,
+        variants=[
+            Variant(
+                "codex",
+                "a chat bridge adds the message before the reasoning item's output_item.done; Codex "
+                "clients track one active item and drop the text (an error in the codex profile)",
+                codex,
+                {"profile": "codex"},
+                {"RSP235": "error"},
+            )
+        ],
     )
 
 

@@ -54,7 +54,7 @@ class _Stamper:
         rule = RULES[rule_id]
         if rule.id not in self.enabled:
             return
-        severity = rule.reported_severity(self.profile, self.strict, issue.severity)
+        severity = rule.reported_severity(self.profile, self.strict, issue.severity, issue.case)
         if severity is None:
             return
         seq: int | None = None

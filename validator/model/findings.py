@@ -81,7 +81,8 @@ class Issue:
 
     ``position`` is None when the issue is about the event being checked (the
     engine uses that event's position); framing and end-of-stream issues carry
-    their own. ``severity`` is None for the rule's default in the active profile.
+    their own. ``severity`` is None for the rule's default in the active profile; ``case`` names
+    a condition of the rule whose severity the catalog sets per profile (``Rule.cases``).
     ``event`` refers to an earlier event when the issue is about that one rather
     than the event being fed (for example an item that is never closed).
 
@@ -99,6 +100,7 @@ class Issue:
     event: EventRef | None = None
     details: tuple[str, ...] = ()
     slips: tuple[str, ...] = ()
+    case: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

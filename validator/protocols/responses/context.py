@@ -73,14 +73,23 @@ class EventContext:
     def event_type(self) -> str:
         return (self.event.type if self.event else None) or "event"
 
-    def emit(self, rule: str, message: str, pointer: str = "", event: EventRef | None = None) -> None:
-        self.issues.append(Issue(rule, message, pointer=pointer, event=event))
+    def emit(
+        self,
+        rule: str,
+        message: str,
+        pointer: str = "",
+        event: EventRef | None = None,
+        case: str | None = None,
+    ) -> None:
+        self.issues.append(Issue(rule, message, pointer=pointer, event=event, case=case))
 
-    def emit_once(self, rule: str, message: str, pointer: str = "") -> None:
-        """A stream-level finding reported at its first occurrence only."""
-        if rule not in self.once:
-            self.once.add(rule)
-            self.emit(rule, message, pointer)
+    def emit_once(self, rule: str, message: str, pointer: str = "", case: str | None = None) -> None:
+        """A stream-level finding reported at its first occurrence only (each case of the rule once:
+        a case the catalog rates apart is a different defect, which an earlier one must not hide)."""
+        key = rule if case is None else f"{rule}:{case}"
+        if key not in self.once:
+            self.once.add(key)
+            self.emit(rule, message, pointer, case=case)
 
     def emit_for(self, owner: Reporting, rule: str, message: str, pointer: str = "") -> None:
         """A finding reported once per item or part."""

@@ -29,6 +29,7 @@ from typing import Any
 __all__ = [
     "EVENTS",
     "FINAL_ITEM_STATUSES",
+    "INTERLEAVINGS",
     "ITEMS",
     "LIFECYCLE",
     "PART_FAMILY",
@@ -37,6 +38,7 @@ __all__ = [
     "TRUSTED_FIELDS",
     "Action",
     "EventSpec",
+    "Interleaving",
     "ItemSpec",
     "Lifecycle",
     "PartKind",
@@ -524,3 +526,27 @@ def _trusted(spec: EventSpec) -> tuple[str, ...]:
 
 #: event type -> its fields the item state is built from (:func:`_trusted`).
 TRUSTED_FIELDS: dict[str, tuple[str, ...]] = {name: _trusted(spec) for name, spec in EVENTS.items()}
+
+
+# --------------------------------------------------------------------------- interleaved items
+
+
+@dataclass(frozen=True, slots=True)
+class Interleaving:
+    """An item added while another is open (RSP235) that some clients are known to break on."""
+
+    #: The case of RSP235 it is (``Rule.cases``: its severity per profile).
+    case: str
+    #: What happens to those clients, and the source.
+    consequence: str
+
+
+#: (open item's type, added item's type) -> what that interleaving breaks. Other pairs are the
+#: rule's generic case (hosted tools side by side, which clients rendering by index cope with).
+INTERLEAVINGS: dict[tuple[str, str], Interleaving] = {
+    ("reasoning", "message"): Interleaving(
+        "message-during-reasoning",
+        "Codex clients track one active item and drop the message's text (LiteLLM PR #38654); send the "
+        "reasoning item's output_item.done before the message's output_item.added",
+    ),
+}

@@ -20,7 +20,7 @@ from typing import Any, TypeGuard
 from validator.model.values import int_or_none, str_or_none
 from validator.protocols.responses.consistency import arguments_issue
 from validator.protocols.responses.context import EventContext, mismatched
-from validator.protocols.responses.families import FINAL_ITEM_STATUSES, ITEMS, EventSpec
+from validator.protocols.responses.families import FINAL_ITEM_STATUSES, INTERLEAVINGS, ITEMS, EventSpec
 from validator.protocols.responses.output import item_digest, output_issues
 from validator.protocols.responses.parts import check_item_texts, check_unclosed
 from validator.protocols.responses.records import Item, ItemRecord
@@ -268,10 +268,13 @@ class ItemTracker:
         if previous is None or not previous.open or previous.abandoned:
             return
         assert isinstance(previous, Item)  # a record is never open
+        known = INTERLEAVINGS.get((previous.type or "", new.type or ""))
         self.ctx.emit_once(
             "RSP235",
             f"output_item.added for {new.label()} while {previous.label()} (added at line "
-            f"{previous.ref.position.line}) is still open: items are interleaved",
+            f"{previous.ref.position.line}) is still open: "
+            + (known.consequence if known else "items are interleaved"),
+            case=known.case if known else None,
         )
 
     def after_incomplete(self, what: str) -> None:
