@@ -406,3 +406,20 @@ def test_a_har_of_only_ping_frames_checks_nothing_and_says_so(tmp_path: Path) ->
     result = check_file(har, CheckOptions())
     assert (result.error, result.findings, result.events) == (None, [], 0)
     assert result.notice is not None and result.notice.startswith("nothing checked")
+def test_steering_outcomes_on_an_sse_stream_are_reported_at_each() -> None:
+    # The WebSocket session's server events, framed as SSE: the steer outcomes answer nothing an SSE
+    # client can send (RSP111), and stand outside the response (no RSP208 after its terminal event).
+    first = [m for m in _messages("steer_failed_after_completed.jsonl") if m["type"] not in CLIENT_TYPES]
+    sse = to_sse(first)
+    found = check_bytes(sse, "relayed.sse", OPENAI).findings
+    outcomes = [f for f in found if f.rule == "RSP111"]
+    assert [f.event_type for f in outcomes] == ["response.steer.failed"]
+    assert {f.rule for f in found} == {"RSP111"}
+    assert "WebSocket" in outcomes[0].message
+    assert [f.severity.value for f in check_bytes(sse, "r.sse", CheckOptions(profile="codex")).findings] == [
+        "warning"
+    ]
+    # open-responses does not know the type at all: one finding, the unknown type's.
+    assert "RSP111" not in {f.rule for f in check_bytes(sse, "r.sse", OPEN_RESPONSES).findings}
+    # The very same events as a WebSocket transcript are valid.
+    assert rules(jsonl(*_messages("steer_failed_after_completed.jsonl"))) == []

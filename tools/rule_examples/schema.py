@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tools.rule_examples.connection import steer_accepted
 from tools.rule_examples.kit import (
     CREATED_AT,
     MODEL,
@@ -142,6 +143,23 @@ def _rsp110() -> Example:
         "RSP110",
         "a gateway relays the Codex backend's codex.rate_limits event to an OpenAI Responses client",
         "the stream holds only Responses events (or is checked with --profile codex)",
+        bad,
+        good,
+    )
+
+
+@example("RSP111")
+def _rsp111() -> Example:
+    ctx, bad = text_response("rsp111")
+    _, good = text_response("rsp111")
+    accepted = steer_accepted(ctx)
+    accepted.name = "response.steer.accepted"
+    bad.insert(3, accepted.mark("RSP111"))
+    return Example(
+        "RSP111",
+        "a gateway relays the WebSocket mode's response.steer.accepted onto an SSE stream, whose client "
+        "cannot steer",
+        "the SSE stream holds only events of the SSE union; steering outcomes stay on the WebSocket",
         bad,
         good,
     )

@@ -56,6 +56,7 @@ from typing import Any
 
 from validator.model.events import Event, RawEvent
 from validator.model.findings import Issue, Position, covered
+from validator.protocols.responses.connection import STEER_OUTCOMES
 from validator.protocols.responses.context import EventContext
 from validator.protocols.responses.families import (
     EVENTS,
@@ -280,6 +281,16 @@ class StreamChecker:
     # ------------------------------------------------------------------ dispatch
 
     def _dispatch(self, etype: str, event: Event) -> None:
+        if etype in STEER_OUTCOMES and event.framed:
+            # Not part of the response: the event answers a steer only a WebSocket client can send.
+            self.ctx.emit(
+                "RSP111",
+                f"{etype} on an SSE stream: steering outcomes are WebSocket server events (they answer the "
+                "client's response.steer message, which only the WebSocket mode has); the SSE event union "
+                "has no such type",
+                "/type",
+            )
+            return
         life, spec, handler = self.routes.get(etype, _NO_ROUTE)
         response = self.response
         if not response.started:
