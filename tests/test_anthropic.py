@@ -311,7 +311,7 @@ def test_the_lane_changes_nothing_on_messages_mutants() -> None:
 def test_recorded_messages_calls_are_checked_as_messages(tmp_path: Path) -> None:
     import json
 
-    from tools.make_anthropic_examples import har
+    from tools.rule_examples.anthropic import har
 
     broken = (CORPUS / "rules" / "AN208" / "bad.sse").read_bytes()
     data, _ = har(200, "text/event-stream", broken)

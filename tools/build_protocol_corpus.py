@@ -32,7 +32,7 @@ CODEX = ROOT / "corpus" / "codex"
 IMPLEMENTERS = ROOT / "corpus" / "implementers"
 sys.path.insert(0, str(ROOT))
 
-from tools.rule_examples.connection import (  # noqa: E402
+from tools.rule_examples.responses.connection import (  # noqa: E402
     client_steer,
     steer_accepted,
     steer_failed,
@@ -40,7 +40,7 @@ from tools.rule_examples.connection import (  # noqa: E402
     steered_session,
     successor_response,
 )
-from tools.rule_examples.kit import (  # noqa: E402
+from tools.rule_examples.responses.streams import (  # noqa: E402
     ANSWER,
     MODEL,
     Ctx,
@@ -59,7 +59,7 @@ from tools.rule_examples.kit import (  # noqa: E402
     text_response,
     usage,
 )
-from tools.rule_examples.transport import (  # noqa: E402
+from tools.rule_examples.responses.transport import (  # noqa: E402
     QUESTION,
     client_create,
     numbered,

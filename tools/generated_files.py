@@ -1,7 +1,7 @@
 """Writing generated files, or checking that the committed ones are current: for the generators.
 
-Used by ``tools/gen_chat_schemas.py``, ``tools/make_chat_rule_examples.py`` and
-``tools/build_chat_streams.py``: each builds ``{path: bytes}`` and hands it here.
+Used by ``tools/gen_chat_schemas.py`` and ``tools/build_chat_streams.py``: each builds
+``{path: bytes}`` and hands it here.
 """
 
 from __future__ import annotations

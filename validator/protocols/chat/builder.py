@@ -1,6 +1,6 @@
 """Chat Completions streams built from a few calls, in the exact shape of OpenAI's wire.
 
-Used by the rule examples (``tools/make_chat_rule_examples.py``), our own transcripts
+Used by the rule examples (``tools/rule_examples/chat.py``), our own transcripts
 (``corpus/streams/chat``), the mutation operators and the probe's replay answers. A stream is
 a list of :class:`Frame` values (a chunk, an in-band error, ``[DONE]`` or raw lines); each frame
 may carry *marks*, the rules a checker must report on its ``data:`` line, so that a generator

@@ -1,7 +1,7 @@
 """Pieces for writing realistic Anthropic Messages streams, in the shape api.anthropic.com sends.
 
 No checking code imports this module. It serves the generators: our own corpus transcripts and
-rule examples (``tools/make_anthropic_examples.py``), the probe's replay answers, the mutation
+rule examples (``tools/rule_examples/anthropic.py``), the probe's replay answers, the mutation
 tests and the benchmark. Everything is deterministic (ids are hashes of labels), so committed
 files depend on the key order here: after a change, ``--check`` of the tool must still pass.
 

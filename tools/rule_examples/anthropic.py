@@ -1,36 +1,22 @@
-#!/usr/bin/env python3
-"""Write the Anthropic rule examples (``corpus/rules/ANnnn/``) and our own Messages transcripts
+"""The Anthropic Messages rules' examples (``corpus/rules/ANnnn/``) and our own Messages transcripts
 (``corpus/anthropic/``), each with its expected-findings sidecar.
 
 Every example starts from a realistic stream built by :mod:`validator.tools.probe.messagekit`;
-``bad`` gets exactly one defect and ``good`` is the same stream without it. A mark on an event
-means "a finding for this rule points at this event's ``data:`` line"; an end mark means "at the
-end of the input". Line numbers in sidecars are computed, never typed. Deterministic: two runs
-write the same bytes; ``--check`` exits 1 when the files on disk differ.
-
-    python tools/make_anthropic_examples.py            # (re)write both
-    python tools/make_anthropic_examples.py --check    # verify the committed files
-    python tools/make_anthropic_examples.py AN205      # only some rules
+``bad`` gets exactly one defect and ``good`` is the same stream without it. Transcripts are written
+on whole runs of ``tools/make_rule_examples.py`` (not when it is given rule ids).
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import sys
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RULES_OUT = ROOT / "corpus" / "rules"
-CORPUS_OUT = ROOT / "corpus" / "anthropic"
-
-sys.path.insert(0, str(ROOT))
-from validator.catalog import RULES as ALL_RULES  # noqa: E402
-from validator.tools.probe.messagekit import (  # noqa: E402
+from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example
+from validator.tools.probe.messagekit import (
     Ev,
     MessageBuilder,
     ev,
@@ -39,8 +25,8 @@ from validator.tools.probe.messagekit import (  # noqa: E402
     render_sse,
 )
 
+CORPUS_OUT = Path(__file__).resolve().parent.parent.parent / "corpus" / "anthropic"
 OPTIONS = {"protocol": "anthropic"}
-RULES = {rid: r for rid, r in ALL_RULES.items() if rid.startswith("AN")}
 ANSWER = ["The capital", " of France", " is Paris."]
 ARGS = ['{"city": "Par', 'is", "unit": "cel', 'sius"}']
 THOUGHT = ["The user asks", " for the weather;", " I should call the tool."]
@@ -105,35 +91,6 @@ def delta_of(evs: list[Ev], dtype: str, n: int = 0) -> int:
     return hits[n]
 
 
-@dataclass
-class Example:
-    about_bad: str
-    about_good: str
-    bad: list[Ev]
-    good: list[Ev]
-    options: dict[str, Any] = field(default_factory=lambda: dict(OPTIONS))
-    end_marks: list[str] = field(default_factory=list)
-    #: The bad example's bytes are edited after rendering (framing defects).
-    edit: Callable[[bytes], bytes] | None = None
-    #: "sse", "jsonl" or "eventstream" (Bedrock's binary body).
-    ext: str = "sse"
-    #: A recorded call instead of a bare stream: (extension, bad bytes, good bytes, bad (rule, line)s).
-    files: tuple[str, bytes, bytes, list[tuple[str, int]]] | None = None
-    #: For a rule only the live probe raises: ``{"scenario": name}``, whose answers bad and good are.
-    probe: dict[str, Any] | None = None
-
-
-EXAMPLES: dict[str, Callable[[], Example]] = {}
-
-
-def example(rule: str) -> Callable[[Callable[[], Example]], Callable[[], Example]]:
-    def register(fn: Callable[[], Example]) -> Callable[[], Example]:
-        EXAMPLES[rule] = fn
-        return fn
-
-    return register
-
-
 def pair(label: str) -> tuple[list[Ev], list[Ev]]:
     good = text_stream(label)
     return copy.deepcopy(good), good
@@ -150,7 +107,7 @@ def _an001() -> Example:
         json.dumps(bad[i].data, separators=(",", ":")).replace("Paris", "Par\u00eds").encode("latin-1")
     )
     bad[i].mark("AN001")
-    return Example("a proxy re-encodes one delta as Latin-1", "every byte is UTF-8", bad, good)
+    return Example("AN001", "a proxy re-encodes one delta as Latin-1", "every byte is UTF-8", bad, good)
 
 
 @example("AN002")
@@ -159,7 +116,7 @@ def _an002() -> Example:
     i = delta_of(bad, "text_delta", 1)
     bad[i].raw = b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" of France}}'
     bad[i].mark("AN002")
-    return Example("a delta's closing quote is lost", "every payload is JSON", bad, good)
+    return Example("AN002", "a delta's closing quote is lost", "every payload is JSON", bad, good)
 
 
 @example("AN003")
@@ -168,7 +125,7 @@ def _an003() -> Example:
     i = delta_of(bad, "text_delta", 1)
     bad[i].raw = b'[" of France"]'
     bad[i].mark("AN003")
-    return Example("a delta is sent as a bare JSON array", "every payload is an object", bad, good)
+    return Example("AN003", "a delta is sent as a bare JSON array", "every payload is an object", bad, good)
 
 
 @example("AN004")
@@ -177,7 +134,9 @@ def _an004() -> Example:
     e = bad[delta_of(bad, "text_delta", 1)]
     e.name = "content_block_start"
     e.mark("AN004")
-    return Example("a delta is framed as event: content_block_start", "event names equal types", bad, good)
+    return Example(
+        "AN004", "a delta is framed as event: content_block_start", "event names equal types", bad, good
+    )
 
 
 @example("AN005")
@@ -187,7 +146,11 @@ def _an005() -> Example:
         e.name = None
     bad[0].mark("AN005")
     return Example(
-        "a bridge sends data: lines only (the Python SDK skips them all)", "every event is named", bad, good
+        "AN005",
+        "a bridge sends data: lines only (the Python SDK skips them all)",
+        "every event is named",
+        bad,
+        good,
     )
 
 
@@ -196,7 +159,11 @@ def _an006() -> Example:
     bad, good = pair("an006")
     bad.append(Ev(None, None, raw=b"[DONE]").mark("AN006"))
     return Example(
-        "an OpenAI-minded bridge ends with data: [DONE]", "the stream ends at message_stop", bad, good
+        "AN006",
+        "an OpenAI-minded bridge ends with data: [DONE]",
+        "the stream ends at message_stop",
+        bad,
+        good,
     )
 
 
@@ -213,6 +180,7 @@ def _an007() -> Example:
         return data[:spot] + bytes([data[spot] ^ 0x01]) + data[spot + 1 :]
 
     return Example(
+        "AN007",
         "a proxy corrupts one byte of a Bedrock event-stream message",
         "every message's CRCs match",
         bad,
@@ -242,7 +210,12 @@ def _an010() -> Example:
         return data.replace(b"data: X\n", b"dat: " + ANSWER[0].encode() + b"\n")
 
     return Example(
-        "a typo turns a data: line into an unknown field", "every line is a known field", bad, good, edit=edit
+        "AN010",
+        "a typo turns a data: line into an unknown field",
+        "every line is a known field",
+        bad,
+        good,
+        edit=edit,
     )
 
 
@@ -251,6 +224,7 @@ def _an011() -> Example:
     bad, good = pair("an011")
     bad[-1].mark("AN011")
     return Example(
+        "AN011",
         "the body ends right after the last data: line",
         "the last event ends with a blank line",
         bad,
@@ -261,7 +235,9 @@ def _an011() -> Example:
 
 @example("AN012")
 def _an012() -> Example:
-    return Example("the body is empty", "a whole stream", [], text_stream("an012"), end_marks=["AN012"])
+    return Example(
+        "AN012", "the body is empty", "a whole stream", [], text_stream("an012"), end_marks=["AN012"]
+    )
 
 
 # ---------------------------------------------------------------- 1xx schema
@@ -317,12 +293,13 @@ def _an013() -> Example:
     body, _, _ = render_sse(text_stream("an013"))
     good, _ = har(200, "text/event-stream; charset=utf-8", body)
     return Example(
+        "AN013",
         "a gateway answers a stream: true request with one JSON message",
         "the answer is an event stream",
         [],
         [],
         options={},
-        files=("har", bad, good, marks),
+        files=("har", Rendered(bad, marks), Rendered(good, [])),
     )
 
 
@@ -332,12 +309,13 @@ def _an014() -> Example:
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     good, _ = har(529, "application/json", json.dumps(error).encode())
     return Example(
+        "AN014",
         "a proxy answers an overloaded API with an HTML page",
         'the error is JSON {"type": "error", "error": {...}}',
         [],
         [],
         options={},
-        files=("har", bad, good, marks),
+        files=("har", Rendered(bad, marks), Rendered(good, [])),
     )
 
 
@@ -352,11 +330,12 @@ def _an015() -> Example:
     bad = (json.dumps(body, indent=2) + "\n").encode()
     good = (json.dumps([e.data for e in text_stream("an015")], indent=1) + "\n").encode()
     return Example(
+        "AN015",
         "the file saved as the stream holds the API's 401 body for a revoked key",
         "the file holds the stream's events (a JSON array)",
         [],
         [],
-        files=("json", bad, good, [("AN015", 1)]),
+        files=("json", Rendered(bad, [("AN015", 1)]), Rendered(good, [])),
     )
 
 
@@ -366,7 +345,7 @@ def _an101() -> Example:
     e = bad[delta_of(bad, "text_delta", 1)]
     del e.data["type"]
     e.mark("AN101")
-    return Example("a delta without its type", "every event has a type", bad, good)
+    return Example("AN101", "a delta without its type", "every event has a type", bad, good)
 
 
 @example("AN102")
@@ -374,7 +353,9 @@ def _an102() -> Example:
     bad, good = pair("an102")
     at = delta_of(bad, "text_delta", 1)
     bad.insert(at, ev({"type": "message_progress", "progress": 0.5}).mark("AN102"))
-    return Example("a new event type the validator does not know", "only known event types", bad, good)
+    return Example(
+        "AN102", "a new event type the validator does not know", "only known event types", bad, good
+    )
 
 
 @example("AN103")
@@ -383,7 +364,9 @@ def _an103() -> Example:
     e = bad[delta_of(bad, "text_delta", 1)]
     e.data["delta"] = {"type": "text_delta", "content": " of France"}
     e.mark("AN103")
-    return Example("a text_delta carries `content` instead of `text`", "deltas match their schema", bad, good)
+    return Example(
+        "AN103", "a text_delta carries `content` instead of `text`", "deltas match their schema", bad, good
+    )
 
 
 @example("AN104")
@@ -397,7 +380,9 @@ def _an104() -> Example:
     bad = b.text(ANSWER).finish().events
     bad[1].mark("AN104")
     bad[3].mark("AN104")
-    return Example("a compaction block (beta) with its compaction_delta", "GA block types only", bad, good)
+    return Example(
+        "AN104", "a compaction block (beta) with its compaction_delta", "GA block types only", bad, good
+    )
 
 
 @example("AN105")
@@ -407,7 +392,9 @@ def _an105() -> Example:
     b._block({"type": "poem", "lines": []}, [])
     bad = b.text(ANSWER).finish().events
     bad[1].mark("AN105")
-    return Example("a block type neither the GA nor the beta types know", "known block types only", bad, good)
+    return Example(
+        "AN105", "a block type neither the GA nor the beta types know", "known block types only", bad, good
+    )
 
 
 @example("AN106")
@@ -420,7 +407,9 @@ def _an106() -> Example:
         "choices": [{"index": 0, "delta": {"content": " of France"}}],
     }
     bad.insert(at, Ev("content_block_delta", chunk).mark("AN106"))
-    return Example("a bridge forwards a Chat Completions chunk as is", "Messages events only", bad, good)
+    return Example(
+        "AN106", "a bridge forwards a Chat Completions chunk as is", "Messages events only", bad, good
+    )
 
 
 # ---------------------------------------------------------------- 2xx lifecycle
@@ -431,7 +420,9 @@ def _an201() -> Example:
     bad, good = pair("an201")
     bad[0], bad[1] = bad[1], bad[0]
     bad[0].mark("AN201")
-    return Example("content_block_start comes before message_start", "message_start first", bad, good)
+    return Example(
+        "AN201", "content_block_start comes before message_start", "message_start first", bad, good
+    )
 
 
 @example("AN202")
@@ -440,7 +431,11 @@ def _an202() -> Example:
     at = find(bad, "content_block_stop")
     bad.insert(at, copy.deepcopy(bad[0]).mark("AN202"))
     return Example(
-        "a bridge sends message_start again mid-stream (LiteLLM #32357)", "one message_start", bad, good
+        "AN202",
+        "a bridge sends message_start again mid-stream (LiteLLM #32357)",
+        "one message_start",
+        bad,
+        good,
     )
 
 
@@ -449,7 +444,9 @@ def _an203() -> Example:
     bad, good = pair("an203")
     bad[0].data["message"]["content"] = [{"type": "text", "text": "The capital"}]
     bad[0].mark("AN203")
-    return Example("message_start carries the first text block", "message_start has empty content", bad, good)
+    return Example(
+        "AN203", "message_start carries the first text block", "message_start has empty content", bad, good
+    )
 
 
 @example("AN204")
@@ -458,7 +455,7 @@ def _an204() -> Example:
     bad[0].data["message"]["stop_reason"] = "end_turn"
     bad[0].mark("AN204")
     return Example(
-        "message_start already carries a stop_reason", "stop_reason is null at the start", bad, good
+        "AN204", "message_start already carries a stop_reason", "stop_reason is null at the start", bad, good
     )
 
 
@@ -473,7 +470,7 @@ def _an205() -> Example:
         ):
             e.data["index"] = 2
     of(bad, "content_block_start", 1).mark("AN205")
-    return Example("the second block is numbered 2", "blocks are numbered 0, 1", bad, good)
+    return Example("AN205", "the second block is numbered 2", "blocks are numbered 0, 1", bad, good)
 
 
 @example("AN206")
@@ -482,7 +479,9 @@ def _an206() -> Example:
     at = find(bad, "content_block_stop")
     stray = ev({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "!"}})
     bad.insert(at + 1, stray.mark("AN206"))
-    return Example("a delta arrives after its block was stopped", "deltas only in open blocks", bad, good)
+    return Example(
+        "AN206", "a delta arrives after its block was stopped", "deltas only in open blocks", bad, good
+    )
 
 
 @example("AN207")
@@ -494,7 +493,11 @@ def _an207() -> Example:
     bad[start].mark("AN207")
     bad.insert(start + 1, stop)
     return Example(
-        "the tool_use block starts before the text block stops", "one block open at a time", bad, good
+        "AN207",
+        "the tool_use block starts before the text block stops",
+        "one block open at a time",
+        bad,
+        good,
     )
 
 
@@ -505,7 +508,11 @@ def _an208() -> Example:
     del bad[find(bad, "content_block_stop", 1)]
     of(bad, "message_delta").mark("AN208")
     return Example(
-        "the tool_use block is never stopped (claude-code-router #1725)", "every block stopped", bad, good
+        "AN208",
+        "the tool_use block is never stopped (claude-code-router #1725)",
+        "every block stopped",
+        bad,
+        good,
     )
 
 
@@ -516,7 +523,11 @@ def _an209() -> Example:
     e.data["delta"] = {"type": "thinking_delta", "thinking": " of France"}
     e.mark("AN209")
     return Example(
-        "reasoning is streamed into a text block (LiteLLM #33224)", "deltas fit their block", bad, good
+        "AN209",
+        "reasoning is streamed into a text block (LiteLLM #33224)",
+        "deltas fit their block",
+        bad,
+        good,
     )
 
 
@@ -525,7 +536,9 @@ def _an210() -> Example:
     bad = thinking_stream("an210", signature=None)
     good = thinking_stream("an210")
     of(bad, "content_block_stop", 0).mark("AN210")
-    return Example("a bridge streams thinking without a signature", "the thinking block is signed", bad, good)
+    return Example(
+        "AN210", "a bridge streams thinking without a signature", "the thinking block is signed", bad, good
+    )
 
 
 @example("AN211")
@@ -537,7 +550,9 @@ def _an211() -> Example:
         {"type": "content_block_delta", "index": 0, "delta": {"type": "thinking_delta", "thinking": " Done."}}
     )
     bad.insert(sig + 1, late.mark("AN211"))
-    return Example("thinking continues after the signature", "signature_delta is the last delta", bad, good)
+    return Example(
+        "AN211", "thinking continues after the signature", "signature_delta is the last delta", bad, good
+    )
 
 
 @example("AN212")
@@ -546,7 +561,11 @@ def _an212() -> Example:
     good = text_stream("an212")
     of(bad, "content_block_stop").mark("AN212")
     return Example(
-        "a bridge drops the upstream's text (corpus-anthropic 034)", "the text block has text", bad, good
+        "AN212",
+        "a bridge drops the upstream's text (corpus-anthropic 034)",
+        "the text block has text",
+        bad,
+        good,
     )
 
 
@@ -555,7 +574,9 @@ def _an213() -> Example:
     bad, good = pair("an213")
     del bad[find(bad, "message_delta")]
     of(bad, "message_stop").mark("AN213")
-    return Example("message_stop comes without message_delta", "message_delta then message_stop", bad, good)
+    return Example(
+        "AN213", "message_stop comes without message_delta", "message_delta then message_stop", bad, good
+    )
 
 
 @example("AN214")
@@ -563,7 +584,7 @@ def _an214() -> Example:
     bad, good = pair("an214")
     at = find(bad, "message_delta")
     bad.insert(at + 1, copy.deepcopy(bad[at]).mark("AN214"))
-    return Example("message_delta is sent twice", "one message_delta", bad, good)
+    return Example("AN214", "message_delta is sent twice", "one message_delta", bad, good)
 
 
 @example("AN215")
@@ -572,7 +593,7 @@ def _an215() -> Example:
     e = of(bad, "message_delta")
     e.data["delta"]["stop_reason"] = None
     e.mark("AN215")
-    return Example("message_delta without a stop_reason", "stop_reason end_turn", bad, good)
+    return Example("AN215", "message_delta without a stop_reason", "stop_reason end_turn", bad, good)
 
 
 @example("AN216")
@@ -587,7 +608,7 @@ def _an216() -> Example:
     bad[at:at] = block
     block[0].mark("AN216")
     return Example(
-        "the tool_use block comes after message_delta", "all blocks before message_delta", bad, good
+        "AN216", "the tool_use block comes after message_delta", "all blocks before message_delta", bad, good
     )
 
 
@@ -595,7 +616,7 @@ def _an216() -> Example:
 def _an217() -> Example:
     bad, good = pair("an217")
     bad.append(ev({"type": "ping"}).mark("AN217"))
-    return Example("a ping after message_stop", "message_stop is the last event", bad, good)
+    return Example("AN217", "a ping after message_stop", "message_stop is the last event", bad, good)
 
 
 @example("AN218")
@@ -603,6 +624,7 @@ def _an218() -> Example:
     bad, good = pair("an218")
     del bad[find(bad, "message_delta") :]
     return Example(
+        "AN218",
         "the connection drops after the last block",
         "the stream ends at message_stop",
         bad,
@@ -619,7 +641,7 @@ def _an219() -> Example:
     bad.append(
         ev({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}).mark("AN219")
     )
-    return Example("the API is overloaded mid-answer", "the answer completes", bad, good)
+    return Example("AN219", "the API is overloaded mid-answer", "the answer completes", bad, good)
 
 
 @example("AN220")
@@ -635,7 +657,11 @@ def _an220() -> Example:
     bad.append(ev({"type": "content_block_stop", "index": 0}).mark("AN220"))
     bad.append(ev({"type": "message_stop"}))
     return Example(
-        "a bridge keeps streaming after the error event (AN219 there too)", "no error event", bad, good
+        "AN220",
+        "a bridge keeps streaming after the error event (AN219 there too)",
+        "no error event",
+        bad,
+        good,
     )
 
 
@@ -645,7 +671,9 @@ def _an221() -> Example:
     e = of(bad, "message_delta")
     del e.data["delta"]["stop_sequence"]
     e.mark("AN221")
-    return Example("message_delta.delta without stop_sequence (LiteLLM)", "stop_sequence: null", bad, good)
+    return Example(
+        "AN221", "message_delta.delta without stop_sequence (LiteLLM)", "stop_sequence: null", bad, good
+    )
 
 
 @example("AN260")
@@ -654,6 +682,7 @@ def _an260() -> Example:
     good = tool_stream("an260", ['{"location": "Par', 'is, France"}'])
     bad[-1].mark("AN260")
     return Example(
+        "AN260",
         "probe scenario messages-tool-use: the server answers in text and never calls get_weather",
         "probe scenario messages-tool-use: a get_weather tool_use with its location, stop_reason tool_use",
         bad,
@@ -670,7 +699,9 @@ def _an301() -> Example:
     bad = tool_stream("an301", ['{"city": "Par', 'is", "unit": "cel', 'sius"}}'])
     good = tool_stream("an301")
     of(bad, "content_block_stop", 1).mark("AN301")
-    return Example("the fragments end with an extra brace", "the fragments make a JSON object", bad, good)
+    return Example(
+        "AN301", "the fragments end with an extra brace", "the fragments make a JSON object", bad, good
+    )
 
 
 @example("AN302")
@@ -680,7 +711,7 @@ def _an302() -> Example:
     e.data["usage"]["input_tokens"] = 12
     e.mark("AN302")
     return Example(
-        "message_delta reports fewer input tokens than message_start", "cumulative counts", bad, good
+        "AN302", "message_delta reports fewer input tokens than message_start", "cumulative counts", bad, good
     )
 
 
@@ -689,7 +720,9 @@ def _an303() -> Example:
     bad, good = pair("an303")
     bad[0].data["message"]["usage"]["input_tokens"] = 0
     of(bad, "message_delta").mark("AN303")
-    return Example("message_start reports 0 input tokens (LiteLLM)", "the real count at the start", bad, good)
+    return Example(
+        "AN303", "message_start reports 0 input tokens (LiteLLM)", "the real count at the start", bad, good
+    )
 
 
 @example("AN304")
@@ -699,6 +732,7 @@ def _an304() -> Example:
     e.data["delta"]["stop_reason"] = "tool_use"
     e.mark("AN304")
     return Example(
+        "AN304",
         "stop_reason tool_use without a tool_use block (sub2api #3338)",
         "end_turn for a text answer",
         bad,
@@ -712,7 +746,7 @@ def _an305() -> Example:
     good = tool_stream("an305")
     of(bad, "message_delta").mark("AN305")
     return Example(
-        "a tool call with stop_reason end_turn (LiteLLM #34692)", "stop_reason tool_use", bad, good
+        "AN305", "a tool call with stop_reason end_turn (LiteLLM #34692)", "stop_reason tool_use", bad, good
     )
 
 
@@ -723,7 +757,9 @@ def _an306() -> Example:
     e = of(bad, "content_block_start", 1)
     e.data["content_block"]["tool_use_id"] = "srvtoolu_01Unknown"
     e.mark("AN306")
-    return Example("a search result names a call that was never made", "the result names its call", bad, good)
+    return Example(
+        "AN306", "a search result names a call that was never made", "the result names its call", bad, good
+    )
 
 
 @example("AN307")
@@ -733,7 +769,7 @@ def _an307() -> Example:
     e = of(bad, "content_block_start", 1)
     e.data["content_block"]["id"] = "call_w1"
     e.mark("AN307")
-    return Example("a bridge passes the upstream's call_ id through", "toolu_ ids", bad, good)
+    return Example("AN307", "a bridge passes the upstream's call_ id through", "toolu_ ids", bad, good)
 
 
 @example("AN308")
@@ -742,7 +778,7 @@ def _an308() -> Example:
     e = of(bad, "message_delta")
     e.data["delta"]["stop_sequence"] = "###"
     e.mark("AN308")
-    return Example("stop_sequence set with stop_reason end_turn", "stop_sequence null", bad, good)
+    return Example("AN308", "stop_sequence set with stop_reason end_turn", "stop_sequence null", bad, good)
 
 
 # ---------------------------------------------------------------- our own transcripts
@@ -866,83 +902,40 @@ def transcripts() -> list[Transcript]:
 # ---------------------------------------------------------------- writing
 
 
-def _sidecar(options: dict[str, Any], findings: list[tuple[str, int]], **extra: Any) -> bytes:
+def _render(events: list[Ev], header: str, ext: str, terminated: bool, end_marks: Iterable[str]) -> Rendered:
+    # Only an SSE body has room for the header comment; JSONL and event-stream bodies are as sent.
+    if ext == "sse":
+        data, marks, end = render_sse(events, [header])
+    else:
+        data, marks, end = {"jsonl": render_jsonl, "eventstream": render_eventstream}[ext](events)
+    return Rendered(data, marks + [(r, end) for r in end_marks])
+
+
+def _options(ex: Example) -> dict[str, Any]:
+    return dict(OPTIONS) if ex.options is None else ex.options
+
+
+FORMATS["anthropic"] = Format(_render, _options)
+
+
+def _sidecar(findings: list[tuple[str, int]], provenance: dict[str, Any]) -> bytes:
     data = {
-        "options": options,
-        **extra,
+        "options": {},
+        "provenance": provenance,
         "findings": [{"rule": r, "line": n} for r, n in sorted(findings, key=lambda f: (f[1], f[0]))],
     }
     return (json.dumps(data, indent=2) + "\n").encode()
 
 
-def build_example(rule: str) -> dict[str, bytes]:
-    ex = EXAMPLES[rule]()
-    name = RULES[rule].name
-    assert not [m for e in ex.good for m in e.marks], f"{rule}: marks in the good example"
-    ext = ex.ext
-    if ex.files is not None:
-        ext, bad, good, marks = ex.files
-        return {f"bad.{ext}": bad, f"good.{ext}": good, "bad.expected.json": _sidecar(ex.options, marks)}
-    if ext == "sse":
-        bad, marks, end = render_sse(ex.bad, [f"{rule} {name} - bad: {ex.about_bad}"])
-        good, _, _ = render_sse(ex.good, [f"{rule} {name} - good: {ex.about_good}"])
-    else:
-        render = render_jsonl if ext == "jsonl" else render_eventstream
-        bad, marks, end = render(ex.bad)
-        good, _, _ = render(ex.good)
-    if ex.edit is not None:
-        bad = ex.edit(bad)
-    marks += [(r, end) for r in ex.end_marks]
-    extra = {"probe": ex.probe} if ex.probe is not None else {}
-    return {
-        f"bad.{ext}": bad,
-        f"good.{ext}": good,
-        "bad.expected.json": _sidecar(ex.options, marks, **extra),
-    }
-
-
-def build_transcript(t: Transcript) -> dict[str, bytes]:
-    ext = t.ext
-    render = {"sse": render_sse, "jsonl": render_jsonl, "eventstream": render_eventstream}[ext]
-    data, marks, end = render(t.events)
-    marks += [(r, end) for r in t.end_marks]
-    provenance = {"source": "tools/make_anthropic_examples.py", "about": t.about}
-    return {
-        f"{t.name}.{ext}": data,
-        f"{t.name}.expected.json": _sidecar({}, marks, provenance=provenance),
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("rules", nargs="*", help="rule ids (default: every AN rule, and the transcripts)")
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the files differ from the generated ones"
-    )
-    args = parser.parse_args(argv)
-    files: dict[Path, bytes] = {}
-    for rule in args.rules or sorted(EXAMPLES):
-        files.update((RULES_OUT / rule / n, d) for n, d in build_example(rule).items())
-    if not args.rules:
-        for t in transcripts():
-            files.update((CORPUS_OUT / n, d) for n, d in build_transcript(t).items())
-    missing = sorted(set(RULES) - set(EXAMPLES))
-    stale = [p for p, d in files.items() if not p.is_file() or p.read_bytes() != d]
-    if not args.check:
-        for p in stale:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_bytes(files[p])
-        stale = []
-    if missing:
-        print(f"rules without an example: {', '.join(missing)}", file=sys.stderr)
-    if stale:
-        print(
-            "out of date (run tools/make_anthropic_examples.py):\n  " + "\n  ".join(map(str, stale)),
-            file=sys.stderr,
-        )
-        return 1
-    return 1 if missing and not args.rules else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def transcript_files() -> dict[Path, bytes]:
+    """``corpus/anthropic/``: each transcript and its sidecar."""
+    out: dict[Path, bytes] = {}
+    for t in transcripts():
+        data, marks, end = {"sse": render_sse, "jsonl": render_jsonl, "eventstream": render_eventstream}[
+            t.ext
+        ](t.events)
+        marks += [(r, end) for r in t.end_marks]
+        provenance = {"source": "tools/make_anthropic_examples.py", "about": t.about}
+        out[CORPUS_OUT / f"{t.name}.{t.ext}"] = data
+        out[CORPUS_OUT / f"{t.name}.expected.json"] = _sidecar(marks, provenance)
+    return out

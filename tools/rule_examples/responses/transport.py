@@ -8,15 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.rule_examples.kit import (
+from tools.rule_examples.kit import Example, Rendered, example
+from tools.rule_examples.responses.streams import (
     AUTO,
     MODEL,
     RATE_LIMIT,
     Ev,
-    Example,
-    Rendered,
     done_sentinel,
-    example,
     flat_error,
     function_response,
     hexid,

@@ -1,66 +1,21 @@
-#!/usr/bin/env python3
-"""Generate the bad/good examples of the Chat Completions rules into ``corpus/rules/CHnnn/``.
+"""The Chat Completions rules' examples (``corpus/rules/CHnnn/``).
 
 Each example is built with :mod:`validator.protocols.chat.builder` from one helper, ``good``
-being the minimal fix of ``bad``; marks on frames say where the findings are, and the sidecar
-``bad.expected.json`` is written from them (see corpus/README.md, "Rule examples"). Output is
-byte-for-byte reproducible.
-
-Usage::
-
-    python tools/make_chat_rule_examples.py [CH210 ...] [--check]
+being the minimal fix of ``bad``; marks on frames say where the findings are (see
+corpus/README.md, "Rule examples"). Every sidecar's options name the protocol.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
+from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example
+from tools.rule_examples.responses.transport import OPENAI_401
+from validator.protocols.chat.builder import ChatStream, Frame, render
 
-from generated_files import sync  # noqa: E402
-
-from validator.catalog.chat import RULES  # noqa: E402
-from validator.protocols.chat.builder import ChatStream, Frame, render  # noqa: E402
-
-OUT = ROOT / "corpus" / "rules"
 BASE_OPTIONS = {"protocol": "chat"}
-
-
-@dataclass
-class Example:
-    rule: str
-    about_bad: str
-    about_good: str
-    bad: list[Frame]
-    good: list[Frame]
-    options: dict[str, Any] = field(default_factory=dict)
-    #: Rules reported at the end of the input (the line after the last line break).
-    end_marks: list[str] = field(default_factory=list)
-    bad_terminated: bool = True
-    #: A rule only the live probe raises: the scenario whose answers bad and good are.
-    probe: str | None = None
-    #: Files other than a stream (extension, bad bytes, good bytes, bad (rule, line)s), in place
-    #: of ``bad`` and ``good``.
-    files: tuple[str, bytes, bytes, list[tuple[str, int]]] | None = None
-
-
-EXAMPLES: dict[str, Callable[[], Example]] = {}
-
-
-def example(rule: str) -> Callable[[Callable[[], Example]], Callable[[], Example]]:
-    def register(fn: Callable[[], Example]) -> Callable[[], Example]:
-        EXAMPLES[rule] = fn
-        return fn
-
-    return register
 
 
 def s(label: str, **kw: Any) -> ChatStream:
@@ -215,8 +170,6 @@ def _ch063() -> Example:
 
 @example("CH067")
 def _ch067() -> Example:
-    from tools.rule_examples.transport import OPENAI_401
-
     bad = (json.dumps(OPENAI_401, indent=2) + "\n").encode()
     _, frames = text_stream("CH067")
     chunks = [f.data for f in frames if isinstance(f.data, dict)]
@@ -227,7 +180,7 @@ def _ch067() -> Example:
         "the file holds the stream's chunks (a JSON array)",
         [],
         [],
-        files=("json", bad, good, [("CH067", 1)]),
+        files=("json", Rendered(bad, [("CH067", 1)]), Rendered(good, [])),
     )
 
 
@@ -636,7 +589,7 @@ def _ch270() -> Example:
         "it is answered with a get_weather call",
         bad,
         good,
-        probe="chat-tool-call",
+        probe={"scenario": "chat-tool-call"},
     )
 
 
@@ -692,59 +645,20 @@ def _ch353() -> Example:
     )
 
 
-# --------------------------------------------------------------------------- output
+# --------------------------------------------------------------------------- format
 
 
 def _render(
-    ex: Example, frames: list[Frame], which: str, terminated: bool
-) -> tuple[bytes, list[tuple[str, int]]]:
-    rule = next(r for r in RULES if r.id == ex.rule)
-    about = ex.about_bad if which == "bad" else ex.about_good
-    text, marks = render(frames, header=[f"{rule.id} {rule.name} - {which}: {about}"], terminated=terminated)
-    if which == "bad":
-        marks.extend((r, text.count("\n") + 1) for r in ex.end_marks)
-    return text.encode("utf-8", "surrogateescape"), marks
+    frames: list[Frame], header: str, ext: str, terminated: bool, end_marks: Iterable[str]
+) -> Rendered:
+    text, marks = render(frames, header=[header], terminated=terminated)
+    # The end of the input is the line after the last line break.
+    marks.extend((r, text.count("\n") + 1) for r in end_marks)
+    return Rendered(text.encode("utf-8", "surrogateescape"), marks)
 
 
-def build(rule: str) -> dict[str, bytes]:
-    ex = EXAMPLES[rule]()
-    ext = "sse"
-    if ex.files is not None:
-        ext, bad, good, marks = ex.files
-    else:
-        bad, marks = _render(ex, ex.bad, "bad", ex.bad_terminated)
-        good, _ = _render(ex, ex.good, "good", True)
-    options = {**BASE_OPTIONS, **ex.options}
-    sidecar: dict[str, Any] = {"options": options}
-    if ex.probe is not None:
-        sidecar["probe"] = {"scenario": ex.probe}
-    sidecar["findings"] = [{"rule": r, "line": line} for r, line in sorted(marks, key=lambda m: (m[1], m[0]))]
-    return {
-        f"bad.{ext}": bad,
-        f"good.{ext}": good,
-        "bad.expected.json": (json.dumps(sidecar, indent=2) + "\n").encode(),
-    }
+def _options(ex: Example) -> dict[str, Any]:
+    return {**BASE_OPTIONS, **(ex.options or {})}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("rules", nargs="*", help="only these rules (default: all)")
-    ap.add_argument("--check", action="store_true", help="exit 1 if the committed files are stale")
-    args = ap.parse_args(argv)
-    missing = sorted({r.id for r in RULES} - set(EXAMPLES))
-    if missing:
-        print(f"no example for {', '.join(missing)}", file=sys.stderr)
-        return 2
-    files = {
-        OUT / rule / name: data
-        for rule in args.rules or sorted(EXAMPLES)
-        for name, data in build(rule).items()
-    }
-    stale = sync(files, check=args.check, root=ROOT)
-    if not args.check:
-        print(f"make_chat_rule_examples: {stale} files written")
-    return 1 if args.check and stale else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+FORMATS["chat"] = Format(_render, _options)

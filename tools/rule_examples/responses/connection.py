@@ -11,17 +11,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tools.rule_examples.kit import (
+from tools.rule_examples.kit import Example, example
+from tools.rule_examples.responses.streams import (
     ANSWER,
     AUTO,
     MODEL,
     WEATHER_TOOL,
     Ctx,
     Ev,
-    Example,
     created,
     ev,
-    example,
     final_message,
     hexid,
     in_progress,
@@ -31,7 +30,7 @@ from tools.rule_examples.kit import (
     text_response,
     usage,
 )
-from tools.rule_examples.transport import QUESTION, client_create, numbered, on_lane, ws_example
+from tools.rule_examples.responses.transport import QUESTION, client_create, numbered, on_lane, ws_example
 
 STEER_TEXT = "Answer in one short sentence, please."
 SUCCESSOR_ANSWER = ["Paris."]

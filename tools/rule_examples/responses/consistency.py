@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.rule_examples.kit import (
+from tools.rule_examples.kit import Example, example
+from tools.rule_examples.responses.streams import (
     CITED_TEXT,
     Ctx,
     Ev,
-    Example,
     created,
     ev,
-    example,
     final_message,
     function_response,
     image_response,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from tools.rule_examples.connection import steer_accepted
-from tools.rule_examples.kit import (
+from tools.rule_examples.kit import Example, example
+from tools.rule_examples.responses.connection import steer_accepted
+from tools.rule_examples.responses.streams import (
     CREATED_AT,
     MODEL,
     Ev,
-    Example,
     drop_key,
     error_stream,
-    example,
     flat_error,
     hexid,
     nested_error,

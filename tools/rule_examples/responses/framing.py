@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from tools.rule_examples.kit import (
+from tools.rule_examples.kit import Example, example
+from tools.rule_examples.responses.streams import (
     Ev,
-    Example,
     comment_block,
     done_sentinel,
-    example,
     index_of,
     pick,
     text_response,

@@ -5,19 +5,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from tools.rule_examples.kit import (
+from tools.rule_examples.kit import Example, Variant, example
+from tools.rule_examples.responses.streams import (
     ANSWER,
     CREATED_AT,
     WEATHER_TOOL,
     Ctx,
     Ev,
-    Example,
-    Variant,
     completed,
     created,
     error_stream,
     ev,
-    example,
     failed,
     function_call,
     function_call_events,
