@@ -275,7 +275,7 @@ def har(
     doc = {
         "log": {
             "version": "1.2",
-            "creator": {"name": "make_anthropic_examples", "version": "1"},
+            "creator": {"name": "make_rule_examples", "version": "1"},
             "entries": [entry],
         }
     }
@@ -935,7 +935,7 @@ def transcript_files() -> dict[Path, bytes]:
             t.ext
         ](t.events)
         marks += [(r, end) for r in t.end_marks]
-        provenance = {"source": "tools/make_anthropic_examples.py", "about": t.about}
+        provenance = {"source": "tools/make_rule_examples.py", "about": t.about}
         out[CORPUS_OUT / f"{t.name}.{t.ext}"] = data
         out[CORPUS_OUT / f"{t.name}.expected.json"] = _sidecar(marks, provenance)
     return out
