@@ -338,8 +338,36 @@ def test_rule_prints_doc_then_examples():
     assert result.exit_code == 0
     assert result.stdout.startswith(RULES["RSP002"].doc())
     assert "Example (reported)" in result.stdout and "Conforming" in result.stdout
-    by_name = invoke("rule", "invalid-json")
+    by_name = invoke("rule", "invalid-json", "--protocol", "responses")
     assert by_name.stdout == result.stdout
+    # A name only one protocol uses needs no --protocol.
+    assert invoke("rule", "items-interleaved").stdout == invoke("rule", "RSP235").stdout
+
+
+def test_a_rule_name_of_several_protocols_lists_their_ids():
+    # invalid-json is RSP002, CH003 and AN002: without --protocol it names no one rule, so it is a
+    # usage error that lists the candidates (none is shown), as for an ambiguous option.
+    result = invoke("rule", "invalid-json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "llm-stream-validator: error: rule name 'invalid-json' is a rule of several protocols: RSP002 "
+        "(responses), CH003 (chat), AN002 (anthropic); give the id, or --protocol to pick one\n"
+    )
+    for protocol, rule_id in (("responses", "RSP002"), ("chat", "CH003"), ("anthropic", "AN002")):
+        picked = invoke("rule", "invalid-json", "--protocol", protocol)
+        assert picked.exit_code == 0, picked.stderr
+        assert picked.stdout.startswith(RULES[rule_id].doc())
+
+
+def test_rule_protocol_must_agree_with_the_rule():
+    mismatch = invoke("rule", "RSP235", "--protocol", "chat")
+    assert mismatch.exit_code == 2
+    assert "RSP235 is a responses rule, not a chat one" in mismatch.stderr
+    elsewhere = invoke("rule", "items-interleaved", "--protocol", "anthropic")
+    assert elsewhere.exit_code == 2
+    assert (
+        "no anthropic rule is named 'items-interleaved' (the name is RSP235 (responses))" in elsewhere.stderr
+    )
 
 
 def test_unknown_rule_is_exit_2():

@@ -747,11 +747,13 @@ def examples_dir() -> Path:
     return here.parent / "corpus" / "rules"
 
 
-def find_rule(ref: str) -> Rule | None:
+def find_rules(ref: str, protocol: str | None = None) -> list[Rule]:
+    """The rules ``ref`` names: an id (or a redirected one) names one; a name may name one per
+    protocol (``invalid-json`` is RSP002, CH003 and AN002), unless ``protocol`` picks one."""
     rule_id = REDIRECTS.get(ref.upper(), ref.upper())
     if rule_id in RULES:
-        return RULES[rule_id]
-    return next((r for r in RULES.values() if r.name == ref), None)
+        return [RULES[rule_id]]
+    return [r for r in RULES.values() if r.name == ref and protocol in (None, r.protocol)]
 
 
 def rule_text(rule: Rule, examples: Path) -> str:
@@ -763,10 +765,33 @@ def rule_text(rule: Rule, examples: Path) -> str:
 
 @cli.command("rule")
 @click.argument("rule_ref", metavar="RULE")
-def rule_command(rule_ref: str) -> None:
+@click.option(
+    "--protocol",
+    type=click.Choice(list(PROTOCOL_PROFILES)),
+    default=None,
+    help="The protocol whose rule a name means (a name may be a rule of each protocol).",
+)
+def rule_command(rule_ref: str, protocol: str | None) -> None:
     """Explain one rule (by id such as RSP203, or name) with its example transcripts."""
-    rule = find_rule(rule_ref)
-    if rule is None:
+    found = find_rules(rule_ref, protocol)
+    if len(found) > 1:
+        # As for any ambiguous argument: a usage error that lists what the name could mean.
+        choices = ", ".join(f"{r.id} ({r.protocol})" for r in found)
+        _err(
+            sys.stderr,
+            f"rule name {rule_ref!r} is a rule of several protocols: {choices}; give the id, or "
+            "--protocol to pick one",
+        )
+        sys.exit(EXIT_USAGE)
+    if found and protocol is not None and found[0].protocol != protocol:
+        _err(sys.stderr, f"{found[0].id} is a {found[0].protocol} rule, not a {protocol} one")
+        sys.exit(EXIT_USAGE)
+    if not found:
+        elsewhere = find_rules(rule_ref)
+        if elsewhere:
+            ids = ", ".join(f"{r.id} ({r.protocol})" for r in elsewhere)
+            _err(sys.stderr, f"no {protocol} rule is named {rule_ref!r} (the name is {ids})")
+            sys.exit(EXIT_USAGE)
         close = difflib.get_close_matches(
             rule_ref.upper() if rule_ref[:1].isalpha() and rule_ref[-1:].isdigit() else rule_ref,
             [*RULES, *(r.name for r in RULES.values())],
@@ -776,7 +801,7 @@ def rule_command(rule_ref: str) -> None:
         hint = f"did you mean {close[0]}? " if close else ""
         _err(sys.stderr, f"unknown rule {rule_ref!r} ({hint}see `{COMMAND} rules`)")
         sys.exit(EXIT_USAGE)
-    write_text(rule_text(rule, examples_dir()), sys.stdout.buffer)
+    write_text(rule_text(found[0], examples_dir()), sys.stdout.buffer)
 
 
 def main() -> None:
