@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -92,3 +93,89 @@ def test_an_openapi_file_is_a_source_too() -> None:
         rep.rows[("gone-event", "", "")]
     )
     assert ("new-enum", "response.incomplete_details.reason", "max_messages, steered") not in rep.rows
+
+
+def _member(tag: str, **props: dict) -> dict:
+    return _schema({"type": {"const": tag}, **props}, ["type"])
+
+
+def test_a_new_union_member_is_listed_undecided_and_applied_to_our_union() -> None:
+    from tools.gen_schemas import add_members
+    from tools.sdk_sync import Source
+
+    # Theirs: a pydantic-style union (anyOf of $defs references); the new member refers further.
+    theirs = _schema(
+        {
+            "item": {
+                "anyOf": [
+                    {"$ref": "#/$defs/A"},
+                    {"$ref": "#/$defs/B"},
+                    {"$ref": "#/$defs/Compaction"},
+                ]
+            }
+        },
+        [],
+    )
+    theirs["$defs"] = {
+        "A": _member("a", x={"type": "string"}),
+        "B": _member("b"),
+        "Compaction": _member("compaction", summary={"$ref": "#/$defs/Summary"}),
+        "Summary": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+    }
+    # Ours: the union dispatched by if/then on `type` (gen_schemas ALL-C3), in a file of its own.
+    union = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": ["a", "b", "legacy"]}},
+        "allOf": [
+            {"if": {"properties": {"type": {"const": t}}}, "then": _member(t)} for t in ("a", "b", "legacy")
+        ],
+    }
+    ours = _schema({"item": {"$ref": "Item.json"}}, [])
+    t_base, o_base, u_base = (
+        "https://sdk.invalid/x.json",
+        "https://o.invalid/x.json",
+        "https://o.invalid/Item.json",
+    )
+    rel = {o_base: "openai/events/x.json", u_base: "openai/defs/Item.json"}.get
+
+    def sources(union_doc: dict) -> tuple[Source, Source]:
+        a = Source("sdk", {"x": (theirs, t_base)}, walker=Walker({t_base: theirs}))
+        b = Source("ours", {"x": (ours, o_base)}, walker=Walker({o_base: ours, u_base: union_doc}, rel))
+        return a, b
+
+    rep = compare(*sources(union))
+    assert ("new-member", "item", "compaction") in rep.rows
+    assert ("new-member", "item", "compaction") in rep.undecided()  # --check fails until it is applied
+    assert ("gone-member", "item", "legacy") in rep.rows
+    added = rep.member_additions[("openai/defs/Item.json", "", "allOf")]["compaction"]
+    # The member stands alone: its references are inlined.
+    assert added["properties"]["summary"]["properties"]["text"] == {"type": "string"}
+    snap = snapshot(rep, {})
+    assert snap["members"] == {"openai/defs/Item.json": {"#allOf": {"compaction": added}}}
+
+    applied = copy.deepcopy(union)
+    for where, members in snap["members"]["openai/defs/Item.json"].items():
+        keyword = where.partition("#")[2]
+        add_members(applied, keyword, members, "added by sdk")
+        add_members(applied, keyword, members, "added by sdk")  # twice: still one branch
+    assert applied["properties"]["type"]["enum"] == ["a", "b", "legacy", "compaction"]
+    assert [b["if"]["properties"]["type"]["const"] for b in applied["allOf"]] == [
+        "a",
+        "b",
+        "legacy",
+        "compaction",
+    ]
+    again = compare(*sources(applied))
+    assert not [k for k in again.rows if k[0] == "new-member"]
+    # Accumulated like enum values: a later snapshot keeps the member.
+    assert snapshot(again, snap)["members"] == snap["members"]
+
+
+def test_an_anyof_union_of_ours_gets_the_member_as_a_branch() -> None:
+    from tools.gen_schemas import add_members
+
+    union = {"anyOf": [_member("a")]}
+    add_members(union, "anyOf", {"b": _member("b")}, "added by sdk")
+    assert [b["properties"]["type"]["const"] for b in union["anyOf"]] == ["a", "b"]
+    assert "OAI-S3" in union["anyOf"][1]["$comment"]

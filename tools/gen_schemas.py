@@ -619,11 +619,60 @@ def _sdk_patches(snap: dict[str, Json]) -> list[Patch]:
             source,
             lambda s: None,
         ),
+        *(
+            [
+                Patch(
+                    "OAI-S3",
+                    "openai",
+                    "wire",
+                    "union members the SDK added: "
+                    + "; ".join(
+                        f"`{rel.rsplit('/', 1)[-1]}{where.split('#')[0]}` + {', '.join(by_tag)}"
+                        for rel, by_where in snap["members"].items()
+                        for where, by_tag in by_where.items()
+                    ),
+                    "a branch per member (the SDK model's JSON Schema, references inlined), its tag added to "
+                    "the union's `type` enum (default and drift variants)",
+                    "the newest SDK reads these item, part or annotation types, so the API sends them; a "
+                    "closed union would call each an RSP103",
+                    source,
+                    lambda s: None,
+                )
+            ]
+            if snap.get("members")
+            else []
+        ),
     ]
 
 
+def add_members(node: dict[str, Json], keyword: str, members: dict[str, Json], note: str) -> None:
+    """OAI-S3: each member a branch of the union at ``node`` (``anyOf``/``oneOf`` branches, or
+    ``allOf`` if/then branches dispatched on ``type`` with the tag in ``properties.type.enum``),
+    unless the union already has a branch of that tag (the OAS may have caught up)."""
+    branches = node.setdefault(keyword, [])
+    for tag, schema in members.items():
+        if any(_branch_tag(b, keyword) == tag for b in branches):
+            continue
+        body = copy.deepcopy(schema)
+        _comment(body, "OAI-S3", f"member `{tag}` {note}")
+        branches.append(
+            {"if": {"properties": {"type": {"const": tag}}}, "then": body} if keyword == "allOf" else body
+        )
+        enum = node.get("properties", {}).get("type", {}).get("enum")
+        if isinstance(enum, list) and tag not in enum:
+            enum.append(tag)
+
+
+def _branch_tag(branch: Json, keyword: str) -> str | None:
+    if not isinstance(branch, dict):
+        return None
+    where = branch.get("if") if keyword == "allOf" else branch
+    prop = where.get("properties", {}).get("type", {}) if isinstance(where, dict) else {}
+    return prop.get("const") if isinstance(prop, dict) else None
+
+
 def _apply_snapshot(snap: dict[str, Json], out: Output, manifest: dict[str, Json]) -> None:
-    """OAI-S1 and OAI-S2 on the translated openai files."""
+    """OAI-S1, OAI-S2 and OAI-S3 on the translated openai files."""
     for etype, schema in snap.get("events", {}).items():
         rel = f"openai/events/{etype}.json"
         body = copy.deepcopy(schema)
@@ -652,6 +701,14 @@ def _apply_snapshot(snap: dict[str, Json], out: Output, manifest: dict[str, Json
                 enum = node.setdefault("enum", [] if have is None else [have])
                 enum.extend(v for v in values if v not in enum)
                 _comment(node, "OAI-S2", f"{', '.join(map(str, values))} added by {snap['source']}")
+    for rel, by_where in snap.get("members", {}).items():
+        drift = "openai/drift/" + rel[len("openai/") :]
+        for target in (rel, drift):
+            if target not in out.files:
+                continue
+            for where, members in by_where.items():
+                ptr, _, keyword = where.partition("#")
+                add_members(_at(out.files[target], ptr), keyword, members, f"added by {snap['source']}")
     manifest["patches"] += [pt.id for pt in _sdk_patches(snap)]
 
 

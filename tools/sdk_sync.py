@@ -10,14 +10,18 @@ from its pydantic model) or of an OpenAPI file (``ResponseStreamEvent``), walks 
 * fields (dotted paths, ``<type>`` for a member of a union dispatched on ``type``, ``[]`` for
   array elements) that are new or gone;
 * required lists that changed (a field the source requires and we do not, and the other way);
-* enum values the source added or dropped.
+* enum values the source added or dropped;
+* union members (the branches of a union dispatched on ``type``, e.g. an output item type) the
+  source added or dropped.
 
 ``--write`` then records what it found in the snapshot ``tools/sdk/openai-python.json`` (the JSON
 Schema of every event type the OpenAPI file lacks, the client events, and every enum value the
-SDK added where our schemas have a closed enum) and regenerates ``schemas/`` with
+SDK added where our schemas have a closed enum, and the JSON Schema of every union member the SDK
+added where our union is dispatched on ``type``) and regenerates ``schemas/`` with
 ``tools/gen_schemas.py``, which applies the snapshot as the patches ``OAI-S1`` (SDK-only event
-types) and ``OAI-S2`` (enum values the SDK added). Everything else it lists needs a decision:
-a field the SDK stopped requiring, a new required field, a new union member. Make it a patch in
+types), ``OAI-S2`` (enum values the SDK added) and ``OAI-S3`` (union members the SDK added).
+Everything else it lists needs a decision: a field the SDK stopped requiring, a new required
+field, a member the SDK dropped. Make it a patch in
 ``tools/gen_schemas.py`` with its reason, run ``--write`` again, and the listing shrinks to what
 was decided against (each such line says so in ``DECIDED`` below).
 
@@ -102,6 +106,12 @@ class Fact:
     required: bool = False
     #: Where a closed enum lives in our schemas: (file relative to schemas/, JSON pointer).
     origin: tuple[str, str] | None = None
+    #: A union dispatched on ``type`` at this path: its members' tags, each with its schema (and
+    #: that schema's base URI), and where the union lives in our schemas: (file, JSON pointer of
+    #: the union's node, the keyword holding its branches: ``anyOf``, ``oneOf`` or ``allOf`` for
+    #: if/then branches).
+    members: dict[str, tuple[Json, str]] = field(default_factory=dict)
+    union: tuple[str, str, str] | None = None
 
 
 Facts = dict[str, Fact]
@@ -162,12 +172,16 @@ class Walker:
                 tags = [self._tag(b, base) for b in branches]
                 dispatched = all(tags) and len(set(tags)) == len(tags)
                 for k, branch in enumerate(branches):
+                    if dispatched and here is not None:
+                        self._member(here, str(tags[k]), branch, base, (pointer, key))
                     sub = f"{path}<{tags[k]}>" if dispatched else path
                     self._walk(branch, base, f"{pointer}/{key}/{k}", sub, out, stack, depth)
         for k, branch in enumerate(node.get("allOf", [])):
             cond = branch.get("if") if isinstance(branch, dict) else None
             if isinstance(cond, dict) and "then" in branch:
                 tag = self._tag(cond, base) or "?"
+                if here is not None:
+                    self._member(here, tag, branch["then"], base, (pointer, "allOf"))
                 self._walk(
                     branch["then"], base, f"{pointer}/allOf/{k}/then", f"{path}<{tag}>", out, stack, depth
                 )
@@ -187,6 +201,29 @@ class Walker:
         items = node.get("items")
         if isinstance(items, dict):
             self._walk(items, base, f"{pointer}/items", f"{path}[]", out, stack, depth + 1)
+
+    def _member(self, here: Fact, tag: str, branch: Json, base: str, where: tuple[str, str]) -> None:
+        here.members.setdefault(tag, (branch, base))
+        rel = self.rel(base)
+        if rel is not None and here.union is None:
+            here.union = (rel, *where)
+
+    def inline(self, node: Json, base: str, stack: tuple[str, ...] = ()) -> Json:
+        """``node`` with every ``$ref`` replaced by what it refers to: a schema that stands alone in
+        another document (a recursive reference becomes ``{}``, which accepts anything there)."""
+        if isinstance(node, list):
+            return [self.inline(n, base, stack) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if isinstance(node.get("$ref"), str):
+            target, doc, fragment = self.resolve(node["$ref"], base)
+            key = f"{doc}#{fragment}"
+            if key in stack:
+                return {}
+            resolved = self.inline(target, doc, (*stack, key))
+            rest = {k: self.inline(v, base, stack) for k, v in node.items() if k != "$ref"}
+            return {**resolved, **rest} if isinstance(resolved, dict) else resolved
+        return {k: self.inline(v, base, stack) for k, v in node.items() if k not in ("$defs", "definitions")}
 
     def _tag(self, node: Json, base: str) -> str | None:
         """The ``type`` constant a union branch is dispatched on, if it has exactly one."""
@@ -305,14 +342,17 @@ class Difference:
     )
     path: str  #: dotted path inside the event (empty for event-level differences)
     detail: str = ""
-    #: For new-enum on a closed enum of ours: where it lives and the values to add.
-    origin: tuple[str, str] | None = None
+    #: For new-enum on a closed enum of ours: where it lives and the values to add. For new-member:
+    #: where our union lives (file, pointer, keyword) and the members' tags.
+    origin: tuple[str, ...] | None = None
     values: tuple[Any, ...] = ()
 
 
 _ORDER = (
     "new-event",
     "gone-event",
+    "new-member",
+    "gone-member",
     "new-enum",
     "now-optional",
     "now-required",
@@ -372,6 +412,13 @@ def diff_event(theirs: Facts, ours: Facts) -> list[Difference]:
             out.append(Difference("now-required", path))
         elif o.required and not t.required:
             out.append(Difference("now-optional", path))
+        if t.members and o.members:
+            added = tuple(sorted(set(t.members) - set(o.members)))
+            if added:
+                out.append(Difference("new-member", path, ", ".join(added), o.union, added))
+            gone = sorted(set(o.members) - set(t.members))
+            if gone:
+                out.append(Difference("gone-member", path, ", ".join(gone)))
         if t.enum is not None and o.enum is not None and not o.open:
             added = tuple(sorted(t.enum - o.enum, key=str))
             if added and path.rsplit(".", 1)[-1] != "type":
@@ -389,14 +436,20 @@ class Report:
     #: (kind, path, detail) -> event types it was seen on; values and origins for new enums.
     rows: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
     enum_additions: dict[tuple[str, str], set[Any]] = field(default_factory=dict)
+    #: (file, pointer, keyword) of one of our unions -> tag -> the member's schema, standing alone.
+    member_additions: dict[tuple[str, ...], dict[str, Json]] = field(default_factory=dict)
     new_events: dict[str, Json] = field(default_factory=dict)
     client_events: dict[str, Json] = field(default_factory=dict)
     websocket_only: list[str] = field(default_factory=list)
 
-    def add(self, etype: str, d: Difference) -> None:
+    def add(self, etype: str, d: Difference, schemas: dict[str, Json] | None = None) -> None:
         self.rows.setdefault((d.kind, d.path, d.detail), []).append(etype)
         if d.kind == "new-enum" and d.origin is not None:
             self.enum_additions.setdefault(d.origin, set()).update(d.values)
+        if d.kind == "new-member" and d.origin is not None and schemas:
+            have = self.member_additions.setdefault(d.origin, {})
+            for tag in d.values:
+                have.setdefault(tag, schemas[tag])
 
     def undecided(self) -> list[tuple[str, str, str]]:
         return [k for k in self.rows if decided(k[0], k[1]) is None]
@@ -426,6 +479,14 @@ class Report:
         return "\n".join(lines).rstrip() + "\n"
 
 
+def _member_schemas(walker: Walker, facts: Facts, d: Difference) -> dict[str, Json] | None:
+    """The new members' schemas, each standing alone (its references inlined) to go into ours."""
+    if d.kind != "new-member":
+        return None
+    members = facts[d.path].members
+    return {tag: walker.inline(*members[tag]) for tag in d.values}
+
+
 def compare(theirs: Source, ours: Source) -> Report:
     assert theirs.walker is not None and ours.walker is not None
     report = Report(theirs.name, ours.name)
@@ -439,8 +500,9 @@ def compare(theirs: Source, ours: Source) -> Report:
     for etype in sorted(set(theirs.events) & set(ours.events)):
         t_doc, t_base = theirs.events[etype]
         o_doc, o_base = ours.events[etype]
-        for d in diff_event(theirs.walker.facts(t_doc, t_base), ours.walker.facts(o_doc, o_base)):
-            report.add(etype, d)
+        t_facts = theirs.walker.facts(t_doc, t_base)
+        for d in diff_event(t_facts, ours.walker.facts(o_doc, o_base)):
+            report.add(etype, d, _member_schemas(theirs.walker, t_facts, d))
     for etype, (doc, base) in sorted(theirs.client_events.items()):
         if etype not in ours.client_events:
             report.add(etype, Difference("new-event", "", "client event"))
@@ -457,7 +519,7 @@ def compare(theirs: Source, ours: Source) -> Report:
 
 
 def snapshot(report: Report, previous: dict[str, Json]) -> dict[str, Json]:
-    """What gen_schemas applies: SDK-only event schemas, client events, enum additions.
+    """What gen_schemas applies: SDK-only event schemas, client events, enum and member additions.
 
     Additions accumulate: a value added once stays (our schemas then already have it, so the
     next comparison no longer lists it, but the patch must keep adding it).
@@ -472,8 +534,18 @@ def snapshot(report: Report, previous: dict[str, Json]) -> dict[str, Json]:
             rel = "openai/" + rel[len("openai/drift/") :]
         have = enums.setdefault(rel, {}).setdefault(ptr, [])
         have.extend(sorted((v for v in values if v not in have), key=str))
+    members: dict[str, dict[str, dict[str, Json]]] = {
+        rel: {where: dict(by_tag) for where, by_tag in by_where.items()}
+        for rel, by_where in previous.get("members", {}).items()
+    }
+    for (rel, ptr, keyword), by_tag in sorted(report.member_additions.items()):
+        if rel.startswith("openai/drift/"):
+            rel = "openai/" + rel[len("openai/drift/") :]
+        have_members = members.setdefault(rel, {}).setdefault(f"{ptr}#{keyword}", {})
+        for tag in sorted(by_tag):
+            have_members.setdefault(tag, by_tag[tag])
     client = {t: report.client_events[t] for t in report.client_events if t != "response.create"}
-    return {
+    snap: dict[str, Json] = {
         "source": report.theirs,
         "note": "written by tools/sdk_sync.py --write; applied by tools/gen_schemas.py (OAI-S1, OAI-S2)",
         "websocket_only": sorted(set(previous.get("websocket_only", [])) | set(report.websocket_only)),
@@ -481,6 +553,10 @@ def snapshot(report: Report, previous: dict[str, Json]) -> dict[str, Json]:
         "client_events": dict(sorted({**previous.get("client_events", {}), **client}.items())),
         "enums": {rel: dict(sorted(v.items())) for rel, v in sorted(enums.items())},
     }
+    if members:
+        # Only once there is one: the committed snapshot stays as it was until a member comes.
+        snap["members"] = {rel: dict(sorted(v.items())) for rel, v in sorted(members.items())}
+    return snap
 
 
 def main(argv: Iterable[str] | None = None) -> int:
