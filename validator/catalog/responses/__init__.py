@@ -23,7 +23,9 @@ PROFILE_DOCS: dict[str, str] = {
     "response.created too; they are not part of the response and are skipped), `response.done` as a "
     "terminal event with a partial payload (its output is not compared with the streamed items), and "
     "item frames without `output_index` (the index is read from the item named by `item_id`). Why: the "
-    "Codex clients read these (haskell-agent PR #316/#335, codex-lb#473); the openai SDK does not.",
+    "Codex clients read these (haskell-agent PR #316/#335, codex-lb#473); the openai SDK does not. "
+    "Stricter where Codex clients break: a message item added while a reasoning item is open is an "
+    "error (RSP235; Codex tracks one active item and drops the text, LiteLLM PR #38654).",
 }
 
 RULES: tuple[Rule, ...] = (
