@@ -71,13 +71,17 @@ def test_snapshot_fields_boundary_other_fields_may_change() -> None:
 # ------------------------------------------------------------------------- D11 (RSP235)
 
 
-def _interleaved() -> Events:
-    events = _stream("parallel_function_calls.sse")
+def _second_added_before_first_done(name: str) -> Events:
+    events = _stream(name)
     done = _first(events, "response.output_item.done")
     second = [e for e in events if e["type"] == "response.output_item.added"][1]
     events.remove(second)
     events.insert(events.index(done), second)
     return events
+
+
+def _interleaved() -> Events:
+    return _second_added_before_first_done("parallel_function_calls.sse")
 
 
 @pytest.mark.parametrize("profile", ["openai", "open-responses"])
@@ -91,12 +95,7 @@ def test_interleaving_boundary_added_right_after_done() -> None:
 
 def _message_during_reasoning() -> Events:
     # LiteLLM PR #38654: the message is added before the reasoning item's output_item.done.
-    events = _stream("reasoning_summary.sse")
-    reasoning_done = _first(events, "response.output_item.done")
-    message_added = [e for e in events if e["type"] == "response.output_item.added"][1]
-    events.remove(message_added)
-    events.insert(events.index(reasoning_done), message_added)
-    return events
+    return _second_added_before_first_done("reasoning_summary.sse")
 
 
 @pytest.mark.parametrize(
