@@ -690,26 +690,26 @@ def _apply_snapshot(snap: dict[str, Json], out: Output, manifest: dict[str, Json
         client[etype] = f"client/{etype}.json"
     manifest["client_events"] = client
     for rel, by_ptr in snap.get("enums", {}).items():
-        drift = "openai/drift/" + rel[len("openai/") :]
-        for target in (rel, drift):
-            if target not in out.files:
-                continue
+        for doc in _variants(out, rel):
             for ptr, values in by_ptr.items():
                 parent_ptr, _, key = ptr.rpartition("/")
-                node = _at(out.files[target], parent_ptr)
+                node = _at(doc, parent_ptr)
                 have = node.pop("const", None) if key == "const" else None
                 enum = node.setdefault("enum", [] if have is None else [have])
                 enum.extend(v for v in values if v not in enum)
                 _comment(node, "OAI-S2", f"{', '.join(map(str, values))} added by {snap['source']}")
     for rel, by_where in snap.get("members", {}).items():
-        drift = "openai/drift/" + rel[len("openai/") :]
-        for target in (rel, drift):
-            if target not in out.files:
-                continue
+        for doc in _variants(out, rel):
             for where, members in by_where.items():
                 ptr, _, keyword = where.partition("#")
-                add_members(_at(out.files[target], ptr), keyword, members, f"added by {snap['source']}")
+                add_members(_at(doc, ptr), keyword, members, f"added by {snap['source']}")
     manifest["patches"] += [pt.id for pt in _sdk_patches(snap)]
+
+
+def _variants(out: Output, rel: str) -> list[dict[str, Json]]:
+    """The translated openai file ``rel`` and its drift variant, those that exist."""
+    drift = "openai/drift/" + rel[len("openai/") :]
+    return [out.files[target] for target in (rel, drift) if target in out.files]
 
 
 CONVENTIONS = [
