@@ -53,7 +53,7 @@ RULES: tuple[Rule, ...] = (
         "WebSocket-only event on an SSE stream",
         "Steering outcomes (`response.steer.accepted`, `response.steer.pending`, `response.steer.failed`) come only over WebSocket: they answer the client's `response.steer` message, which only the WebSocket mode has. An SSE stream (a transcript with SSE framing, or the SSE body of a cassette or HAR file) carries none. Reported at each such event, which changes nothing in the response's state (it is not judged as an event after the terminal one either). Not reported in open-responses, where these types are unknown (RSP102, an error) anyway. A warning like an unknown type in openai and codex: clients skip it.",
         "An SSE client cannot steer, so the outcome answers nothing it sent: a gateway relays WebSocket frames onto SSE, or a server mixes its transports. The SSE event union (`ResponseStreamEvent`: 59 types in openai-python 3.63.0 and openai-node 7.60.0) lacks these types; only the WebSocket `ResponsesServerEvent` union (62) has them.",
-        "CHANGES-2026-12.md §1.1 (union sizes), §1.2 (steering events: 'WebSocket server union'), §1.5 ('SDK, WebSocket server events')",
+        "openai-python 3.63.0 `src/openai/types/responses/response_stream_event.py` (the SSE union) and `responses_server_event.py` (the WebSocket union, the only one with the steering outcomes) (https://github.com/openai/openai-python); openai-node 7.60.0 `resources/responses/responses.d.ts` (https://github.com/openai/openai-node)",
         profiles={"open-responses": None},
     ),
     _r(
