@@ -400,6 +400,22 @@ def litellm_reasoning_bridge() -> list[Ev]:
     ]
 
 
+def litellm_reasoning_undeclared() -> list[Ev]:
+    """LiteLLM PR #38654: the reasoning item is never declared: its summary part and deltas stream
+    with no output_item.added before them (reasoning deltas need an added reasoning item)."""
+    ctx = Ctx("impl-litellm-38654-undeclared")
+    rid, mid = ctx.id("rs"), ctx.id("msg")
+    reasoning = reasoning_events(ctx, 0, rid, ["Capital", " of France."])
+    done_item = reasoning[-1].payload["item"] if reasoning[-1].payload else {}
+    return [
+        created(ctx),
+        in_progress(ctx),
+        *reasoning[1:],  # no response.output_item.added for the reasoning item
+        *message_events(ctx, 1, mid, ANSWER),
+        completed(ctx, [done_item, final_message(mid, "".join(ANSWER))], usage(14, 9)),
+    ]
+
+
 def cliproxy_no_done_events() -> list[Ev]:
     """CLIProxyAPI #4860: a chat upstream without finish_reason: no .done events at all, yet
     response.completed arrives (Codex drops the reply)."""
@@ -459,6 +475,7 @@ IMPLEMENTER_DEFECTS: dict[str, tuple[Callable[[], list[Ev]], str, dict[str, Any]
         {},
         frozenset({"RSP103", "RSP235"}),
     ),
+    "litellm_38654_reasoning_undeclared": (litellm_reasoning_undeclared, "sse", {}, frozenset({"RSP220"})),
     "cliproxy_4860_no_done_events": (cliproxy_no_done_events, "sse", {}, frozenset({"RSP228"})),
     "openai_682_arguments_done_without_name": (
         openai_arguments_done_without_name,
