@@ -76,3 +76,12 @@ def test_every_rules_example_shows_its_own_finding(rule_id: str) -> None:
     text = rule_text(RULES[rule_id], EXAMPLES)
     assert "is not reported on it" not in text and "cannot check it" not in text
     assert f": {rule_id} " in text or f"`probe` reports {rule_id}" in text
+
+
+def test_a_further_example_is_checked_with_its_own_sidecar() -> None:
+    # RSP235's bad-codex.sse is the case that breaks Codex clients, an error in the codex profile its
+    # sidecar names; bad.sse, shown first (the one good.sse is compared with), is the generic warning.
+    out = CliRunner().invoke(cli, ["rule", "RSP235"]).stdout
+    generic, codex = out.index("Example (reported): bad.sse"), out.index("Example (reported): bad-codex.sse")
+    assert generic < codex < out.index("Conforming: good.sse")
+    assert "bad-codex.sse:31:7: RSP235 error: " in out and "bad.sse:22:7: RSP235 warning: " in out

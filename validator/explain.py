@@ -41,14 +41,18 @@ def example_options(sidecar: dict[str, Any]) -> CheckOptions:
 
 
 def _files(directory: Path, prefix: str) -> list[Path]:
+    """``bad.<ext>`` (or ``good.<ext>``) first, then the further examples (``bad-codex.sse``)."""
     return sorted(
-        p for p in directory.glob(f"{prefix}*") if p.is_file() and not p.name.endswith(".expected.json")
+        (p for p in directory.glob(f"{prefix}*") if p.is_file() and not p.name.endswith(".expected.json")),
+        key=lambda p: (p.stem != prefix, p.name),
     )
 
 
-def _sidecar(directory: Path) -> dict[str, Any]:
+def _sidecar(example: Path) -> dict[str, Any]:
+    """The sidecar of a reported example: ``bad.expected.json`` for ``bad.sse``, and each further
+    example its own (``bad-codex.expected.json``: checked in the profile it is about)."""
     try:
-        loaded = json.loads((directory / "bad.expected.json").read_text(encoding="utf-8"))
+        loaded = json.loads(example.with_name(f"{example.stem}.expected.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
@@ -64,13 +68,12 @@ def explain_rule(rule: Rule, examples: Path, *, width: int = 100, color: bool = 
     conforming example in brief."""
     directory = examples / rule.id
     out = [rule.doc()]
-    sidecar = _sidecar(directory)
     bad = _files(directory, "bad")
     good = _files(directory, "good")
     if not bad:
         out.append("\nExample (reported): no example file yet.\n")
     for path in bad:
-        out.append(_reported(rule, path, sidecar, width, color))
+        out.append(_reported(rule, path, _sidecar(path), width, color))
     if not good:
         out.append("\nConforming: no example file yet.\n")
     for path in good:
