@@ -406,6 +406,8 @@ def test_a_har_of_only_ping_frames_checks_nothing_and_says_so(tmp_path: Path) ->
     result = check_file(har, CheckOptions())
     assert (result.error, result.findings, result.events) == (None, [], 0)
     assert result.notice is not None and result.notice.startswith("nothing checked")
+
+
 def test_steering_outcomes_on_an_sse_stream_are_reported_at_each() -> None:
     # The WebSocket session's server events, framed as SSE: the steer outcomes answer nothing an SSE
     # client can send (RSP111), and stand outside the response (no RSP208 after its terminal event).
