@@ -22,6 +22,7 @@ strict = true
 include = ["*.sse"]
 exclude = ["fixtures", "recorded/*.json"]
 format = "github"
+max-line-bytes = 1048576
 """
 
 
@@ -42,6 +43,7 @@ def test_every_key_is_read(tmp_path: Path):
         include=("*.sse",),
         exclude=("fixtures", "recorded/*.json"),
         format="github",
+        max_line_bytes=1048576,
     )
 
 
@@ -83,6 +85,9 @@ def test_no_config_anywhere_is_empty(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ('format = "xml"', "'format' must be one of text, concise, json, junit, sarif, github, html"),
         ("strict = 1", "'strict' must be true or false"),
         ("select = [1, 2]", "'select' must be a list of strings"),
+        ("max-line-bytes = 0", "'max-line-bytes' must be a positive integer, not 0"),
+        ('max-line-bytes = "64M"', "'max-line-bytes' must be a positive integer, not '64M'"),
+        ("max_line_bytes = 10", r"unknown key 'max_line_bytes'.*max-line-bytes"),
     ],
 )
 def test_invalid_settings_are_errors_naming_the_file(tmp_path: Path, body: str, message: str):

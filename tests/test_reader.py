@@ -584,3 +584,98 @@ def test_open_input_read_error_mid_way(monkeypatch: pytest.MonkeyPatch) -> None:
         transcript.open_input("-") as chunks,
     ):
         list(chunks)
+
+
+# ------------------------------------------------------------------------ the line limit (RSP017)
+
+
+def _bounded(
+    data: bytes, fmt: str, limit: int, size: int | None = None, runs: bool = False
+) -> tuple[list, Reader]:
+    chunks = [data] if size is None else [data[i : i + size] for i in range(0, len(data), size)]
+    rd = Reader(chunks, fmt, runs=runs, max_line=limit)
+    return list(rd), rd
+
+
+def _summary(items: list) -> list[tuple[object, ...]]:
+    return [
+        (i.rule, i.position, i.message) if isinstance(i, Issue) else (i.kind, i.data, i.position, i.value)
+        for i in items
+    ]
+
+
+JSONL_LONG = b'{"type":"a"}\n' + b'{"x":"' + b"a" * 100 + b'"}\r\n' + b'{"type":"b"}\n' + b'{"y":' + b"1" * 50
+SSE_LONG = (
+    b'event: a\ndata: {"type":"a"}\n\nevent: b\r\ndata: '
+    + b"x" * 100
+    + b"\r\n\r\n: "
+    + b"c" * 60
+    + b'\rdata: {"t":1}\n\ndata: '
+    + b"z" * 80
+)
+
+
+@pytest.mark.parametrize("size", [None, 1, 2, 7, 41, 64])
+def test_a_line_past_the_limit_is_reported_not_held_however_the_input_is_cut(size: int | None) -> None:
+    items, rd = _bounded(JSONL_LONG, "jsonl", 40, size)
+    assert _summary(items) == _summary(_bounded(JSONL_LONG, "jsonl", 40)[0])
+    assert [i.rule for i in issues(items)] == ["RSP017", "RSP017"]
+    first, last = issues(items)
+    assert first.position == pos_of(JSONL_LONG, b'{"x"')
+    assert first.message == "line of 109 bytes is longer than the limit (40 bytes): not read"
+    assert last.position == pos_of(JSONL_LONG, b'{"y"')
+    assert last.message.endswith("not read; the input ends inside it")
+    # Each overlong line stands for one event nobody could read: the indices go on after it.
+    assert [(e.index, e.data, e.value is not None) for e in events(items)] == [
+        (0, '{"type":"a"}', False),
+        (1, "", True),
+        (2, '{"type":"b"}', False),
+        (3, "", True),
+    ]
+    assert events(items)[2].position == pos_of(JSONL_LONG, b'{"type":"b"}')
+    assert rd.end == Position(4, 56, len(JSONL_LONG))
+
+
+@pytest.mark.parametrize("runs", [False, True])
+@pytest.mark.parametrize("size", [None, 1, 3, 7, 64])
+def test_sse_lines_past_the_limit_however_the_input_is_cut(size: int | None, runs: bool) -> None:
+    items, rd = _bounded(SSE_LONG, "sse", 40, size, runs)
+    assert _summary(items) == _summary(_bounded(SSE_LONG, "sse", 40)[0])
+    found = issues(items)
+    assert [(i.rule, i.position) for i in found] == [
+        ("RSP017", pos_of(SSE_LONG, b"data: xxx")),  # an event's data line: the event is unreadable
+        ("RSP017", pos_of(SSE_LONG, b": ccc")),  # a comment: nothing else lost
+        ("RSP011", pos_of(SSE_LONG, b"zzz")),
+        ("RSP017", pos_of(SSE_LONG, b"data: zzz")),
+    ]
+    assert [(e.data, e.event_name, e.value is not None) for e in events(items)] == [
+        ('{"type":"a"}', "a", False),
+        ("", "b", True),
+        ('{"t":1}', None, False),
+        ("", None, True),
+    ]
+    # Positions after the skipped lines stay exact.
+    assert events(items)[2].position == pos_of(SSE_LONG, b'{"t":1}')
+    assert rd.end == Position(10, 87, len(SSE_LONG))
+
+
+def test_lines_within_the_limit_are_read_as_without_one() -> None:
+    # (JSON Lines end at LF only: a CR before it counts in the line.)
+    for data, fmt, eol in ((SSE_LONG, "sse", rb"\r\n|\r|\n"), (JSONL_LONG, "jsonl", rb"\n")):
+        longest = max(len(line) for line in re.split(eol, data))
+        plain = _summary(list(Reader([data], fmt)))
+        assert _summary(_bounded(data, fmt, longest, 5)[0]) == plain
+        assert _summary(_bounded(data, fmt, longest)[0]) == plain
+
+
+def test_an_unread_event_is_not_also_broken_json() -> None:
+    from validator.engine import check_bytes
+
+    data = b'{"type":"response.created","sequence_number":0,"response":{"id":"r"' + b" " * 200
+    result = check_bytes(data, max_line_bytes=100)
+    # What a broken JSON event gives (the stream then lacks its terminal event), RSP017 for RSP002.
+    assert [f.rule for f in check_bytes(data).findings] == ["RSP002", "RSP209"]
+    assert [f.rule for f in result.findings] == ["RSP017", "RSP209"]
+    assert result.events == 1
+    chat = b'data: {"id":"c","object":"chat.completion.chunk","choices":[' + b" " * 200 + b"\n\n"
+    assert [f.rule for f in check_bytes(chat, protocol="chat", max_line_bytes=100).findings][:1] == ["CH064"]

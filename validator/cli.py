@@ -94,6 +94,7 @@ class CheckRequest:
     show_settings: bool = False
     #: Counts per rule instead of each finding (``--statistics``).
     statistics: bool = False
+    max_line_bytes: int | None = None
 
 
 # ---------------------------------------------------------------------- helpers
@@ -160,12 +161,19 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
             input_format=request.input_format,
             select=select,
             ignore=ignore,
+            **_line_limit(request, config),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     exclude = request.exclude if request.exclude is not None else config.exclude or ()
     include = request.include if request.include is not None else config.include
     return options, exclude, include
+
+
+def _line_limit(request: CheckRequest, config: Config) -> dict[str, int]:
+    """``max_line_bytes`` for the options when the command line or the config sets it."""
+    limit = request.max_line_bytes if request.max_line_bytes is not None else config.max_line_bytes
+    return {} if limit is None else {"max_line_bytes": limit}
 
 
 def _request_body(path: str | None) -> Any:
@@ -381,6 +389,7 @@ def _show_settings(
         "reports": dict(request.report.reports),
         "baseline": request.baseline,
         "jobs": request.jobs,
+        "max_line_bytes": request.max_line_bytes,
     }
     settings = resolve_settings(given, config)
     render = settings_json if fmt == "json" else settings_text
@@ -566,6 +575,13 @@ strict_option = click.option(
 @click.option(
     "--statistics", is_flag=True, help="Count the findings per rule instead of listing them (text or json)."
 )
+@click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Longest line read from an SSE or JSON Lines transcript, in bytes; a longer one is not read"
+    " (RSP017).  [default: 67108864, 64 MiB]",
+)
 def check(
     paths: tuple[str, ...],
     protocol: str,
@@ -589,6 +605,7 @@ def check(
     isolated: bool,
     show_settings: bool,
     statistics: bool,
+    max_line_bytes: int | None,
 ) -> None:
     """Check transcripts: files, directories (searched for transcripts) or - for stdin.
 
@@ -618,6 +635,7 @@ def check(
         isolated=isolated,
         show_settings=show_settings,
         statistics=statistics,
+        max_line_bytes=max_line_bytes,
     )
     sys.exit(_guarded(request))
 

@@ -61,9 +61,11 @@ class Config:
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] | None = None
     format: str | None = None
+    max_line_bytes: int | None = None
 
 
-KEYS = tuple(f.name for f in fields(Config) if f.name != "source")
+#: The section's keys: the fields' names in kebab case (``max-line-bytes``), as ruff's are.
+KEYS = tuple(f.name.replace("_", "-") for f in fields(Config) if f.name != "source")
 
 
 def _has_section(text: str) -> bool:
@@ -136,6 +138,11 @@ def load_config(path: Path) -> Config:
         if not isinstance(section["strict"], bool):
             raise ConfigError(f"{path}: 'strict' must be true or false")
         values["strict"] = section["strict"]
+    if "max-line-bytes" in section:
+        limit = section["max-line-bytes"]
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigError(f"{path}: 'max-line-bytes' must be a positive integer, not {limit!r}")
+        values["max_line_bytes"] = limit
     for key, allowed in (("profile", PROFILES), ("format", _formats())):
         if key in section:
             if section[key] not in allowed:

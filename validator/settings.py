@@ -15,6 +15,7 @@ from typing import Any
 
 from validator.catalog import PROTOCOL_PROFILES
 from validator.config import SECTION, Config
+from validator.engine.options import MAX_LINE_BYTES
 from validator.reading.discover import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 
 __all__ = ["DEFAULTS", "Setting", "resolve_settings", "settings_json", "settings_text"]
@@ -34,9 +35,10 @@ DEFAULTS: dict[str, Any] = {
     "reports": {},
     "baseline": None,
     "jobs": 1,
+    "max_line_bytes": MAX_LINE_BYTES,
 }
 #: The settings a configuration file can hold (the rest come from the command line only).
-CONFIGURABLE = ("profile", "select", "ignore", "strict", "include", "exclude", "format")
+CONFIGURABLE = ("profile", "select", "ignore", "strict", "include", "exclude", "format", "max_line_bytes")
 _DEFAULT_PROFILE = "each protocol's first: " + ", ".join(p[0] for p in PROTOCOL_PROFILES.values())
 
 

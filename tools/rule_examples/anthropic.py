@@ -198,6 +198,28 @@ def _eventstream_offsets(data: bytes) -> list[int]:
     return offsets
 
 
+@example("AN008")
+def _an008() -> Example:
+    # Checked with a 4 KiB line limit (max_line_bytes): the default, 64 MiB, would make a 64 MiB example.
+    bad, good = pair("an008")
+    i = delta_of(bad, "text_delta", 1)
+    bad[i].mark("AN008")
+    line = b"data: " + json.dumps(bad[i].data, separators=(",", ":")).encode()
+
+    def edit(data: bytes) -> bytes:
+        # The padding comment comes on the marked line, the delta's data: line right after it.
+        return data.replace(line, b": " + b"." * 6142 + b"\n" + line, 1)
+
+    return Example(
+        "a 6 KiB padding comment (to get through a buffering proxy), past a 4 KiB line limit",
+        "no padding comment",
+        bad,
+        good,
+        options={**OPTIONS, "max_line_bytes": 4096},
+        edit=edit,
+    )
+
+
 @example("AN010")
 def _an010() -> Example:
     bad, good = pair("an010")

@@ -154,6 +154,23 @@ def _ch062() -> Example:
     return Example("CH062", "an SSE id: field", "no id: field", bad, good)
 
 
+@example("CH064")
+def _ch064() -> Example:
+    # Checked with a 4 KiB line limit (max_line_bytes): the default, 64 MiB, would make a 64 MiB example.
+    _, good = text_stream("CH064")
+    _, bad = text_stream("CH064")
+    bad[2].pre.append((": " + "." * 6142, ["CH064"]))
+    good[2].pre.append((": " + "." * 2046, []))
+    return Example(
+        "CH064",
+        "a 6 KiB padding comment (to get through a buffering proxy), past a 4 KiB line limit",
+        "the padding comment is 2 KiB, within the limit",
+        bad,
+        good,
+        options={"max_line_bytes": 4096},
+    )
+
+
 @example("CH063")
 def _ch063() -> Example:
     st, good = text_stream("CH063")

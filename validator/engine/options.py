@@ -11,7 +11,11 @@ from validator.model.findings import Finding, Severity
 from validator.model.outline import Outline
 from validator.reading import reader
 
-__all__ = ["CONTAINER_FORMATS", "INPUT_FORMATS", "CheckOptions", "FileResult"]
+__all__ = ["CONTAINER_FORMATS", "INPUT_FORMATS", "MAX_LINE_BYTES", "CheckOptions", "FileResult"]
+
+#: The default line limit: far beyond any real event (the largest terminal response seen is
+#: ~30 MB), small enough that a transcript without line ends cannot exhaust memory.
+MAX_LINE_BYTES = 64 << 20
 
 #: Inputs that hold streams rather than being one: each embedded stream is checked on its own.
 CONTAINER_FORMATS = ("cassette", "har", "websocket")
@@ -38,6 +42,9 @@ class CheckOptions:
     #: The decoded JSON body of the request the stream answers, when known: the rules that depend
     #: on it (Chat Completions' ``n``, ``stream_options.include_usage``, ``tool_choice``) use it.
     request: Any = None
+    #: The longest line read from an ``sse`` or ``jsonl`` transcript, in bytes: a longer one is
+    #: not held in memory but reported (RSP017) and its event counted as unreadable.
+    max_line_bytes: int = MAX_LINE_BYTES
 
     def __post_init__(self) -> None:
         if self.profile is not None and self.profile not in PROFILES:
@@ -51,6 +58,12 @@ class CheckOptions:
                 f"profile {self.profile!r} is not a profile of the {self.protocol} protocol"
                 f" (choose from {', '.join(self.profiles())})"
             )
+        if (
+            isinstance(self.max_line_bytes, bool)
+            or not isinstance(self.max_line_bytes, int)
+            or self.max_line_bytes < 1
+        ):
+            raise ValueError(f"max_line_bytes must be a positive integer, not {self.max_line_bytes!r}")
         if self.input_format not in INPUT_FORMATS:
             raise ValueError(
                 f"unknown input format {self.input_format!r} (choose from {', '.join(INPUT_FORMATS)})"

@@ -308,7 +308,9 @@ class StreamCheck:
 
     def _start(self, protocol: StreamProtocol) -> None:
         lane = self._lane and protocol.wants_runs()
-        self._reader = reader.StreamReader(self._options.input_format, runs=lane)
+        self._reader = reader.StreamReader(
+            self._options.input_format, runs=lane, max_line=self._options.max_line_bytes
+        )
         self._checker = _Checker(self._path, self._options, protocol, lane)
 
     @property

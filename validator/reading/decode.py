@@ -22,6 +22,7 @@ import orjson
 from validator.model.events import RawEvent
 from validator.model.findings import Issue, Position
 from validator.reading.jsonarray import skip_ws
+from validator.reading.lines import UNREAD
 from validator.reading.reader import (  # the reader frees huge events' buffers too
     raw_decode,
     release_free_memory,
@@ -105,6 +106,8 @@ def decode(raw: RawEvent) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Decode one payload: ``(event, [])``, or ``(None, [RSP002 or RSP003])``."""
     if raw.value is not None:
         value = raw.value
+        if value is UNREAD:  # a line past the limit: the reader reported it (RSP017)
+            return None, []
         if type(value) is NotJSON:
             return None, [Issue("RSP002", f"event is not JSON: {value.reason}", position=raw.position)]
         if isinstance(value, dict) and too_deep(value):

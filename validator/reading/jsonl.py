@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 from validator.model.events import RawEvent, RawKind
 from validator.model.findings import Issue, Position
-from validator.reading.lines import LineCutter, decode_part, end_position
+from validator.reading.lines import (
+    UNREAD,
+    LineCutter,
+    Overlong,
+    decode_part,
+    end_position,
+    overlong_issue,
+)
 
 __all__ = ["JsonlFramer"]
 
@@ -24,12 +31,13 @@ class JsonlFramer:
 
     :meth:`feed` and :meth:`close` return the events and issues the bytes complete (iterate
     each fully before the next call); afterwards ``end`` is the position just past the input.
+    A line longer than ``limit`` bytes is not read (RSP017): its event is one nobody can read.
     """
 
     __slots__ = ("cutter", "end", "index", "line_no", "offset")
 
-    def __init__(self, offset: int) -> None:
-        self.cutter = LineCutter(False)
+    def __init__(self, offset: int, limit: int | None = None) -> None:
+        self.cutter = LineCutter(False, limit)
         self.line_no = 1
         self.index = 0
         self.offset = offset
@@ -38,7 +46,14 @@ class JsonlFramer:
     def feed(self, chunk: bytes) -> Iterator[RawEvent | Issue]:
         box = self.cutter.cut(chunk)
         if box is not None:
-            lines = box.pop().split(b"\n")
+            yield from self._pieces(box)
+
+    def _pieces(self, box: list[bytes | Overlong]) -> Iterator[RawEvent | Issue]:
+        while box:
+            if type(box[-1]) is Overlong:
+                yield from self._overlong(box.pop())  # type: ignore[arg-type]
+                continue
+            lines = box.pop().split(b"\n")  # type: ignore[union-attr]
             lines.pop()
             yield from self._lines(lines, 1)
 
@@ -48,12 +63,25 @@ class JsonlFramer:
         if rest is not None:
             box, whole = rest
             if whole:
-                lines = box.pop().split(b"\n")
-                lines.pop()
+                yield from self._pieces(box)
+            elif type(box[0]) is Overlong:
+                piece = box.pop()
+                yield from self._overlong(piece)
+                # (Its column is counted in bytes: the line was not decoded.)
+                self.end = Position(self.line_no - 1, piece.length + 1, self.offset)
+                return
             else:
-                lines = [last := box.pop()]
-            yield from self._lines(lines, whole)
+                yield from self._lines([last := box.pop()], 0)
         self.end = end_position(self.line_no, self.offset, last)
+
+    def _overlong(self, piece: Overlong) -> Iterator[RawEvent | Issue]:
+        """A line past the limit: RSP017, and an event that could not be read in its place."""
+        position = _pos(self.line_no, 1, self.offset)
+        yield overlong_issue(piece, self.cutter.limit, self.line_no, self.offset)
+        yield RawEvent(self.index, _EVENT, "", position, (position,), None, False, UNREAD)
+        self.index += 1
+        self.offset += piece.length + piece.eol
+        self.line_no += 1
 
     def _lines(self, lines: list[bytes], whole: int) -> Iterator[RawEvent | Issue]:
         line_no, index, offset = self.line_no, self.index, self.offset

@@ -139,15 +139,19 @@ class StreamReader:
     chunks before it are held (at least 3 bytes, so that a BOM split across chunks is seen).
     """
 
-    __slots__ = ("_framer", "_head", "_requested", "_size", "format", "runs")
+    __slots__ = ("_framer", "_head", "_requested", "_size", "format", "max_line", "runs")
 
-    def __init__(self, input_format: str = "auto", *, runs: bool = False) -> None:
+    def __init__(
+        self, input_format: str = "auto", *, runs: bool = False, max_line: int | None = None
+    ) -> None:
         if input_format not in FORMATS:
             raise ValueError(f"unknown input format {input_format!r} (choose from {', '.join(FORMATS)})")
         self._requested = input_format
         self.format: str = "sse" if input_format == "auto" else input_format
         #: Yield runs of SSE events framed alike as :class:`RawRun` values (see there).
         self.runs = runs
+        #: ``sse`` and ``jsonl``: the longest line read, in bytes (a longer one is RSP017); None: no limit.
+        self.max_line = max_line
         self._framer: SseFramer | JsonlFramer | _BufferedFramer | None = None
         self._head: list[bytes] = []
         self._size = 0
@@ -205,9 +209,9 @@ class StreamReader:
             base = 3
         framer: SseFramer | JsonlFramer | _BufferedFramer
         if self.format == "sse":
-            framer = SseFramer(base, self.runs)
+            framer = SseFramer(base, self.runs, self.max_line)
         elif self.format == "jsonl":
-            framer = JsonlFramer(base)
+            framer = JsonlFramer(base, self.max_line)
         elif self.format == "eventstream":
             framer = _BufferedFramer(frame_eventstream, base)
         else:
@@ -232,9 +236,16 @@ class Reader:
     format that was read.
     """
 
-    def __init__(self, chunks: Iterable[bytes], input_format: str = "auto", *, runs: bool = False) -> None:
+    def __init__(
+        self,
+        chunks: Iterable[bytes],
+        input_format: str = "auto",
+        *,
+        runs: bool = False,
+        max_line: int | None = None,
+    ) -> None:
         self._chunks = chunks
-        self._stream = StreamReader(input_format, runs=runs)
+        self._stream = StreamReader(input_format, runs=runs, max_line=max_line)
         self._started = False
 
     @property

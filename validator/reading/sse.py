@@ -23,9 +23,12 @@ from validator.model.findings import Issue, Position
 from validator.reading.lines import (
     EOL_SPLIT,
     HUGE,
+    UNREAD,
     LineCutter,
+    Overlong,
     decode_part,
     end_position,
+    overlong_issue,
     release_free_memory,
 )
 
@@ -79,7 +82,17 @@ def _split(region: bytes) -> tuple[list[bytes], Iterable[int]]:
 class SseParser:
     """The WHATWG event-stream interpretation, one line at a time, plus a block fast path."""
 
-    __slots__ = ("event_name", "index", "late", "line_no", "offset", "runs", "segments", "values")
+    __slots__ = (
+        "event_name",
+        "index",
+        "late",
+        "line_no",
+        "offset",
+        "runs",
+        "segments",
+        "unread",
+        "values",
+    )
 
     def __init__(self, offset: int, runs: bool = False) -> None:
         #: Hand consecutive events framed alike over as one :class:`RawRun` (see :meth:`_scan`).
@@ -92,6 +105,8 @@ class SseParser:
         self.event_name: str | None = None
         #: Issues positioned after the start of the event being built: yielded after it.
         self.late: list[Issue] = []
+        #: A data line of the event being built was past the limit (:meth:`overlong`).
+        self.unread = False
 
     def buffer(self, box: list[bytes]) -> Iterator[RawEvent | Issue]:
         """Whole lines (popped from ``box``). Typical blocks take a fast path, the rest goes line by line.
@@ -351,6 +366,23 @@ class SseParser:
                 issues.append(issue)
         return issues
 
+    def overlong(self, piece: Overlong, limit: int | None) -> Iterator[Issue]:
+        """A line past the limit (RSP017), not read: a ``data:`` line leaves its event unreadable."""
+        line_no, offset = self.line_no, self.offset
+        issue = overlong_issue(piece, limit, line_no, offset)
+        if piece.head.startswith(b"data:"):
+            start = 6 if piece.head[5:6] == b" " else 5
+            self.values.append("")
+            self.segments.append(_pos(line_no, start + 1, offset + start))
+            self.unread = True
+            self.late.append(issue)
+        elif self.values:
+            self.late.append(issue)
+        else:
+            yield issue
+        self.line_no = line_no + 1
+        self.offset = offset + piece.length + piece.eol
+
     def _dispatch(self) -> Iterator[RawEvent | Issue]:
         values, segments = self.values, self.segments
         if len(values) == 1:
@@ -359,7 +391,11 @@ class SseParser:
         else:
             data = "\n".join(values)
             segs = tuple(segments)
-        if data[:1] == "[" and data.strip(" \t") == "[DONE]":
+        if self.unread:
+            self.unread = False
+            yield RawEvent(self.index, _EVENT, "", segs[0], segs, self.event_name, True, UNREAD)
+            self.index += 1
+        elif data[:1] == "[" and data.strip(" \t") == "[DONE]":
             yield RawEvent(self.index, _DONE, data, segs[0], segs, self.event_name, True)
         else:
             yield RawEvent(self.index, _EVENT, data, segs[0], segs, self.event_name, True)
@@ -393,26 +429,41 @@ class SseFramer:
 
     __slots__ = ("cutter", "end", "parser")
 
-    def __init__(self, offset: int, runs: bool = False) -> None:
+    def __init__(self, offset: int, runs: bool = False, limit: int | None = None) -> None:
         self.parser = SseParser(offset, runs)
-        self.cutter = LineCutter(True)
+        self.cutter = LineCutter(True, limit)
         self.end = Position(1, 1, offset)
 
     def feed(self, chunk: bytes) -> Iterator[RawEvent | RawRun | Issue]:
         box = self.cutter.cut(chunk)
         if box is not None:
-            yield from self.parser.buffer(box)
+            yield from self._pieces(box)
+
+    def _pieces(self, box: list[bytes | Overlong]) -> Iterator[RawEvent | RawRun | Issue]:
+        # Almost always one buffer; the parser pops each buffer itself, so that it is freed early.
+        parser = self.parser
+        while box:
+            if type(box[-1]) is Overlong:
+                yield from parser.overlong(box.pop(), self.cutter.limit)  # type: ignore[arg-type]
+            else:
+                yield from parser.buffer(box)  # type: ignore[arg-type]
 
     def close(self) -> Iterator[RawEvent | RawRun | Issue]:
         parser = self.parser
         last = b""
+        end: Position | None = None
         rest = self.cutter.rest()
         if rest is not None:
             box, whole = rest
             if whole:
-                yield from parser.buffer(box)
+                yield from self._pieces(box)
+            elif type(box[0]) is Overlong:
+                piece = box.pop()
+                yield from parser.overlong(piece, self.cutter.limit)  # type: ignore[arg-type]
+                # (Its column is counted in bytes: the line was not decoded.)
+                end = Position(parser.line_no - 1, piece.length + 1, parser.offset)  # type: ignore[union-attr]
             else:
-                last = box[0]
+                last = box[0]  # type: ignore[assignment]
                 yield from parser.lines([last], (0,))
         yield from parser.finish()
-        self.end = end_position(parser.line_no, parser.offset, last)
+        self.end = end or end_position(parser.line_no, parser.offset, last)

@@ -192,6 +192,24 @@ def _rsp011() -> Example:
     )
 
 
+@example("RSP017")
+def _rsp017() -> Example:
+    # Checked with a 4 KiB line limit (max_line_bytes): the default, 64 MiB, would make a 64 MiB example.
+    _, bad = text_response("rsp017")
+    _, good = text_response("rsp017")
+    at = index_of(bad, "response.output_text.delta", 1)
+    bad.insert(at, Ev(bare=True, name=None, seq=None, pre=[(b": " + b"." * 6142, "RSP017")]))
+    good.insert(at, comment_block("." * 2046))
+    return Example(
+        "RSP017",
+        "a 6 KiB padding comment (to get through a buffering proxy), past a 4 KiB line limit",
+        "the padding comment is 2 KiB, within the limit",
+        bad,
+        good,
+        options={"max_line_bytes": 4096},
+    )
+
+
 @example("RSP012")
 def _rsp012() -> Example:
     _, good = text_response("rsp012")

@@ -54,6 +54,7 @@ READING_RULES: dict[str, str | None] = {
     "RSP009": None,
     "RSP010": "AN010",
     "RSP011": "AN011",
+    "RSP017": "AN008",
     # Recorded calls' answers (cassettes, HAR files) and the probe's: transport, shared too.
     "RSP014": "AN013",
     "RSP015": "AN014",

@@ -83,6 +83,19 @@ RULES: tuple[Rule, ...] = (
         "AWS event stream encoding (botocore eventstream.py, https://github.com/boto/botocore/blob/develop/botocore/eventstream.py)",
     ),
     _r(
+        "AN008",
+        "line-too-long",
+        E,
+        "line longer than the line limit: not read",
+        "No line of the stream is longer than the line limit (64 MiB by default; `--max-line-bytes`). A "
+        "longer line is read past rather than held in memory, and reported once with its length; an event it "
+        "carried counts as unreadable, like broken JSON.",
+        "The SDK's decoder reads a whole line before it parses the event, so a line of that size costs every "
+        "client as much memory; a line past the limit is an input that lost its line ends, not an event "
+        "anyone can use.",
+        f"WHATWG event-stream ({WHATWG}); same check as RSP017",
+    ),
+    _r(
         "AN010",
         "unknown-sse-field",
         W,

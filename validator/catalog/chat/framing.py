@@ -135,6 +135,18 @@ RULES = (
         f"{SDK_S}",
     ),
     chat_rule(
+        "CH064",
+        "line-too-long",
+        E,
+        "line longer than the line limit: not read",
+        "No line of the stream is longer than the line limit (64 MiB by default; `--max-line-bytes`). A longer "
+        "line is read past rather than held in memory, and reported once with its length; a chunk it carried "
+        "counts as unreadable, like broken JSON.",
+        "The SDK reads a whole line before it parses the chunk, so a line of that size costs every client as "
+        "much memory; a line past the limit is an input that lost its line ends, not a chunk anyone can use.",
+        f"WHATWG event-stream ({WHATWG}); same check as RSP017",
+    ),
+    chat_rule(
         "CH067",
         "error-body-not-stream",
         E,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validator.catalog.responses.sources import SPEC_OAI, SPEC_OR, E, I, W
+from validator.catalog.responses.sources import SPEC_OAI, SPEC_OR, WHATWG, E, I, W
 from validator.catalog.rule import Rule
 from validator.catalog.rule import make as _r
 
@@ -42,6 +42,22 @@ RULES: tuple[Rule, ...] = (
         'The transcript is an event stream. A lone JSON object with an `error` (OpenAI, Open Responses: `{"error": {"message": …}}`) or a `detail` (FastAPI servers: vLLM, transformers serve) and no `type` is what a server answers a bad key, model or request with: the request failed before any stream began, so it is reported once, with the server\'s message, and nothing else of the input is checked.',
         "Reported as events it would give a missing type, a missing response.created and a missing terminal event, none of which is the problem: the request was refused.",
         f"Open Responses 'Errors' section ({SPEC_OR})",
+    ),
+    _r(
+        "RSP017",
+        "line-too-long",
+        E,
+        "line longer than the line limit: not read",
+        "No line of an `sse` or `jsonl` transcript is longer than the line limit: 64 MiB by default, set "
+        "with `--max-line-bytes`, `max-line-bytes` in the configuration or `CheckOptions.max_line_bytes`. A "
+        "longer line is read past rather than held in memory, and reported once with its length; an event "
+        "it carried counts as unreadable, like broken JSON (no rule about its content is reported).",
+        "A client reads a whole line before it parses the event, so a line of that size costs every client "
+        "as much memory, and many refuse it long before (Go's `bufio.Scanner` stops at 64 KiB unless given "
+        "a larger buffer). The largest real events, terminal responses that repeat every output item, are "
+        "tens of MB: a line past the limit is an input that lost its line ends or is not a transcript at "
+        "all, and holding it whole would let one such file exhaust the checker's memory.",
+        f"WHATWG event-stream (lines end at CR, LF or CRLF; {WHATWG}); Go `bufio.MaxScanTokenSize`",
     ),
     _r(
         "RSP101",

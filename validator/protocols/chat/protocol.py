@@ -56,6 +56,7 @@ class ChatProtocol(StreamProtocol):
         "RSP011": "CH061",
         # The input itself is an HTTP error body.
         "RSP016": "CH067",
+        "RSP017": "CH064",
         # The probe's unmet expectation.
         "RSP260": "CH270",
     }
