@@ -304,3 +304,20 @@ def test_screenshot_of_a_real_broken_capture(page: Any):
     page.screenshot(path=str(shot), full_page=True)
     shutil.copyfile(out, ARTIFACTS / "html-report-036_openai_phase_trimmed.html")
     assert shot.stat().st_size > 10_000
+
+
+def test_a_file_with_more_findings_than_drawn_says_so(page: Any, monkeypatch: pytest.MonkeyPatch):
+    from validator.reporting.reporters import html
+
+    monkeypatch.setattr(html, "FINDINGS_PER_FILE", 2)
+    _, out = html_report(str(BROKEN))
+    doc = embedded(out)
+    [f] = doc["files"]
+    total = sum(f["counts"].values())
+    assert len(f["findings"]) == 2 and f["omitted"] == total - 2 > 0
+    open_report(page, out)
+    assert page.locator("#findings tr.finding").count() == 2
+    assert page.locator("#omitted").inner_text() == (
+        f"Showing the first 2 findings of {total}: the text, JSON and SARIF reports list every one."
+    )
+    assert f"{total} findings" in page.locator("main#file p.muted").first.inner_text()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
+import itertools
 import json
 import os
 import sys
@@ -247,6 +248,7 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     jobs = request.jobs or os.cpu_count() or 1
     progress = _progress(files, request, stderr)
     try:
+        # spill: a file's findings past a few thousand wait in a temporary file, not in memory.
         results, durations = run(
             files,
             options,
@@ -255,6 +257,7 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
             stdin_name=request.stdin_filename,
             # One file: its bytes are the progress (and nothing is counted when nothing is drawn).
             on_read=progress.read if progress.enabled and len(files) == 1 else None,
+            spill=True,
         )
     finally:
         progress.close()
@@ -286,7 +289,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
             stderr.write(f"{PROG}: note: {result.path}: {result.notice}\n")
     wanted = {cls.excerpts for cls in reporters} - {""}
     if wanted:
-        report = dataclasses.replace(report, excerpts=read_report_excerpts(report, "events" in wanted))
+        # The HTML report's excerpts are read up front, the code frames' as each finding is written.
+        known = read_report_excerpts(report, "events" in wanted) if any(c.outlines for c in reporters) else {}
+        report = dataclasses.replace(report, excerpts=lazy_excerpts(report, known))
     if any(cls.outlines for cls in reporters):
         used = {f.rule for r in report.results for f in r.findings}
         docs = {rid: rule_text(RULES[rid], examples_dir()) for rid in sorted(used) if rid in RULES}
@@ -295,7 +300,17 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         write_reports(report, writers, request.report, stderr)
     except ReportWriteError as exc:
         raise UsageError(str(exc)) from None
+    finally:
+        _close(report, results)
     return report.exit_code(request.exit_zero)
+
+
+def _close(report: Report, results: list[FileResult]) -> None:
+    """The files the reports were read from: excerpts' transcripts, spilled findings."""
+    for held in [*report.excerpts.values(), *(r.findings for r in results)]:
+        close = getattr(held, "close", None)
+        if close is not None:
+            close()
 
 
 #: Seconds a run takes before its progress line appears (tests set 0 to see it at once).
@@ -402,16 +417,30 @@ def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int
     or at every finding when ``all_events``), by path and byte offset, for the code frames and
     the HTML report. Reporters never open files: this is read here, after the check."""
     from validator.reading.excerpt import read_excerpts
+    from validator.reporting.reporters.html import FINDINGS_PER_FILE
 
     found: dict[str, dict[int, Any]] = {}
     for result in report.results:
         if result.findings and result.error is None:
+            # Those of the findings the HTML report draws.
             wanted = [
                 (f.offset, f.column, bool(f.pointer) or (all_events and i < HTML_EVENTS_PER_FILE))
-                for i, f in enumerate(result.findings)
+                for i, f in enumerate(itertools.islice(result.findings, FINDINGS_PER_FILE))
             ]
             found[result.path] = read_excerpts(result.path, wanted)
     return found
+
+
+def lazy_excerpts(report: Report, known: dict[str, dict[int, Any]]) -> dict[str, Any]:
+    """Each file's excerpts: those ``known`` (read up front), the others read one at a time as a
+    reporter asks for them (a run can have a million findings, too many to read up front)."""
+    from validator.reading.excerpt import FileExcerpts
+
+    return {
+        r.path: FileExcerpts(r.path, known=known.get(r.path))
+        for r in report.results
+        if r.findings and r.error is None
+    }
 
 
 class LazyGroup(click.Group):

@@ -211,6 +211,7 @@ def _an008() -> Example:
         return data.replace(line, b": " + b"." * 6142 + b"\n" + line, 1)
 
     return Example(
+        "AN008",
         "a 6 KiB padding comment (to get through a buffering proxy), past a 4 KiB line limit",
         "no padding comment",
         bad,

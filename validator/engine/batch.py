@@ -42,14 +42,15 @@ def check_one(
     options: CheckOptions,
     stdin_name: str | None = None,
     on_read: Callable[[int], None] | None = None,
+    spill: bool = False,
 ) -> tuple[FileResult, float]:
     """Check one file; a crash inside a check becomes that file's error, not a traceback.
     ``stdin_name`` is the name standard input is reported (and recognised) by; ``on_read`` is
-    told the size of each chunk read."""
+    told the size of each chunk read; ``spill``: see :func:`~validator.engine.stream.check_chunks`."""
     name = stdin_name if path == STDIN and stdin_name else path
     start = time.perf_counter()
     try:
-        result = check_file(path, options, name=name, on_read=on_read)
+        result = check_file(path, options, name=name, on_read=on_read, spill=spill)
     except Exception as exc:  # a bug in a check must not hide the other files' results
         result = FileResult(name, error=f"internal error: {type(exc).__name__}: {exc} (please report this)")
     return result, time.perf_counter() - start
@@ -116,9 +117,12 @@ def run(
     on_done: Callable[[], None] | None = None,
     stdin_name: str | None = None,
     on_read: Callable[[int], None] | None = None,
+    spill: bool = False,
 ) -> tuple[list[FileResult], list[float]]:
     """Check ``paths``; results and durations come back in the order of ``paths``. ``on_read``
-    hears of every chunk read by this process (not by the pool's workers)."""
+    hears of every chunk read by this process (not by the pool's workers). ``spill``: the results
+    checked in this process keep their findings in a :class:`~validator.engine.store.FindingStore`
+    (see :func:`~validator.engine.stream.check_chunks`)."""
     results: list[FileResult | None] = [None] * len(paths)
     durations = [0.0] * len(paths)
     # Standard input can only be read by this process, and one file is not worth a pool.
@@ -136,7 +140,7 @@ def run(
         remote = []
     local = sorted(set(range(len(paths))) - set(remote))
     for i in local:
-        results[i], durations[i] = check_one(paths[i], options, stdin_name, on_read)
+        results[i], durations[i] = check_one(paths[i], options, stdin_name, on_read, spill)
         if on_done:
             on_done()
     if pool is not None:

@@ -88,7 +88,9 @@ def _is_websocket_session(first: bytes) -> bool:
     return isinstance(value, dict) and value.get("type") == "response.create"
 
 
-def _check_head(first: bytes, rest: Iterator[bytes], name: str, options: CheckOptions) -> FileResult:
+def _check_head(
+    first: bytes, rest: Iterator[bytes], name: str, options: CheckOptions, spill: bool = False
+) -> FileResult:
     """Check an input whose head is ``first``: a container if its content (or name) says so."""
     kind = _container_kind(name, options.input_format)
     if options.input_format == "auto":
@@ -98,7 +100,7 @@ def _check_head(first: bytes, rest: Iterator[bytes], name: str, options: CheckOp
     if kind is not None:
         # Containers are small test fixtures, not multi-GB captures: read them whole.
         return _check_container_data(first + b"".join(rest), name, kind, options)
-    return check_chunks(itertools.chain((first,), rest), name, options)
+    return check_chunks(itertools.chain((first,), rest), name, options, spill=spill)
 
 
 def check_content(data: bytes, name: str, options: CheckOptions) -> FileResult:
@@ -115,6 +117,7 @@ def check_file(
     *,
     name: str | None = None,
     on_read: Callable[[int], None] | None = None,
+    spill: bool = False,
     **kwargs: Any,
 ) -> FileResult:
     """Check one transcript file (``-`` is standard input). I/O errors go in ``FileResult.error``.
@@ -123,6 +126,8 @@ def check_file(
     from their content (or ``input_format``, or failing those a .har/.yaml name); each stream
     inside them is checked. ``name`` is the path to report (and to recognise by), for example
     for standard input. ``on_read`` is told the size of each chunk as it is read (progress).
+    ``spill``: a plain transcript's ``findings`` is a :class:`~validator.engine.store.FindingStore`
+    (see :func:`check_chunks`).
     """
     if isinstance(path, CheckOptions) or path is None:
         raise TypeError("check_file(): path must be a str or os.PathLike (the options come second)")
@@ -133,13 +138,13 @@ def check_file(
             if on_read is not None:
                 chunks = _counted(chunks, on_read)
             if options.input_format not in ("auto", *CONTAINER_FORMATS):
-                return check_chunks(chunks, name, options)
+                return check_chunks(chunks, name, options, spill=spill)
             rest = iter(chunks)
             first = next(rest, b"")
             # A pipe gives what has arrived: enough of the head to recognise a container.
             while len(first) < _SNIFF and (more := next(rest, None)) is not None:
                 first += more
-            return _check_head(first, rest, name, options)
+            return _check_head(first, rest, name, options, spill)
     except transcript.TranscriptReadError as exc:
         return FileResult(name, error=str(exc))
 

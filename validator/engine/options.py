@@ -91,6 +91,8 @@ class CheckOptions:
 class FileResult:
     path: str
     events: int = 0
+    #: In report order. A list; from a check with ``spill`` (the command line's), a read-only
+    #: :class:`~validator.engine.store.FindingStore`.
     findings: list[Finding] = field(default_factory=list)
     #: Set when the input could not be read at all (exit code 2).
     error: str | None = None
@@ -103,7 +105,12 @@ class FileResult:
 
     def failed(self, strict: bool = False) -> bool:
         threshold = Severity.WARNING if strict else Severity.ERROR
-        return self.error is not None or any(f.severity.rank >= threshold.rank for f in self.findings)
+        if self.error is not None:
+            return True
+        counts = getattr(self.findings, "counts", None)
+        if counts is not None:  # a FindingStore: counted as it was filled, not read again
+            return any(n for s, n in counts.items() if s.rank >= threshold.rank)
+        return any(f.severity.rank >= threshold.rank for f in self.findings)
 
     @property
     def valid(self) -> bool:

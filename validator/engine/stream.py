@@ -9,7 +9,6 @@ sequence number and event type, applies the profile's severities and the
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,6 +19,7 @@ import orjson
 
 from validator.catalog import RULES, select_rules
 from validator.engine.options import CheckOptions, FileResult
+from validator.engine.store import FindingStore, with_repeats
 from validator.model.events import Event, RawEvent, RawKind, RawRun
 from validator.model.findings import Finding, Issue, Location, Position, Severity
 from validator.model.outline import OutlineBuilder
@@ -37,7 +37,11 @@ class _Stamper:
     """Turns issues into findings for one file."""
 
     def __init__(
-        self, path: str, options: CheckOptions, renamed: Mapping[str, str | None] | None = None
+        self,
+        path: str,
+        options: CheckOptions,
+        renamed: Mapping[str, str | None] | None = None,
+        store: Any = None,
     ) -> None:
         self.path = path
         #: The protocol's ids for the reading layer's findings (None: not reported).
@@ -45,7 +49,8 @@ class _Stamper:
         self.profile = options.profile or ""
         self.strict = options.strict
         self.enabled = select_rules(options.select, options.ignore)
-        self.findings: list[Finding] = []
+        #: A :class:`FindingStore` when the check spills its findings (``spill``), else a list.
+        self.findings: Any = store if store is not None else []
 
     def add(self, issue: Issue, event: Event | RawEvent | None) -> None:
         rule_id = self.renamed.get(issue.rule, issue.rule) if self.renamed else issue.rule
@@ -98,12 +103,18 @@ class _Checker:
     """
 
     def __init__(
-        self, path: str, options: CheckOptions, protocol: StreamProtocol, lane_on: bool = True
+        self,
+        path: str,
+        options: CheckOptions,
+        protocol: StreamProtocol,
+        lane_on: bool = True,
+        spill: bool = False,
     ) -> None:
         self.protocol = protocol
         options = options.for_protocol(protocol.name)
         profile = options.profile or protocol.default_profile
-        self.stamper = _Stamper(path, options, protocol.reading_rules)
+        store = FindingStore() if spill else None
+        self.stamper = _Stamper(path, options, protocol.reading_rules, store)
         self.schemas = protocol.schemas(profile, options.strict)
         self.machine = protocol.machine(
             profile, resumed=options.resumed, fragment=options.fragment, request=options.request
@@ -221,11 +232,13 @@ class _Checker:
         for issue in self.machine.finish(end):
             self.stamper.add(issue, None)
         findings = self.stamper.findings
-        findings.sort(key=Finding.sort_key)
+        if type(findings) is list:
+            findings.sort(key=Finding.sort_key)
+            findings = group_repeats(findings)
+        else:  # a FindingStore
+            findings = findings.finish(group_repeats)
         outline = self.outline.finish(count) if self.outline is not None else None
-        return FileResult(
-            self.stamper.path, count, group_repeats(findings), input_format=input_format, outline=outline
-        )
+        return FileResult(self.stamper.path, count, findings, input_format=input_format, outline=outline)
 
 
 #: An HTTP error body is kept whole to be parsed at the end: past this size an input is not one.
@@ -271,6 +284,10 @@ class StreamCheck:
 
     Unless ``options`` names the protocol, the first :data:`~validator.protocols.HEAD_BYTES`
     (or the whole input, if shorter) are held to recognise it before anything is checked.
+
+    With ``spill``, the findings go to a :class:`~validator.engine.store.FindingStore` (past a
+    few thousand, to a temporary file): ``close`` returns a result whose ``findings`` is that
+    store, and ``feed`` returns nothing.
     """
 
     __slots__ = (
@@ -285,14 +302,21 @@ class StreamCheck:
         "_path",
         "_reader",
         "_seen",
+        "_spill",
     )
 
     def __init__(
-        self, path: str = "<stream>", options: CheckOptions | None = None, *, lane: bool = True
+        self,
+        path: str = "<stream>",
+        options: CheckOptions | None = None,
+        *,
+        lane: bool = True,
+        spill: bool = False,
     ) -> None:
         self._options = options or CheckOptions()
         self._path = path
         self._lane = lane
+        self._spill = spill
         self._checker: _Checker | None = None
         self._reader: reader.StreamReader | None = None
         self._head: list[bytes] = []
@@ -311,7 +335,7 @@ class StreamCheck:
         self._reader = reader.StreamReader(
             self._options.input_format, runs=lane, max_line=self._options.max_line_bytes
         )
-        self._checker = _Checker(self._path, self._options, protocol, lane)
+        self._checker = _Checker(self._path, self._options, protocol, lane, self._spill)
 
     @property
     def events(self) -> int:
@@ -359,7 +383,7 @@ class StreamCheck:
             consume(feed(chunk))
 
     def _new(self) -> list[Finding]:
-        if self._checker is None:
+        if self._checker is None or self._spill:
             return []
         findings = self._checker.stamper.findings
         if len(findings) == self._seen:
@@ -454,16 +478,19 @@ def check_chunks(
     options: CheckOptions | None = None,
     *,
     lane: bool = True,
+    spill: bool = False,
     **kwargs: Any,
 ) -> FileResult:
     """Check a transcript given as an iterable of byte chunks (read incrementally).
 
     ``lane=False`` checks every event one by one, never a run of deltas at once
     (:mod:`validator.protocols.lane`): slower, with the same result; the tests compare the two.
-    The chunks go through a :class:`StreamCheck`, as a live stream's do.
+    The chunks go through a :class:`StreamCheck`, as a live stream's do. ``spill``: the
+    result's ``findings`` is a :class:`~validator.engine.store.FindingStore` (a read-only
+    sequence that keeps a million findings in a temporary file rather than in memory).
     """
     path, options = resolve("check_chunks", path, options, kwargs, "<stream>")
-    stream = StreamCheck(path, options, lane=lane)
+    stream = StreamCheck(path, options, lane=lane, spill=spill)
     feed = stream.feed
     for chunk in chunks:
         feed(chunk)
@@ -531,10 +558,6 @@ def check_events(
     return checker.finish(None, "events")
 
 
-#: Repeats listed by line in a grouped finding's text; every one is in ``Finding.related``.
-_SHOWN_REPEATS = 10
-
-
 def group_repeats(findings: list[Finding]) -> list[Finding]:
     """Identical schema findings on several events, as one finding at the first of them.
 
@@ -544,7 +567,7 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
     SARIF's relatedLocations).
     """
     first: dict[tuple[object, ...], int] = {}
-    repeats: dict[int, list[Finding]] = {}
+    repeats: dict[int, list[Location]] = {}
     kept: list[Finding] = []
     for f in findings:
         # Schema findings (layer 1: the hundreds digit of every protocol's ids) about an event.
@@ -557,19 +580,11 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
             first[key] = len(kept)
             kept.append(f)
         else:
-            repeats.setdefault(at, []).append(f)
+            repeats.setdefault(at, []).append(
+                Location(f.line, f.column, f.offset, f.event_index, f.sequence_number)
+            )
     for at, more in repeats.items():
-        f = kept[at]
-        lines = ", ".join(str(r.line) for r in more[:_SHOWN_REPEATS])
-        if len(more) > _SHOWN_REPEATS:
-            lines += ", …"
-        kept[at] = dataclasses.replace(
-            f,
-            details=(f"the same on {len(more)} later event{'s' * (len(more) > 1)}: line {lines}", *f.details),
-            related=tuple(
-                Location(r.line, r.column, r.offset, r.event_index, r.sequence_number) for r in more
-            ),
-        )
+        kept[at] = with_repeats(kept[at], more)
     return kept
 
 

@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["EVENT_LIMIT", "WINDOW", "Excerpt", "read_excerpts"]
+__all__ = ["EVENT_LIMIT", "WINDOW", "Excerpt", "FileExcerpts", "read_excerpts"]
 
 #: Bytes read on each side of a finding's offset for its line.
 WINDOW = 2048
 #: Bytes of an event read at most (a larger one is shown cut).
 EVENT_LIMIT = 256 * 1024
+#: Bytes of an event read first.
+_FIRST_READ = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,63 @@ def read_excerpts(
     return found
 
 
+class FileExcerpts:
+    """The excerpts of one file read one at a time, as a reporter asks for them (:meth:`read`).
+
+    For a run with more findings than are worth holding excerpts for (a million of them): the
+    same excerpts :func:`read_excerpts` gives, each read when its finding is written, with the
+    event when the finding has a JSON pointer (the value a code frame shows). The file stays
+    open until :meth:`close`.
+    """
+
+    def __init__(
+        self, path: str, *, known: dict[int, Excerpt] | None = None, event_limit: int = EVENT_LIMIT
+    ) -> None:
+        self.path = path
+        #: Excerpts already read (:func:`read_excerpts`), by offset.
+        self.known = known or {}
+        self.event_limit = event_limit
+        self._fh: Any = None
+        self._size = -1
+        self._last: tuple[int, Excerpt] | None = None
+
+    def get(self, offset: int) -> Excerpt | None:
+        """The excerpt read up front at ``offset``, if any (what the HTML report embeds)."""
+        return self.known.get(offset)
+
+    def read(self, finding: Any) -> Excerpt | None:
+        """The excerpt at ``finding`` (its ``offset``, ``column`` and ``pointer``), or None."""
+        offset, events = finding.offset, bool(finding.pointer)
+        known = self.known.get(offset)
+        if known is not None and (known.event is not None or not events):
+            return known
+        last = self._last
+        if last is not None and last[0] == offset and (last[1].event is not None or not events):
+            return last[1]
+        if self._fh is None:
+            if self._size == -2 or self.path == "-" or self.path.startswith("<"):
+                return None
+            try:
+                self._fh = open(self.path, "rb")  # noqa: SIM115 (closed by close())
+                self._size = self._fh.seek(0, 2)
+            except OSError:
+                self._size = -2
+                return None
+        if not 0 <= offset <= self._size:
+            return None
+        try:
+            excerpt = _excerpt(self._fh, offset, finding.column, self._size, events, self.event_limit)
+        except OSError:
+            return None
+        self._last = (offset, excerpt)
+        return excerpt
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
 def _excerpt(fh, offset: int, column: int, size: int, events: bool, limit: int) -> Excerpt:  # type: ignore[no-untyped-def]
     start = max(0, offset - WINDOW)
     fh.seek(start)
@@ -99,7 +159,11 @@ def _event(
         return None, False
     begin = offset if line_start is None else line_start
     fh.seek(begin)
-    body = fh.read(limit + 1)
+    # Most events are a line of a few hundred bytes: read the rest of the limit only when the
+    # line goes on (a finding on every event would otherwise read the limit for each).
+    body = fh.read(min(limit + 1, _FIRST_READ))
+    if len(body) == _FIRST_READ and b"\n" not in body:
+        body += fh.read(limit + 1 - _FIRST_READ)
     cut = len(body) > limit
     body = body[:limit]
     nl = body.find(b"\n")

@@ -20,12 +20,12 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from validator.model.findings import Finding
+from validator.model.findings import Finding, Severity
 from validator.model.meta import COMMAND
 
 if TYPE_CHECKING:
@@ -82,9 +82,16 @@ class Baseline:
         self.counts = counts
         #: Paths in the keys are relative to this directory (the baseline file's).
         self.root = root
+        self._relpaths: dict[str, str] = {}
 
     # ------------------------------------------------------------------ keys
     def relpath(self, path: str) -> str:
+        known = self._relpaths.get(path)
+        if known is None:  # (asked once per finding: every finding of a file has the same path)
+            known = self._relpaths[path] = self._relpath(path)
+        return known
+
+    def _relpath(self, path: str) -> str:
         if path == "-" or path.startswith("<"):
             return path
         return Path(os.path.relpath(Path(path).absolute(), self.root.absolute())).as_posix()
@@ -129,19 +136,25 @@ class Baseline:
 
     # ------------------------------------------------------------------ applying
     def apply(self, results: Sequence[FileResult]) -> tuple[list[FileResult], int, list[StaleEntry]]:
-        """Results without the baselined findings, how many were hidden, and the stale entries."""
+        """Results without the baselined findings, how many were hidden, and the stale entries.
+
+        Only the keys the baseline records are counted (a run's other findings are new whatever
+        their key), so a run with a million findings needs no more memory than its baseline.
+        A result whose findings are a spilled store gets a view of them (:class:`_Unbaselined`)
+        rather than a list.
+        """
         found: Counter[Key] = Counter()
         kept_results = []
         hidden = 0
         for result in results:
-            kept = []
-            for f in result.findings:
-                key = self.key(f)
-                found[key] += 1
-                if found[key] <= self.counts.get(key, 0):
-                    hidden += 1
-                else:
-                    kept.append(f)
+            view = _Unbaselined(self, result.findings)
+            counts = getattr(result.findings, "counts", None)
+            if counts is None:  # a list: the kept findings as a list
+                kept: Any = list(view.filtered(found))
+            else:  # a FindingStore: a view, counted now, read again when written
+                kept = view
+                view.count(found)
+            hidden += len(result.findings) - len(kept)
             kept_results.append(dataclasses.replace(result, findings=kept))
         # Only judge entries for files this run looked at (a run over one file must not
         # call the rest of the baseline stale), plus files that no longer exist at all.
@@ -155,3 +168,43 @@ class Baseline:
 
     def _exists(self, relpath: str) -> bool:
         return relpath == "-" or relpath.startswith("<") or (self.root / relpath).exists()
+
+
+class _Unbaselined:
+    """A file's findings less those its baseline hides: the first of each recorded key, as many
+    as recorded, in file order. Iterating reads the findings again and hides the same ones."""
+
+    def __init__(self, baseline: Baseline, findings: Any) -> None:
+        self.baseline = baseline
+        self.findings = findings
+        self.counts: dict[Severity, int] = dict.fromkeys(Severity, 0)
+        self._len = 0
+
+    def filtered(self, found: Counter[Key]) -> Iterator[Finding]:
+        """The kept findings; ``found`` counts the recorded keys met (this file's added to it)."""
+        recorded = self.baseline.counts
+        key_of = self.baseline.key
+        for f in self.findings:
+            key = key_of(f)
+            if key in recorded:
+                found[key] += 1
+                if found[key] <= recorded[key]:
+                    continue
+            yield f
+
+    def count(self, found: Counter[Key]) -> None:
+        # What this file adds to ``found``, kept apart so that iterating again starts afresh.
+        mine: Counter[Key] = Counter()
+        for f in self.filtered(mine):
+            self.counts[f.severity] += 1
+            self._len += 1
+        found.update(mine)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return self.filtered(Counter())
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __bool__(self) -> bool:
+        return self._len > 0

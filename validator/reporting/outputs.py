@@ -197,7 +197,7 @@ def write_reports(
             width=width if target is None else 100,
         )
         try:
-            _write(reporter.render(report), target)
+            _write(reporter, report, target)
         except OSError as exc:
             raise ReportWriteError(
                 f"cannot write {target or 'standard output'}: {exc.strerror or exc}"
@@ -205,13 +205,14 @@ def write_reports(
         _step_summary(reporter, report, stderr)
 
 
-def _write(text: str, target: str | None) -> None:
+def _write(reporter: Reporter, report: Report, target: str | None) -> None:
+    """The report, written as the reporter makes it (a streaming reporter never holds it whole)."""
     if target is None:
         sys.stdout.flush()  # anything already written as text goes first
-        write_text(text, sys.stdout.buffer)
+        reporter.write(report, sys.stdout.buffer)
     else:
         with open(target, "wb") as fh:
-            write_text(text, fh)
+            reporter.write(report, fh)
 
 
 def _step_summary(reporter: Reporter, report: Report, stderr: IO[str]) -> None:

@@ -52,7 +52,13 @@ class Report:
     rule_docs: Mapping[str, str] = field(default_factory=dict)
 
     def excerpt(self, finding: Finding) -> Excerpt | None:
-        return self.excerpts.get(finding.path, {}).get(finding.offset)
+        found = self.excerpts.get(finding.path)
+        if found is None:
+            return None
+        read = getattr(found, "read", None)
+        if read is not None:  # excerpts read as the reporter asks for them (FileExcerpts)
+            return read(finding)  # type: ignore[no-any-return]
+        return found.get(finding.offset)
 
     @property
     def threshold(self) -> Severity:
@@ -63,8 +69,14 @@ class Report:
 
     def counts(self) -> dict[Severity, int]:
         counts = dict.fromkeys(Severity, 0)
-        for f in self.findings():
-            counts[f.severity] += 1
+        for r in self.results:
+            stored = getattr(r.findings, "counts", None)
+            if stored is not None:  # a FindingStore knows its counts: no need to read it again
+                for severity, n in stored.items():
+                    counts[severity] += n
+                continue
+            for f in r.findings:
+                counts[f.severity] += 1
         return counts
 
     @property

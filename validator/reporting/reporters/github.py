@@ -6,12 +6,14 @@ findings also appends every finding (up to a cap) to ``$GITHUB_STEP_SUMMARY``.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validator.model.findings import Finding, Severity
 from validator.model.meta import COMMAND
 from validator.reporting.report import display_uri
-from validator.reporting.reporters.base import Reporter
+from validator.reporting.reporters.base import StreamingReporter
 
 if TYPE_CHECKING:
     from validator.reporting.report import Report
@@ -32,7 +34,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-class GithubReporter(Reporter):
+class GithubReporter(StreamingReporter):
     name = "github"
 
     def annotation(self, f: Finding) -> str:
@@ -42,27 +44,28 @@ class GithubReporter(Reporter):
         )
         return f"::{_COMMAND[f.severity]} {props}::{escape_data(f.message)}"
 
-    def render(self, report: Report) -> str:
-        lines = []
+    def chunks(self, report: Report) -> Iterator[str]:
         for r in report.results:
             if r.error is not None:
-                lines.append(f"::error file={escape_property(display_uri(r.path))}::{escape_data(r.error)}")
-            lines.extend(self.annotation(f) for f in r.findings)
+                yield f"::error file={escape_property(display_uri(r.path))}::{escape_data(r.error)}\n"
+            for f in r.findings:
+                yield self.annotation(f) + "\n"
         for entry in report.stale:
-            lines.append(f"::notice title=stale baseline entry::{escape_data(entry.describe())}")
-        return "".join(line + "\n" for line in lines)
+            yield f"::notice title=stale baseline entry::{escape_data(entry.describe())}\n"
 
     def step_summary(self, report: Report) -> str:
         """Markdown for ``$GITHUB_STEP_SUMMARY``: the verdict and a table of findings."""
         out = [f"## {COMMAND}", "", report.summary_line(), ""]
-        findings = report.findings()
-        if findings:
+        # The first rows only: the findings are not all gathered (a run can have a million).
+        total = sum(report.counts().values())
+        if total:
             out += ["| Location | Rule | Severity | Message |", "| --- | --- | --- | --- |"]
-            for f in findings[:SUMMARY_ROWS]:
+            findings = (f for r in report.results for f in r.findings)
+            for f in itertools.islice(findings, SUMMARY_ROWS):
                 location = _cell(f"{display_uri(f.path)}:{f.line}:{f.column}")
                 out.append(f"| `{location}` | {f.rule} {f.name} | {f.severity.value} | {_cell(f.message)} |")
-            if len(findings) > SUMMARY_ROWS:
-                out += ["", f"… and {len(findings) - SUMMARY_ROWS} more (see the full report)."]
+            if total > SUMMARY_ROWS:
+                out += ["", f"… and {total - SUMMARY_ROWS} more (see the full report)."]
             out.append("")
         return "\n".join(out) + "\n"
 

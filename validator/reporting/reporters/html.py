@@ -24,6 +24,7 @@ read by the command line); the reporter itself opens no file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -42,12 +43,15 @@ if TYPE_CHECKING:
     from validator.reading.excerpt import Excerpt
     from validator.reporting.report import Report
 
-__all__ = ["EVENT_BUDGET", "EVENT_CHARS", "HtmlReporter"]
+__all__ = ["EVENT_BUDGET", "EVENT_CHARS", "FINDINGS_PER_FILE", "HtmlReporter"]
 
 #: Characters of one raw event embedded at most (a larger one is shown cut).
 EVENT_CHARS = 64 * 1024
 #: Characters of raw events embedded per file at most: the page stays a few MB whatever the input.
 EVENT_BUDGET = 2 * 1024 * 1024
+#: Findings drawn per file at most (the page says how many more the other reports list): a
+#: million would make a page no browser opens, and a report no process can hold.
+FINDINGS_PER_FILE = 10_000
 #: "(added at line 8)": where a finding's message names the earlier event it is about.
 _ADDED_AT = re.compile(r"\(added at line (\d+)\)")
 
@@ -90,7 +94,7 @@ class HtmlReporter(Reporter):
         shown: dict[int, int] = {}
         embedded: list[dict[str, Any]] = []
         findings = []
-        for f in result.findings:
+        for f in itertools.islice(result.findings, FINDINGS_PER_FILE):
             ex = excerpts.get(f.offset)
             slot = None
             if ex is not None:
@@ -105,9 +109,10 @@ class HtmlReporter(Reporter):
             "events": result.events,
             "error": result.error,
             "failed": report.failed_file(result),
-            "counts": dict(Counter(f.severity.value for f in result.findings)),
+            "counts": _counts(result),
             "outline": outline.as_dict() if outline is not None else None,
             "findings": findings,
+            "omitted": len(result.findings) - len(findings),
             "excerpts": embedded,
         }
 
@@ -134,6 +139,13 @@ class HtmlReporter(Reporter):
             f"<script>{SCRIPT}</script>\n"
             "</body></html>\n"
         )
+
+
+def _counts(result: FileResult) -> dict[str, int]:
+    stored = getattr(result.findings, "counts", None)
+    if stored is not None:  # a FindingStore counted them as it was filled
+        return {s.value: n for s, n in stored.items() if n}
+    return dict(Counter(f.severity.value for f in result.findings))
 
 
 def _escape(text: str) -> str:

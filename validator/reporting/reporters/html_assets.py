@@ -149,10 +149,13 @@ function showFile(i) {
   if (state.file !== i) { state.file = i; state.window = null; state.selected = null; }
   const main = el("main", { id: "file", "data-path": f.path });
   main.append(el("h2", {}, f.path), el("p", { class: "muted" },
-    (f.format || "") + " \u00b7 " + plural(f.events, "event") + " \u00b7 " + plural(f.findings.length, "finding") +
+    (f.format || "") + " \u00b7 " + plural(f.events, "event") + " \u00b7 " + plural(f.findings.length + (f.omitted || 0), "finding") +
     (f.outline && f.outline.status ? " \u00b7 ends " + f.outline.status : "") +
     (f.outline && f.outline.usage ? " \u00b7 usage " + usageText(f.outline.usage) : "")));
   if (f.error) main.append(el("p", { class: "panel" }, "Could not be read: " + f.error));
+  if (f.omitted) main.append(el("p", { class: "panel", id: "omitted" }, "Showing the first " +
+    plural(f.findings.length, "finding") + " of " + (f.findings.length + f.omitted) +
+    ": the text, JSON and SARIF reports list every one."));
   if (f.outline) {
     if (state.window === null) state.window = initialWindow(f);
     main.append(el("div", { class: "controls" },

@@ -9,17 +9,18 @@ testcase so that CI dashboards count it.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from validator.model.findings import Finding
 from validator.model.meta import COMMAND
-from validator.reporting.reporters.base import Reporter
+from validator.reporting.reporters.base import StreamingReporter
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
 
     from validator.engine import FileResult
+    from validator.reporting.counter import OccurrenceCounter
     from validator.reporting.report import Report
 
 __all__ = ["JunitReporter", "xml_safe"]
@@ -39,61 +40,86 @@ def _seconds(t: float) -> str:
     return f"{t:.3f}"
 
 
-class JunitReporter(Reporter):
+class JunitReporter(StreamingReporter):
     name = "junit"
     suffix = ".xml"
 
-    def _suite(self, report: Report, result: FileResult, seconds: float) -> ET.Element:
+    def _cases(self, result: FileResult) -> Iterator[ET.Element]:
+        """The suite's test cases, one at a time (a file can have a million findings)."""
         import xml.etree.ElementTree as ET  # only when a JUnit report is written (start-up time)
 
-        suite = ET.Element("testsuite", name=xml_safe(result.path))
-        failures = errors = 0
         if result.error is not None:
-            case = ET.SubElement(suite, "testcase", name="read transcript", classname=xml_safe(result.path))
+            case = ET.Element("testcase", name="read transcript", classname=xml_safe(result.path))
             err = ET.SubElement(case, "error", type="unreadable", message=xml_safe(result.error))
             err.text = xml_safe(f"{result.path}: {result.error}")
-            errors = 1
+            yield case
         elif not result.findings:
-            ET.SubElement(suite, "testcase", name="conformance", classname=xml_safe(result.path))
+            yield ET.Element("testcase", name="conformance", classname=xml_safe(result.path))
         else:
-            seen: Counter[str] = Counter()
-            for f in result.findings:
-                failure = ET.SubElement(
-                    ET.SubElement(
-                        suite, "testcase", name=_case_name(f, seen), classname=xml_safe(result.path)
-                    ),
-                    "failure",
-                    type=f.severity.value,
-                    message=xml_safe(f.message),
-                )
-                failure.text = xml_safe(_failure_text(f))
-                failures += 1
-        suite.set("tests", str(len(suite)))
-        suite.set("failures", str(failures))
-        suite.set("errors", str(errors))
-        suite.set("skipped", "0")
-        suite.set("time", _seconds(seconds))
-        return suite
+            from validator.reporting.counter import OccurrenceCounter  # (start-up time)
 
-    def render(self, report: Report) -> str:
+            seen = OccurrenceCounter()
+            for f in result.findings:
+                case = ET.Element("testcase", name=_case_name(f, seen), classname=xml_safe(result.path))
+                failure = ET.SubElement(case, "failure", type=f.severity.value, message=xml_safe(f.message))
+                failure.text = xml_safe(_failure_text(f))
+                yield case
+
+    @staticmethod
+    def _tally(result: FileResult) -> tuple[int, int, int]:
+        """(tests, failures, errors) of the file's suite."""
+        if result.error is not None:
+            return 1, 0, 1
+        n = len(result.findings)
+        return max(n, 1), n, 0
+
+    def chunks(self, report: Report) -> Iterator[str]:
+        # The document ElementTree would write (indented by ET.indent), an element at a time: each
+        # start tag and test case is serialized by ElementTree itself, so the escaping is its own.
         import xml.etree.ElementTree as ET
 
+        tallies = [self._tally(r) for r in report.results]
         root = ET.Element("testsuites", name=COMMAND)
-        for i, result in enumerate(report.results):
-            root.append(self._suite(report, result, report.duration(i)))
-        for key in ("tests", "failures", "errors"):
-            root.set(key, str(sum(int(s.get(key, "0")) for s in root)))
+        for i, key in enumerate(("tests", "failures", "errors")):
+            root.set(key, str(sum(t[i] for t in tallies)))
         root.set("time", _seconds(sum(report.duration(i) for i in range(len(report.results)))))
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        yield '<?xml version="1.0" encoding="utf-8"?>\n'
+        if not report.results:
+            yield ET.tostring(root, encoding="unicode") + "\n"
+            return
+        yield _start_tag(root)
+        for i, result in enumerate(report.results):
+            tests, failures, errors = tallies[i]
+            suite = ET.Element("testsuite", name=xml_safe(result.path))
+            for key, value in (("tests", tests), ("failures", failures), ("errors", errors), ("skipped", 0)):
+                suite.set(key, str(value))
+            suite.set("time", _seconds(report.duration(i)))
+            yield "\n  " + _start_tag(suite)
+            for case in self._cases(result):
+                if len(case):
+                    case.text = "\n      "
+                    case[0].tail = "\n    "
+                yield "\n    " + ET.tostring(case, encoding="unicode")
+            yield "\n  </testsuite>"
+        yield "\n</testsuites>\n"
 
 
-def _case_name(f: Finding, seen: Counter[str]) -> str:
+def _start_tag(element: ET.Element) -> str:
+    """``<tag attr="...">`` as ElementTree writes it."""
+    import xml.etree.ElementTree as ET
+
+    element.text = "\x1f"  # a stand-in for the content, never in an escaped attribute
+    text = ET.tostring(element, encoding="unicode")
+    element.text = None
+    return text[: text.index("\x1f")]
+
+
+def _case_name(f: Finding, seen: OccurrenceCounter) -> str:
     """``RSP002 invalid-json (line 20)``; made unique when one line has the same rule twice."""
     base = f"{f.rule} {f.name} (line {f.line})"
-    seen[base] += 1
-    if seen[base] > 1:
-        base = f"{f.rule} {f.name} (line {f.line}, #{seen[base]})"
+    n = seen.add(base)
+    if n > 1:
+        base = f"{f.rule} {f.name} (line {f.line}, #{n})"
     return base
 
 

@@ -12,8 +12,7 @@ Columns are counted in code points, which the run declares in ``columnKind``
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -22,7 +21,8 @@ from validator.model.findings import Finding, Severity
 from validator.model.meta import DISTRIBUTION, version
 from validator.reporting.baseline import without_positions
 from validator.reporting.report import display_uri
-from validator.reporting.reporters.base import Reporter
+from validator.reporting.reporters.base import StreamingReporter
+from validator.reporting.reporters.json import Streamed, stream_list, stream_object
 
 if TYPE_CHECKING:
     from validator.reporting.report import Report
@@ -91,7 +91,7 @@ def _help_markdown(rule: Rule) -> str:
     )
 
 
-class SarifReporter(Reporter):
+class SarifReporter(StreamingReporter):
     name = "sarif"
     suffix = ".sarif"
 
@@ -99,41 +99,57 @@ class SarifReporter(Reporter):
         super().__init__(**kwargs)
         self.tool_version = tool_version
 
-    def document(self, report: Report) -> dict[str, Any]:
-
-        rules = list(RULES.values())
-        index = {r.id: i for i, r in enumerate(rules)}
-        results: list[dict[str, Any]] = []
-        notifications: list[dict[str, Any]] = []
-        for file in report.results:
-            if file.error is not None:
-                notifications.append(
-                    {
-                        "level": "error",
-                        "message": {"text": f"could not read {file.path}: {file.error}"},
-                        "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path)}}],
-                    }
-                )
-            seen: Counter[tuple[str, str, str]] = Counter()
-            for f in file.findings:
-                key = (f.rule, f.event_type or "", without_positions(f.message))
-                seen[key] += 1
-                results.append(self._result(f, index.get(f.rule), seen[key]))
-        run: dict[str, Any] = {
+    def _run(self, report: Report) -> dict[str, Any]:
+        """The run without its results."""
+        notifications = [
+            {
+                "level": "error",
+                "message": {"text": f"could not read {file.path}: {file.error}"},
+                "locations": [{"physicalLocation": {"artifactLocation": _artifact(file.path)}}],
+            }
+            for file in report.results
+            if file.error is not None
+        ]
+        return {
             "tool": {
                 "driver": {
                     "name": DISTRIBUTION,
                     "version": self.tool_version or version(),
-                    "rules": [_descriptor(r, report.profile) for r in rules],
+                    "rules": [_descriptor(r, report.profile) for r in RULES.values()],
                 }
             },
             "invocations": [
                 {"executionSuccessful": not report.unreadable, "toolExecutionNotifications": notifications}
             ],
             "columnKind": "unicodeCodePoints",
-            "results": results,
         }
+
+    def _results(self, report: Report) -> Iterator[dict[str, Any]]:
+        index = {rule_id: i for i, rule_id in enumerate(RULES)}
+        for file in report.results:
+            # Which occurrence of its key each finding is, in ~16 bytes a key (a file can have a
+            # million findings, each with its own message).
+            from validator.reporting.counter import OccurrenceCounter  # (start-up time)
+
+            seen = OccurrenceCounter()
+            for f in file.findings:
+                occurrence = seen.add((f.rule, f.event_type or "", without_positions(f.message)))
+                yield self._result(f, index.get(f.rule), occurrence)
+
+    def document(self, report: Report) -> dict[str, Any]:
+        """The whole log as one value (what :meth:`chunks` writes piece by piece)."""
+        run = {**self._run(report), "results": list(self._results(report))}
         return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+    def chunks(self, report: Report) -> Iterator[str]:
+        run = [*self._run(report).items(), ("results", Streamed(stream_list(self._results(report), 3)))]
+        members = (
+            ("$schema", SCHEMA_URI),
+            ("version", "2.1.0"),
+            ("runs", Streamed(stream_list([Streamed(stream_object(run, 2))], 1))),
+        )
+        yield from stream_object(members, 0)
+        yield "\n"
 
     def _result(self, f: Finding, rule_index: int | None, occurrence: int) -> dict[str, Any]:
         region: dict[str, Any] = {"startLine": f.line, "startColumn": f.column, "byteOffset": f.offset}
@@ -174,6 +190,3 @@ class SarifReporter(Reporter):
         if properties:
             result["properties"] = properties
         return result
-
-    def render(self, report: Report) -> str:
-        return json.dumps(self.document(report), indent=2, ensure_ascii=False) + "\n"

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 
 from validator.model.findings import Finding, Severity
-from validator.reporting.reporters.base import Reporter, escape_controls
+from validator.reporting.reporters.base import StreamingReporter, escape_controls
 
 if TYPE_CHECKING:
     from validator.reading.excerpt import Excerpt
@@ -37,7 +38,7 @@ SHOWN_DETAILS = 3
 _CAPPED = re.compile(r"… and (\d+) more")
 
 
-class TextReporter(Reporter):
+class TextReporter(StreamingReporter):
     name = "text"
     #: Code frames need the line under each finding, and its event for the pointer's value.
     excerpts: ClassVar[str] = "events"
@@ -78,14 +79,15 @@ class TextReporter(Reporter):
             hidden += int(capped.group(1)) - 1
         return [*details[:SHOWN_DETAILS], f"… and {hidden} more (-v shows every one)"]
 
-    def render(self, report: Report) -> str:
-        lines = [line for r in report.results for f in r.findings for line in self.finding(f, report)]
+    def chunks(self, report: Report) -> Iterator[str]:
+        for r in report.results:
+            for f in r.findings:
+                yield "".join(line + "\n" for line in self.finding(f, report))
         for entry in report.stale:
-            lines.append(f"stale baseline entry: {escape_controls(entry.describe())}")
+            yield f"stale baseline entry: {escape_controls(entry.describe())}\n"
         if not self.quiet:
             summary = report.summary_line()
-            lines.append(self._style(summary, fg="green" if report.passed else "red", bold=True))
-        return "".join(line + "\n" for line in lines)
+            yield self._style(summary, fg="green" if report.passed else "red", bold=True) + "\n"
 
 
 class ConciseReporter(TextReporter):

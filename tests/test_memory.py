@@ -1,0 +1,179 @@
+"""Many findings in little memory (issue 18, bug 6): spilled findings, reports written as they are made.
+
+The figures (peak RSS with a million findings) come from ``bench/memory.py``; these tests hold the
+memory-saving paths to the results of the plain ones: a :class:`FindingStore` that spilled gives
+the findings, order and grouping of a list, every streamed report is byte for byte what the whole
+document gives, and the command line writes the same reports whether a file's findings spilled
+or not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from validator.cli import CheckRequest, execute
+from validator.engine import FileResult, check_file
+from validator.engine import store as store_module
+from validator.engine.store import FindingStore
+from validator.engine.stream import group_repeats
+from validator.model.findings import Finding
+from validator.reporting.counter import OccurrenceCounter
+from validator.reporting.outputs import ReportRequest
+from validator.reporting.report import Report
+from validator.reporting.reporters import REPORTERS
+from validator.reporting.reporters.json import JsonReporter
+from validator.reporting.reporters.sarif import SarifReporter
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every rule's bad example, and our implementer transcripts (some with grouped schema findings).
+EXAMPLES = sorted(p for p in (ROOT / "corpus" / "rules").glob("*/bad.*") if p.suffix != ".json") + sorted(
+    p for p in (ROOT / "corpus" / "implementers").iterdir() if not p.name.endswith(".json")
+)
+
+
+def _ungrouped(findings: list[Finding]) -> list[Finding]:
+    """The findings as the engine found them: each grouped repeat a finding of its own again."""
+    out = []
+    for f in findings:
+        if not f.related:
+            out.append(f)
+            continue
+        first = dataclasses.replace(f, details=f.details[1:], related=())
+        out.append(first)
+        out += [
+            dataclasses.replace(
+                first,
+                line=r.line,
+                column=r.column,
+                offset=r.offset,
+                event_index=r.event_index,
+                sequence_number=r.sequence_number,
+            )
+            for r in f.related
+        ]
+    return out
+
+
+@pytest.fixture(scope="module")
+def results() -> list[FileResult]:
+    return [check_file(p) for p in EXAMPLES]
+
+
+def test_a_spilled_store_gives_the_sorted_grouped_findings_of_a_list(results: list[FileResult]) -> None:
+    rng = random.Random(18)
+    grouped = 0
+    for result in results:
+        found = _ungrouped(list(result.findings))
+        grouped += len(found) - len(result.findings)
+        for _ in range(3):
+            rng.shuffle(found)  # the engine finds some findings after later ones (end of stream)
+            expected = group_repeats(sorted(found, key=Finding.sort_key))
+            spilled = FindingStore(spill=1)
+            for f in found:
+                spilled.append(f)
+            spilled.finish(group_repeats)
+            assert list(spilled) == expected, result.path
+            assert len(spilled) == len(expected)
+            assert sum(spilled.counts.values()) == len(expected)
+            spilled.close()
+    assert grouped > 0  # the examples do hold grouped repeats
+
+
+def test_an_unspilled_store_is_its_list(results: list[FileResult]) -> None:
+    for result in results[:20]:
+        store = FindingStore()
+        for f in result.findings:
+            store.append(f)
+        store.finish(group_repeats)
+        assert store == list(result.findings)
+        assert store[:2] == list(result.findings)[:2]
+
+
+def test_json_and_sarif_written_piece_by_piece_are_the_whole_documents(results: list[FileResult]) -> None:
+    report = Report([*results, FileResult("gone.sse", error="cannot read gone.sse: no such file")])
+    for reporter in (JsonReporter(), SarifReporter(tool_version="0")):
+        whole = json.dumps(reporter.document(report), indent=2, ensure_ascii=False) + "\n"
+        assert reporter.render(report) == whole
+        assert "".join(reporter.chunks(Report([]))) == (
+            json.dumps(reporter.document(Report([])), indent=2, ensure_ascii=False) + "\n"
+        )
+
+
+def test_occurrence_counter_counts_like_a_counter() -> None:
+    rng = random.Random(7)
+    counter = OccurrenceCounter()
+    seen: dict[tuple[str, int], int] = {}
+    for _ in range(50_000):  # enough to grow the table several times
+        key = ("RSP204", rng.randrange(20_000))
+        seen[key] = seen.get(key, 0) + 1
+        assert counter.add(key) == seen[key]
+
+
+def _reports(tmp_path: Path, paths: list[str], tag: str) -> dict[str, bytes]:
+    """Each format's report of ``paths``, each from its own run (text then reads its code frames'
+    lines one at a time; with the HTML report they are read up front)."""
+    got = {}
+    for fmt in REPORTERS:
+        target = tmp_path / f"{tag}.{fmt}"
+        request = CheckRequest(
+            paths=tuple(paths),
+            report=ReportRequest(format=fmt, output=str(target)),
+            isolated=True,
+            exit_zero=True,
+        )
+        assert execute(request) == 0
+        data = target.read_bytes()
+        if fmt == "junit":  # (times differ from run to run)
+            data = b"".join(line for line in data.splitlines(True) if b" time=" not in line)
+        got[fmt] = data
+    return got
+
+
+def test_reports_are_the_same_whether_findings_spill_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = [str(p) for p in EXAMPLES[::10]]
+    kept = _reports(tmp_path, paths, "kept")
+    monkeypatch.setattr(store_module, "SPILL", 1)
+    spilled = _reports(tmp_path, paths, "spilled")
+    for fmt in REPORTERS:
+        assert spilled[fmt] == kept[fmt], fmt
+
+
+def test_a_baseline_hides_the_same_findings_of_a_spilled_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = tuple(str(p) for p in EXAMPLES[::10])
+    baseline = tmp_path / "baseline.json"
+    quiet = ReportRequest(quiet=True)
+    assert execute(CheckRequest(paths=paths, write_baseline=str(baseline), isolated=True, report=quiet)) == 0
+    doc = json.loads(baseline.read_text(encoding="utf-8"))
+    # Hide every other finding, and record one more of the first than there is (a stale entry).
+    doc["findings"] = doc["findings"][::2]
+    doc["findings"][0]["count"] += 1
+    baseline.write_text(json.dumps(doc), encoding="utf-8")
+
+    def reports(tag: str) -> list[bytes]:
+        out = []
+        for fmt in ("json", "text"):
+            target = tmp_path / f"{tag}.{fmt}"
+            request = CheckRequest(
+                paths=paths,
+                report=ReportRequest(format=fmt, output=str(target)),
+                baseline=str(baseline),
+                isolated=True,
+            )
+            assert execute(request) == 1
+            out.append(target.read_bytes())
+        return out
+
+    kept = reports("kept")
+    summary = json.loads(kept[0])["summary"]
+    assert summary["baselined"] > 0 and summary["stale"]
+    monkeypatch.setattr(store_module, "SPILL", 1)
+    assert reports("spilled") == kept

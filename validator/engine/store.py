@@ -1,0 +1,289 @@
+"""One file's findings kept off the heap, so that a million findings do not take a million objects.
+
+The command line checks with ``spill``: each stream's findings go into a :class:`FindingStore`
+as the engine stamps them. Up to :data:`SPILL` of them stay in a list (the usual case, as fast
+as before); past that, each is pickled to an anonymous temporary file as it is found and only
+its byte offset is kept (8 bytes). :meth:`FindingStore.finish` puts them in report order (by
+position) and groups identical schema findings (:func:`~validator.engine.stream.group_repeats`)
+without loading them: the order is a permutation of record numbers, the grouped repeats a
+bitmap. Iterating reads them back one at a time; the store is a read-only sequence, which is
+what reporters, baselines and exit codes need of ``FileResult.findings``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any, overload
+
+from validator.catalog import RULES
+from validator.model.findings import Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from array import array
+
+__all__ = ["SPILL", "FindingStore", "with_repeats"]
+
+#: Findings kept in memory before the store moves them to a temporary file.
+SPILL = 10_000
+#: Rule id -> its rank in id order: the third part of the sort key, as one small integer
+#: (filled when a store first spills, like the modules below).
+_RANK: dict[str, int] = {}
+_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_SEVERITY = {s.value: s for s in Severity}
+#: Records read at once when reading in file order.
+_BATCH = 1 << 20
+
+
+# pickle, tempfile (which imports shutil, bz2 and lzma) and array are loaded when a store first
+# spills, not at every command's start-up.
+_dumps: Any = None
+_loads: Any = None
+_array: Any = None
+
+
+def _record(f: Finding) -> bytes:
+    return _dumps(
+        (
+            f.rule,
+            f.name,
+            f.severity.value,
+            f.message,
+            f.path,
+            f.line,
+            f.column,
+            f.offset,
+            f.event_index,
+            f.sequence_number,
+            f.event_type,
+            f.pointer,
+            f.details,
+            f.related,
+        ),
+        5,
+    )
+
+
+def _finding(data: bytes | memoryview) -> Finding:
+    t = _loads(data)
+    return Finding(t[0], t[1], _SEVERITY[t[2]], *t[3:])
+
+
+class FindingStore:
+    """The findings of one stream, in a list or, past ``spill`` of them, in a temporary file.
+
+    Fill it with :meth:`append`, then call :meth:`finish` once; afterwards it is a read-only
+    sequence of :class:`Finding` in report order, with ``counts`` by severity.
+    """
+
+    def __init__(self, spill: int | None = None) -> None:
+        self._spill = SPILL if spill is None else spill
+        #: The findings while they fit (and, once finished, the result when they never spilled).
+        self._list: list[Finding] | None = []
+        self._file: IO[bytes] | None = None
+        #: Byte offset of each record, and the end of the last.
+        self._offsets: Any = None
+        self._end = 0
+        #: Appended in report order so far (then no permutation is needed).
+        self._in_order = True
+        self._last: tuple[int, int, int] = (-1, -1, -1)
+        #: Report order: record numbers (None: the records' own order).
+        self._order: array[int] | None = None
+        #: 1 for the records that are grouped repeats (left out).
+        self._skip: bytearray | None = None
+        #: record -> the finding that replaces it (a group's first, with its repeats).
+        self._replaced: dict[int, Finding] = {}
+        self._len = 0
+        self.finished = False
+        self.counts: dict[Severity, int] = dict.fromkeys(Severity, 0)
+
+    # ------------------------------------------------------------------ filling
+    def append(self, f: Finding) -> None:
+        if self._list is not None:
+            self._list.append(f)
+            if len(self._list) > self._spill:
+                self._start_spilling()
+            return
+        self._write(f)
+
+    def _start_spilling(self) -> None:
+        global _dumps, _loads, _array
+        import pickle
+        import tempfile
+        from array import array
+
+        _dumps, _loads, _array = pickle.dumps, pickle.loads, array
+        if not _RANK:
+            _RANK.update((rule_id, rank) for rank, rule_id in enumerate(sorted(RULES)))
+        self._offsets = array("q")
+        held, self._list = self._list or [], None
+        self._file = tempfile.TemporaryFile(prefix="findings-")  # noqa: SIM115 (closed by close())
+        for f in held:
+            self._write(f)
+
+    def _write(self, f: Finding) -> None:
+        key = (f.offset, f.line, _RANK.get(f.rule, -1))
+        if key < self._last:
+            self._in_order = False
+        self._last = key
+        data = _record(f)
+        assert self._file is not None
+        self._file.write(data)
+        self._offsets.append(self._end)
+        self._end += len(data)
+
+    # ------------------------------------------------------------------ finishing
+    def finish(self, group: Callable[[list[Finding]], list[Finding]]) -> FindingStore:
+        """Sort into report order and group repeats (``group``: what does it to a list)."""
+        if self.finished:
+            return self
+        self.finished = True
+        if self._list is not None:
+            self._list.sort(key=Finding.sort_key)
+            self._list = group(self._list)
+            self._len = len(self._list)
+            for f in self._list:
+                self.counts[f.severity] += 1
+            return self
+        assert self._file is not None
+        self._file.flush()
+        self._offsets.append(self._end)
+        if not self._in_order:
+            self._order = self._sorted_order()
+        self._group()
+        return self
+
+    def _sorted_order(self) -> array[int]:
+        """Record numbers in report order: by (offset, line, rule), ties in the order found
+        (as a stable sort of the findings gives), from one integer per record."""
+        keys = []
+        for n, f in enumerate(self._records(None)):
+            keys.append((((f.offset << 40) | f.line) << 12 | (_RANK.get(f.rule, 4095) & 4095)) << 32 | n)
+        keys.sort()
+        mask = (1 << 32) - 1
+        order = _array("q", (k & mask for k in keys))
+        return order
+
+    def _group(self) -> None:
+        """:func:`group_repeats` on the stored findings: repeats marked, the first of each group
+        replaced by itself with the repeats' lines and locations, the counts taken."""
+        skip = bytearray(len(self._offsets) - 1)
+        first: dict[tuple[object, ...], int] = {}
+        repeats: dict[int, list[Location]] = {}
+        counts = self.counts
+        for n, f in zip(self._numbers(), self._records(self._order), strict=True):
+            if f.rule[-3] == "1" and f.event_index is not None:
+                key = (f.rule, f.severity, f.message, f.pointer, f.event_type, f.details)
+                at = first.get(key)
+                if at is not None:
+                    skip[n] = 1
+                    repeats.setdefault(at, []).append(
+                        Location(f.line, f.column, f.offset, f.event_index, f.sequence_number)
+                    )
+                    continue
+                first[key] = n
+            counts[f.severity] += 1
+        self._skip = skip
+        self._len = sum(counts.values())
+        for n, more in repeats.items():
+            self._replaced[n] = with_repeats(self._read(n), more)
+
+    # ------------------------------------------------------------------ reading
+    def _numbers(self) -> Iterator[int]:
+        return iter(self._order) if self._order is not None else iter(range(len(self._offsets) - 1))
+
+    def _read(self, n: int) -> Finding:
+        assert self._file is not None
+        start = self._offsets[n]
+        return _finding(os.pread(self._file.fileno(), self._offsets[n + 1] - start, start))
+
+    def _records(self, order: array[int] | None) -> Iterator[Finding]:
+        """Every record (grouped repeats too), in ``order`` or as stored."""
+        if order is not None:
+            read = self._read
+            for n in order:
+                yield read(n)
+            return
+        assert self._file is not None
+        fd = self._file.fileno()
+        offsets = self._offsets
+        count = len(offsets) - 1
+        n = 0
+        while n < count:
+            # Whole records, about _BATCH bytes at a time.
+            start = offsets[n]
+            stop = n + 1
+            while stop < count and offsets[stop + 1] - start <= _BATCH:
+                stop += 1
+            block = memoryview(os.pread(fd, offsets[stop] - start, start))
+            for i in range(n, stop):
+                yield _finding(block[offsets[i] - start : offsets[i + 1] - start])
+            n = stop
+
+    def __iter__(self) -> Iterator[Finding]:
+        if not self.finished:
+            raise RuntimeError("FindingStore read before finish()")
+        if self._list is not None:
+            yield from self._list
+            return
+        skip = self._skip
+        replaced = self._replaced
+        assert skip is not None
+        for n, f in zip(self._numbers(), self._records(self._order), strict=True):
+            if skip[n]:
+                continue
+            yield replaced.get(n, f)
+
+    def __len__(self) -> int:
+        if self.finished:
+            return self._len
+        return len(self._list) if self._list is not None else len(self._offsets)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Finding]: ...
+    def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
+        if self._list is not None:
+            return self._list[index]
+        # Rare on a spilled store (the proxy's console shows the first few): read them out.
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (FindingStore, list)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        where = "in memory" if self._list is not None else "spilled to a temporary file"
+        return f"<FindingStore: {len(self)} findings, {where}>"
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Across processes (``-j``) a store travels as its findings.
+        return (list, (list(self),))
+
+
+#: Repeats listed by line in a grouped finding's text; every one is in ``Finding.related``.
+_SHOWN_REPEATS = 10
+
+
+def with_repeats(f: Finding, more: list[Location]) -> Finding:
+    """``f`` as the first of a group: a line naming the later events, and their locations."""
+    lines = ", ".join(str(r.line) for r in more[:_SHOWN_REPEATS])
+    if len(more) > _SHOWN_REPEATS:
+        lines += ", …"
+    return dataclasses.replace(
+        f,
+        details=(f"the same on {len(more)} later event{'s' * (len(more) > 1)}: line {lines}", *f.details),
+        related=tuple(more),
+    )
