@@ -9,7 +9,15 @@ import pytest
 
 from validator.model.events import RawEvent, RawKind
 from validator.model.findings import Position
-from validator.reading.decode import decode, decode_huge, locate
+from validator.reading.decode import (
+    SHALLOW,
+    decode,
+    decode_huge,
+    exact_ints_needed,
+    exact_ints_possible,
+    loads_long,
+    locate,
+)
 from validator.reading.reader import Reader
 
 
@@ -125,6 +133,52 @@ def test_huge_integers_are_valid_json() -> None:
     value, issues = decode(raw('{"n": ' + "7" * 5000 + "}"))
     assert issues == []
     assert value is not None and str(value["n"]) == "7" * 5000
+
+
+@pytest.mark.parametrize("value", [1e16, 9.2e18, 1e19, 2.0**64, 1.5e300, 1.7976931348623157e308])
+def test_orjson_writes_a_rounded_integer_with_an_exponent(value: float) -> None:
+    # loads_long's premise: no "+" in orjson's writing of a value means no integer it rounded.
+    assert b"e+" in orjson.dumps(value) and b"e+" in orjson.dumps(-value)
+
+
+@pytest.mark.parametrize("space", ["", " ", " \t\r\n ", "\n" * 30])
+@pytest.mark.parametrize("number", ["9" * 20, "-" + "9" * 20, "1" * 40, "1" * 20 + ".5"])
+def test_the_cheap_pattern_finds_every_member_the_full_one_finds(space: str, number: str) -> None:
+    text = '{"type":"x","a":"b",' + f'"n":{space}{number}' + "}"
+    json.loads(text)  # valid JSON, with an integer part of 20 digits or more
+    assert exact_ints_needed(text) and exact_ints_possible(text)
+
+
+PADDING = "x" * SHALLOW
+
+
+def padded(members: str) -> str:
+    """An event longer than SHALLOW: ``members`` and a long string."""
+    return "{" + members + ',"pad":"' + PADDING + '"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # An integer orjson would round: decode() must parse it, exactly.
+        (padded('"type":"x","n":99999999999999999999'), None),
+        (padded('"type":"x","n":-99999999999999999999'), None),
+        # A "+" in a string, a float and a 20-digit integer orjson keeps: orjson's reading is right.
+        (padded('"type":"x","s":"a+b"'), {"type": "x", "s": "a+b", "pad": PADDING}),
+        (padded('"type":"x","n":1e300'), {"type": "x", "n": 1e300, "pad": PADDING}),
+        (padded('"n":12345678901234567890'), {"n": 12345678901234567890, "pad": PADDING}),
+        # Too deep, broken, not an object.
+        (padded('"deep":' + "[" * 300 + "1" + "]" * 300), None),
+        (padded('"type":"x"')[:-1], None),
+        ('["' + PADDING + '"]', [PADDING]),
+    ],
+)
+def test_loads_long_leaves_to_decode_what_orjson_cannot_say(text: str, value: object) -> None:
+    assert len(text) > SHALLOW
+    assert loads_long(text) == value
+    if value is None:  # and decode() says why, or reads the integer exactly
+        parsed, issues = decode(raw(text))
+        assert issues or parsed["n"] in (99999999999999999999, -99999999999999999999)
 
 
 def test_locate_clamps_and_handles_multibyte() -> None:

@@ -255,9 +255,11 @@ def test_bug7_a_wrong_type_is_a_clear_type_error(call, message: str) -> None:  #
 
 
 # ---------------------------------------------------------------------- bug 8: big integers
+@pytest.mark.parametrize("pad", ["", ',"x":"' + "y" * 600 + '"'], ids=["short", "long"])
 @pytest.mark.parametrize("fmt", ["sse", "jsonl", "json"])
-def test_bug8_integers_past_64_bits_are_kept_exactly(fmt: str) -> None:
-    payload = '{"type":"response.created","sequence_number":99999999999999999999}'
+def test_bug8_integers_past_64_bits_are_kept_exactly(fmt: str, pad: str) -> None:
+    # A long payload takes another path to orjson (decode.loads_long) than a short one.
+    payload = '{"type":"response.created","sequence_number":99999999999999999999' + pad + "}"
     data = {"sse": sse(payload), "jsonl": (payload + "\n").encode(), "json": f"[{payload}]".encode()}[fmt]
     messages = [f.message for f in check_bytes(data).findings if f.rule == "RSP203"]
     assert messages == ["the first sequence_number is 99999999999999999999, not 0"]

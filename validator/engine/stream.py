@@ -144,7 +144,9 @@ class _Checker:
         huge = decode.HUGE
         shallow = decode.SHALLOW
         too_deep = decode.too_deep
+        exact_ints_possible = decode.exact_ints_possible
         exact_ints_needed = decode.exact_ints_needed
+        loads_long = decode.loads_long
         count = self.count
         undecodable = self.undecodable
         # The hot path (once per event, deltas included): locals for the lookups, orjson called here
@@ -167,17 +169,20 @@ class _Checker:
             data: Any = None
             if item.value is None:
                 length = len(item.data)
-                if length > huge:
+                if length <= shallow:
+                    # (exact_ints_needed: integers past 64 bits, which orjson rounds: decode.decode
+                    # below parses them exactly. Too short to nest too deep.)
+                    if not (exact_ints_possible(item.data) and exact_ints_needed(item.data)):
+                        try:
+                            data = loads(item.data)
+                        except json_error:  # decode.decode reports it (not contextlib.suppress: hot path)
+                            data = None
+                elif length <= huge:
+                    data = loads_long(item.data)  # None: decode.decode below says why
+                else:
                     data = _decode_huge(item, machine.shared_string)
-                elif not exact_ints_needed(item.data):
-                    try:
-                        data = loads(item.data)
-                    except json_error:  # decode.decode below reports it (not contextlib.suppress: hot path)
-                        data = None
-                # (else: integers past 64 bits, which orjson rounds: decode.decode parses it exactly.)
-                if length > shallow and type(data) is dict and too_deep(data):
-                    data = None
-                    if not item.data:  # a huge payload, its text already dropped: say it here
+                    if type(data) is dict and too_deep(data):
+                        # Its text already dropped: decode.decode cannot say it, so say it here.
                         add(decode.depth_issue(item), item)
                         undecodable = item.position
                         machine.feed_undecodable(item)
