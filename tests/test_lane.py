@@ -10,6 +10,7 @@ break a run in each way the lane must notice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue
 from validator.protocols import lane as lane_module
 from validator.protocols.responses.schemas import load_schema_set
+from validator.reading import sse as sse_module
+from validator.reading.decode import SHALLOW
 from validator.reading.reader import Reader
 from validator.tools.probe.streamkit import message_events, response_snapshot, sse_frame
 
@@ -148,6 +151,21 @@ def test_a_run_is_one_value() -> None:
     assert [e.index for e in run.events(3)] == [3, 4]
 
 
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("size", [SHALLOW - 1, SHALLOW, SHALLOW + 1, 5 * SHALLOW])
+def test_a_run_says_whether_a_payload_is_long_enough_to_nest_too_deep(eol: bytes, size: int) -> None:
+    # The lane looks for too-deep nesting only in a run the reader flags (RawRun.long).
+    assert sse_module.LONG == SHALLOW
+    short = b'{"n":1}'
+    long = b'{"s":"' + b"x" * (size - 8) + b'"}'
+    assert len(long) == size
+    data = b"".join(b"event: e" + eol + b"data: " + p + eol + eol for p in (short, long, short))
+    # (With CR line ends the last block waits for the end of input, where no run is made.)
+    [run] = [item for item in Reader([data], "sse", runs=True) if isinstance(item, RawRun)]
+    assert run.payloads[:2] == [short, long]
+    assert run.long is (size > SHALLOW)
+
+
 def test_done_and_extra_lines_break_runs() -> None:
     data = b"event: e\ndata: {}\n\nevent: e\ndata: [DONE]\n\nevent: e\ndata: {}\nid: 1\n\n"
     assert not any(isinstance(i, RawRun) for i in Reader([data], "sse", runs=True))
@@ -235,6 +253,9 @@ EDITS: dict[str, tuple[str, Any] | None] = {
     "logprobs kept": ("logprobs", [{"token": "a", "logprob": -0.1, "bytes": [97], "top_logprobs": []}]),
     "logprobs not a list": ("logprobs", "x"),
     "extra field": ("extra", {"x": 1}),
+    # Long enough to be flagged (RawRun.long), shallow or nested deeper than the checks take (RSP002).
+    "long extra field": ("extra", "x" * 600),
+    "deep extra field": ("extra", functools.reduce(lambda inner, _: [inner], range(300), 1)),
     "type differs": ("type", "response.refusal.delta"),
 }
 
@@ -265,7 +286,7 @@ def test_same_findings_when_a_run_breaks(name: str, mode: str, at: int) -> None:
     errors = [f for f in result.findings if f.severity.value == "error"]
     # 0.0 is the number 0, as JSON Schema's integer has it: the lifecycle reads it so too. Logprobs
     # in a delta are compared only with logprobs in the done event, which this stream has none of.
-    fine = ("clean", "extra field", "no logprobs", "float output_index", "logprobs kept")
+    fine = ("clean", "extra field", "long extra field", "no logprobs", "float output_index", "logprobs kept")
     assert (errors == []) == (name in fine), errors
 
 
@@ -288,8 +309,8 @@ def test_the_lane_takes_the_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     taken: list[int] = []
     original = lane_module.Lane._take
 
-    def spy(self: lane_module.Lane, name: str, payloads: list[bytes]) -> bool:
-        result = original(self, name, payloads)
+    def spy(self: lane_module.Lane, name: str, payloads: list[bytes], *rest: Any) -> bool:
+        result = original(self, name, payloads, *rest)
         taken.append(len(payloads) if result else 0)
         return result
 

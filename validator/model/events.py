@@ -64,6 +64,8 @@ class RawRun:
     #: Bytes from the end of one payload to the start of the next (line ends, blank line,
     #: ``event:`` line, ``data: ``).
     gap: int
+    #: Some payload is longer than ``reading.sse.LONG`` bytes (only such a one can nest too deep).
+    long: bool = True
 
     def events(self, start: int = 0) -> Iterator[RawEvent]:
         """The events from ``start`` on, one by one."""

@@ -86,7 +86,8 @@ def sniff_container(head: bytes) -> str | None:
     match = _JSON_CONTAINER.match(body)
     if match is not None:
         return "har" if match.group(1) == b"log" else "cassette"
-    if body[:1] != b"{" and _YAML_CASSETTE.search(body) is not None:
+    # (The plain search first: the pattern, anchored at line starts, is tried at every byte.)
+    if body[:1] != b"{" and b"interactions:" in body and _YAML_CASSETTE.search(body) is not None:
         return "cassette"
     return None
 

@@ -41,6 +41,9 @@ _pos = Position
 #: ``transcript.CHUNK_SIZE``); a bigger one holds a huge event, framed by
 #: :meth:`SseParser.buffer` with the fewest copies.
 _SCAN_LIMIT = 4 << 20
+#: A run flags a payload longer than this (``RawRun.long``): decode.SHALLOW, the shortest that
+#: can nest too deep (a test holds the two equal; sse cannot import decode, which imports it).
+LONG = 508
 #: Payloads longer than this are decoded through a memoryview: no copy of the bytes first.
 _BIG = 1 << 16
 
@@ -64,8 +67,11 @@ def _run_pattern(header: bytes, sep: bytes) -> re.Pattern[bytes]:
     payload starting with ``[``), and a blank line."""
     # In a buffer with one kind of line end, the last byte of ``sep`` is in every line end; a
     # class of one negated byte is several times faster than ``[^\r\n]``.
-    line = b"[^" + re.escape(sep[-1:]) + b"]*"
-    block = re.escape(header) + rb"(?!\[)" + line + re.escape(sep)
+    other = b"[^" + re.escape(sep[-1:]) + b"]"
+    end = re.escape(sep)
+    # A line of more than LONG bytes takes the second branch and sets the group.
+    line = b"(?:" + other + b"{0,%d}" % LONG + end + b"|(" + other + b"*)" + end + b")"
+    block = re.escape(header) + rb"(?!\[)" + line
     return re.compile(b"(?:" + block + b"){2,}")
 
 
@@ -242,6 +248,7 @@ class SseParser:
             payloads,
             _pos(self.line_no + 1, 7, self.offset + length),
             length + 2 * size,
+            match.start(1) >= 0,
         )
         count = len(payloads)
         self.line_no += 3 * count
