@@ -25,10 +25,11 @@ peak RSS is its own:
   then the report), after which the report's size is printed and the time Debian's chromium
   (headless, driven by playwright) takes to open it and draw its timeline, if both are installed.
 
-and prints MB/s, seconds and peak RSS side by side. Each job runs ``--repeat`` times (3 by
-default), floor and check interleaved and the SDK's runs last, and the table gives the median
-time with the fastest and slowest run: on a shared machine one run can be a fifth off, and the
-ratio to the floor should not hang on it.
+and prints MB/s, seconds, CPU seconds (user + system) and peak RSS side by side. Each job runs
+``--repeat`` times (3 by default), floor and check interleaved and the SDK's runs last, and the
+table gives the median time with the fastest and slowest run: on a shared machine one run can be
+a fifth off, and the ratio to the floor should not hang on it (the CPU time, much less affected
+by other load, is the steadier ratio there).
 """
 
 from __future__ import annotations
@@ -449,16 +450,24 @@ def browser_load(report: Path, repeat: int) -> list[float] | None:
     return times
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _child(name: str, path: Path) -> None:
+    cpu = _cpu()
     start = time.perf_counter()
     JOBS[name](path)
     elapsed = time.perf_counter() - start
+    cpu = _cpu() - cpu
     # ru_maxrss is in KiB on Linux; the check runs in a grandchild, so count children too.
     rss = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
-    print(json.dumps({"seconds": elapsed, "rss_kib": rss}))
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "rss_kib": rss}))
 
 
 def _measure(name: str, path: Path) -> dict | None:
@@ -475,10 +484,12 @@ def _summary(results: list[dict]) -> dict:
     """Median time (the middle run; the slower middle one for an even count), its range, and
     the largest peak RSS of the runs."""
     seconds = sorted(r["seconds"] for r in results)
+    cpu = sorted(r["cpu"] for r in results)
     return {
         "seconds": seconds[len(seconds) // 2],
         "fastest": seconds[0],
         "slowest": seconds[-1],
+        "cpu": cpu[len(cpu) // 2],
         "rss_kib": max(r["rss_kib"] for r in results),
     }
 
@@ -549,17 +560,19 @@ def main() -> None:
         if result:
             runs[name].append(result)
     rows = [(name, _summary(results)) for name, results in runs.items() if results]
-    floor = next((r["seconds"] for n, r in rows if n == "floor"), None)
+    floor = next((r for n, r in rows if n == "floor"), None)
+    # CPU time (user + system) beside the wall clock: on a loaded machine it is the steadier figure.
     print(
         f"\n{'job':<8}{'seconds':>10}{'range':>14}{'MB/s':>10}{'peak RSS MB':>14}{'x floor':>10}"
-        f"   (median of {max(1, args.repeat)})"
+        f"{'cpu s':>9}{'cpu x floor':>13}   (median of {max(1, args.repeat)})"
     )
     for name, r in rows:
-        ratio = f"{r['seconds'] / floor:.2f}" if floor else "-"
+        ratio = f"{r['seconds'] / floor['seconds']:.2f}" if floor else "-"
+        cpu_ratio = f"{r['cpu'] / floor['cpu']:.2f}" if floor and floor["cpu"] else "-"
         spread = f"{r['fastest']:.2f}-{r['slowest']:.2f}"
         print(
             f"{name:<8}{r['seconds']:>10.2f}{spread:>14}{size / 1e6 / r['seconds']:>10.1f}"
-            f"{r['rss_kib'] / 1024:>14.1f}{ratio:>10}"
+            f"{r['rss_kib'] / 1024:>14.1f}{ratio:>10}{r['cpu']:>9.2f}{cpu_ratio:>13}"
         )
     if runs.get("html"):
         report = html_path(path)

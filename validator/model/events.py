@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from validator.model.findings import Position
@@ -47,16 +48,18 @@ class RawRun:
     """Consecutive SSE events framed alike, handed over together (``Reader(..., runs=True)``).
 
     Each event is a block of exactly two lines, ``event: NAME`` (the same name for all) and
-    one ``data:`` line holding an ASCII or valid UTF-8 payload that is not ``[DONE]``, then
-    the blank line. That is the shape of a run of deltas, the bulk of every transcript: the
-    engine may check a run as a whole (:mod:`validator.protocols.lane`) and falls back to
+    one ``data: `` line holding an ASCII or valid UTF-8 payload that is not ``[DONE]``, then
+    the blank line; or, with ``name`` None, of the ``data: `` line alone (the data-only framing
+    of Chat Completions). That is the shape of a run of deltas, the bulk of every transcript:
+    the engine may check a run as a whole (:mod:`validator.protocols.lane`) and falls back to
     :meth:`events`, which are exactly the :class:`RawEvent` values the reader yields for
     these blocks when it hands out no runs.
     """
 
     #: Index of the first event.
     index: int
-    name: str
+    #: The ``event:`` line's name; None for blocks of a ``data:`` line alone.
+    name: str | None
     #: Each event's ``data:`` value, as bytes.
     payloads: list[bytes]
     #: Where the first payload starts.
@@ -67,20 +70,36 @@ class RawRun:
     #: Some payload is longer than ``reading.sse.LONG`` bytes (only such a one can nest too deep).
     long: bool = True
 
+    @property
+    def stride(self) -> int:
+        """Lines per event: ``event:``, ``data:`` and the blank line, or without the ``event:`` line."""
+        return 2 if self.name is None else 3
+
     def events(self, start: int = 0) -> Iterator[RawEvent]:
         """The events from ``start`` on, one by one."""
         line, offset = self.position.line, self.position.offset
-        name, gap, index = self.name, self.gap, self.index
+        name, gap, index, stride = self.name, self.gap, self.index, self.stride
         for i, payload in enumerate(self.payloads):
             if i >= start:
                 pos = Position(line, 7, offset)
                 yield RawEvent(index + i, RawKind.EVENT, payload.decode(), pos, (pos,), name, True)
-            line += 3
+            line += stride
             offset += len(payload) + gap
 
+    def offsets(self) -> list[int]:
+        """The byte offset of each event's payload (for :meth:`event`)."""
+        gap = self.gap
+        return list(accumulate([len(p) + gap for p in self.payloads[:-1]], initial=self.position.offset))
+
+    def event(self, i: int, offset: int) -> RawEvent:
+        """Event ``i`` alone, whose payload starts at byte ``offset`` (:meth:`offsets`)."""
+        pos = Position(self.position.line + self.stride * i, 7, offset)
+        text = self.payloads[i].decode()
+        return RawEvent(self.index + i, RawKind.EVENT, text, pos, (pos,), self.name, True)
+
     def line(self, i: int) -> int:
-        """The line of event ``i``'s payload (each event is three lines: ``event:``, ``data:``, blank)."""
-        return self.position.line + 3 * i
+        """The line of event ``i``'s payload."""
+        return self.position.line + self.stride * i
 
 
 @dataclass(slots=True)

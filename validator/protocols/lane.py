@@ -8,7 +8,9 @@ it is decoded with one ``map``, validated with one schema call over the list (th
 ``all_fast``), and fed to the state machine at once (the machine's ``feed_run``), which takes it
 only when every event is one its usual path would accept with no finding. Any protocol whose
 schemas and machine have those (:class:`RunSchemas`, :class:`RunMachine`) can use it: Responses
-for its text deltas, Anthropic Messages for the deltas of one content block.
+for its text deltas, Anthropic Messages for the deltas of one content block. Chat Completions,
+whose runs mix text, tool-call fragments and the odd chunk the machine must see itself, uses
+:class:`PrefixLane`: the machine takes what it can of a run and the rest goes event by event.
 
 Anything else (a decode error, a schema failure, a sequence gap, a delta for another item,
 a stream not yet inside a run) sends the run through the ordinary path, event by event,
@@ -29,7 +31,7 @@ from validator.model.findings import Issue
 from validator.model.outline import RunObserver
 from validator.reading import decode
 
-__all__ = ["Lane", "RunMachine", "RunSchemas"]
+__all__ = ["Lane", "PrefixLane", "PrefixMachine", "RunMachine", "RunSchemas", "RunVerdicts", "decode_run"]
 
 
 class RunMachine(Protocol):
@@ -91,16 +93,104 @@ class Lane:
 
     def _take(self, name: str, payloads: list[bytes], long: bool = True) -> list[Any] | None:
         """The run's events when the machine took them, else None."""
-        try:
-            events: list[Any] = list(map(orjson.loads, payloads))
-        except orjson.JSONDecodeError:
-            return None
-        # What the ordinary path reports as RSP002 (too deep) is not for the lane to take. (An
-        # integer orjson rounds is a float, which the machine's integer checks refuse.)
-        if long and max(map(len, payloads)) > decode.SHALLOW and any(map(decode.too_deep, events)):
-            return None
+        # (An integer orjson rounds is a float, which the machine's integer checks refuse.)
+        events = decode_run(payloads, long)
         # Every event schema is an object with its own ``type`` (a test holds the schemas to it),
         # so the events the schemas pass are dicts of type ``name``.
-        if self.schemas.all_fast(name, events) and self.machine.feed_run(name, events):
+        if events is not None and self.schemas.all_fast(name, events) and self.machine.feed_run(name, events):
             return events
         return None
+
+
+def decode_run(payloads: list[bytes], long: bool = True) -> list[Any] | None:
+    """The payloads decoded, or None when one is not for a lane: broken JSON, or nested deeper
+    than the ordinary path takes (RSP002)."""
+    try:
+        events: list[Any] = list(map(orjson.loads, payloads))
+    except orjson.JSONDecodeError:
+        return None
+    # ``long``: the reader saw a payload that could nest that deep (RawRun.long).
+    if long and max(map(len, payloads)) > decode.SHALLOW and any(map(decode.too_deep, events)):
+        return None
+    return events
+
+
+class PrefixMachine(Protocol):
+    def takes_runs(self, etype: str | None) -> bool:
+        """Could events of a run framed ``etype`` ever take the usual path?"""
+        ...
+
+    def feed_prefix(self, etype: str | None, events: list[Any], start: int, stop: int) -> int:
+        """Take ``events[start:stop]`` (each valid against its schema) up to the first that
+        would not take the usual path with no finding; how many were taken (the state is that
+        of feeding those one by one)."""
+        ...
+
+
+class RunVerdicts(Protocol):
+    def run_verdicts(self, event_type: str | None, events: list[Any]) -> list[bool] | None:
+        """Is each event valid, with nothing else to check (None: every one is)?"""
+        ...
+
+
+class PrefixLane:
+    """A lane for streams whose runs hold more than one kind of event (a chunk of Chat Completions
+    is text, a tool call's arguments or its start, under the one ``data:`` framing): the machine
+    takes a run's events as far as it can, the one it refuses goes the ordinary way, and the
+    machine tries again from the next. A run is decoded and validated once, whatever it holds."""
+
+    __slots__ = ("events", "machine", "observer", "schemas")
+
+    def __init__(self, machine: PrefixMachine, schemas: RunVerdicts) -> None:
+        self.machine = machine
+        self.schemas = schemas
+        self.observer: RunObserver | None = None
+        #: Events checked here (they never reach the consumer).
+        self.events = 0
+
+    def observe(self, observer: RunObserver) -> None:
+        self.observer = observer
+
+    def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
+        """``items`` with the events of runs the machine takes taken out, the others one by one.
+
+        The consumer checks each item before asking for the next, so the machine is up to
+        date whenever it is offered the rest of a run.
+        """
+        machine = self.machine
+        for item in items:
+            if type(item) is not RawRun:
+                yield item
+                continue
+            name = item.name
+            events = decode_run(item.payloads, item.long) if machine.takes_runs(name) else None
+            if events is None:
+                yield from item.events()
+                continue
+            valid = self.schemas.run_verdicts(name, events)
+            count = len(events)
+            offsets: list[int] | None = None
+            i = 0
+            while True:
+                stop = count if valid is None else _next_false(valid, i, count)
+                taken = machine.feed_prefix(name, events, i, stop) if stop > i else 0
+                if taken:
+                    self.events += taken
+                    if self.observer is not None:
+                        self.observer(item, events[i : i + taken], i)
+                    i += taken
+                if i == count:
+                    break
+                if offsets is None:
+                    offsets = item.offsets()
+                yield item.event(i, offsets[i])
+                i += 1
+                if i == count:
+                    break
+
+
+def _next_false(flags: list[bool], start: int, stop: int) -> int:
+    try:
+        return flags.index(False, start, stop)
+    except ValueError:
+        return stop

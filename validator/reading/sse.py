@@ -5,8 +5,9 @@ fast path turns typical blocks (``event:`` + ``data:``, or a lone ``data:``) int
 without looking at their lines one by one; everything else goes line by line.
 
 With ``runs`` (the engine's reader), consecutive typical blocks under the same ``event:``
-line, the deltas of one text, are found by one regular expression and handed over together
-as a :class:`~validator.model.events.RawRun` (:meth:`SseParser._scan`). Without it, the original
+line (the deltas of one text), or of a lone ``data:`` line each (the chunks of a Chat
+Completions stream), are found by one regular expression and handed over together as a
+:class:`~validator.model.events.RawRun` (:meth:`SseParser._scan`). Without it, the original
 block loop (:meth:`SseParser.buffer`) frames every buffer; it also frames huge buffers in
 either case, with the fewest copies. The tests hold the two to the same events.
 """
@@ -221,15 +222,21 @@ class SseParser:
         self, buf: bytes, start: int, cut: int, eol: bytes, ascii_only: bool
     ) -> tuple[RawRun, int] | None:
         """The run that starts with the block ``buf[start:cut]``, and where it ends: two or more
-        blocks, each the same ``event:`` line, one ``data:`` line that is not ``[DONE]`` and a
-        blank line. None (nothing framed) when there is no such run or it is not valid UTF-8."""
+        blocks, each the same ``event:`` line (or none), one ``data:`` line that is not ``[DONE]``
+        and a blank line. None (nothing framed) when there is no such run or it is not valid UTF-8."""
         size = len(eol)
-        name_end = buf.find(eol, start + 7, cut) if buf.startswith(b"event: ", start) else -1
-        if name_end < 0:
-            return None
-        header = buf[start : name_end + size + 6]
+        name_end = 0
+        if buf.startswith(b"data: ", start):
+            header = b"data: "  # data-only blocks (Chat Completions)
+        else:
+            name_end = buf.find(eol, start + 7, cut) if buf.startswith(b"event: ", start) else -1
+            if name_end < 0:
+                return None
+            header = buf[start : name_end + size + 6]
+            if not header.endswith(b"data: "):
+                return None
         sep = eol + eol
-        if not header.endswith(b"data: ") or not buf.startswith(header, cut + 2 * size):
+        if not buf.startswith(header, cut + 2 * size):
             return None  # the usual case: the next block is another event
         match = _run_pattern(header, sep).match(buf, start)
         if match is None:
@@ -242,16 +249,11 @@ class SseParser:
                 return None
         length = len(header)
         payloads = buf[start + length : stop - 2 * size].split(sep + header)
-        run = RawRun(
-            self.index,
-            buf[start + 7 : name_end].decode(),
-            payloads,
-            _pos(self.line_no + 1, 7, self.offset + length),
-            length + 2 * size,
-            match.start(1) >= 0,
-        )
         count = len(payloads)
-        self.line_no += 3 * count
+        position = _pos(self.line_no + (1 if name_end else 0), 7, self.offset + length)
+        name = buf[start + 7 : name_end].decode() if name_end else None
+        run = RawRun(self.index, name, payloads, position, length + 2 * size, match.start(1) >= 0)
+        self.line_no += run.stride * count
         self.offset += stop - start
         self.index += count
         return run, stop

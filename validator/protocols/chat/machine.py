@@ -88,6 +88,9 @@ _FRAGMENT_KEYS = frozenset({"index", "function"})
 _ARGUMENTS_KEY = frozenset({"arguments"})
 
 #: Rules about where a payload is rather than what it says: kept for a payload that failed its schema.
+#: Integers orjson reads exactly, as ints (past them, as rounded floats).
+_EXACT = 1 << 63
+
 _KEPT_FOR_INVALID = frozenset({"CH004", "CH005", "CH007", "CH008", "CH063", "CH210", "CH234"})
 
 
@@ -242,6 +245,43 @@ class ChatMachine:
                 return False
         if delta.get("content"):
             choice.has_content = True
+        return True
+
+    def takes_runs(self, etype: str | None) -> bool:
+        """Could the lane take events of a run framed ``etype``: data-only chunks (the others are
+        CH008's, never the usual path)?"""
+        return etype is None
+
+    def feed_prefix(self, etype: str | None, events: list[dict[str, Any]], start: int, stop: int) -> int:
+        """Feed ``events[start:stop]`` (decoded, each valid against its schema, framed ``etype``) up
+        to the first that would not take :meth:`_usual`, the short path of :meth:`feed` that
+        reports nothing; returns how many were taken. The state is that of feeding them one by
+        one: each is taken by :meth:`_usual` itself."""
+        if etype is not None or not self.streaming or not self._exact_keys():
+            return 0
+        usual = self._usual
+        i = start
+        while i < stop and usual(events[i]):
+            i += 1
+        taken = i - start
+        self.chunks += taken
+        self.ctx.serial += taken
+        return taken
+
+    def _exact_keys(self) -> bool:
+        """Are the numbers :meth:`_usual` compares ints orjson reads exactly (within 64 bits)? The
+        lane's events are decoded by orjson, which reads a longer integer as a float, where the
+        ordinary path keeps it exact (``decode.exact_ints_needed``): 10**20 + 1 would be taken
+        for 10**20. A rounded float cannot equal an int within 64 bits."""
+        created = self.first.get("created") if self.first is not None else None
+        if type(created) is not int or not -_EXACT < created < _EXACT:
+            return False
+        for index, choice in self.choices.items():
+            if not -_EXACT < index < _EXACT:
+                return False
+            for call in choice.calls:
+                if type(call) is not int or not -_EXACT < call < _EXACT:
+                    return False
         return True
 
     def shared_string(self, value: str) -> str:

@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from validator.catalog import chat as catalog
-from validator.protocols.base import Machine, SchemaSet, StreamProtocol
+from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.chat.kinds import is_chat_payload
 from validator.protocols.chat.machine import ChatMachine
 from validator.protocols.chat.request import ChatRequest
 from validator.protocols.chat.schemas import ChatSchemas
+from validator.protocols.lane import PrefixLane
 
 __all__ = ["PROTOCOL", "ChatProtocol"]
 
@@ -75,6 +76,13 @@ class ChatProtocol(StreamProtocol):
 
     def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
         return ChatMachine(fragment=fragment, request=ChatRequest.from_body(request))
+
+    def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
+        assert isinstance(machine, ChatMachine) and isinstance(schemas, ChatSchemas)
+        return PrefixLane(machine, schemas)
+
+    def wants_runs(self) -> bool:
+        return True
 
 
 PROTOCOL = ChatProtocol()

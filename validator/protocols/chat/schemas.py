@@ -65,6 +65,7 @@ class ChatSchemas:
         self._by_kind = {Kind(k): Compiled(schemas.resources[u], engines) for k, u in schemas.events.items()}
         #: The engine's cheap verdicts by ``type``: chunks have none, so the key is None.
         self.fast: dict[Any, Any] = {None: usual_chunk}
+        self._all_chunks: Any = None
 
     @classmethod
     def for_profile(cls, profile: str = "chat", strict: bool = False) -> ChatSchemas:
@@ -72,6 +73,17 @@ class ChatSchemas:
 
     def is_valid(self, kind: Kind, data: dict[str, Any]) -> bool:
         return self._by_kind[kind].is_valid(data)
+
+    def run_verdicts(self, event_type: str | None, events: list[Any]) -> list[bool] | None:
+        """For the lane (:class:`~validator.protocols.lane.PrefixLane`): is each payload a valid
+        content chunk, with no schema finding (None: all are, found in one call)? Only content
+        chunks take the machine's usual path, so the other kinds' schemas are not asked."""
+        chunk = self._by_kind[Kind.CHUNK]
+        if self._all_chunks is None:
+            self._all_chunks = chunk.batch_validator()
+        if self._all_chunks(events):
+            return None
+        return list(map(chunk.is_valid, events))
 
     def check(self, data: dict[str, Any], kind: Kind | None = None) -> list[Issue]:
         kind = kind or classify(data)
