@@ -78,7 +78,8 @@ class RawRun:
     def events(self, start: int = 0) -> Iterator[RawEvent]:
         """The events from ``start`` on, one by one."""
         line, offset = self.position.line, self.position.offset
-        name, gap, index, stride = self.name, self.gap, self.index, self.stride
+        name, gap, index = self.name, self.gap, self.index
+        stride = 2 if name is None else 3
         for i, payload in enumerate(self.payloads):
             if i >= start:
                 pos = Position(line, 7, offset)

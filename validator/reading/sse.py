@@ -225,16 +225,18 @@ class SseParser:
         blocks, each the same ``event:`` line (or none), one ``data:`` line that is not ``[DONE]``
         and a blank line. None (nothing framed) when there is no such run or it is not valid UTF-8."""
         size = len(eol)
-        name_end = 0
-        if buf.startswith(b"data: ", start):
-            header = b"data: "  # data-only blocks (Chat Completions)
-        else:
-            name_end = buf.find(eol, start + 7, cut) if buf.startswith(b"event: ", start) else -1
+        if buf.startswith(b"event: ", start):
+            name_end = buf.find(eol, start + 7, cut)
             if name_end < 0:
                 return None
             header = buf[start : name_end + size + 6]
             if not header.endswith(b"data: "):
                 return None
+            stride = 3
+        elif buf.startswith(b"data: ", start):
+            name_end, header, stride = 0, b"data: ", 2  # data-only blocks (Chat Completions)
+        else:
+            return None
         sep = eol + eol
         if not buf.startswith(header, cut + 2 * size):
             return None  # the usual case: the next block is another event
@@ -250,10 +252,10 @@ class SseParser:
         length = len(header)
         payloads = buf[start + length : stop - 2 * size].split(sep + header)
         count = len(payloads)
-        position = _pos(self.line_no + (1 if name_end else 0), 7, self.offset + length)
+        position = _pos(self.line_no + stride - 2, 7, self.offset + length)
         name = buf[start + 7 : name_end].decode() if name_end else None
         run = RawRun(self.index, name, payloads, position, length + 2 * size, match.start(1) >= 0)
-        self.line_no += run.stride * count
+        self.line_no += stride * count
         self.offset += stop - start
         self.index += count
         return run, stop
