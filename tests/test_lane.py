@@ -26,7 +26,7 @@ from validator.engine import CheckOptions, FileResult, check_chunks
 from validator.model.events import RawEvent, RawRun
 from validator.model.findings import Issue
 from validator.protocols import lane as lane_module
-from validator.protocols.responses.schemas import load_schema_set
+from validator.protocols.schema_kit import load_schema_set
 from validator.reading import sse as sse_module
 from validator.reading.decode import SHALLOW
 from validator.reading.reader import Reader

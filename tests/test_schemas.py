@@ -22,7 +22,8 @@ from hypothesis import given, settings
 
 from validator.catalog import RULES
 from validator.model.findings import Issue
-from validator.protocols.responses.schemas import BASE_URI, SchemaChecker, load_schema_set, schema_root
+from validator.protocols.responses.schemas import SchemaChecker
+from validator.protocols.schema_kit import BASE_URI, load_schema_set, schema_root
 
 PROFILES = ("openai", "open-responses")
 SPEC_DIR = SHARED / "spec"

@@ -318,7 +318,7 @@ def openapi_source(path: Path) -> Source:
 
 
 def our_source(root: Path = SCHEMAS) -> Source:
-    from validator.protocols.responses.schemas import BASE_URI, load_schema_set
+    from validator.protocols.schema_kit import BASE_URI, load_schema_set
 
     schemas = load_schema_set("openai", root)
     events = {t: (schemas.resources[uri], uri) for t, uri in schemas.events.items()}
@@ -583,7 +583,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         code = gen_schemas.main([] if args.spec_dir is None else ["--spec-dir", str(args.spec_dir)])
         if code:
             return code
-        from validator.protocols.responses.schemas import load_schema_set
+        from validator.protocols.schema_kit import load_schema_set
 
         load_schema_set.cache_clear()
         report = compare(theirs, our_source())

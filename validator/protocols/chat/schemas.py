@@ -1,7 +1,7 @@
 """The schema layer of Chat Completions: each payload against the schema of its kind (CH1xx).
 
-The compiled validators, the registry and the error descriptions are the Responses schema
-layer's (:mod:`validator.protocols.responses.schemas`); what is Chat-specific is the dispatch
+The compiled validators, the registry and the error descriptions are every protocol's
+(:mod:`validator.protocols.schema_kit`); what is Chat-specific is the dispatch
 (by kind, not by a ``type`` member) and :data:`RULE_BY_PLACE`: which rule a violation is
 reported under, by where in the chunk it is. Every distinct rule an event breaks is reported
 once for it, with the most relevant error first.
@@ -15,14 +15,7 @@ from typing import Any
 
 from validator.model.findings import Issue
 from validator.protocols.chat.kinds import Kind, classify
-
-# Loading and compiling a schema set is the Responses schema layer's machinery, reused as it is.
-from validator.protocols.responses.schemas import _Compiled as Compiled
-from validator.protocols.responses.schemas import _describe as describe
-from validator.protocols.responses.schemas import _Engines as Engines
-from validator.protocols.responses.schemas import _leaves as leaves
-from validator.protocols.responses.schemas import _pointer as pointer
-from validator.protocols.responses.schemas import load_schema_set
+from validator.protocols.schema_kit import Compiled, Engines, describe, leaves, load_schema_set, pointer
 
 __all__ = ["RULE_BY_PLACE", "ChatSchemas"]
 
