@@ -201,6 +201,104 @@ def _ch067() -> Example:
     )
 
 
+def har(
+    status: int, content_type: str, body: bytes, rule: str | None = None
+) -> tuple[bytes, list[tuple[str, int]]]:
+    """A HAR file recording one streamed POST /v1/chat/completions and its answer; the (rule, line)
+    of the entry when ``rule`` is given (findings about an answer point at its entry)."""
+    request = {
+        "model": "gpt-4o-mini",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+    }
+    entry = {
+        "startedDateTime": "2026-01-02T10:00:00.000Z",
+        "time": 640,
+        "request": {
+            "method": "POST",
+            "url": "https://api.openai.com/v1/chat/completions",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "content-type", "value": "application/json"}],
+            "postData": {"mimeType": "application/json", "text": json.dumps(request)},
+        },
+        "response": {
+            "status": status,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "content-type", "value": content_type}],
+            "content": {"size": len(body), "mimeType": content_type, "text": body.decode()},
+        },
+    }
+    doc = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": "make_chat_rule_examples", "version": "1"},
+            "entries": [entry],
+        }
+    }
+    text = json.dumps(doc, indent=2) + "\n"
+    line = text.split("\n").index('    "entries": [') + 2
+    return text.encode(), [(rule, line)] if rule else []
+
+
+def _stream_body(label: str) -> bytes:
+    rule = next(r for r in RULES if r.id == label)
+    text, _ = render(text_stream(label)[1], header=[f"{rule.id} {rule.name}"])
+    return text.encode()
+
+
+@example("CH064")
+def _ch064() -> Example:
+    st = s("CH064")
+    completion = {
+        "id": st.id,
+        "object": "chat.completion",
+        "created": st.created,
+        "model": st.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "The capital of France is Paris.",
+                    "refusal": None,
+                },
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 14, "completion_tokens": 7, "total_tokens": 21},
+    }
+    bad, marks = har(200, "application/json", json.dumps(completion).encode(), "CH064")
+    good, _ = har(200, "text/event-stream; charset=utf-8", _stream_body("CH064"))
+    return Example(
+        "CH064",
+        "a gateway answers a stream: true request with one JSON chat.completion",
+        "the answer is an event stream",
+        [],
+        [],
+        files=("har", bad, good, marks),
+    )
+
+
+@example("CH065")
+def _ch065() -> Example:
+    bad, marks = har(502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>", "CH065")
+    error = {
+        "error": {"message": "upstream unavailable", "type": "server_error", "param": None, "code": None}
+    }
+    good, _ = har(502, "application/json", json.dumps(error).encode())
+    return Example(
+        "CH065",
+        "a proxy answers with an HTML error page",
+        'the error is JSON {"error": {"message": ...}}',
+        [],
+        [],
+        files=("har", bad, good, marks),
+    )
+
+
 # --------------------------------------------------------------------------- schema
 
 

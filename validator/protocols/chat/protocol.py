@@ -58,6 +58,9 @@ class ChatProtocol(StreamProtocol):
         # The input itself is an HTTP error body.
         "RSP016": "CH067",
         "RSP017": "CH064",
+        # Recorded calls' answers (cassettes, HAR files) and the probe's: the transport's findings.
+        "RSP014": "CH068",
+        "RSP015": "CH069",
         # The probe's unmet expectation.
         "RSP260": "CH270",
     }
