@@ -12,6 +12,7 @@ from conftest import CORPUS, SEEDS, SHARED_ANTHROPIC, SHARED_CORPUS, needs_share
 
 from validator.engine import CheckOptions, check_bytes, check_chunks, check_file
 from validator.model.outline import MAX_BINS, Density, Outline
+from validator.protocols.chat.builder import ChatStream, render
 from validator.tools.probe.streamkit import function_call_events, message_events, response_snapshot, sse_frame
 
 CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
@@ -175,7 +176,7 @@ def test_outline_of_every_capture_is_drawn_and_lane_independent():
             continue
         data = path.read_bytes()
         # The Responses corpus, checked as Responses (068 holds Chat Completions chunks, which
-        # auto-detection would check as the chat protocol, which draws no outline).
+        # auto-detection would check as the chat protocol, whose outline is another's).
         options = dataclasses.replace(OUTLINE, protocol="responses")
         on = check_chunks([data], str(path), options, lane=True)
         off = check_chunks([data], str(path), options, lane=False)
@@ -246,3 +247,64 @@ def test_every_anthropic_capture_gets_an_outline():
         assert sum(x.deltas.count for x in result.outline.lanes) <= result.events, path
         off = check_chunks([path.read_bytes()], str(path), OUTLINE, lane=False).outline
         assert off is not None and off.as_dict() == result.outline.as_dict(), path
+
+
+# ---------------------------------------------------------------------- Chat Completions
+SHARED_CHAT = SHARED_CORPUS.parent / "corpus-chat"
+
+
+def test_chat_choices_are_lanes_with_their_tool_calls_as_sub_lanes():
+    st = ChatStream("outline")
+    text = st.text(["Let me", " look."], finish="tool_calls")[:-1]
+    calls = st.tool_calls([("get_weather", ['{"city"', ': "Paris"}']), ("get_time", ["{}"])])[1:]
+    frames = [*text, *calls, st.usage(20, 9), st.done()]
+    result = check_bytes(render(frames)[0].encode(), "c.sse", OUTLINE)
+    outline = result.outline
+    assert result.findings == []
+    assert outline is not None and outline.protocol == "chat" and outline.subject == "completion"
+    (choice,) = outline.lanes
+    assert (choice.label, choice.status, choice.start, choice.end, choice.deltas.count, choice.chars) == (
+        "choice 0 assistant",
+        "tool_calls",
+        0,
+        8,
+        2,
+        12,
+    )
+    assert [(c.label, c.start, c.end, c.deltas.count, c.chars) for c in choice.children] == [
+        ("tool_call 0 get_weather", 3, 8, 2, 17),
+        ("tool_call 1 get_time", 6, 8, 1, 2),
+    ]
+    assert [(p.name, p.index) for p in outline.phases] == [("chunks", 0), ("usage", 9)]
+    assert outline.terminal is not None and (outline.terminal.label, outline.terminal.index) == ("[DONE]", 10)
+    assert outline.status == "tool_calls"
+    assert outline.usage == {"prompt_tokens": 20, "completion_tokens": 9, "total_tokens": 29}
+    assert outline.events == result.events == 10
+
+
+def test_chat_in_band_error_is_the_terminal_event():
+    st = ChatStream("outline-error")
+    frames = [*st.text(["Hel", "lo"])[:-1], st.error("overloaded", "server_error")]
+    outline = check_bytes(render(frames)[0].encode(), "c.sse", OUTLINE).outline
+    assert outline is not None and outline.status == "error"
+    assert outline.terminal is not None and (outline.terminal.label, outline.terminal.index) == (
+        "error server_error",
+        3,
+    )
+    (choice,) = outline.lanes
+    assert choice.end is None and choice.deltas.count == 2
+
+
+@pytest.mark.skipif(not SHARED_CHAT.is_dir(), reason=f"{SHARED_CHAT} not found")
+def test_every_chat_capture_gets_an_outline_lane_independent():
+    options = dataclasses.replace(OUTLINE, protocol="chat")
+    for path in sorted(SHARED_CHAT.iterdir()):
+        if path.suffix not in {".sse", ".jsonl", ".json", ".txt"}:
+            continue
+        data = path.read_bytes()
+        on = check_chunks([data], str(path), options, lane=True)
+        off = check_chunks([data], str(path), options, lane=False)
+        assert on.outline is not None and on.outline.protocol == "chat", path
+        assert off.outline is not None and on.outline.as_dict() == off.outline.as_dict(), path
+        assert on.outline.events == on.events, path
+        assert sum(x.deltas.count for x in on.outline.all_lanes()) <= 2 * on.events, path

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from validator.catalog import chat as catalog
+from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.chat.kinds import is_chat_payload
 from validator.protocols.chat.machine import ChatMachine
+from validator.protocols.chat.outline import ChatOutline
 from validator.protocols.chat.request import ChatRequest
 from validator.protocols.chat.schemas import ChatSchemas
 from validator.protocols.lane import PrefixLane
@@ -86,6 +88,9 @@ class ChatProtocol(StreamProtocol):
 
     def wants_runs(self) -> bool:
         return True
+
+    def outline(self) -> OutlineBuilder:
+        return ChatOutline()
 
 
 PROTOCOL = ChatProtocol()
