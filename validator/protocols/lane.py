@@ -22,7 +22,7 @@ the lane on and off.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import orjson
 
@@ -51,12 +51,16 @@ class RunSchemas(Protocol):
         ...
 
 
-class Lane:
-    """Takes the runs of a reader's output it can; passes everything else on, in order."""
+_M = TypeVar("_M")
+_S = TypeVar("_S")
+
+
+class _RunLane(Generic[_M, _S]):
+    """What every lane holds: the stream's machine and schemas, and who is told of its runs."""
 
     __slots__ = ("events", "machine", "observer", "schemas")
 
-    def __init__(self, machine: RunMachine, schemas: RunSchemas) -> None:
+    def __init__(self, machine: _M, schemas: _S) -> None:
         self.machine = machine
         self.schemas = schemas
         #: Told of each run taken (its name, decoded events and first index): the outline.
@@ -66,6 +70,12 @@ class Lane:
 
     def observe(self, observer: RunObserver) -> None:
         self.observer = observer
+
+
+class Lane(_RunLane[RunMachine, RunSchemas]):
+    """Takes the runs of a reader's output it can; passes everything else on, in order."""
+
+    __slots__ = ()
 
     def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
         """``items`` with the runs taken out: a run not taken comes as its events.
@@ -133,23 +143,13 @@ class RunVerdicts(Protocol):
         ...
 
 
-class PrefixLane:
+class PrefixLane(_RunLane[PrefixMachine, RunVerdicts]):
     """A lane for streams whose runs hold more than one kind of event (a chunk of Chat Completions
     is text, a tool call's arguments or its start, under the one ``data:`` framing): the machine
     takes a run's events as far as it can, the one it refuses goes the ordinary way, and the
     machine tries again from the next. A run is decoded and validated once, whatever it holds."""
 
-    __slots__ = ("events", "machine", "observer", "schemas")
-
-    def __init__(self, machine: PrefixMachine, schemas: RunVerdicts) -> None:
-        self.machine = machine
-        self.schemas = schemas
-        self.observer: RunObserver | None = None
-        #: Events checked here (they never reach the consumer).
-        self.events = 0
-
-    def observe(self, observer: RunObserver) -> None:
-        self.observer = observer
+    __slots__ = ()
 
     def through(self, items: Iterable[RawEvent | RawRun | Issue]) -> Iterator[RawEvent | Issue]:
         """``items`` with the events of runs the machine takes taken out, the others one by one.
