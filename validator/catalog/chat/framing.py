@@ -168,11 +168,13 @@ RULES = (
         "streaming request not answered with text/event-stream",
         "A `POST /v1/chat/completions` request with `stream: true` is answered with status 200 and "
         "`Content-Type: text/event-stream` (checked by `probe` and in recorded cassettes and HAR files). "
-        "Refines CHAT.md CH001 for the answer as a whole (RSP014 for Responses calls, AN013 for Messages).",
+        "The same check as RSP014 for Responses calls and AN013 for Messages.",
         "The SDK decodes the body as SSE whatever its content type: a JSON completion has no `data:` line, so "
         "the caller's stream yields nothing (an empty reply, no error); an error status raises instead of "
         "streaming.",
-        f"CHAT.md scope ('The response is `text/event-stream`'), CH001; {SDK_S} (`SSEDecoder`)",
+        "OpenAI OpenAPI 2.3.0 `CreateChatCompletionRequest.stream` ('streamed to the client as it is "
+        "generated using server-sent events', https://github.com/openai/openai-openapi); "
+        f"{SDK_S} (`SSEDecoder`)",
     ),
     chat_rule(
         "CH065",
@@ -180,11 +182,12 @@ RULES = (
         E,
         "rejected request not answered with a 4xx JSON error",
         'A request the server rejects gets a 4xx status and an `application/json` body `{"error": {"message": '
-        "…}}`, even with `stream: true` (checked by `probe` and in recorded cassettes and HAR files). Refines "
-        "CHAT.md CH004 for errors before the stream (RSP015 for Responses calls, AN014 for Messages).",
+        "…}}`, even with `stream: true` (checked by `probe` and in recorded cassettes and HAR files). The same "
+        "check as RSP015 for Responses calls and AN014 for Messages.",
         "The SDK raises a typed `APIStatusError` (BadRequestError, RateLimitError, ...) whose body is the "
         "answer's `error` member; an event stream or an HTML page gives it nothing to raise with.",
-        "CHAT.md CH004 (error shape); openai-python 3.63.0 `_client.py` "
-        '(`_make_status_error`: `body.get("error", body)`)',
+        'OpenAI OpenAPI 2.3.0 `ErrorResponse` (`{"error": Error}`, https://github.com/openai/openai-openapi); '
+        'openai-python 3.63.0 `_client.py` (`_make_status_error`: `body.get("error", body)`, '
+        "https://github.com/openai/openai-python/blob/v3.63.0/src/openai/_client.py)",
     ),
 )
