@@ -145,7 +145,7 @@ class ChatMachine:
         #: The choices the chunk being fed refers to.
         self.touched: list[Choice] = []
         #: The stream is in its content phase, its first chunk seen, no [DONE] yet: the usual
-        #: chunk may take the short path (:meth:`_usual`).
+        #: chunk may take the short path (:meth:`_usual_prefix`).
         self.streaming = False
 
     # ------------------------------------------------------------------ the protocol interface
@@ -189,63 +189,81 @@ class ChatMachine:
         return issues
 
     def _usual(self, data: dict[str, Any]) -> bool:
-        """The bulk of every stream, taken without the tables: a chunk of the first chunk's id,
+        """Does this chunk take the short path (:meth:`_usual_prefix`), which it has then taken?"""
+        return self._usual_prefix([data], 0, 1) == 1
+
+    def _usual_prefix(self, events: list[dict[str, Any]], start: int, stop: int) -> int:
+        """How many of ``events[start:stop]`` in a row take the short path, which they have then
+        taken: the bulk of every stream, without the tables. A chunk of the first chunk's id,
         created and model, no usage or error, one entry for an open choice with no finish_reason
         (the key present, or its absence already reported), whose delta holds only text (content
         or a reasoning extension) or one arguments fragment of a call already started. Whatever
         else arrives goes the general way; the outcome is the same (the tests compare both).
-        Called only while :attr:`streaming`, for a chunk that passed its schema and has no
-        ``event:`` line. Written for speed: it runs once per chunk."""
+        Called only while :attr:`streaming`, for chunks that passed their schema and have no
+        ``event:`` line. Nothing it looks at changes while it runs (the choices, their states,
+        their calls, which rules were reported), so it is read once. Written for speed: it runs
+        once per chunk, one run of chunks at a time when the lane feeds it."""
         first = self.first
-        try:
-            if (
-                data["id"] != first["id"]  # type: ignore[index]
-                or data["created"] != first["created"]  # type: ignore[index]
-                or data["model"] != first["model"]  # type: ignore[index]
-                or data["object"] != OBJECT
-            ):
-                return False
-            choices = data["choices"]
-        except KeyError:
-            return False
-        if type(choices) is not list or len(choices) != 1:
-            return False
-        get = data.get
-        if get("usage") is not None or get("error"):
-            return False
-        entry = choices[0]
-        if type(entry) is not dict:
-            return False
-        try:
-            if entry["finish_reason"] is not None:
-                return False
-        except KeyError:
-            if "CH122" not in self.ctx.once:
-                return False
-        choice = self.choices.get(entry.get("index"))  # type: ignore[arg-type]
-        delta = entry.get("delta")
-        if choice is None or choice.state is not ChoiceState.OPEN or type(delta) is not dict:
-            return False
-        if "tool_calls" in delta:
-            calls = delta["tool_calls"]
-            if len(delta) != 1 or type(calls) is not list or len(calls) != 1 or type(calls[0]) is not dict:
-                return False
-            fragment = calls[0]
-            call = choice.calls.get(fragment.get("index"))  # type: ignore[arg-type]
-            function = fragment.get("function")
-            if call is None or fragment.keys() - _FRAGMENT_KEYS or type(function) is not dict:
-                return False
-            arguments = function.get("arguments")
-            if function.keys() - _ARGUMENTS_KEY or type(arguments) is not str:
-                return False
-            call.arguments.append(arguments)
-            return True
-        for key, value in delta.items():
-            if key not in _TEXT_MEMBERS or (type(value) is not str and value is not None):
-                return False
-        if delta.get("content"):
-            choice.has_content = True
-        return True
+        assert first is not None
+        first_id, created, model = first["id"], first["created"], first["model"]
+        no_finish_key = "CH122" in self.ctx.once  # its absence already reported
+        choices_by_index = self.choices
+        is_open = ChoiceState.OPEN
+        i = start
+        while i < stop:
+            data = events[i]
+            try:
+                if (
+                    data["id"] != first_id
+                    or data["created"] != created
+                    or data["model"] != model
+                    or data["object"] != OBJECT
+                ):
+                    break
+                choices = data["choices"]
+            except KeyError:
+                break
+            if type(choices) is not list or len(choices) != 1:
+                break
+            get = data.get
+            if get("usage") is not None or get("error"):
+                break
+            entry = choices[0]
+            if type(entry) is not dict:
+                break
+            try:
+                if entry["finish_reason"] is not None:
+                    break
+            except KeyError:
+                if not no_finish_key:
+                    break
+            choice = choices_by_index.get(entry.get("index"))  # type: ignore[arg-type]
+            delta = entry.get("delta")
+            if choice is None or choice.state is not is_open or type(delta) is not dict:
+                break
+            if "tool_calls" in delta:
+                calls = delta["tool_calls"]
+                if len(delta) != 1 or type(calls) is not list or len(calls) != 1:
+                    break
+                fragment = calls[0]
+                if type(fragment) is not dict:
+                    break
+                call = choice.calls.get(fragment.get("index"))  # type: ignore[arg-type]
+                function = fragment.get("function")
+                if call is None or fragment.keys() - _FRAGMENT_KEYS or type(function) is not dict:
+                    break
+                arguments = function.get("arguments")
+                if function.keys() - _ARGUMENTS_KEY or type(arguments) is not str:
+                    break
+                call.arguments.append(arguments)
+            else:
+                for key, value in delta.items():
+                    if key not in _TEXT_MEMBERS or (type(value) is not str and value is not None):
+                        return i - start
+                if delta.get("content"):
+                    choice.has_content = True
+            i += 1
+        return i - start
 
     def takes_runs(self, etype: str | None) -> bool:
         """Could the lane take events of a run framed ``etype``: data-only chunks (the others are
@@ -254,22 +272,18 @@ class ChatMachine:
 
     def feed_prefix(self, etype: str | None, events: list[dict[str, Any]], start: int, stop: int) -> int:
         """Feed ``events[start:stop]`` (decoded, each valid against its schema, framed ``etype``) up
-        to the first that would not take :meth:`_usual`, the short path of :meth:`feed` that
+        to the first that would not take :meth:`_usual_prefix`, the short path of :meth:`feed` that
         reports nothing; returns how many were taken. The state is that of feeding them one by
-        one: each is taken by :meth:`_usual` itself."""
+        one: the ordinary path takes each through :meth:`_usual_prefix` as well."""
         if etype is not None or not self.streaming or not self._exact_keys():
             return 0
-        usual = self._usual
-        i = start
-        while i < stop and usual(events[i]):
-            i += 1
-        taken = i - start
+        taken = self._usual_prefix(events, start, stop)
         self.chunks += taken
         self.ctx.serial += taken
         return taken
 
     def _exact_keys(self) -> bool:
-        """Are the numbers :meth:`_usual` compares ints orjson reads exactly (within 64 bits)? The
+        """Are the numbers :meth:`_usual_prefix` compares ints orjson reads exactly (within 64 bits)? The
         lane's events are decoded by orjson, which reads a longer integer as a float, where the
         ordinary path keeps it exact (``decode.exact_ints_needed``): 10**20 + 1 would be taken
         for 10**20. A rounded float cannot equal an int within 64 bits."""
