@@ -330,3 +330,22 @@ def test_every_event_schema_is_an_object_of_its_own_type() -> None:
             prop = schema["properties"]["type"]
             assert schema["type"] == "object" and "type" in schema["required"], etype
             assert prop.get("enum") == [etype] or prop.get("const") == etype, etype
+
+
+def test_data_only_runs_are_not_decoded_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Responses stream without event: lines comes in runs of data-only blocks, which this lane's
+    machines never take: they go event by event at once, not decoded by the lane first."""
+    tried: list[int] = []
+    original = lane_module.Lane._take
+
+    def spy(self: lane_module.Lane, name: str, payloads: list[bytes]) -> Any:
+        tried.append(len(payloads))
+        return original(self, name, payloads)
+
+    monkeypatch.setattr(lane_module.Lane, "_take", spy)
+    data = b"\n".join(
+        line for line in _stream([f"w{i} " for i in range(20)]).split(b"\n") if not line.startswith(b"event:")
+    )
+    assert any(isinstance(i, RawRun) and i.name is None for i in Reader([data], "sse", runs=True))
+    assert_same(data, CheckOptions())
+    assert tried == []

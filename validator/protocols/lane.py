@@ -87,6 +87,10 @@ class Lane(_RunLane[RunMachine, RunSchemas]):
             if type(item) is not RawRun:
                 yield item
                 continue
+            if item.name is None:
+                # Data-only blocks: the machines of this lane take only runs under one event name.
+                yield from item.events()
+                continue
             start = 0
             if not self.machine.takes_runs(item.name):
                 # The run's first delta opens the run in the machine (its lookup, its findings).
