@@ -13,6 +13,7 @@ from typing import Any
 
 from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example
 from tools.rule_examples.responses.transport import OPENAI_401
+from validator.catalog import RULES
 from validator.protocols.chat.builder import ChatStream, Frame, render
 
 BASE_OPTIONS = {"protocol": "chat"}
@@ -243,7 +244,7 @@ def har(
 
 
 def _stream_body(label: str) -> bytes:
-    rule = next(r for r in RULES if r.id == label)
+    rule = RULES[label]
     text, _ = render(text_stream(label)[1], header=[f"{rule.id} {rule.name}"])
     return text.encode()
 
@@ -278,7 +279,7 @@ def _ch064() -> Example:
         "the answer is an event stream",
         [],
         [],
-        files=("har", bad, good, marks),
+        files=("har", Rendered(bad, marks), Rendered(good, [])),
     )
 
 
@@ -295,7 +296,7 @@ def _ch065() -> Example:
         'the error is JSON {"error": {"message": ...}}',
         [],
         [],
-        files=("har", bad, good, marks),
+        files=("har", Rendered(bad, marks), Rendered(good, [])),
     )
 
 
