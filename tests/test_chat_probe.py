@@ -39,7 +39,7 @@ WRONG = {
     "chat-parallel-tool-calls": (_body("tool_call.sse"), {"CH270"}),
     "chat-usage": (_body("text_no_usage.sse"), {"CH230", "CH270"}),
     "chat-n2": (_body("text.sse"), {"CH225", "CH270"}),
-    "chat-error-answer": (_body("text.sse"), {"CH065"}),
+    "chat-error-answer": (_body("text.sse"), {"CH069"}),
 }
 
 

@@ -249,9 +249,9 @@ def _stream_body(label: str) -> bytes:
     return text.encode()
 
 
-@example("CH064")
-def _ch064() -> Example:
-    st = s("CH064")
+@example("CH068")
+def _ch068() -> Example:
+    st = s("CH068")
     completion = {
         "id": st.id,
         "object": "chat.completion",
@@ -271,10 +271,10 @@ def _ch064() -> Example:
         ],
         "usage": {"prompt_tokens": 14, "completion_tokens": 7, "total_tokens": 21},
     }
-    bad, marks = har(200, "application/json", json.dumps(completion).encode(), "CH064")
-    good, _ = har(200, "text/event-stream; charset=utf-8", _stream_body("CH064"))
+    bad, marks = har(200, "application/json", json.dumps(completion).encode(), "CH068")
+    good, _ = har(200, "text/event-stream; charset=utf-8", _stream_body("CH068"))
     return Example(
-        "CH064",
+        "CH068",
         "a gateway answers a stream: true request with one JSON chat.completion",
         "the answer is an event stream",
         [],
@@ -283,15 +283,15 @@ def _ch064() -> Example:
     )
 
 
-@example("CH065")
-def _ch065() -> Example:
-    bad, marks = har(502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>", "CH065")
+@example("CH069")
+def _ch069() -> Example:
+    bad, marks = har(502, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>", "CH069")
     error = {
         "error": {"message": "upstream unavailable", "type": "server_error", "param": None, "code": None}
     }
     good, _ = har(502, "application/json", json.dumps(error).encode())
     return Example(
-        "CH065",
+        "CH069",
         "a proxy answers with an HTML error page",
         'the error is JSON {"error": {"message": ...}}',
         [],

@@ -162,7 +162,7 @@ RULES = (
         "https://github.com/openai/openai-python/blob/v3.63.0/src/openai/_base_client.py); same check as RSP016",
     ),
     chat_rule(
-        "CH064",
+        "CH068",
         "not-an-event-stream",
         E,
         "streaming request not answered with text/event-stream",
@@ -177,7 +177,7 @@ RULES = (
         f"{SDK_S} (`SSEDecoder`)",
     ),
     chat_rule(
-        "CH065",
+        "CH069",
         "pre-stream-error-not-json",
         E,
         "rejected request not answered with a 4xx JSON error",
