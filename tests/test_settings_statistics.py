@@ -69,7 +69,8 @@ def test_statistics_of_a_clean_run_is_the_summary_alone() -> None:
 
 def test_statistics_in_other_formats_is_a_usage_error_and_extra_reports_stay_whole(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--statistics", "--format", "sarif", "t"])
-    assert result.exit_code == 2 and "--statistics prints text or" in result.stderr
+    assert result.exit_code == 2
+    assert "--statistics prints text, concise or json, not --format sarif" in result.stderr
     result = invoke("--statistics", "--json-report", "full.json", "t")
     doc = json.loads((tmp_path / "full.json").read_text())
     assert sum(len(f["findings"]) for f in doc["files"]) == sum(_counts("t").values())

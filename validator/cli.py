@@ -241,7 +241,8 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     if request.statistics:
         main, target = outputs[0]
         if main not in STATISTICS:
-            raise UsageError(f"--statistics prints {' or '.join(STATISTICS)}, not --format {main}")
+            *first, last = STATISTICS
+            raise UsageError(f"--statistics prints {', '.join(first)} or {last}, not --format {main}")
         writers[0] = (STATISTICS[main], target)
     reporters = [cls for cls, _ in writers]
     if any(cls.outlines for cls in reporters):
