@@ -24,6 +24,17 @@ __all__ = ["SCENARIO_HEADER", "ReplayServer", "Reply", "function_call_events", "
 SCENARIO_HEADER = "X-Responses-Validator-Scenario"
 
 
+class _Listener(ThreadingHTTPServer):
+    """A threading HTTP server whose listen backlog holds a burst of clients.
+
+    socketserver's default backlog is 5: with sixty clients connecting at once (the proxy's
+    concurrency test) the kernel drops the surplus SYNs, and their retries back off 1, 2, 4, 8 s
+    and beyond, past a client's timeout on a busy machine.
+    """
+
+    request_queue_size = 128
+
+
 @dataclass(frozen=True)
 class Reply:
     body: bytes
@@ -110,7 +121,7 @@ class ReplayServer:
             do_POST = _handle
             do_GET = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Listener(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
