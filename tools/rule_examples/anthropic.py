@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example
+from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example, har_file
 from validator.tools.probe.messagekit import (
     Ev,
     MessageBuilder,
@@ -266,45 +266,27 @@ def _an012() -> Example:
 # ---------------------------------------------------------------- 1xx schema
 
 
+#: What a Messages call's HAR example records (tools/rule_examples/kit.py har_file).
+_HAR_CALL: dict[str, Any] = {
+    "url": "https://api.anthropic.com/v1/messages",
+    "headers": [{"name": "anthropic-version", "value": "2023-06-01"}],
+    "request": {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 256,
+        "stream": True,
+        "messages": [{"role": "user", "content": "Hi"}],
+    },
+    "time": 812,
+    "creator": "make_rule_examples",
+}
+
+
 def har(
     status: int, content_type: str, body: bytes, rule: str | None = None
 ) -> tuple[bytes, list[tuple[str, int]]]:
     """A HAR file recording one streamed POST /v1/messages and its answer; the (rule, line) of the
     entry when ``rule`` is given (findings about an answer point at its entry)."""
-    request = {
-        "model": "claude-sonnet-4-5",
-        "max_tokens": 256,
-        "stream": True,
-        "messages": [{"role": "user", "content": "Hi"}],
-    }
-    entry = {
-        "startedDateTime": "2026-01-02T10:00:00.000Z",
-        "time": 812,
-        "request": {
-            "method": "POST",
-            "url": "https://api.anthropic.com/v1/messages",
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": "anthropic-version", "value": "2023-06-01"}],
-            "postData": {"mimeType": "application/json", "text": json.dumps(request)},
-        },
-        "response": {
-            "status": status,
-            "statusText": "",
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": "content-type", "value": content_type}],
-            "content": {"size": len(body), "mimeType": content_type, "text": body.decode()},
-        },
-    }
-    doc = {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "make_rule_examples", "version": "1"},
-            "entries": [entry],
-        }
-    }
-    text = json.dumps(doc, indent=2) + "\n"
-    line = text.split("\n").index('    "entries": [') + 2
-    return text.encode(), [(rule, line)] if rule else []
+    return har_file(_HAR_CALL, status, content_type, body, rule)
 
 
 @example("AN013")

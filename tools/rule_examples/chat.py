@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example
+from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example, har_file
 from tools.rule_examples.responses.transport import OPENAI_401
 from validator.catalog import RULES
 from validator.protocols.chat.builder import ChatStream, Frame, render
@@ -202,45 +202,27 @@ def _ch067() -> Example:
     )
 
 
+#: What a chat call's HAR example records (tools/rule_examples/kit.py har_file).
+_HAR_CALL: dict[str, Any] = {
+    "url": "https://api.openai.com/v1/chat/completions",
+    "headers": [{"name": "content-type", "value": "application/json"}],
+    "request": {
+        "model": "gpt-4o-mini",
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+    },
+    "time": 640,
+    "creator": "make_chat_rule_examples",
+}
+
+
 def har(
     status: int, content_type: str, body: bytes, rule: str | None = None
 ) -> tuple[bytes, list[tuple[str, int]]]:
     """A HAR file recording one streamed POST /v1/chat/completions and its answer; the (rule, line)
     of the entry when ``rule`` is given (findings about an answer point at its entry)."""
-    request = {
-        "model": "gpt-4o-mini",
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        "messages": [{"role": "user", "content": "What is the capital of France?"}],
-    }
-    entry = {
-        "startedDateTime": "2026-01-02T10:00:00.000Z",
-        "time": 640,
-        "request": {
-            "method": "POST",
-            "url": "https://api.openai.com/v1/chat/completions",
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": "content-type", "value": "application/json"}],
-            "postData": {"mimeType": "application/json", "text": json.dumps(request)},
-        },
-        "response": {
-            "status": status,
-            "statusText": "",
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": "content-type", "value": content_type}],
-            "content": {"size": len(body), "mimeType": content_type, "text": body.decode()},
-        },
-    }
-    doc = {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "make_chat_rule_examples", "version": "1"},
-            "entries": [entry],
-        }
-    }
-    text = json.dumps(doc, indent=2) + "\n"
-    line = text.split("\n").index('    "entries": [') + 2
-    return text.encode(), [(rule, line)] if rule else []
+    return har_file(_HAR_CALL, status, content_type, body, rule)
 
 
 def _stream_body(label: str) -> bytes:

@@ -142,3 +142,46 @@ def build(rule: str) -> dict[str, bytes]:
             json.dumps({"options": v.options, "findings": findings}, indent=2) + "\n"
         ).encode()
     return out
+
+
+def har_file(
+    call: dict[str, Any],
+    status: int,
+    content_type: str,
+    body: bytes,
+    rule: str | None = None,
+) -> tuple[bytes, list[tuple[str, int]]]:
+    """A HAR file recording one streamed call and its answer; the (rule, line) of the entry when
+    ``rule`` is given (findings about an answer point at its entry).
+
+    ``call`` says what differs between protocols: ``url``, request ``headers``, the request body
+    (``request``), the entry's ``time`` and the ``creator`` name the file carries.
+    """
+    entry = {
+        "startedDateTime": "2026-01-02T10:00:00.000Z",
+        "time": call["time"],
+        "request": {
+            "method": "POST",
+            "url": call["url"],
+            "httpVersion": "HTTP/1.1",
+            "headers": call["headers"],
+            "postData": {"mimeType": "application/json", "text": json.dumps(call["request"])},
+        },
+        "response": {
+            "status": status,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": "content-type", "value": content_type}],
+            "content": {"size": len(body), "mimeType": content_type, "text": body.decode()},
+        },
+    }
+    doc = {
+        "log": {
+            "version": "1.2",
+            "creator": {"name": call["creator"], "version": "1"},
+            "entries": [entry],
+        }
+    }
+    text = json.dumps(doc, indent=2) + "\n"
+    line = text.split("\n").index('    "entries": [') + 2
+    return text.encode(), [(rule, line)] if rule else []
