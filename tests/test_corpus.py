@@ -57,11 +57,7 @@ def _transcript(path: Path, data: dict[str, Any]) -> Path:
 
 
 def _options(data: dict[str, Any]) -> CheckOptions:
-    opts = dict(data.get("options") or {})
-    for key in ("select", "ignore"):
-        if key in opts:
-            opts[key] = tuple(opts[key])
-    return CheckOptions(**opts)
+    return CheckOptions.from_json(data.get("options"))
 
 
 def _params() -> list[Any]:

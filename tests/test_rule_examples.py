@@ -59,12 +59,7 @@ def load_sidecar(directory: Path) -> dict[str, Any]:
 
 
 def options_of(sidecar: dict[str, Any]) -> CheckOptions:
-    opts = dict(sidecar.get("options", {}))
-    # JSON has no tuples; CheckOptions keeps select/ignore as tuples.
-    for key in ("select", "ignore"):
-        if key in opts:
-            opts[key] = tuple(opts[key])
-    return CheckOptions(**opts)
+    return CheckOptions.from_json(sidecar.get("options"))
 
 
 def run_example(path: Path, sidecar: dict[str, Any], options: CheckOptions) -> FileResult:

@@ -107,11 +107,7 @@ def build(directory: Path) -> tuple[bytes, list[tuple[int, str]]] | None:
     sidecar = json.loads((directory / "bad.expected.json").read_text())
     if not bad.is_file() or "probe" in sidecar:
         return None
-    options = dict(sidecar["options"])
-    for key in ("select", "ignore"):
-        if key in options:
-            options[key] = tuple(options[key])
-    opts = CheckOptions(**options)
+    opts = CheckOptions.from_json(sidecar["options"])
     data = bad.read_bytes()
     lines = data.split(b"\n")
     checker = SchemaChecker.for_profile(opts.profile or "openai", strict=opts.strict)

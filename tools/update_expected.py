@@ -83,11 +83,7 @@ class Sidecar:
     def options(self) -> Any:
         from validator.engine import CheckOptions
 
-        opts = dict(self.data.get("options") or {})
-        for key in ("select", "ignore"):
-            if key in opts:
-                opts[key] = tuple(opts[key])
-        return CheckOptions(**opts)
+        return CheckOptions.from_json(self.data.get("options"))
 
     def expected(self) -> Counter[tuple[str, int]]:
         return Counter((f["rule"], int(f["line"])) for f in self.data.get("findings", []))

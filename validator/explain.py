@@ -33,11 +33,7 @@ MAX_FINDINGS = 5
 
 def example_options(sidecar: dict[str, Any]) -> CheckOptions:
     """The options an example is checked with (its sidecar's ``options``)."""
-    options = dict(sidecar.get("options", {}))
-    for key in ("select", "ignore"):  # JSON has no tuples
-        if key in options:
-            options[key] = tuple(options[key])
-    return CheckOptions(**options)
+    return CheckOptions.from_json(sidecar.get("options"))
 
 
 def _files(directory: Path, prefix: str) -> list[Path]:

@@ -69,6 +69,15 @@ class CheckOptions:
                 f"unknown input format {self.input_format!r} (choose from {', '.join(INPUT_FORMATS)})"
             )
 
+    @classmethod
+    def from_json(cls, options: dict[str, Any] | None) -> CheckOptions:
+        """Options written as JSON (an example's or a sidecar's ``options``): JSON has no tuples."""
+        fields = dict(options or {})
+        for key in ("select", "ignore"):
+            if key in fields:
+                fields[key] = tuple(fields[key])
+        return cls(**fields)
+
     def profiles(self) -> tuple[str, ...]:
         return PROTOCOL_PROFILES[self.protocol]
 
