@@ -260,6 +260,19 @@ class _Session:
             return None
         return flying[0] if len(flying) == 1 else None
 
+    def take(self, msg: WsMessage) -> bool:
+        """Route one message, the client's or the server's; whether it was the client's."""
+        value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
+        ctype = value.get("type") if value is not None else None
+        if msg.direction != "send" and ctype not in CLIENT:
+            self.server(msg)
+            return False
+        if value is not None and ctype == "response.create":
+            self.client(value, msg)
+        elif value is not None and ctype == "response.steer":
+            self.client_steer(value, msg)
+        return True
+
     def client(self, value: dict[str, Any], msg: WsMessage) -> None:
         sent = [f for f in _TRANSPORT_FIELDS if f in value]
         if sent:
@@ -473,14 +486,15 @@ def _check_turn(turn: _Turn, path: str, options: Any, prefix: str | None) -> tup
     label = f"turn {turn.number}" + (f" ({turn.response_id})" if turn.response_id else "")
     if prefix:
         label = f"{prefix}, {label}"
-    out = []
-    for f in sub.findings:
-        if f.rule in SSE_ONLY:
-            continue
-        if f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal:
-            continue  # a WebSocket error envelope legitimately ends the turn (as error -> failed over SSE)
-        out.append(_relocate(f, turn, starts, path, label))
-    return sub.events, out
+    return sub.events, [_relocate(f, turn, starts, path, label) for f in sub.findings if _kept(f, turn)]
+
+
+def _kept(f: Finding, turn: _Turn) -> bool:
+    """Whether a finding of a turn's stream holds over the WebSocket mode: never an SSE-only rule;
+    a stream cut short not when an error envelope ended the turn (as error -> failed over SSE)."""
+    if f.rule in SSE_ONLY:
+        return False
+    return not (f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal)
 
 
 def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None, kind: str = "auto") -> Any:
@@ -503,15 +517,7 @@ def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None,
         )
         session = _Session(path, options, prefix, client_visible)
         for msg in messages:
-            value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
-            ctype = value.get("type") if value is not None else None
-            if msg.direction == "send" or ctype in CLIENT:
-                if value is not None and ctype == "response.create":
-                    session.client(value, msg)
-                elif value is not None and ctype == "response.steer":
-                    session.client_steer(value, msg)
-                continue
-            session.server(msg)
+            session.take(msg)
         session.flush(session.connection.finish())
         result.findings.extend(session.findings)
         for turn in session.turns:
@@ -555,15 +561,7 @@ class _TurnStream:
 
     def close(self) -> tuple[int, list[Finding]]:
         done = self.check.close()
-        turn = self.turn
-        out = []
-        for f in done.findings:
-            if f.rule in SSE_ONLY:
-                continue
-            if f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal:
-                continue
-            out.append(self.relocate(f))
-        return done.events, out
+        return done.events, [self.relocate(f) for f in done.findings if _kept(f, self.turn)]
 
     def relocate(self, f: Finding) -> Finding:
         return _relocate(f, self.turn, self.starts, self.path, self.label)
@@ -604,16 +602,8 @@ class WebSocketStream:
             return []
         msg = _decode(WsMessage(self.line, 1, offset, line.decode("utf-8", "replace")))
         session = self.session
-        value = msg.value if msg.decoded and isinstance(msg.value, dict) else None
-        ctype = value.get("type") if value is not None else None
-        if ctype in CLIENT:
+        if session.take(msg):
             self._lines = None
-            if value is not None and ctype == "response.create":
-                session.client(value, msg)
-            elif value is not None and ctype == "response.steer":
-                session.client_steer(value, msg)
-        else:
-            session.server(msg)
         found = session.findings[self._reported :]
         self._reported = len(session.findings)
         for turn in session.turns:
