@@ -131,7 +131,17 @@ def test_the_failure_message_shows_findings_then_the_stream_once() -> None:
         assert message.index("RSP204") < message.index(" 1 | event: response.created")
 
 
-def test_plugin_frames_are_hidden_from_tracebacks(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("ci", [None, "true"], ids=["desk", "ci"])
+def test_plugin_frames_are_hidden_from_tracebacks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ci: str | None
+) -> None:
+    # On CI (the CI variable set) pytest's short summary prints a failure's whole message; the
+    # plugin gives it one line, so the transcript is shown once there too.
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+        monkeypatch.delenv("BUILD_NUMBER", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
     pytester.makepyfile(
         test_streams=f"""
         BROKEN = {BROKEN.decode()!r}
@@ -148,6 +158,12 @@ def test_plugin_frames_are_hidden_from_tracebacks(pytester: pytest.Pytester) -> 
     assert "reply:5:7: RSP204 error:" in out
     assert "pytest_plugin.py" not in out and "raise StreamValidationError" not in out, out
     assert out.count('"type":"response.created","sequence_number":0') == 1, out
+    summary = next(line for line in out.splitlines() if line.startswith("FAILED test_streams.py::test_text"))
+    if ci is not None:
+        assert summary == (
+            "FAILED test_streams.py::test_text - StreamValidationError: reply is not a valid stream: "
+            "8 findings, first reply:5:7: RSP204 sequence_number 7 after 0: 6 missing"
+        ), summary
 
 
 def test_bad_sources_are_type_errors_and_missing_files_fail() -> None:

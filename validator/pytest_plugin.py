@@ -48,6 +48,19 @@ class StreamValidationError(AssertionError):
         super().__init__(message)
         self.result = result
 
+    @property
+    def summary(self) -> str:
+        """One line for pytest's short test summary: what failed, how many findings, the first."""
+        result = self.result
+        if result.error is not None:
+            return f"{result.path} could not be read: {result.error}"
+        count = len(result.findings)
+        first = result.findings[0] if result.findings else None
+        head = f"{result.path} is not a valid stream: {count} finding{'s' if count != 1 else ''}"
+        if first is None:
+            return head
+        return f"{head}, first {first.path}:{first.line}:{first.column}: {first.rule} {first.message}"
+
 
 def format_findings(result: FileResult) -> str:
     """The text-reporter line format, one finding a line (``path:line:col: RSPnnn error: message``)."""
@@ -183,6 +196,18 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if not folders or not _is_under(file_path.resolve(), folders):
         return None
     return StreamFile.from_parent(parent, path=file_path)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # On CI (and with -vv) pytest's short test summary repeats a failure's whole message; ours holds
+    # the transcript, which would then be printed twice. The summary gets one line instead.
+    report = yield
+    error = call.excinfo.value if call.excinfo is not None else None
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if isinstance(error, StreamValidationError) and crash is not None:
+        crash.message = f"{type(error).__name__}: {error.summary}"
+    return report
 
 
 class StreamFile(pytest.File):
