@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,49 @@ def test_cli_protocol_option_and_rules_listing() -> None:
     assert listed.exit_code == 0 and "RSP001" in listed.output
     everything = runner.invoke(cli, ["rules"])
     assert everything.output.count("\n") >= listed.output.count("\n")
+
+
+_MESSAGES_ERROR = b'{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        _MESSAGES_ERROR,  # the HTTP error body given to check
+        _MESSAGES_ERROR[:-1] + b',"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}',
+        b'{\n  "type": "error",\n  "error": {"type": "api_error", "message": "x", "details": null}\n}\n',
+        b"event: error\ndata: " + _MESSAGES_ERROR + b"\n\n",  # a stream failing before message_start
+        b'event: ping\ndata: {"type":"ping"}\n\nevent: error\ndata: ' + _MESSAGES_ERROR + b"\n\n",
+        b"[" + _MESSAGES_ERROR + b"]",
+    ],
+)
+def test_a_messages_error_is_recognised_as_anthropic(head: bytes) -> None:
+    assert detect(head) is PROTOCOLS["anthropic"]
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        # Responses' nested error (the wire's), flat error (the spec's) and WebSocket error.
+        b'data: {"type":"error","sequence_number":2,"error":{"type":"server_error","code":null,'
+        b'"message":"x","param":null}}\n\n',
+        b'{"type":"error","code":"server_error","message":"x","param":null,"sequence_number":0}\n',
+        b'{"type":"error","status":429,"error":{"type":"rate_limit_error","message":"x"}}',
+        # Ambiguous: the Messages shape, but a Responses event follows it.
+        _MESSAGES_ERROR + b'\n{"type":"response.failed","sequence_number":1,"response":{}}\n',
+        # Neither shape whole (an error without its type): the default protocol.
+        b'{"type":"error","error":{"message":"x"}}',
+    ],
+)
+def test_an_error_of_responses_or_of_neither_shape_is_not_claimed_by_anthropic(head: bytes) -> None:
+    assert detect(head) is DEFAULT is PROTOCOLS["responses"]
+
+
+def test_a_messages_error_is_checked_by_the_anthropic_rules() -> None:
+    assert detect_payload(json.loads(_MESSAGES_ERROR)) is PROTOCOLS["anthropic"]
+    assert detect_payload({"type": "error", "sequence_number": 0, "error": {}}) is PROTOCOLS["responses"]
+    body = check_bytes(_MESSAGES_ERROR, "body.json")
+    assert [f.rule for f in body.findings] == ["AN015"]
+    stream = check_bytes(b"event: error\ndata: " + _MESSAGES_ERROR + b"\n\n", "failed.sse")
+    assert [f.rule for f in stream.findings] == ["AN219"]
+    assert [f.rule for f in check_events([json.loads(_MESSAGES_ERROR)]).findings] == ["AN219"]

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from validator.catalog import anthropic as catalog
@@ -26,6 +28,14 @@ _HEAD = re.compile(
     re.M,
 )
 _OWN = EVENT_TYPES - {"ping", "error"}
+#: A head that may hold an ``error`` event (cheap to look for; only then are payloads decoded).
+_ERROR_TYPE = re.compile(rb'"type"\s*:\s*"error"')
+#: What a Messages error carries (``{"type": "error", "error": {"type", "message", "details"?}}``;
+#: ``request_id`` on the HTTP error body). The Responses error events carry more: a
+#: ``sequence_number`` (SSE), ``status`` and ``stream_id`` (WebSocket), ``code``/``message``/``param``
+#: at the top (flat shape) or ``code``/``param`` in ``error`` (nested shape).
+_ERROR_KEYS = frozenset({"type", "error", "request_id"})
+_ERROR_BODY_KEYS = frozenset({"type", "message", "details"})
 #: The Messages endpoint, Vertex's raw predict and Bedrock's InvokeModelWithResponseStream.
 _PATH = re.compile(
     r"(/v1/messages|:streamRawPredict|/model/[^/]+/invoke-with-response-stream)/?$",
@@ -43,11 +53,15 @@ class AnthropicProtocol(StreamProtocol):
         if eventstream.sniff(head[:12]):
             # Bedrock's binary body: what its first chunk carries (other models stream there too).
             return self.recognises(eventstream.first_value(head))
-        return _HEAD.search(head) is not None
+        if _HEAD.search(head) is not None:
+            return True
+        # A stream that fails before message_start (or an HTTP error body given in its place)
+        # shows only its error, whose ``type: "error"`` the Responses error events share.
+        return _ERROR_TYPE.search(head) is not None and _fails_at_once(head)
 
     def recognises(self, payload: Any) -> bool:
         kind = payload.get("type") if isinstance(payload, dict) else None
-        return kind in _OWN
+        return kind in _OWN or is_messages_error(payload)
 
     def is_request(self, method: str, path: str) -> bool:
         return method.upper() == "POST" and _PATH.search(path.split("?", 1)[0]) is not None
@@ -67,6 +81,62 @@ class AnthropicProtocol(StreamProtocol):
 
     def outline(self) -> OutlineBuilder:
         return AnthropicOutline()
+
+
+def is_messages_error(payload: Any) -> bool:
+    """Whether ``payload`` has the Messages error shape and no field of a Responses error event.
+
+    ``{"type": "error", "error": {"type": str, "message": str}}`` (``details`` and a top-level
+    ``request_id`` allowed) is a Messages error; the Responses nested error has the same two
+    fields but also a ``sequence_number`` and ``error.code``/``error.param``. What has fields of
+    neither shape, or of both (an ``error`` without ``type``, a ``sequence_number`` beside a bare
+    ``{type, message}``), is not claimed: detection then falls back to the default protocol
+    (Responses), and ``--protocol anthropic`` says otherwise.
+    """
+    if not isinstance(payload, dict) or payload.get("type") != "error" or not payload.keys() <= _ERROR_KEYS:
+        return False
+    error = payload.get("error")
+    return (
+        isinstance(error, dict)
+        and error.keys() <= _ERROR_BODY_KEYS
+        and isinstance(error.get("type"), str)
+        and isinstance(error.get("message"), str)
+    )
+
+
+def _fails_at_once(head: bytes) -> bool:
+    """Whether ``head`` reads as a Messages stream that fails before it starts: its first event
+    other than a ``ping`` is a Messages error, and no later one is of another protocol's type
+    (a Responses ``error`` is followed by ``response.failed``)."""
+    events = (e for e in _payloads(head) if not (isinstance(e, dict) and e.get("type") == "ping"))
+    if not is_messages_error(next(events, None)):
+        return False
+    return all(not isinstance(e, dict) or e.get("type") in EVENT_TYPES for e in events)
+
+
+def _payloads(head: bytes) -> Iterator[Any]:
+    """The decoded events of ``head`` (None for one that does not decode): the whole head when
+    it is one JSON value (a body laid out on any number of lines, or an array of events), else
+    each ``data:`` value (SSE) or line (JSON Lines)."""
+    text = head.removeprefix(b"\xef\xbb\xbf").strip()
+    if text.startswith((b"{", b"[")):
+        try:
+            whole = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            yield from whole if isinstance(whole, list) else (whole,)
+            return
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(b"data:"):
+            line = line[5:].lstrip()
+        elif not line.startswith(b"{"):
+            continue
+        try:
+            yield json.loads(line)
+        except ValueError:
+            yield None
 
 
 PROTOCOL = AnthropicProtocol()
