@@ -321,3 +321,18 @@ def test_a_file_with_more_findings_than_drawn_says_so(page: Any, monkeypatch: py
         f"Showing the first 2 findings of {total}: the text, JSON and SARIF reports list every one."
     )
     assert f"{total} findings" in page.locator("main#file p.muted").first.inner_text()
+
+
+def test_the_header_names_the_profile_each_protocol_was_checked_against(page: Any):
+    chat = ROOT / "corpus" / "rules" / "CH001" / "good.sse"
+    anthropic = ROOT / "corpus" / "rules" / "AN010" / "good.sse"
+    _, out = html_report(str(chat))
+    assert embedded(out)["profiles"] == ["chat"]
+    open_report(page, out)
+    assert "profile chat \u00b7" in page.locator("header.top").inner_text()
+    _, out = html_report(str(chat), str(anthropic), str(CLEAN))
+    open_report(page, out)
+    assert "profiles chat, anthropic, openai \u00b7" in page.locator("header.top").inner_text()
+    _, out = html_report("--profile", "chat-compat", str(chat))
+    open_report(page, out)
+    assert "profile chat-compat \u00b7" in page.locator("header.top").inner_text()

@@ -149,6 +149,7 @@ def test_json_exact():
                 "valid": False,
                 "error": None,
                 "notice": None,
+                "profiles": [],
                 "findings": [
                     {
                         "rule": "RSP002",
@@ -189,6 +190,7 @@ def test_json_exact():
                 "valid": True,
                 "error": None,
                 "notice": None,
+                "profiles": [],
                 "findings": [],
             },
         ],
@@ -201,6 +203,7 @@ def test_json_exact():
             "warnings": 1,
             "infos": 0,
             "profile": "openai",
+            "profiles": ["openai"],
             "strict": False,
             "passed": False,
             "baselined": 0,
@@ -222,6 +225,7 @@ def test_json_text_layout_is_stable():
         '      "valid": true,\n'
         '      "error": null,\n'
         '      "notice": null,\n'
+        '      "profiles": [],\n'
         '      "findings": []\n'
         "    }\n"
         "  ],\n"
@@ -234,6 +238,9 @@ def test_json_text_layout_is_stable():
         '    "warnings": 0,\n'
         '    "infos": 0,\n'
         '    "profile": "openai",\n'
+        '    "profiles": [\n'
+        '      "openai"\n'
+        "    ],\n"
         '    "strict": false,\n'
         '    "passed": true,\n'
         '    "baselined": 0,\n'
@@ -543,3 +550,34 @@ def test_reporters_never_read_files(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     for cls in REPORTERS.values():
         assert cls().render(sample_report())
+
+
+def test_json_and_sarif_name_the_profile_of_the_protocol_each_file_was_checked_against(tmp_path):
+    from click.testing import CliRunner
+
+    from validator.cli import cli
+
+    rules = Path(__file__).resolve().parent.parent / "corpus" / "rules"
+    chat, anthropic = rules / "CH001" / "good.sse", rules / "AN010" / "good.sse"
+    done = CliRunner().invoke(cli, ["check", "--format", "json", str(chat)])
+    doc = json.loads(done.output)
+    assert doc["summary"]["profile"] == "chat" and doc["summary"]["profiles"] == ["chat"]
+    assert doc["files"][0]["profiles"] == ["chat"]
+    done = CliRunner().invoke(cli, ["check", "--format", "json", str(chat), str(anthropic)])
+    doc = json.loads(done.output)
+    assert doc["summary"]["profile"] is None and doc["summary"]["profiles"] == ["chat", "anthropic"]
+    assert [f["profiles"] for f in doc["files"]] == [["chat"], ["anthropic"]]
+
+    # SARIF: each rule's severity in the profile its protocol was checked against, and its tag.
+    sarif = tmp_path / "out.sarif"
+    CliRunner().invoke(cli, ["check", "-q", "--profile", "chat-compat", "--sarif", str(sarif), str(chat)])
+    descriptors = {r["id"]: r for r in json.loads(sarif.read_text())["runs"][0]["tool"]["driver"]["rules"]}
+    assert RULES["CH004"].severity_in("chat-compat") is Severity.INFO
+    assert descriptors["CH004"]["defaultConfiguration"] == {"level": "note"}
+    # The Responses rules keep the Responses default profile's (RSP007 does not apply in openai).
+    assert descriptors["RSP007"]["defaultConfiguration"] == {"level": "error", "enabled": False}
+    assert descriptors["CH001"]["properties"]["tags"][0] == "chat-completions-api"
+    assert descriptors["AN010"]["properties"]["tags"][0] == "anthropic-messages-api"
+    report = Report([FileResult("a.sse", profiles=("chat-compat",))], profile="openai")
+    assert report.profile_for("chat") == "chat-compat" and report.profile_for("responses") == "openai"
+    assert report.profile_for("anthropic") == "anthropic"

@@ -69,13 +69,16 @@ def _pack(result: FileResult) -> tuple[Any, ...]:
         result.input_format,
         result.outline,
         result.notice,
+        result.profiles,
     )
 
 
 def _unpack(packed: tuple[Any, ...]) -> FileResult:
 
-    path, events, findings, error, input_format, outline, notice = packed
-    return FileResult(path, events, [Finding(*f) for f in findings], error, input_format, outline, notice)
+    path, events, findings, error, input_format, outline, notice, profiles = packed
+    return FileResult(
+        path, events, [Finding(*f) for f in findings], error, input_format, outline, notice, profiles
+    )
 
 
 def _worker(paths: Sequence[str], options: CheckOptions) -> list[tuple[tuple[Any, ...], float]]:

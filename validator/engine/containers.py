@@ -138,6 +138,7 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
             _for_protocol(options, stream.protocol), input_format="sse", request=_request(options, stream)
         )
         sub = check_bytes(stream.body, path, body_options)
+        result.profiles += tuple(p for p in sub.profiles if p not in result.profiles)
         result.events += sub.events
         result.findings.extend(relocate(f, stream, path) for f in sub.findings)
     result.findings = _fix_offsets(result.findings, table)

@@ -111,6 +111,9 @@ class FileResult:
     #: Set when the input was read but held nothing to check (a cassette or HAR file without a
     #: stream or WebSocket message): why. Such a file does not fail, and it does not pass either.
     notice: str | None = None
+    #: The profiles its streams were checked against, each once (a cassette can record calls of
+    #: several protocols); empty when nothing was checked. What the reports name.
+    profiles: tuple[str, ...] = ()
 
     def failed(self, strict: bool = False) -> bool:
         threshold = Severity.WARNING if strict else Severity.ERROR

@@ -112,7 +112,7 @@ class _Checker:
     ) -> None:
         self.protocol = protocol
         options = options.for_protocol(protocol.name)
-        profile = options.profile or protocol.default_profile
+        self.profile = profile = options.profile or protocol.default_profile
         store = FindingStore() if spill else None
         self.stamper = _Stamper(path, options, protocol.reading_rules, store)
         self.schemas = protocol.schemas(profile, options.strict)
@@ -243,7 +243,14 @@ class _Checker:
         else:  # a FindingStore
             findings = findings.finish(group_repeats)
         outline = self.outline.finish(count) if self.outline is not None else None
-        return FileResult(self.stamper.path, count, findings, input_format=input_format, outline=outline)
+        return FileResult(
+            self.stamper.path,
+            count,
+            findings,
+            input_format=input_format,
+            outline=outline,
+            profiles=(self.profile,),
+        )
 
 
 #: An HTTP error body is kept whole to be parsed at the end: past this size an input is not one.
@@ -637,7 +644,9 @@ def _error_body(body: bytes, path: str, options: CheckOptions, protocol: StreamP
     if found is None:
         return None
     said, pointer = found
-    stamper = _Stamper(path, options.for_protocol(protocol.name), protocol.reading_rules)
+    options = options.for_protocol(protocol.name)
+    stamper = _Stamper(path, options, protocol.reading_rules)
     message = f"the input is an HTTP error body, not an event stream: {said!r}"
     stamper.add(Issue("RSP016", message, pointer), None)
-    return FileResult(path, 0, stamper.findings, input_format="json")
+    profile = options.profile or protocol.default_profile
+    return FileResult(path, 0, stamper.findings, input_format="json", profiles=(profile,))

@@ -505,7 +505,7 @@ def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None,
         connections = list(iter_connections(data, kind))
     except ContainerError as exc:
         return FileResult(path, error=str(exc), input_format="websocket")
-    result = FileResult(path, input_format="websocket")
+    result = FileResult(path, input_format="websocket", profiles=(options.profile,))
     if not any(messages for _, messages in connections):
         result.error = "no WebSocket messages found"
         return result
@@ -625,7 +625,7 @@ class WebSocketStream:
         if self._lines is not None:
             return check_websocket(b"\n".join(self._lines) + b"\n", self.path, self.options, kind="jsonl")
         session = self.session
-        result = FileResult(self.path, input_format="websocket")
+        result = FileResult(self.path, input_format="websocket", profiles=(self.options.profile,))
         session.flush(session.connection.finish())
         result.findings.extend(session.findings)
         for turn in session.turns:

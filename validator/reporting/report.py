@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from validator.catalog import PROTOCOL_PROFILES
 from validator.model.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ def plural(n: int, word: str) -> str:
 @dataclass
 class Report:
     results: Sequence[FileResult]
+    #: The profile asked for (or the default protocol's): what the report names when no result
+    #: says which profile it was checked against (:attr:`profiles`).
     profile: str = "openai"
     strict: bool = False
     #: Seconds spent on each result, same order as ``results`` (JUnit times).
@@ -59,6 +62,21 @@ class Report:
         if read is not None:  # excerpts read as the reporter asks for them (FileExcerpts)
             return read(finding)  # type: ignore[no-any-return]
         return found.get(finding.offset)
+
+    @property
+    def profiles(self) -> list[str]:
+        """The profiles the results were checked against, each once in input order (a run over
+        Chat Completions files names ``chat``, not the default protocol's ``openai``); the profile
+        asked for when no result names one (nothing readable was checked)."""
+        seen = list(dict.fromkeys(p for r in self.results for p in r.profiles))
+        return seen or ([self.profile] if self.profile else [])
+
+    def profile_for(self, protocol: str) -> str:
+        """The profile ``protocol``'s rules were (or would be) reported under in this run: the one
+        its results were checked against, else the one asked for if it is ``protocol``'s, else
+        ``protocol``'s default."""
+        own = PROTOCOL_PROFILES[protocol]
+        return next((p for p in (*self.profiles, self.profile) if p in own), own[0])
 
     @property
     def threshold(self) -> Severity:

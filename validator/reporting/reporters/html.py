@@ -69,7 +69,7 @@ class HtmlReporter(Reporter):
         counts = report.counts()
         return {
             "tool": f"{DISTRIBUTION} {version()}",
-            "profile": report.profile,
+            "profiles": report.profiles,
             "strict": report.strict,
             "summary": report.summary_line(),
             "passed": report.passed,

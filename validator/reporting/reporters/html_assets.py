@@ -103,7 +103,7 @@ window.addEventListener("hashchange", route);
 function header() {
   const verdict = el("span", { class: "verdict " + (DATA.passed ? "passed" : "failed"), id: "verdict" }, DATA.summary);
   return el("header", { class: "top" }, el("h1", {}, el("a", { href: "#summary" }, DATA.tool.split(" ")[0] + " report")), verdict,
-    el("span", { class: "muted" }, "profile " + DATA.profile + (DATA.strict ? ", strict" : "") + " \u00b7 " + DATA.tool));
+    el("span", { class: "muted" }, (DATA.profiles.length > 1 ? "profiles " : "profile ") + DATA.profiles.join(", ") + (DATA.strict ? ", strict" : "") + " \u00b7 " + DATA.tool));
 }
 
 // ------------------------------------------------------------------ summary

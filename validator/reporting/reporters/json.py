@@ -85,10 +85,12 @@ class JsonReporter(StreamingReporter):
             "valid": not report.failed_file(r),
             "error": r.error,
             "notice": r.notice,
+            "profiles": list(r.profiles),
         }
 
     def _summary(self, report: Report) -> dict[str, Any]:
         counts = report.counts()
+        profiles = report.profiles
         return {
             "files": len(report.results),
             "files_with_findings": sum(1 for r in report.results if r.findings),
@@ -97,7 +99,9 @@ class JsonReporter(StreamingReporter):
             "errors": counts[Severity.ERROR],
             "warnings": counts[Severity.WARNING],
             "infos": counts[Severity.INFO],
-            "profile": report.profile,
+            # The run's profile (null when its files were checked against several: see profiles).
+            "profile": profiles[0] if len(profiles) == 1 else None,
+            "profiles": profiles,
             "strict": report.strict,
             "passed": report.passed,
             "baselined": report.baselined,

@@ -61,6 +61,14 @@ def _artifact(path: str) -> dict[str, str]:
     return {"uri": _quote(uri), "uriBaseId": "%SRCROOT%"}
 
 
+#: A rule's protocol, as a SARIF tag.
+_PROTOCOL_TAG = {
+    "responses": "responses-api",
+    "chat": "chat-completions-api",
+    "anthropic": "anthropic-messages-api",
+}
+
+
 def _descriptor(rule: Rule, profile: str) -> dict[str, Any]:
     severity = rule.severity_in(profile)
     config: dict[str, Any] = {"level": _LEVEL[severity or rule.severity]}
@@ -75,7 +83,7 @@ def _descriptor(rule: Rule, profile: str) -> dict[str, Any]:
         "help": {"text": doc, "markdown": _help_markdown(rule)},
         "defaultConfiguration": config,
         "properties": {
-            "tags": ["responses-api", rule.layer],
+            "tags": [_PROTOCOL_TAG[rule.protocol], rule.layer],
             "precision": "very-high",
             "problem.severity": _PROBLEM[severity or rule.severity],
         },
@@ -115,7 +123,7 @@ class SarifReporter(StreamingReporter):
                 "driver": {
                     "name": DISTRIBUTION,
                     "version": self.tool_version or version(),
-                    "rules": [_descriptor(r, report.profile) for r in RULES.values()],
+                    "rules": [_descriptor(r, report.profile_for(r.protocol)) for r in RULES.values()],
                 }
             },
             "invocations": [

@@ -222,6 +222,7 @@ def run_scenario(
         # The request is known: the rules that depend on it apply (Chat Completions' n, include_usage).
         checked = check_bytes(body, result.path, dataclasses.replace(options, request=body_json))
         result.events, result.findings = checked.events, list(checked.findings)
+        result.profiles = checked.profiles
         outcome = target.outcome(body)
         # What a scenario may demand depends on the profile (argument deltas, RSP260).
         outcome.profile = options.profile or outcome.profile

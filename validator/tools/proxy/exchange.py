@@ -232,7 +232,7 @@ class ExchangeCheck:
                 result.findings = sorted(self.live, key=Finding.sort_key)
                 return
             done = self.stream.close()
-            result.events, result.findings = done.events, done.findings
+            result.events, result.findings, result.profiles = done.events, done.findings, done.profiles
             result.input_format = done.input_format or result.input_format
         elif self.answer is not None:
             body = b"".join(self.answer)
@@ -385,7 +385,7 @@ class WebSocketCheck:
             self._unchecked(f"checker failed: {type(exc).__name__}: {exc}", traceback.format_exc())
             result.findings = sorted(self.live, key=Finding.sort_key)
             return result
-        result.events, result.findings = done.events, done.findings
+        result.events, result.findings, result.profiles = done.events, done.findings, done.profiles
         if done.error is not None and done.error != "no WebSocket messages found":
             result.error = done.error
         return result
