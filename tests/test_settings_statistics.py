@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SEEDS
+from conftest import CORPUS, SEEDS
 
 from validator.cli import cli
 
@@ -55,10 +55,30 @@ def test_statistics_text_is_one_row_per_rule_then_the_summary() -> None:
     expected = _counts("t")
     assert len(lines) == len(expected) + 1 and lines[-1] == "Found 6 errors in 2 of 3 files."
     for line in lines[:-1]:
-        count, rule, severity, name, files = line.split(maxsplit=4)
-        assert int(count) == expected[rule] and severity == "error" and files == "(2 files)"
+        count, rule, severity, files, name = (column.strip() for column in line.split("\t"))
+        assert int(count) == expected[rule] and severity == "error" and files == "2 files"
         assert name == {"RSP002": "invalid-json", "RSP209": "missing-terminal-event"}.get(rule, name)
     assert invoke("--statistics", "-q", "t").stdout.splitlines() == lines[:-1]
+
+
+def test_statistics_columns_line_up_as_ruffs_whatever_their_widths(_here: Path) -> None:
+    # Counts of one and two digits, ids of two lengths, three severities, one file and several.
+    for n in range(10):
+        (_here / "t" / f"copy{n}.sse").write_bytes(BROKEN.read_bytes())
+    rules = CORPUS / "rules"
+    lines = invoke(
+        "--statistics", "-q", "t", *(str(rules / r / "bad.sse") for r in ("AN104", "CH004"))
+    ).stdout
+    rows = [line.split("\t") for line in lines.splitlines()]
+    assert [(row[0], row[1]) for row in rows[:2]] == [("12", "RSP002"), ("12", "RSP209")]
+    assert rows[-1][0] == " 1" and {"info   ", "warning", "error  "} == {row[2] for row in rows}
+    assert {row[3] for row in rows} == {"12 files", " 1 file "} and {"AN104 ", "RSP002"} <= {
+        row[1] for row in rows
+    }
+    # Every column but the name is padded to one width, so each starts at one place in a terminal.
+    assert all(len(row) == 5 for row in rows)
+    assert all(len({len(row[column]) for row in rows}) == 1 for column in range(4))
+    assert len({tuple(len("\t".join(row[:i]).expandtabs()) for i in range(1, 5)) for row in rows}) == 1
 
 
 def test_statistics_of_a_clean_run_is_the_summary_alone() -> None:

@@ -1,7 +1,7 @@
 """``check --statistics``: how often each rule fired, instead of every finding (ruff's ``--statistics``).
 
 One row per rule, the most frequent first: the count, the rule's id, the worst severity it was
-reported at, its name, and in how many files. ``text`` ends with the summary line as every text
+reported at, in how many files, and its name. ``text`` ends with the summary line as every text
 output does; ``json`` is a list of objects, one per rule.
 """
 
@@ -55,19 +55,25 @@ def rule_counts(report: Report) -> list[RuleCount]:
 
 
 class StatisticsTextReporter(Reporter):
+    """ruff's layout: each column padded to its widest entry (counts to the right) and the columns
+    separated by tabs, so they line up in a terminal and split on tabs in a script; the name, of
+    any length, comes last."""
+
     name = "text"
 
     def render(self, report: Report) -> str:
-        rows = rule_counts(report)
+        counts = rule_counts(report)
         lines = []
-        if rows:
-            width = [max(len(str(getattr(r, key))) for r in rows) for key in ("count", "rule")]
-            sev = max(len(r.severity.value) for r in rows)
-            for r in rows:
-                files = "file" if r.files == 1 else "files"
+        if counts:
+            count_w = max(len(str(r.count)) for r in counts)
+            rule_w = max(len(r.rule) for r in counts)
+            sev_w = max(len(r.severity.value) for r in counts)
+            files_w = max(len(str(r.files)) for r in counts)
+            for r in counts:
+                files = f"{r.files:>{files_w}} " + ("file " if r.files == 1 else "files")
+                severity = r.severity.value
                 lines.append(
-                    f"{r.count:>{width[0]}}  {r.rule:<{width[1]}}  {r.severity.value:<{sev}}  {r.name}"
-                    f"  ({r.files} {files})"
+                    f"{r.count:>{count_w}}\t{r.rule:<{rule_w}}\t{severity:<{sev_w}}\t{files}\t{r.name}"
                 )
         if not self.quiet:
             lines.append(report.summary_line())
