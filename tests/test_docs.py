@@ -75,3 +75,40 @@ def _documented_names() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("doc", "name"), _documented_names())
 def test_documented_python_names_exist(doc: str, name: str) -> None:
     assert _resolves(name), f"{doc} names {name}, which does not exist"
+
+
+def _module_table() -> dict[str, str]:
+    """ARCHITECTURE.md's table of packages: the package (``top`` = ``validator`` itself) -> what it owns."""
+    text = _text(ROOT / "docs" / "ARCHITECTURE.md")
+    section = text.split("## Packages and what each owns", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = line.split(" | ")
+        if line.startswith("| ") and len(cells) >= 3 and cells[0] not in ("| package", "|---"):
+            rows[cells[0].removeprefix("| ").strip("`")] = cells[1]
+    return rows
+
+
+def test_the_architecture_table_names_every_module_of_the_tree() -> None:
+    rows = _module_table()
+    assert {"top", "model/", "protocols/", "protocols/chat/", "protocols/anthropic/"} <= rows.keys()
+    package = ROOT / "validator"
+    for name, owns in rows.items():
+        folder = package if name == "top" else package / name
+        named = set(re.findall(r"`([\w/]+\.py)\b", owns)) | set(re.findall(r"`(\w+/)`", owns))
+        # Each module and subpackage of the folder is named in its row (a subpackage with a row of
+        # its own counts as named).
+        children = {p.name for p in folder.glob("*.py") if p.name != "__init__.py"}
+        children |= {
+            p.name + "/" for p in folder.iterdir() if (p / "__init__.py").exists() or any(p.glob("*.py"))
+        }
+        unnamed = {
+            c for c in children if c not in named and f"{'' if name == 'top' else name}{c}" not in rows
+        }
+        assert not unnamed, f"ARCHITECTURE.md's {name} row does not name {sorted(unnamed)}"
+        # And what it names exists: in the folder or below it, or as a path from validator/.
+        for module in named:
+            stem = module.rstrip("/")
+            assert any(folder.rglob(stem)) or (package / stem).exists(), (
+                f"{name} row names {module}: not in the tree"
+            )
