@@ -1,4 +1,5 @@
-"""Benchmark: peak memory of ``check`` on inputs that used to grow it without bound (issue 18, bug 6).
+"""Benchmark: peak memory of ``check`` on inputs that used to grow it without bound (a finding per
+event over a million events, one line of gigabytes).
 
 Run by hand, never by the test suite::
 

@@ -1,9 +1,10 @@
 """Rules with a numeric bound, an index or a span, each at the bound, just inside and just outside.
 
-Issue 18: moving RSP313's bound to ``end <= len(text) + 1`` left every test passing, because no
+Moving RSP313's bound to ``end <= len(text) + 1`` once left every test passing, because no
 example sat exactly one past the end. Each case here edits one field of a valid transcript and
 says whether the rule must fire; the values straddle the bound, so an off-by-one in either
-direction fails a case. (Mutation testing found the other weak spots: see the issue's note.)
+direction fails a case. (Mutation testing of the rule and state-machine modules found the other
+weak spots these cases cover.)
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def set_seq(position: int, value: Callable[[int], int]) -> Callable[[Events], No
         pytest.param(set_seq(0, lambda _: 0), set(), id="first-is-0"),
         pytest.param(set_seq(0, lambda _: 1), {"RSP203"}, id="first-is-1"),
         # Below the schema's minimum: the schema finding at /sequence_number is the one root cause
-        # (since issue 11, a follow-on finding about the same value is not repeated as RSP203).
+        # (one defect, one finding: a follow-on finding about the same value is not repeated as RSP203).
         pytest.param(set_seq(0, lambda _: -1), {"RSP103"}, id="first-is-minus-1"),
         pytest.param(set_seq(5, lambda last: last + 1), set(), id="next"),
         pytest.param(set_seq(5, lambda last: last + 2), {"RSP204"}, id="one-missing"),

@@ -1,7 +1,8 @@
 """A finding's detail lines in text output: the few that matter, and how many more ``-v`` shows.
 
 An output item without ``type`` fails every branch of the item union: the schema check lists
-two dozen further errors (issue 11 keeps them all in ``Finding.details``, most relevant first).
+two dozen further errors, all kept in ``Finding.details`` (most relevant first: one slip must not
+hide another, yet the first screen must stay readable).
 The text output shows the first few and says how many it leaves out; ``-v`` shows every one;
 JSON and SARIF keep them all.
 """

@@ -112,3 +112,22 @@ def test_the_architecture_table_names_every_module_of_the_tree() -> None:
             assert any(folder.rglob(stem)) or (package / stem).exists(), (
                 f"{name} row names {module}: not in the tree"
             )
+
+
+#: Labels of our working notes (an issue or bug number, a worktree's name) that mean nothing to a
+#: reader of the code: a comment says the reason itself. Upstream references keep their ``#``.
+_WORKING_LABEL = re.compile(
+    r"\b(?:issue|bug|stop) \d+\b|\b(?:perf|misc|cli|codex|chat|mem|pack|proxyx?)\d{2}\b", re.I
+)
+
+
+def test_code_comments_and_sidecar_notes_carry_no_working_note_labels() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in ("validator", "tools", "tests", "bench", "corpus")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".json") and path.name != "test_docs.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if _WORKING_LABEL.search(line)
+    ]
+    assert not found, "\n".join(found[:20])

@@ -1,4 +1,7 @@
-"""Many findings in little memory (issue 18, bug 6): spilled findings, reports written as they are made.
+"""Many findings in little memory: spilled findings, reports written as they are made.
+
+A transcript with a million defects once took gigabytes (every finding, then every report
+document, held whole); a CI job checking a server that breaks on every delta must not.
 
 The figures (peak RSS with a million findings) come from ``bench/memory.py``; these tests hold the
 memory-saving paths to the results of the plain ones: a :class:`FindingStore` that spilled gives

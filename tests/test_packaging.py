@@ -136,7 +136,7 @@ def test_sdist_holds_every_project_file(sdist: Path) -> None:
         held = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     missing = sorted(_project_files() - held)
     assert not missing, f"{sdist.name} ({top}) leaves out {len(missing)} files: {missing[:20]}"
-    # What issue #18 found missing, named so that a regression reads plainly.
+    # What an sdist once left out (its tests then failed from it), named so that a regression reads plainly.
     for needed in (".pre-commit-hooks.yaml", "docs/USAGE.md", "tools/make_rule_examples.py", "CHANGELOG.md"):
         assert needed in held
 

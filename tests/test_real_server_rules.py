@@ -1,4 +1,4 @@
-"""Rules real servers break (issue 11 §2): each rule, its boundary, and the same with a schema slip.
+"""Rules real servers break: each rule, its boundary, and the same with a schema slip.
 
 The streams are our own valid ones (``corpus/streams``) with one defect put in; every case is
 also checked with a cosmetic schema slip (a required-but-nullable field left out of the terminal

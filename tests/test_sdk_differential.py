@@ -1,4 +1,4 @@
-"""The official SDK as a second opinion (issue 12 §4).
+"""The official SDK as a second opinion: what it raises on, its clients trip over, so we must report it.
 
 openai-python >= 3.31 raises on lifecycle violations itself. Its stream accumulator (the pinned
 version, see pyproject's test extra) reads every stream transcript in corpus/, every capture of the

@@ -1,4 +1,4 @@
-"""Issue 18: what a new user hit, one reproducer per bug, each at the behaviour the user saw."""
+"""What a new user hit, one reproducer per bug, each at the behaviour the user saw."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def replace_event(path: Path, marker: str, edit) -> bytes:  # type: ignore[no-un
     return "\n".join(lines).encode()
 
 
-# ---------------------------------------------------------------------- bug 1: folders of cassettes
+# ---------------------------------------------------------------------- folders of cassettes
 def test_bug1_a_directory_is_checked_with_its_cassettes(tmp_path: Path) -> None:
     d = tmp_path / "d"
     d.mkdir()
@@ -77,7 +77,7 @@ def test_bug1_a_folder_of_only_cassettes_and_har_files(tmp_path: Path) -> None:
     assert [Path(f["path"]).name for f in json.loads(result.stdout)["files"]] == ["a.yml", "b.har"]
 
 
-# ---------------------------------------------------------------------- bug 2: unreadable folders
+# ---------------------------------------------------------------------- unreadable folders
 def test_bug2_an_unreadable_subdirectory_is_an_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,7 +112,7 @@ def test_bug2_chmod_000_folder_as_a_user(tmp_path: Path) -> None:  # pragma: no 
     assert result.exit_code == 2 and "locked" in result.stderr
 
 
-# ---------------------------------------------------------------------- bug 3: special files
+# ---------------------------------------------------------------------- special files
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
 def test_bug3_a_fifo_inside_a_directory_is_skipped_with_a_note(tmp_path: Path) -> None:
     d = tmp_path / "d"
@@ -132,7 +132,7 @@ def test_bug3_a_fifo_inside_a_directory_is_skipped_with_a_note(tmp_path: Path) -
     assert proc.stdout.endswith("All checks passed: 1 file, 0 findings.\n")
 
 
-# ---------------------------------------------------------------------- bug 4: baselines and lines
+# ---------------------------------------------------------------------- baselines and lines
 def test_bug4_a_line_added_above_keeps_a_baselined_finding_known(tmp_path: Path) -> None:
     # The seed with an item never closed: RSP228's message names the line the item was added at.
     broken = CORPUS / "seeds" / "000_e3213cea1afb5a14.sse"
@@ -146,7 +146,7 @@ def test_bug4_a_line_added_above_keeps_a_baselined_finding_known(tmp_path: Path)
     assert "stale" not in result.stdout
 
 
-# ---------------------------------------------------------------------- bug 5: internal errors
+# ---------------------------------------------------------------------- internal errors
 DEEP = "[" * 1000 + "]" * 1000
 
 
@@ -219,7 +219,7 @@ def test_bug5_every_reporter_writes_a_raw_lone_surrogate(fmt: str) -> None:
         json.loads(text)
 
 
-# ---------------------------------------------------------------------- bug 7: options by position
+# ---------------------------------------------------------------------- options by position
 def test_bug7_options_passed_by_position_are_applied_everywhere(tmp_path: Path) -> None:
     data = sse('{"type":"response.created","sequence_number":0}')
     only = CheckOptions(select=("RSP209",))
@@ -254,7 +254,7 @@ def test_bug7_a_wrong_type_is_a_clear_type_error(call, message: str) -> None:  #
         call()
 
 
-# ---------------------------------------------------------------------- bug 8: big integers
+# ---------------------------------------------------------------------- big integers
 @pytest.mark.parametrize("pad", ["", ',"x":"' + "y" * 600 + '"'], ids=["short", "long"])
 @pytest.mark.parametrize("fmt", ["sse", "jsonl", "json"])
 def test_bug8_integers_past_64_bits_are_kept_exactly(fmt: str, pad: str) -> None:
@@ -287,7 +287,7 @@ def test_bug8_a_delta_run_with_a_big_integer_is_not_rounded() -> None:
     assert found, check_bytes("\n".join(lines).encode()).findings
 
 
-# ---------------------------------------------------------------------- bug 9: containers by content
+# ---------------------------------------------------------------------- containers by content
 def test_bug9_a_cassette_on_stdin_is_recognised() -> None:
     result = invoke("check", "--format", "json", "-", input=CASSETTE.read_bytes())
     assert rules_of(result) == ["RSP014"]
@@ -333,7 +333,7 @@ def test_bug9_stdin_filename_names_the_kind() -> None:
     assert doc["files"][0]["path"] == "x.yaml" and doc["files"][0]["format"] == "cassette"
 
 
-# ---------------------------------------------------------------------- bug 10: mutate
+# ---------------------------------------------------------------------- mutate
 def test_bug10_mutate_refuses_a_json_array(tmp_path: Path) -> None:
     src = tmp_path / "t.json"
     src.write_text(json.dumps([{"type": "response.created", "sequence_number": 0}]))

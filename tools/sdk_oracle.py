@@ -178,9 +178,9 @@ if __name__ == "__main__":
 
 # ---------------------------------------------------------------------------- the differential check
 #
-# The SDK as a second opinion (issue 12 §4): openai-python >= 3.31 raises on lifecycle violations
-# itself. Over every stream we hold, whenever its stream accumulator raises, the validator (openai
-# profile) must report at least one error. What the SDK raises is what a client of it sees.
+# The SDK as a second opinion: openai-python >= 3.31 raises on lifecycle violations itself, and
+# what it raises is what a client of it sees. So over every stream we hold, whenever its stream
+# accumulator raises, the validator (openai profile) must report at least one error.
 
 #: What the SDK raises and where, read from the pinned openai-python's
 #: ``lib/streaming/responses/_responses.py``: message prefix -> the rules that report that defect.
