@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.rule_examples.kit import FORMATS, Example, Format, Rendered, example, har_file
+from tools.rule_examples.kit import (
+    DELETE,
+    FORMATS,
+    Example,
+    Format,
+    Member,
+    Rendered,
+    example,
+    har_example,
+    har_file,
+    members,
+)
 from validator.tools.probe.messagekit import (
     Ev,
     MessageBuilder,
@@ -96,6 +107,161 @@ def pair(label: str) -> tuple[list[Ev], list[Ev]]:
     return copy.deepcopy(good), good
 
 
+def text_pair(rule: str) -> tuple[list[Ev], list[Ev]]:
+    """The rule's (bad, good) text answers."""
+    return pair(rule.lower())
+
+
+def tool_pair(rule: str) -> tuple[list[Ev], list[Ev]]:
+    """The rule's (bad, good) tool calls."""
+    good = tool_stream(rule.lower())
+    return copy.deepcopy(good), good
+
+
+def search_pair(rule: str) -> tuple[list[Ev], list[Ev]]:
+    """The rule's (bad, good) web searches."""
+    good = search_stream(rule.lower())
+    return copy.deepcopy(good), good
+
+
+def second_start(evs: list[Ev]) -> int:
+    return find(evs, "content_block_start", 1)
+
+
+def second_delta(evs: list[Ev]) -> int:
+    return delta_of(evs, "text_delta", 1)
+
+
+def message_delta(evs: list[Ev]) -> int:
+    return find(evs, "message_delta")
+
+
+#: The examples that change one member of one event of an answer. The framing ones change the
+#: event itself (``vars``): the bytes sent for its payload, its ``event:`` name.
+MEMBERS: dict[str, Member] = {
+    "AN002": Member(
+        text_pair,
+        second_delta,
+        ("raw",),
+        b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" of France}}',
+        "a delta's closing quote is lost",
+        "every payload is JSON",
+        body=vars,
+    ),
+    "AN003": Member(
+        text_pair,
+        second_delta,
+        ("raw",),
+        b'[" of France"]',
+        "a delta is sent as a bare JSON array",
+        "every payload is an object",
+        body=vars,
+    ),
+    "AN004": Member(
+        text_pair,
+        second_delta,
+        ("name",),
+        "content_block_start",
+        "a delta is framed as event: content_block_start",
+        "event names equal types",
+        body=vars,
+    ),
+    "AN101": Member(
+        text_pair, second_delta, ("type",), DELETE, "a delta without its type", "every event has a type"
+    ),
+    "AN103": Member(
+        text_pair,
+        second_delta,
+        ("delta",),
+        {"type": "text_delta", "content": " of France"},
+        "a text_delta carries `content` instead of `text`",
+        "deltas match their schema",
+    ),
+    "AN203": Member(
+        text_pair,
+        0,
+        ("message", "content"),
+        [{"type": "text", "text": "The capital"}],
+        "message_start carries the first text block",
+        "message_start has empty content",
+    ),
+    "AN204": Member(
+        text_pair,
+        0,
+        ("message", "stop_reason"),
+        "end_turn",
+        "message_start already carries a stop_reason",
+        "stop_reason is null at the start",
+    ),
+    "AN209": Member(
+        text_pair,
+        second_delta,
+        ("delta",),
+        {"type": "thinking_delta", "thinking": " of France"},
+        "reasoning is streamed into a text block (LiteLLM #33224)",
+        "deltas fit their block",
+    ),
+    "AN215": Member(
+        text_pair,
+        message_delta,
+        ("delta", "stop_reason"),
+        None,
+        "message_delta without a stop_reason",
+        "stop_reason end_turn",
+    ),
+    "AN221": Member(
+        text_pair,
+        message_delta,
+        ("delta", "stop_sequence"),
+        DELETE,
+        "message_delta.delta without stop_sequence (LiteLLM)",
+        "stop_sequence: null",
+    ),
+    "AN302": Member(
+        text_pair,
+        message_delta,
+        ("usage", "input_tokens"),
+        12,
+        "message_delta reports fewer input tokens than message_start",
+        "cumulative counts",
+    ),
+    "AN303": Member(
+        text_pair,
+        0,
+        ("message", "usage", "input_tokens"),
+        0,
+        "message_start reports 0 input tokens (LiteLLM)",
+        "the real count at the start",
+        mark=message_delta,
+    ),
+    "AN304": Member(
+        text_pair,
+        message_delta,
+        ("delta", "stop_reason"),
+        "tool_use",
+        "stop_reason tool_use without a tool_use block (sub2api #3338)",
+        "end_turn for a text answer",
+    ),
+    "AN306": Member(
+        search_pair,
+        second_start,
+        ("content_block", "tool_use_id"),
+        "srvtoolu_01Unknown",
+        "a search result names a call that was never made",
+        "the result names its call",
+    ),
+    "AN307": Member(
+        tool_pair,
+        second_start,
+        ("content_block", "id"),
+        "call_w1",
+        "a bridge passes the upstream's call_ id through",
+        "toolu_ ids",
+    ),
+}
+members(MEMBERS)
+
+
 # ---------------------------------------------------------------- 0xx framing
 
 
@@ -108,35 +274,6 @@ def _an001() -> Example:
     )
     bad[i].mark("AN001")
     return Example("AN001", "a proxy re-encodes one delta as Latin-1", "every byte is UTF-8", bad, good)
-
-
-@example("AN002")
-def _an002() -> Example:
-    bad, good = pair("an002")
-    i = delta_of(bad, "text_delta", 1)
-    bad[i].raw = b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" of France}}'
-    bad[i].mark("AN002")
-    return Example("AN002", "a delta's closing quote is lost", "every payload is JSON", bad, good)
-
-
-@example("AN003")
-def _an003() -> Example:
-    bad, good = pair("an003")
-    i = delta_of(bad, "text_delta", 1)
-    bad[i].raw = b'[" of France"]'
-    bad[i].mark("AN003")
-    return Example("AN003", "a delta is sent as a bare JSON array", "every payload is an object", bad, good)
-
-
-@example("AN004")
-def _an004() -> Example:
-    bad, good = pair("an004")
-    e = bad[delta_of(bad, "text_delta", 1)]
-    e.name = "content_block_start"
-    e.mark("AN004")
-    return Example(
-        "AN004", "a delta is framed as event: content_block_start", "event names equal types", bad, good
-    )
 
 
 @example("AN005")
@@ -294,33 +431,29 @@ def _an013() -> Example:
     answer = json.dumps(
         {"id": "msg_01", "type": "message", "role": "assistant", "content": [{"type": "text", "text": "Hi!"}]}
     )
-    bad, marks = har(200, "application/json", answer.encode(), "AN013")
     body, _, _ = render_sse(text_stream("an013"))
-    good, _ = har(200, "text/event-stream; charset=utf-8", body)
-    return Example(
+    return har_example(
+        _HAR_CALL,
         "AN013",
         "a gateway answers a stream: true request with one JSON message",
         "the answer is an event stream",
-        [],
-        [],
+        (200, "application/json", answer.encode()),
+        (200, "text/event-stream; charset=utf-8", body),
         options={},
-        files=("har", Rendered(bad, marks), Rendered(good, [])),
     )
 
 
 @example("AN014")
 def _an014() -> Example:
-    bad, marks = har(529, "text/html", b"<html><body>upstream overloaded</body></html>", "AN014")
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-    good, _ = har(529, "application/json", json.dumps(error).encode())
-    return Example(
+    return har_example(
+        _HAR_CALL,
         "AN014",
         "a proxy answers an overloaded API with an HTML page",
         'the error is JSON {"type": "error", "error": {...}}',
-        [],
-        [],
+        (529, "text/html", b"<html><body>upstream overloaded</body></html>"),
+        (529, "application/json", json.dumps(error).encode()),
         options={},
-        files=("har", Rendered(bad, marks), Rendered(good, [])),
     )
 
 
@@ -344,15 +477,6 @@ def _an015() -> Example:
     )
 
 
-@example("AN101")
-def _an101() -> Example:
-    bad, good = pair("an101")
-    e = bad[delta_of(bad, "text_delta", 1)]
-    del e.data["type"]
-    e.mark("AN101")
-    return Example("AN101", "a delta without its type", "every event has a type", bad, good)
-
-
 @example("AN102")
 def _an102() -> Example:
     bad, good = pair("an102")
@@ -360,17 +484,6 @@ def _an102() -> Example:
     bad.insert(at, ev({"type": "message_progress", "progress": 0.5}).mark("AN102"))
     return Example(
         "AN102", "a new event type the validator does not know", "only known event types", bad, good
-    )
-
-
-@example("AN103")
-def _an103() -> Example:
-    bad, good = pair("an103")
-    e = bad[delta_of(bad, "text_delta", 1)]
-    e.data["delta"] = {"type": "text_delta", "content": " of France"}
-    e.mark("AN103")
-    return Example(
-        "AN103", "a text_delta carries `content` instead of `text`", "deltas match their schema", bad, good
     )
 
 
@@ -444,26 +557,6 @@ def _an202() -> Example:
     )
 
 
-@example("AN203")
-def _an203() -> Example:
-    bad, good = pair("an203")
-    bad[0].data["message"]["content"] = [{"type": "text", "text": "The capital"}]
-    bad[0].mark("AN203")
-    return Example(
-        "AN203", "message_start carries the first text block", "message_start has empty content", bad, good
-    )
-
-
-@example("AN204")
-def _an204() -> Example:
-    bad, good = pair("an204")
-    bad[0].data["message"]["stop_reason"] = "end_turn"
-    bad[0].mark("AN204")
-    return Example(
-        "AN204", "message_start already carries a stop_reason", "stop_reason is null at the start", bad, good
-    )
-
-
 @example("AN205")
 def _an205() -> Example:
     good = tool_stream("an205")
@@ -516,21 +609,6 @@ def _an208() -> Example:
         "AN208",
         "the tool_use block is never stopped (claude-code-router #1725)",
         "every block stopped",
-        bad,
-        good,
-    )
-
-
-@example("AN209")
-def _an209() -> Example:
-    bad, good = pair("an209")
-    e = bad[delta_of(bad, "text_delta", 1)]
-    e.data["delta"] = {"type": "thinking_delta", "thinking": " of France"}
-    e.mark("AN209")
-    return Example(
-        "AN209",
-        "reasoning is streamed into a text block (LiteLLM #33224)",
-        "deltas fit their block",
         bad,
         good,
     )
@@ -590,15 +668,6 @@ def _an214() -> Example:
     at = find(bad, "message_delta")
     bad.insert(at + 1, copy.deepcopy(bad[at]).mark("AN214"))
     return Example("AN214", "message_delta is sent twice", "one message_delta", bad, good)
-
-
-@example("AN215")
-def _an215() -> Example:
-    bad, good = pair("an215")
-    e = of(bad, "message_delta")
-    e.data["delta"]["stop_reason"] = None
-    e.mark("AN215")
-    return Example("AN215", "message_delta without a stop_reason", "stop_reason end_turn", bad, good)
 
 
 @example("AN216")
@@ -670,17 +739,6 @@ def _an220() -> Example:
     )
 
 
-@example("AN221")
-def _an221() -> Example:
-    bad, good = pair("an221")
-    e = of(bad, "message_delta")
-    del e.data["delta"]["stop_sequence"]
-    e.mark("AN221")
-    return Example(
-        "AN221", "message_delta.delta without stop_sequence (LiteLLM)", "stop_sequence: null", bad, good
-    )
-
-
 @example("AN260")
 def _an260() -> Example:
     bad = text_stream("an260", ["I can't check", " live weather, but Paris", " is usually mild."])
@@ -709,42 +767,6 @@ def _an301() -> Example:
     )
 
 
-@example("AN302")
-def _an302() -> Example:
-    bad, good = pair("an302")
-    e = of(bad, "message_delta")
-    e.data["usage"]["input_tokens"] = 12
-    e.mark("AN302")
-    return Example(
-        "AN302", "message_delta reports fewer input tokens than message_start", "cumulative counts", bad, good
-    )
-
-
-@example("AN303")
-def _an303() -> Example:
-    bad, good = pair("an303")
-    bad[0].data["message"]["usage"]["input_tokens"] = 0
-    of(bad, "message_delta").mark("AN303")
-    return Example(
-        "AN303", "message_start reports 0 input tokens (LiteLLM)", "the real count at the start", bad, good
-    )
-
-
-@example("AN304")
-def _an304() -> Example:
-    bad, good = pair("an304")
-    e = of(bad, "message_delta")
-    e.data["delta"]["stop_reason"] = "tool_use"
-    e.mark("AN304")
-    return Example(
-        "AN304",
-        "stop_reason tool_use without a tool_use block (sub2api #3338)",
-        "end_turn for a text answer",
-        bad,
-        good,
-    )
-
-
 @example("AN305")
 def _an305() -> Example:
     bad = tool_stream("an305", stop="end_turn")
@@ -753,28 +775,6 @@ def _an305() -> Example:
     return Example(
         "AN305", "a tool call with stop_reason end_turn (LiteLLM #34692)", "stop_reason tool_use", bad, good
     )
-
-
-@example("AN306")
-def _an306() -> Example:
-    good = search_stream("an306")
-    bad = copy.deepcopy(good)
-    e = of(bad, "content_block_start", 1)
-    e.data["content_block"]["tool_use_id"] = "srvtoolu_01Unknown"
-    e.mark("AN306")
-    return Example(
-        "AN306", "a search result names a call that was never made", "the result names its call", bad, good
-    )
-
-
-@example("AN307")
-def _an307() -> Example:
-    good = tool_stream("an307")
-    bad = copy.deepcopy(good)
-    e = of(bad, "content_block_start", 1)
-    e.data["content_block"]["id"] = "call_w1"
-    e.mark("AN307")
-    return Example("AN307", "a bridge passes the upstream's call_ id through", "toolu_ ids", bad, good)
 
 
 @example("AN308")

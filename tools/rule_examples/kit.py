@@ -14,14 +14,31 @@ into the files of ``corpus/rules/<ID>/``.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from validator.catalog import RULES
 
-__all__ = ["EXAMPLES", "FORMATS", "Example", "Format", "Rendered", "Variant", "build", "example", "sidecar"]
+__all__ = [
+    "DELETE",
+    "EXAMPLES",
+    "FORMATS",
+    "Example",
+    "Format",
+    "Member",
+    "Rendered",
+    "Variant",
+    "build",
+    "example",
+    "har_example",
+    "members",
+    "sidecar",
+]
 
 
 @dataclass
@@ -95,6 +112,62 @@ def example(rule: str) -> Callable[[Callable[[], Example]], Callable[[], Example
         return fn
 
     return register
+
+
+#: A :class:`Member` value that deletes the member instead of setting it.
+DELETE: Any = object()
+
+#: Which events of a stream: an index, a slice, or a function of the stream giving an index.
+At = int | slice | Callable[[list[Any]], int]
+
+
+def _indices(events: list[Any], at: At) -> range:
+    if callable(at):
+        at = at(events)
+    picked = range(len(events))[at]
+    return picked if isinstance(picked, range) else range(picked, picked + 1)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An example whose bad stream is the good one with one member of some events set to
+    ``value`` (or deleted, :data:`DELETE`), the first of them marked (or the event ``mark``
+    names): most schema, constancy and consistency defects are one field a server gets wrong,
+    and a table of them says only what differs."""
+
+    #: The rule's (bad, good) streams, built alike.
+    streams: Callable[[str], tuple[list[Any], list[Any]]]
+    at: At
+    #: Keys from the event's body (:attr:`body`) to the member.
+    path: tuple[str | int, ...]
+    value: Any
+    about_bad: str
+    about_good: str
+    mark: At | None = None
+    #: An event's JSON body (the protocols' event classes name it differently).
+    body: Callable[[Any], Any] = operator.attrgetter("data")
+
+    def example(self, rule: str) -> Example:
+        bad, good = self.streams(rule)
+        changed = _indices(bad, self.at)
+        *parents, last = self.path
+        for i in changed:
+            owner = self.body(bad[i])
+            for key in parents:
+                owner = owner[key]
+            if self.value is DELETE:
+                del owner[last]
+            else:
+                owner[last] = copy.deepcopy(self.value)
+        marked = changed[0] if self.mark is None else _indices(bad, self.mark)[0]
+        bad[marked].mark(rule)
+        return Example(rule, self.about_bad, self.about_good, bad, good)
+
+
+def members(table: Mapping[str, Member]) -> None:
+    """Registers each :class:`Member` of ``table`` as its rule's example."""
+    for rule, member in table.items():
+        example(rule)(functools.partial(member.example, rule))
 
 
 def sidecar(
@@ -185,3 +258,20 @@ def har_file(
     text = json.dumps(doc, indent=2) + "\n"
     line = text.split("\n").index('    "entries": [') + 2
     return text.encode(), [(rule, line)] if rule else []
+
+
+#: An HTTP answer: status, content type, body.
+Answer = tuple[int, str, bytes]
+
+
+def har_example(
+    call: dict[str, Any], rule: str, about_bad: str, about_good: str, bad: Answer, good: Answer, **kw: Any
+) -> Example:
+    """An example about how a streamed call is answered: a HAR file of ``call`` (:func:`har_file`)
+    answered ``bad``, its finding at the entry, and one answered ``good``; ``kw``: more
+    :class:`Example` fields."""
+    data, marks = har_file(call, *bad, rule)
+    fixed, _ = har_file(call, *good)
+    return Example(
+        rule, about_bad, about_good, [], [], files=("har", Rendered(data, marks), Rendered(fixed, [])), **kw
+    )

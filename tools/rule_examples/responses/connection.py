@@ -20,13 +20,12 @@ from tools.rule_examples.responses.streams import (
     Ctx,
     Ev,
     created,
-    ev,
     final_message,
     hexid,
     in_progress,
+    incomplete,
     message_events,
     pick,
-    snapshot,
     text_response,
     usage,
 )
@@ -84,15 +83,8 @@ def steered_response(label: str) -> tuple[Ctx, list[Ev], int]:
         created(ctx),
         in_progress(ctx),
         *message_events(ctx, 0, item_id, partial),
-        ev(
-            "response.incomplete",
-            response=snapshot(
-                ctx,
-                "incomplete",
-                [final_message(item_id, "".join(partial))],
-                incomplete_details={"reason": "steered"},
-                usage=usage(14, 2),
-            ),
+        incomplete(
+            ctx, [final_message(item_id, "".join(partial))], {"reason": "steered"}, usage=usage(14, 2)
         ),
     ]
     return ctx, evs, 3  # after output_item.added: the model is writing when the steer arrives

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.rule_examples.kit import Example, example
+from tools.rule_examples.kit import Example, example, members
 from tools.rule_examples.responses.streams import (
     CITED_TEXT,
     Ctx,
@@ -12,9 +12,11 @@ from tools.rule_examples.responses.streams import (
     created,
     ev,
     final_message,
+    first,
     function_response,
     image_response,
     in_progress,
+    member,
     message,
     message_events,
     pick,
@@ -50,22 +52,6 @@ def _rsp301() -> Example:
         "RSP301",
         "the server strips the final text: the deltas end with a newline the done text lacks",
         "the done text is exactly the concatenated deltas",
-        bad,
-        good,
-    )
-
-
-@example("RSP302")
-def _rsp302() -> Example:
-    _, bad = text_response("rsp302")
-    _, good = text_response("rsp302")
-    e = pick(bad, "response.content_part.done").mark("RSP302")
-    assert e.payload is not None
-    e.payload["part"]["text"] = ""
-    return Example(
-        "RSP302",
-        "content_part.done carries an empty part while output_text.done has the text",
-        "the closed part holds the done text",
         bad,
         good,
     )
@@ -224,22 +210,6 @@ def _rsp310() -> Example:
     )
 
 
-@example("RSP311")
-def _rsp311() -> Example:
-    _, bad = function_response("rsp311")
-    _, good = function_response("rsp311")
-    e = pick(bad, "response.function_call_arguments.done").mark("RSP311")
-    assert e.payload is not None
-    e.payload["name"] = "weather"
-    return Example(
-        "RSP311",
-        "function_call_arguments.done names 'weather', the item 'get_weather'",
-        "the done event names the item's function",
-        bad,
-        good,
-    )
-
-
 @example("RSP312")
 def _rsp312() -> Example:
     _, bad = function_response("rsp312", ['{"city', '":"Paris', '","unit":"', "celsius"])
@@ -279,3 +249,26 @@ def _rsp313() -> Example:
         bad,
         good,
     )
+
+
+#: The examples that change one member of one event.
+members(
+    {
+        "RSP302": member(
+            text_response,
+            first("response.content_part.done"),
+            ("part", "text"),
+            "",
+            "content_part.done carries an empty part while output_text.done has the text",
+            "the closed part holds the done text",
+        ),
+        "RSP311": member(
+            function_response,
+            first("response.function_call_arguments.done"),
+            ("name",),
+            "weather",
+            "function_call_arguments.done names 'weather', the item 'get_weather'",
+            "the done event names the item's function",
+        ),
+    }
+)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from tools.rule_examples.kit import Example, Variant, example
+from tools.rule_examples.kit import Example, Variant, example, members
 from tools.rule_examples.responses.streams import (
     ANSWER,
     CREATED_AT,
@@ -17,19 +19,21 @@ from tools.rule_examples.responses.streams import (
     error_stream,
     ev,
     failed,
+    first,
     function_call,
     function_call_events,
     function_response,
     hexid,
     in_progress,
+    incomplete,
     index_of,
     keepalive,
+    member,
     message,
     message_events,
     nested_error,
     pick,
     reasoning_response,
-    snapshot,
     text_part,
     text_response,
     usage,
@@ -192,22 +196,6 @@ def _rsp210() -> Example:
     )
 
 
-@example("RSP211")
-def _rsp211() -> Example:
-    _, bad = text_response("rsp211")
-    _, good = text_response("rsp211")
-    e = bad[-1].mark("RSP211")
-    assert e.payload is not None
-    e.payload["response"]["id"] = "resp_" + hexid("rsp211", "retry")
-    return Example(
-        "RSP211",
-        "a gateway retried upstream and response.completed carries the retry's response id",
-        "every snapshot has the id from response.created",
-        bad,
-        good,
-    )
-
-
 def incomplete_stream(label: str, details: dict[str, Any] | None) -> tuple[Ctx, list[Ev]]:
     ctx = Ctx(label)
     deltas = ["Here are the", " first three", " steps:\n1."]
@@ -222,17 +210,7 @@ def incomplete_stream(label: str, details: dict[str, Any] | None) -> tuple[Ctx, 
         created(ctx),
         in_progress(ctx),
         *evs,
-        ev(
-            "response.incomplete",
-            response=snapshot(
-                ctx,
-                "incomplete",
-                [final],
-                incomplete_details=details,
-                max_output_tokens=8,
-                usage=usage(22, 8),
-            ),
-        ),
+        incomplete(ctx, [final], details, max_output_tokens=8, usage=usage(22, 8)),
     ]
 
 
@@ -337,39 +315,6 @@ def _rsp217() -> Example:
 # ---- 2xx lifecycle: items
 
 
-@example("RSP220")
-def _rsp220() -> Example:
-    _, bad = text_response("rsp220")
-    _, good = text_response("rsp220")
-    bad.remove(pick(bad, "response.output_item.added"))
-    # Reported once, at the first event that names the item; the rest of its events are then checked.
-    pick(bad, "response.content_part.added").mark("RSP220")
-    return Example(
-        "RSP220",
-        "a bridge never sends output_item.added: the first event for the message is content_part.added",
-        "response.output_item.added opens the message before its parts",
-        bad,
-        good,
-    )
-
-
-@example("RSP221")
-def _rsp221() -> Example:
-    _, bad = text_response("rsp221")
-    _, good = text_response("rsp221")
-    for e in bad:
-        if e.payload and "output_index" in e.payload:
-            e.payload["output_index"] = 1
-    pick(bad, "response.output_item.added").mark("RSP221")
-    return Example(
-        "RSP221",
-        "a bridge dropped the reasoning item at output_index 0 but kept the message at index 1",
-        "the first (only) item has output_index 0",
-        bad,
-        good,
-    )
-
-
 def two_calls(label: str, same_call_id: bool) -> tuple[Ctx, list[Ev]]:
     ctx = Ctx(label, tools=[WEATHER_TOOL])
     fc1, fc2 = ctx.id("fc", "1"), ctx.id("fc", "2")
@@ -423,22 +368,6 @@ def _rsp223() -> Example:
     )
 
 
-@example("RSP224")
-def _rsp224() -> Example:
-    _, bad = web_search_response("rsp224")
-    _, good = web_search_response("rsp224")
-    e = pick(bad, "response.web_search_call.searching").mark("RSP224")
-    assert e.payload is not None
-    e.payload["type"] = "response.file_search_call.searching"
-    return Example(
-        "RSP224",
-        "a file_search_call status event is sent for a web_search_call item",
-        "the web_search_call item gets web_search_call events",
-        bad,
-        good,
-    )
-
-
 @example("RSP225")
 def _rsp225() -> Example:
     _, bad = function_response("rsp225")
@@ -457,21 +386,6 @@ def _rsp225() -> Example:
     )
 
 
-@example("RSP226")
-def _rsp226() -> Example:
-    _, bad = text_response("rsp226")
-    _, good = text_response("rsp226")
-    at = index_of(bad, "response.output_item.done")
-    bad.insert(at + 1, copy.deepcopy(bad[at]).mark("RSP226"))
-    return Example(
-        "RSP226",
-        "output_item.done is sent twice for the message (on finish_reason and again at the end)",
-        "one output_item.done per item",
-        bad,
-        good,
-    )
-
-
 @example("RSP227")
 def _rsp227() -> Example:
     _, bad = web_search_response("rsp227")
@@ -482,22 +396,6 @@ def _rsp227() -> Example:
         "RSP227",
         "web_search_call.completed is repeated after the item's output_item.done",
         "no event refers to the item after its output_item.done",
-        bad,
-        good,
-    )
-
-
-@example("RSP228")
-def _rsp228() -> Example:
-    _, bad = text_response("rsp228")
-    _, good = text_response("rsp228")
-    bad.remove(pick(bad, "response.output_item.done"))
-    pick(bad, "response.completed").mark("RSP228")
-    return Example(
-        "RSP228",
-        "the message is never closed: output_item.done is missing (reported at response.completed, "
-        "where the item had to be closed)",
-        "output_item.done closes the message before response.completed",
         bad,
         good,
     )
@@ -581,22 +479,6 @@ def _rsp233() -> Example:
     )
 
 
-@example("RSP234")
-def _rsp234() -> Example:
-    _, bad = text_response("rsp234")
-    _, good = text_response("rsp234")
-    e = bad[-1].mark("RSP234")
-    assert e.payload is not None
-    e.payload["response"]["model"] = "gpt-4.1"
-    return Example(
-        "RSP234",
-        "a gateway rewrote model to its alias in response.completed only",
-        "every snapshot names the model response.created named",
-        bad,
-        good,
-    )
-
-
 @example("RSP235")
 def _rsp235() -> Example:
     def interleaved(evs: list[Ev]) -> list[Ev]:
@@ -669,70 +551,6 @@ def _rsp237() -> Example:
     )
 
 
-@example("RSP238")
-def _rsp238() -> Example:
-    _, bad = text_response("rsp238")
-    _, good = text_response("rsp238")
-    e = bad[-1].mark("RSP238")
-    assert e.payload is not None
-    e.payload["response"]["incomplete_details"] = {"reason": "max_output_tokens"}
-    return Example(
-        "RSP238",
-        "the answer stopped at max_output_tokens, and response.completed says so in incomplete_details",
-        "a response that is complete has incomplete_details null (a cut-short one ends response.incomplete)",
-        bad,
-        good,
-    )
-
-
-@example("RSP240")
-def _rsp240() -> Example:
-    _, bad = text_response("rsp240")
-    _, good = text_response("rsp240")
-    bad.remove(pick(bad, "response.content_part.added"))
-    # Reported once, at the first event that names the part.
-    pick(bad, "response.output_text.delta").mark("RSP240")
-    return Example(
-        "RSP240",
-        "a bridge never sends content_part.added: the deltas arrive for a part that was not opened",
-        "content_part.added opens part 0 before its deltas",
-        bad,
-        good,
-    )
-
-
-@example("RSP241")
-def _rsp241() -> Example:
-    _, bad = text_response("rsp241")
-    _, good = text_response("rsp241")
-    for e in bad:
-        if e.payload and "content_index" in e.payload:
-            e.payload["content_index"] = 1
-    pick(bad, "response.content_part.added").mark("RSP241")
-    return Example(
-        "RSP241",
-        "the message's first part is added with content_index 1",
-        "the first part has content_index 0",
-        bad,
-        good,
-    )
-
-
-@example("RSP242")
-def _rsp242() -> Example:
-    _, bad = text_response("rsp242")
-    _, good = text_response("rsp242")
-    at = index_of(bad, "response.content_part.added")
-    bad.insert(at + 1, copy.deepcopy(bad[at]).mark("RSP242"))
-    return Example(
-        "RSP242",
-        "content_part.added is sent twice for part 0",
-        "each part is added once",
-        bad,
-        good,
-    )
-
-
 @example("RSP243")
 def _rsp243() -> Example:
     _, bad = web_search_response("rsp243")
@@ -744,21 +562,6 @@ def _rsp243() -> Example:
         "RSP243",
         "the citation's annotation.added event comes after the part's content_part.done",
         "the annotation is announced while the part is open",
-        bad,
-        good,
-    )
-
-
-@example("RSP244")
-def _rsp244() -> Example:
-    _, bad = text_response("rsp244")
-    _, good = text_response("rsp244")
-    bad.remove(pick(bad, "response.content_part.done"))
-    pick(bad, "response.output_item.done").mark("RSP244")
-    return Example(
-        "RSP244",
-        "content_part.done is never sent; the item is closed with its part still open",
-        "content_part.done closes the part before output_item.done",
         bad,
         good,
     )
@@ -821,37 +624,6 @@ def _rsp246() -> Example:
     )
 
 
-@example("RSP247")
-def _rsp247() -> Example:
-    _, bad = text_response("rsp247")
-    _, good = text_response("rsp247")
-    bad.remove(pick(bad, "response.output_text.done"))
-    pick(bad, "response.content_part.done").mark("RSP247")
-    return Example(
-        "RSP247",
-        "output_text.done is never sent; the part is closed straight after the deltas",
-        "output_text.done comes before content_part.done",
-        bad,
-        good,
-    )
-
-
-@example("RSP248")
-def _rsp248() -> Example:
-    _, bad = text_response("rsp248")
-    _, good = text_response("rsp248")
-    e = pick(bad, "response.content_part.added").mark("RSP248")
-    assert e.payload is not None
-    e.payload["part"]["text"] = ANSWER[0]
-    return Example(
-        "RSP248",
-        "content_part.added already holds the first delta's text, so clients show it twice",
-        "the added part is empty; all text comes in deltas",
-        bad,
-        good,
-    )
-
-
 @example("RSP249")
 def _rsp249() -> Example:
     _, bad = text_response("rsp249")
@@ -865,3 +637,167 @@ def _rsp249() -> Example:
         bad,
         good,
     )
+
+
+def _sent_twice(
+    rule: str, build: Callable[[str], tuple[Ctx, list[Ev]]], type_: str, bad: str, good: str
+) -> Example:
+    """The first event of ``type_`` is sent again right after itself."""
+    _, evs = build(rule.lower())
+    _, fixed = build(rule.lower())
+    at = index_of(evs, type_)
+    evs.insert(at + 1, copy.deepcopy(evs[at]).mark(rule))
+    return Example(rule, bad, good, evs, fixed)
+
+
+example("RSP226")(
+    functools.partial(
+        _sent_twice,
+        "RSP226",
+        text_response,
+        "response.output_item.done",
+        "output_item.done is sent twice for the message (on finish_reason and again at the end)",
+        "one output_item.done per item",
+    )
+)
+example("RSP242")(
+    functools.partial(
+        _sent_twice,
+        "RSP242",
+        text_response,
+        "response.content_part.added",
+        "content_part.added is sent twice for part 0",
+        "each part is added once",
+    )
+)
+
+#: The examples that change one member of one event.
+members(
+    {
+        "RSP211": member(
+            text_response,
+            -1,
+            ("response", "id"),
+            "resp_" + hexid("rsp211", "retry"),
+            "a gateway retried upstream and response.completed carries the retry's response id",
+            "every snapshot has the id from response.created",
+        ),
+        "RSP224": member(
+            web_search_response,
+            first("response.web_search_call.searching"),
+            ("type",),
+            "response.file_search_call.searching",
+            "a file_search_call status event is sent for a web_search_call item",
+            "the web_search_call item gets web_search_call events",
+        ),
+        "RSP234": member(
+            text_response,
+            -1,
+            ("response", "model"),
+            "gpt-4.1",
+            "a gateway rewrote model to its alias in response.completed only",
+            "every snapshot names the model response.created named",
+        ),
+        "RSP238": member(
+            text_response,
+            -1,
+            ("response", "incomplete_details"),
+            {"reason": "max_output_tokens"},
+            "the answer stopped at max_output_tokens, and response.completed says so in incomplete_details",
+            "a response that is complete has incomplete_details null"
+            " (a cut-short one ends response.incomplete)",
+        ),
+        "RSP248": member(
+            text_response,
+            first("response.content_part.added"),
+            ("part", "text"),
+            ANSWER[0],
+            "content_part.added already holds the first delta's text, so clients show it twice",
+            "the added part is empty; all text comes in deltas",
+        ),
+    }
+)
+
+
+def _left_out(rule: str, dropped: str, marked: str, about_bad: str, about_good: str) -> Example:
+    """The first event of type ``dropped`` is never sent; the finding is at the first ``marked``."""
+    _, bad = text_response(rule.lower())
+    _, good = text_response(rule.lower())
+    bad.remove(pick(bad, dropped))
+    pick(bad, marked).mark(rule)
+    return Example(rule, about_bad, about_good, bad, good)
+
+
+#: The examples of an event a server leaves out: rule -> (the event never sent, the event the
+#: finding is at, about bad, about good).
+LEFT_OUT: dict[str, tuple[str, str, str, str]] = {
+    # Reported once, at the first event that names the item; the rest of its events are then checked.
+    "RSP220": (
+        "response.output_item.added",
+        "response.content_part.added",
+        "a bridge never sends output_item.added: the first event for the message is content_part.added",
+        "response.output_item.added opens the message before its parts",
+    ),
+    "RSP228": (
+        "response.output_item.done",
+        "response.completed",
+        "the message is never closed: output_item.done is missing (reported at response.completed, "
+        "where the item had to be closed)",
+        "output_item.done closes the message before response.completed",
+    ),
+    # Reported once, at the first event that names the part.
+    "RSP240": (
+        "response.content_part.added",
+        "response.output_text.delta",
+        "a bridge never sends content_part.added: the deltas arrive for a part that was not opened",
+        "content_part.added opens part 0 before its deltas",
+    ),
+    "RSP244": (
+        "response.content_part.done",
+        "response.output_item.done",
+        "content_part.done is never sent; the item is closed with its part still open",
+        "content_part.done closes the part before output_item.done",
+    ),
+    "RSP247": (
+        "response.output_text.done",
+        "response.content_part.done",
+        "output_text.done is never sent; the part is closed straight after the deltas",
+        "output_text.done comes before content_part.done",
+    ),
+}
+for _rule, _row in LEFT_OUT.items():
+    example(_rule)(functools.partial(_left_out, _rule, *_row))
+
+
+def _numbered_from_1(rule: str, index: str, marked: str, about_bad: str, about_good: str) -> Example:
+    """Every event's ``index`` (``output_index``, ``content_index``) is 1 where 0 was due; the
+    finding is at the first ``marked`` event."""
+    _, bad = text_response(rule.lower())
+    _, good = text_response(rule.lower())
+    for e in bad:
+        if e.payload and index in e.payload:
+            e.payload[index] = 1
+    pick(bad, marked).mark(rule)
+    return Example(rule, about_bad, about_good, bad, good)
+
+
+example("RSP221")(
+    functools.partial(
+        _numbered_from_1,
+        "RSP221",
+        "output_index",
+        "response.output_item.added",
+        "a bridge dropped the reasoning item at output_index 0 but kept the message at index 1",
+        "the first (only) item has output_index 0",
+    )
+)
+example("RSP241")(
+    functools.partial(
+        _numbered_from_1,
+        "RSP241",
+        "content_index",
+        "response.content_part.added",
+        "the message's first part is added with content_index 1",
+        "the first part has content_index 0",
+    )
+)

@@ -14,11 +14,12 @@ import base64
 import copy
 import hashlib
 import json
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.rule_examples.kit import Rendered
+from tools.rule_examples.kit import At, Member, Rendered
 from validator.tools.probe import streamkit as kit
 
 
@@ -147,6 +148,13 @@ def in_progress(ctx: Ctx) -> Ev:
 
 def completed(ctx: Ctx, output: list[dict[str, Any]], use: dict[str, Any]) -> Ev:
     return ev("response.completed", response=snapshot(ctx, "completed", output, usage=use))
+
+
+def incomplete(ctx: Ctx, output: list[dict[str, Any]], details: dict[str, Any] | None, **over: Any) -> Ev:
+    return ev(
+        "response.incomplete",
+        response=snapshot(ctx, "incomplete", output, incomplete_details=details, **over),
+    )
 
 
 # ---------------------------------------------------------------- items
@@ -421,6 +429,32 @@ def pick(evs: list[Ev], type_: str, n: int = 0) -> Ev:
 
 def index_of(evs: list[Ev], type_: str, n: int = 0) -> int:
     return evs.index(pick(evs, type_, n))
+
+
+def first(type_: str) -> Callable[[list[Ev]], int]:
+    """Where the first event of a type is (a :class:`~tools.rule_examples.kit.Member`'s ``at``)."""
+
+    def where(evs: list[Ev]) -> int:
+        return index_of(evs, type_)
+
+    return where
+
+
+def member(
+    build: Callable[[str], tuple[Ctx, list[Ev]]],
+    at: At,
+    path: tuple[str | int, ...],
+    value: Any,
+    about_bad: str,
+    about_good: str,
+) -> Member:
+    """A :class:`~tools.rule_examples.kit.Member` example over the rule's two streams from ``build``
+    (labelled with the rule), the member in the event's payload."""
+
+    def streams(rule: str) -> tuple[list[Ev], list[Ev]]:
+        return build(rule.lower())[1], build(rule.lower())[1]
+
+    return Member(streams, at, path, value, about_bad, about_good, body=operator.attrgetter("payload"))
 
 
 def drop_key(e: Ev, key: str) -> Ev:
