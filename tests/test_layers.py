@@ -72,6 +72,14 @@ def test_the_layers_are_the_packages() -> None:
         assert (ROOT / layer / "__init__.py").is_file(), f"validator/{layer}/ is not a package"
 
 
+def test_every_package_folder_is_a_regular_package() -> None:
+    # A folder of modules without __init__.py still imports (a namespace package), so nothing
+    # else would notice one missing; a wheel or a tool that walks packages may then skip it.
+    folders = {p.parent for p in ROOT.rglob("*.py") if "__pycache__" not in p.parts}
+    missing = sorted(str(f.relative_to(ROOT)) for f in folders if not (f / "__init__.py").is_file())
+    assert not missing, missing
+
+
 @pytest.mark.parametrize("module", sorted(GRAPH))
 def test_no_upward_import(module: str) -> None:
     upward = sorted(
