@@ -31,16 +31,17 @@ LIMIT = 256 << 10
 
 @pytest.fixture(scope="module")
 def server() -> ReplayServer:
-    with ReplayServer({"big": Reply(BIG, chunks=200)}) as replay:
+    with ReplayServer({"big": Reply(BIG, chunks=200), "lumps": Reply(BIG, chunks=5)}) as replay:
         yield replay
 
 
 class Reader(threading.Thread):
     """Reads one streamed answer, counting the bytes as they come."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, scenario: str = "big") -> None:
         super().__init__(daemon=True)
         self.url = url
+        self.scenario = scenario
         self.received = 0
         self.body = b""
 
@@ -50,7 +51,7 @@ class Reader(threading.Thread):
             "POST",
             self.url + "/v1/responses",
             json={"model": "m", "input": "hi", "stream": True},
-            headers={SCENARIO_HEADER: "big"},
+            headers={SCENARIO_HEADER: self.scenario},
             timeout=60,
         ) as response:
             for piece in response.iter_raw():
@@ -123,3 +124,20 @@ def test_past_the_bound_skip_forwards_at_once_and_reports_the_check_incomplete(s
     assert "more than 0.25 MB behind" in result.error
     # What was checked before it stopped found nothing wrong (the stream is valid).
     assert result.findings == []
+
+
+def test_pieces_larger_than_the_ring_reach_the_checker_whole_and_in_order(
+    server: ReplayServer, tmp_path: Path
+) -> None:
+    # The smallest ring (64 KB) and pieces of 1.6 MB: each goes in as room comes, split around
+    # the ring's end, the frames that follow held behind it.
+    base = server.url.removesuffix("/v1")
+    with running_proxy(base, check_backlog=64 << 10, when_behind="wait", save_dir=tmp_path) as proxy:
+        assert _checker(proxy).ring_size == 64 << 10
+        reader = Reader(proxy.url, "lumps")
+        reader.start()
+        reader.join(60)
+        [result] = proxy.wait_results(1, timeout=60)
+    assert reader.body == BIG
+    assert (tmp_path / "0001.sse").read_bytes() == BIG
+    assert result.checked and result.error is None and result.findings == []

@@ -139,7 +139,7 @@ class ValidatingProxy:
     async def start(self) -> None:
         if self.config.check_process:
             try:
-                self.checker = ProcessChecker(asyncio.get_running_loop(), self._live)
+                self.checker = self._checker_process()
             except OSError as exc:
                 self.log.write(f"proxy: no checker process ({exc}); checking in the proxy itself\n")
         timeout = aiohttp.ClientTimeout(
@@ -184,7 +184,11 @@ class ValidatingProxy:
         if isinstance(checker, ProcessChecker) and checker.dead is not None:
             self.log.write(f"proxy: {checker.dead}; starting a new one\n")
             checker.kill()
-            self.checker = ProcessChecker(asyncio.get_running_loop(), self._live)
+            self.checker = self._checker_process()
+
+    def _checker_process(self) -> ProcessChecker:
+        # Its ring holds the whole bound: the backlog waits there, not in the proxy's heap.
+        return ProcessChecker(asyncio.get_running_loop(), self._live, self.config.check_backlog)
 
     def _next(self) -> int:
         self._number += 1

@@ -12,12 +12,21 @@ Both run the same :class:`~.exchange.ExchangeCheck` with the same calls: ``open`
 :class:`~.exchange.ExchangeResult`, and the findings a piece of a stream makes visible go to
 ``on_live`` as soon as they are found.
 
-What it costs the proxy, per MB forwarded, is one ``writev`` of the bytes aiohttp already holds
-into a pipe, from the event loop itself: no thread (which would fight the loop for the GIL), no
-pickling of body bytes, no copy unless the pipe is full. The checker process runs at a lower
-scheduling priority (nice +10): on a busy machine forwarding gets the CPU first and the check
-catches up when the traffic pauses. What it has not read yet waits in the proxy, referenced, not
-copied; :attr:`ProcessChecker.backlog` says how much, and the proxy bounds it (``--check-backlog``).
+The body bytes go through a ring of shared memory (a memfd both processes map), the size of the
+bound on the backlog (``--check-backlog``); the pipe carries only the frames that say whose bytes
+come next, how many, and everything else (pickled). What it costs the proxy, per MB forwarded, is
+one copy into memory already mapped, from the event loop itself: no thread (which would fight the
+loop for the GIL), no system call per byte. Through a pipe (the design before), each MB cost the
+kernel's pipe pages and copy, and, the checker being slower than loopback traffic, the pieces
+waiting for the pipe were held in the proxy's heap: fresh pages, faulted in and given back for every
+MB (1.0 of the proxy's 1.75 ms/MB CPU, bench/bench_proxy.py, perf). The checker copies each piece
+out of the ring and says every so often how far it has taken (an ``ACK``), which frees that space.
+
+The checker process runs at a lower scheduling priority (nice +10): on a busy machine forwarding
+gets the CPU first and the check catches up when the traffic pauses. What it has not taken yet waits
+in the ring (and, past it, in the proxy, referenced, not copied); :attr:`ProcessChecker.backlog` says
+how much, and the proxy bounds it (``--check-backlog``). The ring's pages, once touched, stay mapped
+for the proxy's life: the memory of the largest backlog seen, reused without a page fault.
 """
 
 from __future__ import annotations
@@ -27,11 +36,13 @@ import collections
 import contextlib
 import fcntl
 import itertools
+import mmap
 import os
 import pickle
 import struct
 import subprocess
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -50,11 +61,15 @@ Live = Callable[[int, list[Finding]], None]
 #: The checker process's niceness, added to the proxy's: forwarding comes first, but the check
 #: still gets a share on a machine kept busy by others (at 19 it starved there for minutes).
 CHECKER_NICE = 10
-#: One frame on either pipe: kind, exchange number, payload length; then the payload. A body
-#: piece's payload is its bytes as they are; every other payload is pickled.
+#: One frame on either pipe: kind, exchange number, payload length; then the payload, pickled,
+#: except a body piece's (FEED: its bytes are the next ones in the ring, not on the pipe) and an
+#: ACK's (the checker's count of the ring's bytes it has taken, ``_TAKEN``).
 _HEAD = struct.Struct("<cII")
+_TAKEN = struct.Struct("<Q")
 OPEN, OPEN_WS, START, FEED, ABANDON, FINISH, QUIT = b"o", b"w", b"s", b"f", b"a", b"e", b"q"
-LIVE, RESULT, FAILED = b"l", b"r", b"x"
+LIVE, RESULT, FAILED, ACK = b"l", b"r", b"x", b"c"
+#: The ring is never smaller (--check-backlog's own minimum).
+_MIN_RING = 1 << 16
 #: Asked for the pipe to the checker (Linux; the default is 64 KB): fewer wake-ups per MB.
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -152,41 +167,74 @@ class InlineChecker:
 # ---------------------------------------------------------------- the checker process
 
 
-def _read_frame(inbox: IO[bytes]) -> tuple[bytes, int, bytes] | None:
+def _read_frame(inbox: IO[bytes]) -> tuple[bytes, int, int, bytes] | None:
+    """(kind, number, payload length, payload); a FEED's payload is in the ring, not read here."""
     head = inbox.read(_HEAD.size)
     if len(head) < _HEAD.size:
         return None
     kind, number, size = _HEAD.unpack(head)
-    payload = inbox.read(size) if size else b""
+    if kind == FEED or not size:
+        return kind, number, size, b""
+    payload = inbox.read(size)
     if len(payload) < size:
         return None
-    return kind, number, payload
+    return kind, number, size, payload
 
 
-def _frame(kind: bytes, number: int, value: Any) -> bytes:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEAD.pack(kind, number, len(payload)) + payload
+class _RingReader:
+    """The checker's side of the ring: takes the next bytes out (a copy), and tells the proxy how
+    far it has taken once a step more is free (never less often than an eighth of the ring, so a
+    proxy waiting for room always hears back)."""
+
+    def __init__(self, ring: mmap.mmap, send: Callable[[bytes, int, bytes], None]) -> None:
+        self.ring = ring
+        self.size = len(ring)
+        self.send = send
+        self.taken = 0
+        self.told = 0
+        self.step = min(1 << 20, self.size // 8)
+
+    def take(self, n: int) -> bytes:
+        start = self.taken % self.size
+        end = start + n
+        ring = self.ring
+        data = ring[start:end] if end <= self.size else ring[start:] + ring[: end - self.size]
+        self.taken += n
+        if self.taken - self.told >= self.step:
+            self.tell()
+        return data
+
+    def tell(self) -> None:
+        if self.taken != self.told:
+            self.told = self.taken
+            self.send(ACK, 0, _TAKEN.pack(self.taken))
 
 
-def _serve(inbox: IO[bytes], out: int) -> None:
+def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap) -> None:
     """The checker process's loop: frames in, results out, until the proxy says quit."""
     checks: dict[int, ExchangeCheck | WebSocketCheck] = {}
 
-    def send(kind: bytes, number: int, value: Any) -> None:
-        view = memoryview(_frame(kind, number, value))
+    def write(kind: bytes, number: int, payload: bytes) -> None:
+        view = memoryview(_HEAD.pack(kind, number, len(payload)) + payload)
         while view:
             view = view[os.write(out, view) :]
+
+    def send(kind: bytes, number: int, value: Any) -> None:
+        write(kind, number, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def live(number: int, found: list[Finding]) -> None:
         send(LIVE, number, found)
 
+    reader = _RingReader(ring, write)
     while True:
         frame = _read_frame(inbox)
         if frame is None or frame[0] == QUIT:
             return
-        kind, number, payload = frame
+        kind, number, size, payload = frame
+        if kind == FINISH:
+            reader.tell()  # the exchange's last bytes free their room now, not a step later
         try:
-            args = payload if kind == FEED else pickle.loads(payload)
+            args = reader.take(size) if kind == FEED else pickle.loads(payload)
             result = _apply(checks, kind, number, args, live)
         except Exception:  # ExchangeCheck guards the engine; this is for anything else
             checks.pop(number, None)
@@ -199,17 +247,31 @@ def _serve(inbox: IO[bytes], out: int) -> None:
 class ProcessChecker:
     """A checker process fed through a pipe written from the event loop (see the module's doc)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_live: Live) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, on_live: Live, ring_size: int = 128 << 20) -> None:
         self.loop = loop
         self.on_live = on_live
-        # A fresh interpreter (not multiprocessing): nothing of the proxy's process is inherited
-        # or re-imported, whatever program embeds the proxy.
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-        )
+        ring_size = max(_MIN_RING, ring_size)
+        shared = _shared_memory(ring_size)
+        try:
+            self.ring = mmap.mmap(shared, ring_size)
+        except BaseException:
+            os.close(shared)
+            raise
+        try:
+            # A fresh interpreter (not multiprocessing): nothing of the proxy's process is inherited
+            # or re-imported, whatever program embeds the proxy.
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(shared)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                close_fds=True,
+                pass_fds=(shared,),
+            )
+        except BaseException:
+            self.ring.close()
+            raise
+        finally:
+            os.close(shared)  # each process's mapping keeps the memory
         assert self.process.stdin is not None and self.process.stdout is not None
         with contextlib.suppress(OSError):
             mine = os.getpriority(os.PRIO_PROCESS, 0)
@@ -222,9 +284,17 @@ class ProcessChecker:
             fcntl.fcntl(self.to_child, _F_SETPIPE_SZ, _PIPE_SIZE)
         os.set_blocking(self.to_child, False)
         os.set_blocking(self.from_child, False)
-        #: What the pipe has not taken yet: the bytes objects themselves, oldest first.
+        self.ring_size = ring_size
+        #: Body bytes put into the ring so far, and how many of them the checker has taken.
+        self.written = 0
+        self.taken = 0
+        #: What waits for room in the ring, in order: body pieces (exchange number, the bytes
+        #: themselves) and, behind them, the frames that must not overtake them (number None).
+        self.held: collections.deque[tuple[int | None, bytes | memoryview]] = collections.deque()
+        self.held_bytes = 0
+        #: What the pipe has not taken yet: frames, oldest first.
         self.queue: collections.deque[bytes | memoryview] = collections.deque()
-        self.backlog = 0
+        self.queued = 0
         self._writing = False
         self._drain: list[tuple[int, asyncio.Future[None]]] = []
         self._inbox = bytearray()
@@ -254,9 +324,19 @@ class ProcessChecker:
     def start(self, number: int, status: int, content_type: str, content_encoding: str) -> None:
         self._send_value(START, number, (status, content_type, content_encoding))
 
-    def feed(self, number: int, chunk: bytes) -> None:
+    @property
+    def backlog(self) -> int:
+        """Bytes handed over that the checker has not taken yet (in the ring, held, in the pipe)."""
+        return self.written - self.taken + self.held_bytes + self.queued
+
+    def feed(self, number: int, chunk: bytes | memoryview) -> None:
         # Even empty: an empty WebSocket message is a (blank) line of its transcript.
-        self._send(_HEAD.pack(FEED, number, len(chunk)), chunk)
+        if self.dead is not None:
+            return
+        rest = chunk if self.held else self._put(number, chunk)
+        if rest is not None:
+            self.held.append((number, rest))
+            self.held_bytes += len(rest)
 
     def abandon(self, number: int, reason: str) -> None:
         self._send_value(ABANDON, number, reason)
@@ -282,12 +362,61 @@ class ProcessChecker:
 
     def _send_value(self, kind: bytes, number: int, value: Any) -> None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        self._send(_HEAD.pack(kind, number, len(payload)), payload)
+        self._send(_HEAD.pack(kind, number, len(payload)) + payload)
 
-    def _send(self, head: bytes, payload: bytes) -> None:
+    def _send(self, frame: bytes) -> None:
+        """A frame other than a body piece's: after the pieces waiting for the ring, if any."""
         if self.dead is not None:
             return
-        pieces: list[bytes | memoryview] = [head, payload]
+        if self.held:
+            self.held.append((None, frame))
+        else:
+            self._pipe(frame)
+
+    # ------------------------------------------------------------ the ring
+
+    def _put(self, number: int, data: bytes | memoryview) -> bytes | memoryview | None:
+        """Copies what fits of ``data`` into the ring and says so on the pipe; the rest, if any."""
+        size = len(data)
+        ring_size = self.ring_size
+        n = min(size, ring_size - (self.written - self.taken))
+        if n == 0 and size:
+            return data
+        start = self.written % ring_size
+        if n == size and start + n <= ring_size:
+            self.ring[start : start + n] = data
+        else:
+            view = memoryview(data)
+            first = min(n, ring_size - start)
+            self.ring[start : start + first] = view[:first]
+            self.ring[: n - first] = view[first:n]
+        self.written += n
+        self._pipe(_HEAD.pack(FEED, number, n))
+        return None if n == size else memoryview(data)[n:]
+
+    def _release(self) -> None:
+        """Room in the ring: what was held for it goes in, in order, as far as it fits."""
+        held = self.held
+        while held:
+            number, data = held[0]
+            if number is None:
+                held.popleft()
+                self._pipe(data)
+                continue
+            rest = self._put(number, data)
+            if rest is not None:
+                self.held_bytes -= len(data) - len(rest)
+                held[0] = (number, rest)
+                return
+            held.popleft()
+            self.held_bytes -= len(data)
+
+    # ------------------------------------------------------------ the pipe's own queue
+
+    def _pipe(self, frame: bytes) -> None:
+        if self.dead is not None:
+            return
+        pieces: list[bytes | memoryview] = [frame]
         if not self.queue:
             try:
                 written = os.writev(self.to_child, pieces)
@@ -300,7 +429,7 @@ class ProcessChecker:
         for piece in pieces:
             if len(piece):
                 self.queue.append(piece)
-                self.backlog += len(piece)
+                self.queued += len(piece)
         if self.queue and not self._writing:
             self._writing = True
             self.loop.add_writer(self.to_child, self._writable)
@@ -314,7 +443,7 @@ class ProcessChecker:
         except OSError:
             self._died()
             return
-        self.backlog -= written
+        self.queued -= written
         while written:
             first = self.queue[0]
             if len(first) <= written:
@@ -364,6 +493,12 @@ class ProcessChecker:
             end = _HEAD.size + size
             if len(inbox) < end:
                 break
+            if kind == ACK:
+                (self.taken,) = _TAKEN.unpack_from(inbox, _HEAD.size)
+                del inbox[:end]
+                self._release()
+                self._wake()
+                continue
             payload = pickle.loads(memoryview(inbox)[_HEAD.size : end])
             del inbox[:end]
             self._deliver(kind, number, payload)
@@ -392,9 +527,7 @@ class ProcessChecker:
         if self.dead is None:
             code = self.process.poll()
             self.dead = "the checker process ended" + (f" (exit code {code})" if code is not None else "")
-        self._stop_writing()
-        self.queue.clear()
-        self.backlog = 0
+        self._forget()
         self._wake()
         for number in list(self.waiting):
             self._lost(number, self.dead)
@@ -404,7 +537,7 @@ class ProcessChecker:
     async def aclose(self, timeout: float = 10.0) -> None:
         """Once every exchange has its result: the process ends when it reads the last frame."""
         if self.dead is None:
-            self._send(_HEAD.pack(QUIT, 0, 0), b"")
+            self._send(_HEAD.pack(QUIT, 0, 0))
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.drained(0), timeout)
         with contextlib.suppress(asyncio.TimeoutError):
@@ -412,10 +545,8 @@ class ProcessChecker:
         self.kill()
 
     def kill(self) -> None:
-        """Ends the process (if it still runs) and lets go of its pipes."""
-        self._stop_writing()
-        self.queue.clear()
-        self.backlog = 0
+        """Ends the process (if it still runs) and lets go of its pipes and ring."""
+        self._forget()
         with contextlib.suppress(ValueError, RuntimeError):
             self.loop.remove_reader(self.from_child)
         if self.process.poll() is None:
@@ -425,15 +556,45 @@ class ProcessChecker:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.to_child = self.from_child = -1
+        self.ring.close()
+
+    def _forget(self) -> None:
+        """Nothing more goes to the process: what waits for it is dropped."""
+        self._stop_writing()
+        self.queue.clear()
+        self.held.clear()
+        self.queued = self.held_bytes = 0
+        self.written = self.taken
+
+
+def _shared_memory(size: int) -> int:
+    """A file descriptor of ``size`` bytes of memory to share with the checker process: a memfd
+    (Linux), else an unlinked temporary file."""
+    create = getattr(os, "memfd_create", None)
+    if create is not None:
+        fd = create("llm-stream-validator-checker", os.MFD_CLOEXEC)
+    else:
+        with tempfile.TemporaryFile() as file:
+            fd = os.dup(file.fileno())
+    try:
+        os.ftruncate(fd, size)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _main() -> None:
-    """The checker process: the pipe on standard input and output (anything printed goes to stderr)."""
+    """The checker process: the pipe on standard input and output (anything printed goes to
+    stderr), the ring's file descriptor as its argument."""
+    shared = int(sys.argv[1])
+    ring = mmap.mmap(shared, os.fstat(shared).st_size)
+    os.close(shared)
     inbox = os.fdopen(os.dup(0), "rb", buffering=_PIPE_SIZE)
     out = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    _serve(inbox, out)
+    _serve(inbox, out, ring)
 
 
 if __name__ == "__main__":
