@@ -21,6 +21,8 @@ and goes hits them alike; figures are medians over the rounds with their range.
   client, and the ratio to the direct run of the same round.
 * CPU per MB (from /proc, the scheduler's count; load-independent as far as anything is): the proxy
   process and its checker process over the throughput runs; the upstream and the client for scale.
+  And the proxy process's CPU per event over the latency runs (what each event costs it, whatever
+  the load does to the wall-clock figures).
 * the check: after each proxied run the bench waits for the proxy's line for that exchange and
   reports how long after the client's last byte the check was done, and its verdict (the
   transcript is valid: anything but PASS means the check was not complete).
@@ -283,6 +285,7 @@ def main() -> None:
         p99: dict[str, list[float]] = {n: [] for n in names}
         rate: dict[str, list[float]] = {n: [] for n in names}
         cpu: dict[str, list[float]] = {n: [] for n in names}
+        event_cpu: dict[str, list[float]] = {n: [] for n in names}
         checker_cpu: dict[str, list[float]] = {n: [] for n in names}
         check_after: dict[str, list[float]] = {n: [] for n in names}
         verdicts: dict[str, list[str]] = {n: [] for n in names}
@@ -297,11 +300,13 @@ def main() -> None:
                     proxy = next((p for p in proxies if p.name == name), None)
                     url = base if proxy is None else proxy.url
                     if args.events:
+                        spent = proxy.cpu()[0] if proxy is not None else 0.0
                         _, _, values = _read(url + "/latency/v1/responses", True)
                         p50[name].append(_pct(values, 50))
                         p99[name].append(_pct(values, 99))
                         if proxy is not None:
                             proxy.exchange_done()
+                            event_cpu[name].append((proxy.cpu()[0] - spent) / args.events * 1e6)
                     before = proxy.cpu() if proxy is not None else (0.0, 0.0)
                     ends = _cpu(os.getpid()), _cpu(upstream.pid or 0)
                     total, seconds, _ = _read(url + "/bulk/v1/responses", False)
@@ -330,16 +335,17 @@ def main() -> None:
     print(f"# latency: {args.events} events, one every {args.gap_ms:g} ms; throughput: {size / 1e6:.1f} MB")
     print(f"# {args.repeat} rounds, paths interleaved; median (min-max) over the rounds\n")
     columns = [
-        "path", "event p50 ms", "event p99 ms", "MB/s", "proxy CPU ms/MB", "checker CPU ms/MB",
-        "check done after s", "verdicts",
+        "path", "event p50 ms", "event p99 ms", "proxy CPU µs/event", "MB/s", "proxy CPU ms/MB",
+        "checker CPU ms/MB", "check done after s", "verdicts",
     ]  # fmt: skip
     print("| " + " | ".join(columns) + " |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---" * len(columns) + "|")
     for name in names:
         seen = sorted(set(verdicts[name]))
         shown = ", ".join(f"{verdicts[name].count(v)}x {v}" for v in seen) or "-"
         print(
-            f"| {name} | {_median(p50[name], '.3f')} | {_median(p99[name], '.3f')} | {_median(rate[name])} | "
+            f"| {name} | {_median(p50[name], '.3f')} | {_median(p99[name], '.3f')} | "
+            f"{_median(event_cpu[name], '.0f')} | {_median(rate[name])} | "
             f"{_median(cpu[name], '.2f')} | {_median(checker_cpu[name], '.1f')} | "
             f"{_median(check_after[name], '.2f')} | {shown} |"
         )
