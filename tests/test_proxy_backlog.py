@@ -141,3 +141,18 @@ def test_pieces_larger_than_the_ring_reach_the_checker_whole_and_in_order(
     assert reader.body == BIG
     assert (tmp_path / "0001.sse").read_bytes() == BIG
     assert result.checked and result.error is None and result.findings == []
+
+
+def test_the_ring_starts_over_once_the_checker_has_taken_everything(server: ReplayServer) -> None:
+    # Light traffic keeps to the ring's first pages: each exchange, checked to its end, leaves the
+    # ring empty, and the next one is written from its start again.
+    with running_proxy(server.url.removesuffix("/v1")) as proxy:
+        checker = _checker(proxy)
+        for number in (1, 2):
+            reader = Reader(proxy.url)
+            reader.start()
+            reader.join(60)
+            proxy.wait_results(number, timeout=60)
+            assert reader.body == BIG
+        assert checker.written == 2 * len(BIG) and checker.backlog == 0
+        assert checker.head == len(BIG)

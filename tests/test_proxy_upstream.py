@@ -136,10 +136,13 @@ def _post(version: str = "1.1") -> bytes:
     ).encode() + body
 
 
-def test_chunked_body_reaches_the_client_as_framed_and_the_checker_gets_its_data(raw_upstream: Make) -> None:
+@pytest.mark.parametrize("check_process", [True, False], ids=["checker process", "inline checker"])
+def test_chunked_body_reaches_the_client_as_framed_and_the_checker_gets_its_data(
+    raw_upstream: Make, check_process: bool
+) -> None:
     framed = _chunked(STREAM)
     upstream = raw_upstream(lambda i, n, head: CHUNKED + framed)
-    with running_proxy(upstream.url) as proxy:
+    with running_proxy(upstream.url, check_process=check_process) as proxy:
         head, _, body = _exchange(proxy.url, _post()).partition(b"\r\n\r\n")
         [result] = proxy.wait_results(1)
     # Chunk sizes, extensions and the trailer, byte for byte: the upstream's framing, not the proxy's.

@@ -289,6 +289,8 @@ class ValidatingProxy:
         # The body goes to the client as it came, chunked framing and all; only a client that
         # speaks HTTP/1.0 cannot take chunks: it gets their data, delimited by the close.
         verbatim = not chunked or request.version >= aiohttp.HttpVersion11
+        if chunked:
+            headers.popall("Content-Length", None)  # chunked framing overrides it (RFC 9112 §6.3)
         if chunked and verbatim:
             headers["Transfer-Encoding"] = answer.header("transfer-encoding") or "chunked"
         response = _Verbatim(status=answer.status, reason=answer.reason or None, headers=headers)

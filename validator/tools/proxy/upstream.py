@@ -259,6 +259,7 @@ class Answer:
         """Done with the answer: its connection goes back to the pool if it can serve another."""
         keep = (
             self.complete
+            and self.status != 101  # switched to another protocol: no longer HTTP/1.1
             and self.framing != "close"
             and self.version >= (1, 1)
             and "close" not in (self.header("connection") or "").lower()

@@ -26,7 +26,9 @@ The checker process runs at a lower scheduling priority (nice +10): on a busy ma
 gets the CPU first and the check catches up when the traffic pauses. What it has not taken yet waits
 in the ring (and, past it, in the proxy, referenced, not copied); :attr:`ProcessChecker.backlog` says
 how much, and the proxy bounds it (``--check-backlog``). The ring's pages, once touched, stay mapped
-for the proxy's life: the memory of the largest backlog seen, reused without a page fault.
+for the proxy's life, reused without a page fault; writing starts over at the ring's start whenever
+the checker has taken everything (it says so at the end of each exchange), so what they come to is
+about the largest backlog seen, unless exchanges overlap without a pause (at most the ring).
 """
 
 from __future__ import annotations
@@ -62,9 +64,10 @@ Live = Callable[[int, list[Finding]], None]
 #: still gets a share on a machine kept busy by others (at 19 it starved there for minutes).
 CHECKER_NICE = 10
 #: One frame on either pipe: kind, exchange number, payload length; then the payload, pickled,
-#: except a body piece's (FEED: its bytes are the next ones in the ring, not on the pipe) and an
-#: ACK's (the checker's count of the ring's bytes it has taken, ``_TAKEN``).
+#: except a body piece's (FEED: its bytes are in the ring, from the offset ``_AT`` that follows
+#: the head on the pipe) and an ACK's (the checker's count of the ring's bytes taken, ``_TAKEN``).
 _HEAD = struct.Struct("<cII")
+_AT = struct.Struct("<I")
 _TAKEN = struct.Struct("<Q")
 OPEN, OPEN_WS, START, FEED, ABANDON, FINISH, QUIT = b"o", b"w", b"s", b"f", b"a", b"e", b"q"
 LIVE, RESULT, FAILED, ACK = b"l", b"r", b"x", b"c"
@@ -141,8 +144,9 @@ class InlineChecker:
     def start(self, number: int, status: int, content_type: str, content_encoding: str) -> None:
         _apply(self.checks, START, number, (status, content_type, content_encoding), self.on_live)
 
-    def feed(self, number: int, chunk: bytes) -> None:
-        _apply(self.checks, FEED, number, chunk, self.on_live)
+    def feed(self, number: int, chunk: bytes | memoryview) -> None:
+        # A view into what the proxy read (a chunk's data) is copied: the check may keep it.
+        _apply(self.checks, FEED, number, bytes(chunk), self.on_live)
 
     def abandon(self, number: int, reason: str) -> None:
         _apply(self.checks, ABANDON, number, reason, self.on_live)
@@ -168,15 +172,16 @@ class InlineChecker:
 
 
 def _read_frame(inbox: IO[bytes]) -> tuple[bytes, int, int, bytes] | None:
-    """(kind, number, payload length, payload); a FEED's payload is in the ring, not read here."""
+    """(kind, number, payload length, payload); a FEED's payload is in the ring: what is read
+    here is where."""
     head = inbox.read(_HEAD.size)
     if len(head) < _HEAD.size:
         return None
     kind, number, size = _HEAD.unpack(head)
-    if kind == FEED or not size:
+    if kind != FEED and not size:
         return kind, number, size, b""
-    payload = inbox.read(size)
-    if len(payload) < size:
+    payload = inbox.read(_AT.size if kind == FEED else size)
+    if len(payload) < (_AT.size if kind == FEED else size):
         return None
     return kind, number, size, payload
 
@@ -194,8 +199,8 @@ class _RingReader:
         self.told = 0
         self.step = min(1 << 20, self.size // 8)
 
-    def take(self, n: int) -> bytes:
-        start = self.taken % self.size
+    def take(self, n: int, at: bytes) -> bytes:
+        (start,) = _AT.unpack(at)
         end = start + n
         ring = self.ring
         data = ring[start:end] if end <= self.size else ring[start:] + ring[: end - self.size]
@@ -234,7 +239,7 @@ def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap) -> None:
         if kind == FINISH:
             reader.tell()  # the exchange's last bytes free their room now, not a step later
         try:
-            args = reader.take(size) if kind == FEED else pickle.loads(payload)
+            args = reader.take(size, payload) if kind == FEED else pickle.loads(payload)
             result = _apply(checks, kind, number, args, live)
         except Exception:  # ExchangeCheck guards the engine; this is for anything else
             checks.pop(number, None)
@@ -288,6 +293,9 @@ class ProcessChecker:
         #: Body bytes put into the ring so far, and how many of them the checker has taken.
         self.written = 0
         self.taken = 0
+        #: Where the next bytes go: on from the last ones, or back at the start when the checker
+        #: has taken everything (so light traffic keeps to the ring's first pages).
+        self.head = 0
         #: What waits for room in the ring, in order: body pieces (exchange number, the bytes
         #: themselves) and, behind them, the frames that must not overtake them (number None).
         self.held: collections.deque[tuple[int | None, bytes | memoryview]] = collections.deque()
@@ -379,10 +387,11 @@ class ProcessChecker:
         """Copies what fits of ``data`` into the ring and says so on the pipe; the rest, if any."""
         size = len(data)
         ring_size = self.ring_size
-        n = min(size, ring_size - (self.written - self.taken))
+        used = self.written - self.taken
+        n = min(size, ring_size - used)
         if n == 0 and size:
             return data
-        start = self.written % ring_size
+        start = self.head if used else 0
         if n == size and start + n <= ring_size:
             self.ring[start : start + n] = data
         else:
@@ -391,7 +400,8 @@ class ProcessChecker:
             self.ring[start : start + first] = view[:first]
             self.ring[: n - first] = view[first:n]
         self.written += n
-        self._pipe(_HEAD.pack(FEED, number, n))
+        self.head = (start + n) % ring_size
+        self._pipe(_HEAD.pack(FEED, number, n) + _AT.pack(start))
         return None if n == size else memoryview(data)[n:]
 
     def _release(self) -> None:
