@@ -667,3 +667,125 @@ def test_anthropic_messages_are_checked_through_the_protocols(name: str, tmp_pat
     assert all(f.rule.startswith("AN") for f in result.findings)
     assert bool(result.findings) == (name == "overloaded_mid_stream.sse")
     assert b"sk-ant-SECRET" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+
+
+# ---------------------------------------------------------------- other protocols: whole answers
+
+MESSAGE = {
+    "id": "msg_01XFDUDYJgAACzvnptvVoYEL",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-sonnet-4-5",
+    "content": [
+        {"type": "thinking", "thinking": "The user wants the weather.", "signature": "EqQBCgIYAhIM"},
+        {"type": "text", "text": "Let me check.", "citations": None},
+        {
+            "type": "tool_use",
+            "id": "toolu_01A09q90qw90lq917835lq9",
+            "name": "get_weather",
+            "input": {"city": "Paris"},
+        },
+    ],
+    "stop_reason": "tool_use",
+    "stop_sequence": None,
+    "usage": {"input_tokens": 12, "output_tokens": 30, "cache_read_input_tokens": 0},
+}
+COMPLETION = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1767348000,
+    "model": "gpt-4o-mini",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Hi."},
+            "logprobs": None,
+            "finish_reason": "stop",
+        }
+    ],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+}
+
+
+async def _whole_answers(request: web.Request) -> web.StreamResponse:
+    """A non-streaming answer of the protocol the path names, as ``X-Kind`` asks."""
+    kind = request.headers.get("X-Kind", "")
+    good = COMPLETION if request.path.endswith("/chat/completions") else MESSAGE
+    if kind == "good":
+        return web.json_response(good)
+    if kind == "bad":
+        content = [{"type": "text", "text": 3}, *MESSAGE["content"][1:]]
+        return web.json_response(
+            {**MESSAGE, "content": content, "usage": {"input_tokens": -1, "output_tokens": 1}}
+        )
+    if kind == "not-json":
+        return web.Response(body=b'{"id": "msg_01", "type": "mess', content_type="application/json")
+    if kind == "error":
+        error = {"type": "invalid_request_error", "message": "max_tokens: Field required"}
+        return web.json_response({"type": "error", "error": error}, status=400)
+    return web.Response(text="Internal Server Error", status=500)
+
+
+@pytest.fixture(scope="module")
+def whole_upstream() -> str:
+    with aio_upstream({"/v1/messages": _whole_answers, "/v1/chat/completions": _whole_answers}) as url:
+        yield url
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "stream", "rules"),
+    [
+        ("/v1/messages", "good", False, []),
+        ("/v1/messages", "bad", False, ["AN103", "AN103"]),
+        ("/v1/messages", "not-json", False, ["AN002"]),
+        ("/v1/messages", "error", False, []),
+        ("/v1/messages", "plain500", False, ["AN014"]),
+        ("/v1/messages", "good", True, ["AN013"]),
+        ("/v1/chat/completions", "error", True, []),
+        ("/v1/chat/completions", "plain500", True, ["CH069"]),
+        ("/v1/chat/completions", "good", True, ["CH068"]),
+    ],
+)
+def test_other_protocols_answers_get_the_http_level_checks_of_check(
+    whole_upstream: str, path: str, kind: str, stream: bool, rules: list[str]
+) -> None:
+    """Chat Completions and Messages answers are judged as check judges a recorded call's (the
+    transport rules under each protocol's ids), and a whole Message against the Message schema."""
+    body = {"model": "m", "max_tokens": 64, "messages": [], "stream": stream}
+    with running_proxy(whole_upstream) as proxy:
+        via = httpx.post(proxy.url + path, json=body, headers={"X-Kind": kind}, timeout=TIMEOUT)
+        direct = httpx.post(whole_upstream + path, json=body, headers={"X-Kind": kind}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    assert (via.status_code, via.content) == (direct.status_code, direct.content)
+    assert [f.rule for f in result.findings] == rules
+    assert result.checked and result.input_format == "json"
+
+
+def test_bad_message_findings_point_into_the_message(whole_upstream: str) -> None:
+    with running_proxy(whole_upstream) as proxy:
+        httpx.post(proxy.url + "/v1/messages", json={}, headers={"X-Kind": "bad"}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    by_pointer = {f.pointer: f.message for f in result.findings}
+    assert set(by_pointer) == {"/usage/input_tokens", "/content/0/text"}
+    assert by_pointer["/content/0/text"].startswith(
+        "non-streaming answer (Message): type: /content/0/text: 3 "
+    )
+
+
+def test_anthropic_sdk_non_streaming_message_through_the_proxy(whole_upstream: str, tmp_path: Path) -> None:
+    import anthropic
+
+    with running_proxy(whole_upstream, save_dir=tmp_path) as proxy:
+        with anthropic.Anthropic(
+            base_url=proxy.url, api_key="sk-ant-SECRET", max_retries=0, timeout=20
+        ) as client:
+            message = client.messages.create(
+                model="claude-sonnet-4-5",
+                max_tokens=64,
+                messages=[{"role": "user", "content": "Weather in Paris?"}],
+                extra_headers={"X-Kind": "good"},
+            )
+        [result] = proxy.wait_results(1)
+    assert message.content[2].type == "tool_use" and message.content[2].input == {"city": "Paris"}
+    assert result.checked and result.findings == []
+    assert json.loads((tmp_path / "0001.json").read_bytes()) == MESSAGE

@@ -118,18 +118,7 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     for stream in found:
         checked += 1
         if isinstance(stream, AnswerProblem):
-            rule = PROTOCOLS[stream.protocol].reading_rules.get(stream.rule, stream.rule)
-            if rule is None:
-                continue
-            finding = make_finding(
-                rule,
-                stream.message,
-                path,
-                (stream.line, stream.column, stream.offset),
-                _for_protocol(options, stream.protocol),
-            )
-            if finding is not None:
-                result.findings.append(finding)
+            result.findings += answer_finding(stream, path, _for_protocol(options, stream.protocol))
             continue
         if stream.error is not None:
             errors.append(f"{stream.label} (line {stream.line}): {stream.error}")
@@ -190,6 +179,19 @@ def _for_protocol(options: Any, protocol: str) -> Any:
 #
 # WebSocket and probe checks are about the transport around a stream, so they stamp their own
 # findings, with rules from the catalog like every other layer.
+
+
+def answer_finding(problem: AnswerProblem, path: str, options: Any) -> list[Finding]:
+    """An answer clients cannot use (RSP014, RSP015, judged by :func:`judge_answer`) as a finding
+    under its protocol's own id (CH068, AN014, ...), at the problem's position: ``check`` on a
+    cassette or HAR file and the proxy on live traffic report it alike."""
+    rule = PROTOCOLS[problem.protocol].reading_rules.get(problem.rule, problem.rule)
+    if rule is None:
+        return []
+    finding = make_finding(
+        rule, problem.message, path, (problem.line, problem.column, problem.offset), options
+    )
+    return [] if finding is None else [finding]
 
 
 def make_finding(

@@ -9,7 +9,8 @@ rules are catalog entries under :mod:`validator.catalog`. The engine asks it:
   :meth:`~StreamProtocol.is_request` for a recorded or proxied HTTP call);
 * which schemas check an event (:meth:`~StreamProtocol.schemas`, a :class:`SchemaSet`);
 * which state machine follows the stream (:meth:`~StreamProtocol.machine`, a :class:`Machine`);
-* optionally, a fast lane for runs of events framed alike (:meth:`~StreamProtocol.lane`).
+* optionally, a fast lane for runs of events framed alike (:meth:`~StreamProtocol.lane`);
+* optionally, what a non-streaming answer must be (:meth:`~StreamProtocol.answer_issues`).
 
 Framing (SSE, JSON Lines, JSON arrays, containers) and decoding belong to the reading layer and
 are the same for every protocol; what a protocol says about framing (``[DONE]``, ``event:``
@@ -144,6 +145,12 @@ class StreamProtocol(ABC):
     def wants_runs(self) -> bool:
         """Whether the reader should frame runs of events framed alike for :meth:`lane`."""
         return False
+
+    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue] | None:
+        """The schema findings of a non-streaming answer: ``value`` is the decoded JSON body of a
+        2xx answer to a request that asked for no stream (``pointer`` into that body). None: this
+        protocol does not say what such an answer must be (it is not checked)."""
+        return None
 
     def outline(self) -> OutlineBuilder | None:
         """A builder of one stream's outline (:mod:`validator.model.outline`), fed like the machine,

@@ -18,8 +18,10 @@ What a protocol makes of a failure (which rule, which message) is its own schema
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +31,8 @@ from urllib.parse import urljoin
 
 import jsonschema_rs
 import orjson
+
+from validator.model.findings import Issue
 
 if TYPE_CHECKING:
     import jsonschema
@@ -42,6 +46,7 @@ __all__ = [
     "ItemsSplit",
     "SchemaLoadError",
     "SchemaSet",
+    "carried",
     "deepest",
     "describe",
     "error_slips",
@@ -143,6 +148,27 @@ def load_schema_set(profile: str, root: Path | None = None) -> SchemaSet:
     if missing:
         raise SchemaLoadError(f"{profile}: index names schemas that do not exist: {missing[:3]}")
     return SchemaSet(profile, resources, events, drift, client)
+
+
+def carried(issues: list[Issue], event: str, member: str, what: str, into: str = "") -> list[Issue]:
+    """The schema findings of an object checked as the ``member`` of an ``event`` that carries it
+    (a non-streaming answer checked by the schema of the stream event that holds the same object):
+    the message names ``what`` instead of the event, and pointers point into the object (under
+    ``into``), in the finding and in its text."""
+    paths = re.compile(rf"(?<= ){re.escape(member)}(?=[/:])")
+
+    def text(value: str) -> str:
+        value = value.replace(f"{event}:", f"{what}:", 1)
+        return paths.sub(lambda m: into or ("" if value[m.end()] == "/" else "/"), value)
+
+    out = []
+    for issue in issues:
+        at = issue.pointer
+        if at == member or at.startswith(member + "/"):
+            at = into + at.removeprefix(member)
+        details = tuple(text(d) for d in issue.details)
+        out.append(dataclasses.replace(issue, message=text(issue.message or ""), pointer=at, details=details))
+    return out
 
 
 def pointer(path: Iterator[Any] | Any) -> str:

@@ -33,7 +33,9 @@ RULES: tuple[Rule, ...] = (
         E,
         "event does not match its schema",
         "The event validates against the JSON Schema of its `type`, and its content block and delta against "
-        "the schema of theirs (schemas/anthropic, transcribed from the SDK's types).",
+        "the schema of theirs (schemas/anthropic, transcribed from the SDK's types). The `proxy` holds a "
+        "non-streaming answer (the Message a request without `stream: true` gets) to the same schemas: the "
+        "Message's, and each content block's.",
         "Typed clients (the SDKs' pydantic and TypeScript models, Claude Code) mis-read or reject a "
         "malformed event.",
         f"{SDK_T}raw_*.py and the block, delta, citation and usage types",

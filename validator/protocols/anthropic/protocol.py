@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from validator.catalog import anthropic as catalog
+from validator.model.findings import Issue
 from validator.model.outline import OutlineBuilder
 from validator.protocols.anthropic.machine import MessageChecker
 from validator.protocols.anthropic.outline import AnthropicOutline
@@ -16,6 +17,7 @@ from validator.protocols.anthropic.schemas import AnthropicSchemas
 from validator.protocols.anthropic.tables import EVENT_TYPES
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.lane import Lane as DeltaLane
+from validator.protocols.schema_kit import carried
 from validator.reading import eventstream
 
 __all__ = ["PROTOCOL", "AnthropicProtocol"]
@@ -78,6 +80,22 @@ class AnthropicProtocol(StreamProtocol):
 
     def wants_runs(self) -> bool:
         return True
+
+    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
+        """A Message (the body of a request without ``stream: true``), against the schema of the
+        Message a stream's ``message_start`` carries, and each of its content blocks against the
+        schema of its type, as ``content_block_start`` carries one (AN103)."""
+        schemas = AnthropicSchemas.for_profile(profile, strict)
+        what = "non-streaming answer (Message)"
+        issues = carried(
+            schemas.check({"type": "message_start", "message": value}), "message_start", "/message", what
+        )
+        content = value.get("content") if isinstance(value, dict) else None
+        for index, block in enumerate(content if isinstance(content, list) else ()):
+            event = {"type": "content_block_start", "index": index, "content_block": block}
+            found = schemas.check(event)
+            issues += carried(found, "content_block_start", "/content_block", what, f"/content/{index}")
+        return issues
 
     def outline(self) -> OutlineBuilder:
         return AnthropicOutline()

@@ -6,12 +6,14 @@ import re
 from typing import Any
 
 from validator.catalog import responses as catalog
+from validator.model.findings import Issue
 from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.lane import Lane as DeltaLane
 from validator.protocols.responses.lifecycle import StreamChecker, stream_checker
 from validator.protocols.responses.outline import ResponsesOutline
 from validator.protocols.responses.schemas import SchemaChecker
+from validator.protocols.schema_kit import carried
 from validator.reading.containers.answers import is_responses_request
 
 __all__ = ["PROTOCOL", "ResponsesProtocol"]
@@ -48,6 +50,14 @@ class ResponsesProtocol(StreamProtocol):
 
     def wants_runs(self) -> bool:
         return True
+
+    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
+        """A Response object, against the schema a stream's terminal ``response`` is held to (RSP103)."""
+        if not isinstance(value, dict):
+            value = {"": value}  # reported by the schema as a Response that is not an object
+        event = {"type": "response.completed", "sequence_number": 0, "response": value}
+        issues = SchemaChecker.for_profile(profile, strict=strict).check(event)
+        return carried(issues, "response.completed", "/response", "non-streaming answer (Response)")
 
     def outline(self) -> OutlineBuilder:
         return ResponsesOutline()

@@ -2,10 +2,13 @@
 
 An event stream is checked by the engine's push-style :class:`~validator.engine.StreamCheck`,
 the engine ``check`` runs on, so the findings are those ``check`` reports for the saved body.
-A non-streaming answer is checked whole when it ends: a Response against the Response schema,
-an error answer against the error shape (RSP015), a ``stream: true`` request answered without
-an event stream as RSP014. A WebSocket session is checked as the ``check`` command checks its
-transcript, message by message as the session flows.
+A non-streaming answer is checked whole when it ends, for every protocol that says what one is
+(:meth:`~validator.protocols.base.StreamProtocol.answer_issues`): a Response against the Response
+schema, a Message against the Message schema; and an answer clients cannot use is judged as
+``check`` judges a recorded call's (an error answer without the error shape, RSP015; a ``stream:
+true`` request answered without an event stream, RSP014; under each protocol's own ids).
+A WebSocket session is checked as the ``check`` command checks its transcript, message by
+message as the session flows.
 
 Nothing here may disturb the traffic: an exception inside the checker is caught, the
 exchange is marked unchecked (with the reason) and the bytes keep flowing.
@@ -23,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from validator.engine import CheckOptions, FileResult, StreamCheck, check_bytes
-from validator.engine.containers import make_finding
+from validator.engine.containers import answer_finding, make_finding
 from validator.engine.websocket import WebSocketStream
 from validator.model.findings import Finding, Severity
-from validator.protocols.responses.schemas import SchemaChecker
+from validator.protocols import PROTOCOLS
 from validator.reading.containers.answers import asks_for_stream, judge_answer
 from validator.tools.proxy.save import BodyFile
 
@@ -242,6 +245,7 @@ class ExchangeCheck:
     def _answer_findings(self, body: bytes) -> list[Finding]:
         result = self.result
         status = result.status or 0
+        protocol = self.options.named_protocol() or "responses"
         base = {
             "label": f"{result.method} {result.target}",
             "index": result.number,
@@ -250,18 +254,18 @@ class ExchangeCheck:
             "offset": 0,
             "content_type": result.content_type,
             "method": result.method,
+            "protocol": protocol,
         }
-        if self.options.protocol != "responses":
-            return []  # what a non-streaming answer must be is only known for Responses so far
+        # What an answer clients cannot use is, as check judges a recorded call's (cassettes, HAR).
         problem = judge_answer(base, status, self.request_body, body)
         if problem is not None:
-            return self._make(problem.rule, problem.message)
+            return answer_finding(problem, result.path, self.options)
         media = result.content_type.split(";")[0].strip().lower()
         if not 200 <= status < 300 or asks_for_stream(result.method, self.request_body):
             return []
         if media != "application/json":
             return []
-        return response_findings(body, result.path, self.options)
+        return json_answer_findings(body, result.path, self.options)
 
     def _no_answer(self, note: str) -> None:
         # What the client is left with is a stream that ended before its terminal event.
@@ -289,23 +293,24 @@ class ExchangeCheck:
         self.result.trace = trace
 
 
-def response_findings(body: bytes, path: str, options: CheckOptions) -> list[Finding]:
-    """A non-streaming answer: the Response object, against the schema a stream's terminal
-    ``response`` is held to (RSP103), or RSP002 when it is not JSON."""
+def json_answer_findings(body: bytes, path: str, options: CheckOptions) -> list[Finding]:
+    """A non-streaming answer's body, against what its protocol says such an answer is (a
+    Response, RSP103; a Message, AN103), or broken JSON (RSP002 under the protocol's own id)."""
+    protocol = PROTOCOLS[options.named_protocol() or "responses"]
     try:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        finding = make_finding("RSP002", f"non-streaming answer is not JSON: {exc}", path, (1, 1, 0), options)
-        return [] if finding is None else [finding]
-    if not isinstance(value, dict):
-        value = {"": value}  # reported by the schema as a Response that is not an object
-    checker = SchemaChecker.for_profile(options.profile or "openai", strict=options.strict)
-    event = {"type": "response.completed", "sequence_number": 0, "response": value}
+        rule = protocol.reading_rules.get("RSP002", "RSP002")
+        finding = rule and make_finding(
+            rule, f"non-streaming answer is not JSON: {exc}", path, (1, 1, 0), options
+        )
+        return [finding] if finding else []
+    issues = protocol.answer_issues(value, options.profile or protocol.default_profile, options.strict)
     out = []
-    for issue in checker.check(event):
-        pointer = issue.pointer.removeprefix("/response") if issue.pointer else issue.pointer
-        message = (issue.message or "").replace("response.completed:", "non-streaming answer (Response):", 1)
-        finding = make_finding(issue.rule, message, path, (1, 1, 0), options, pointer=pointer)
+    for issue in issues or ():
+        finding = make_finding(
+            issue.rule, issue.message, path, (1, 1, 0), options, pointer=issue.pointer, details=issue.details
+        )
         if finding is not None:
             out.append(finding)
     return out
