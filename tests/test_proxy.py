@@ -643,6 +643,22 @@ def test_console_writes_each_finding_once_live_or_at_the_end() -> None:
     assert ": FAIL " in err.getvalue()
 
 
+@pytest.mark.parametrize("verbose", [False, True])
+def test_console_shows_every_detail_line_with_verbose(verbose: bool) -> None:
+    import io
+
+    from validator.engine import CheckOptions
+    from validator.model.findings import Finding, Severity
+    from validator.tools.proxy.console import Console
+
+    details = tuple(f"detail {n}" for n in range(6))
+    finding = Finding("RSP103", "schema-violation", Severity.ERROR, "bad", "<x>", 1, 1, 0, details=details)
+    out = io.StringIO()
+    Console(out, io.StringIO(), "text", CheckOptions(), verbose=verbose).live(1, [finding])
+    shown = [line.strip() for line in out.getvalue().splitlines()[1:]]
+    assert shown == (list(details) if verbose else [*details[:3], "… and 3 more (-v shows every one)"])
+
+
 # ---------------------------------------------------------------- other protocols
 
 

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -169,3 +170,97 @@ def test_when_behind_takes_wait_or_skip() -> None:
         capture_output=True, text=True, env=ENV, timeout=60,
     )  # fmt: skip
     assert run.returncode == 2 and "'wait'" in run.stderr
+
+
+def test_proxy_takes_the_report_options_of_check_and_probe() -> None:
+    """One definition (report_options): every report option probe and check share, proxy takes."""
+    from validator.cli import check as check_command
+    from validator.tools.probe.command import probe_command
+    from validator.tools.proxy.command import proxy_command
+
+    def report_flags(command: object) -> set[str]:
+        names = {"--format", "-o", "--output", "--junit-xml", "--sarif", "--json-report", "-q", "-v"}
+        names |= {"--quiet", "--verbose", "--color", "--no-color", "--html"}
+        return {o for p in command.params for o in (*p.opts, *p.secondary_opts) if o in names}  # type: ignore[attr-defined]
+
+    shared = report_flags(check_command) & report_flags(probe_command)
+    assert shared == {
+        "--format", "-o", "--output", "--junit-xml", "--sarif", "--json-report",
+        "-q", "--quiet", "-v", "--verbose", "--color", "--no-color",
+    }  # fmt: skip
+    assert report_flags(proxy_command) == shared
+
+
+def test_output_file_gets_the_findings_as_they_come_and_quiet_drops_the_exchange_lines(
+    upstream: ReplayServer, tmp_path: Path
+) -> None:
+    findings, junit = tmp_path / "findings.txt", tmp_path / "proxy.xml"
+    proc, url = _start(
+        "--upstream", upstream.url.removesuffix("/v1"), "-o", str(findings), "--format", "concise",
+        "--junit-xml", str(junit), "-q",
+    )  # fmt: skip
+    try:
+        assert _send(url, "broken") == BROKEN
+        deadline = time.monotonic() + 20
+        # Written as the exchange ends, while the proxy still runs.
+        while "RSP209" not in findings.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "RSP209" in findings.read_text()
+    finally:
+        code, out, err = _stop(proc)
+    assert code == 0, err
+    assert out == ""
+    assert "proxy: #" not in err and "exchange(s) checked" not in err
+    lines = findings.read_text().splitlines()
+    assert lines and all(re.match(r"<POST /v1/responses #1>:\d+:\d+: RSP\d{3} \w+: ", line) for line in lines)
+    [case] = ET.parse(junit).getroot().findall(".//testcase")
+    assert case.find("failure") is not None
+
+
+def test_a_document_format_goes_to_the_output_file_at_the_end(upstream: ReplayServer, tmp_path: Path) -> None:
+    sarif = tmp_path / "proxy.sarif"
+    proc, url = _start("--upstream", upstream.url.removesuffix("/v1"), "--format", "sarif", "-o", str(sarif))
+    try:
+        assert _send(url, "broken") == BROKEN
+        assert _send(url, "good") == GOOD
+    finally:
+        code, out, err = _stop(proc)
+    assert code == 0, err and out == ""
+    assert "2 exchange(s) checked, 1 with error findings" in err
+    [run] = json.loads(sarif.read_text())["runs"]
+    assert {r["ruleId"] for r in run["results"]} >= {"RSP209"}
+
+
+def test_html_is_not_a_proxy_format_and_an_unwritable_report_is_exit_2(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "validator", "proxy", "--upstream", "http://127.0.0.1:1", "--format", "html"],
+        capture_output=True, text=True, env=ENV, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "'html' is not one of" in run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "validator", "proxy", "--upstream", "http://127.0.0.1:1", "--port", "0",
+         "-o", str(tmp_path / "no" / "such" / "dir.txt")],
+        capture_output=True, text=True, env=ENV, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "cannot write" in run.stderr and "listening" not in run.stderr
+
+
+def test_ctrl_c_on_a_terminal_stops_the_proxy_and_its_checker_without_a_traceback(
+    upstream: ReplayServer,
+) -> None:
+    """A terminal's Ctrl-C signals the whole process group, the checker process included."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "validator", "proxy", "--port", "0",
+         "--upstream", upstream.url.removesuffix("/v1")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, start_new_session=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    url = re.match(r"proxy: listening on (\S+),", proc.stderr.readline()).group(1)  # type: ignore[union-attr]
+    try:
+        assert _send(url, "broken") == BROKEN
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert "1 exchange(s) checked, 1 with error findings" in err and "RSP209" in out

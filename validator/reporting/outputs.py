@@ -27,6 +27,7 @@ __all__ = [
     "EXTRA_REPORTS",
     "ReportRequest",
     "ReportWriteError",
+    "append_step_summary",
     "color_option",
     "report_options",
     "use_color",
@@ -202,7 +203,7 @@ def write_reports(
             raise ReportWriteError(
                 f"cannot write {target or 'standard output'}: {exc.strerror or exc}"
             ) from None
-        _step_summary(reporter, report, stderr)
+        append_step_summary(reporter, report, stderr)
 
 
 def _write(reporter: Reporter, report: Report, target: str | None) -> None:
@@ -215,7 +216,9 @@ def _write(reporter: Reporter, report: Report, target: str | None) -> None:
             reporter.write(report, fh)
 
 
-def _step_summary(reporter: Reporter, report: Report, stderr: IO[str]) -> None:
+def append_step_summary(reporter: Reporter, report: Report, stderr: IO[str] | None = None) -> None:
+    """A ``github`` report's step summary, appended to ``$GITHUB_STEP_SUMMARY`` (when set)."""
+    stderr = stderr or sys.stderr
     from validator.reporting.reporters.github import GithubReporter
 
     target = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -1,4 +1,7 @@
-"""The ``proxy`` command: parse the options, run the proxy until SIGINT/SIGTERM, write the reports.
+"""The ``proxy`` command: parse the options; :mod:`.run` runs the proxy and writes the reports.
+
+The report options are ``check``'s and ``probe``'s, from one definition
+(:func:`~validator.reporting.outputs.report_options`).
 
 aiohttp is an optional extra (``pip install 'llm-stream-validator[proxy]'``); this module
 imports it only when the command runs, so that a missing extra is a clear message (exit 2),
@@ -7,20 +10,15 @@ not a command that silently disappears.
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from validator.catalog import PROFILES
 from validator.engine import CheckOptions
-from validator.tools.proxy.console import FORMATS
-
-if TYPE_CHECKING:
-    from validator.tools.proxy.exchange import ExchangeResult
+from validator.reporting.outputs import ReportRequest, report_options
+from validator.tools.proxy.console import PROXY_EXTRA_REPORTS, PROXY_REPORTERS
 
 __all__ = ["proxy_command"]
 
@@ -52,23 +50,7 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--strict", is_flag=True, help="Warnings fail an exchange too, and strict-only rules report.")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids, prefixes, names).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Never these rules.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text, concise, github: each finding as it is found; the others: one document at the end.",
-)
-@click.option(
-    "--junit-xml", type=click.Path(dir_okay=False, path_type=Path), help="Write a JUnit report at exit."
-)
-@click.option(
-    "--sarif", type=click.Path(dir_okay=False, path_type=Path), help="Write a SARIF report at exit."
-)
-@click.option(
-    "--json-report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report at exit."
-)
+@report_options(tuple(PROXY_REPORTERS), extra=PROXY_EXTRA_REPORTS, default="text")
 @click.option(
     "--fail-on-findings", is_flag=True, help="Exit 1 if any exchange had an error finding (for CI)."
 )
@@ -104,23 +86,24 @@ def proxy_command(
     strict: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
-    fmt: str,
-    junit_xml: Path | None,
-    sarif: Path | None,
-    json_report: Path | None,
+    report: ReportRequest,
     fail_on_findings: bool,
     timeout: float,
     check_backlog: float,
     when_behind: str,
 ) -> None:
-    """Forward every request to UPSTREAM unchanged and check the Responses traffic as it flows.
+    """Forward every request to UPSTREAM unchanged and check the Responses, Chat Completions and
+    Anthropic Messages traffic as it flows.
 
     Point the client's base URL at the address it prints. Each checked exchange ends with a
-    line on stderr; SIGINT or SIGTERM lets the exchanges in flight finish, writes the reports
-    and exits: 0, or 1 with --fail-on-findings when an exchange had an error finding; 2 on a
-    usage error.
+    line on stderr (not with -q). Findings go to standard output (or -o FILE): text, concise
+    and github as they are found, json, sarif and junit as one document at the end. SIGINT or
+    SIGTERM lets the exchanges in flight finish, writes the reports and exits: 0, or 1 with
+    --fail-on-findings when an exchange had an error finding; 2 on a usage error or a report
+    that cannot be written.
     """
     try:
+        from validator.tools.proxy.run import serve
         from validator.tools.proxy.server import ProxyConfig
     except ImportError as exc:
         click.echo(
@@ -145,62 +128,4 @@ def proxy_command(
         check_backlog=int(check_backlog * (1 << 20)),
         when_behind=when_behind,
     )
-    reports = [(p, name) for p, name in ((junit_xml, "junit"), (sarif, "sarif"), (json_report, "json")) if p]
-    try:
-        code = asyncio.run(_serve(config, fmt, reports, fail_on_findings))
-    except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}", err=True)
-        sys.exit(2)
-    sys.exit(code)
-
-
-async def _serve(config: object, fmt: str, reports: list[tuple[Path, str]], fail_on_findings: bool) -> int:
-    from validator.tools.proxy.console import STREAMED_FORMATS, Console, render
-    from validator.tools.proxy.server import ProxyConfig, ValidatingProxy
-
-    assert isinstance(config, ProxyConfig)
-    console = Console(sys.stdout, sys.stderr, fmt, config.options, color=False)
-    try:
-        proxy = ValidatingProxy(config, on_result=console.exchange, on_live=console.live)
-    except ValueError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    await proxy.start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    sys.stderr.write(
-        f"proxy: listening on {proxy.url}, forwarding to {config.upstream}\n"
-        f"proxy: point the client at {proxy.url} (OpenAI SDKs: base_url={proxy.url}/v1); "
-        "Ctrl-C to stop and report\n"
-    )
-    sys.stderr.flush()
-    await stop.wait()
-    stop.clear()
-    if proxy.in_flight:
-        sys.stderr.write(f"proxy: stopping; {proxy.in_flight} exchange(s) in flight (again: stop now)\n")
-    waiting = asyncio.ensure_future(proxy.stop())
-    forced = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({waiting, forced}, return_when=asyncio.FIRST_COMPLETED)
-    if not waiting.done():
-        waiting.cancel()
-    forced.cancel()
-    for sig in signals:
-        loop.remove_signal_handler(sig)
-    results: list[ExchangeResult] = sorted(proxy.results, key=lambda r: r.number)
-    if fmt not in STREAMED_FORMATS:
-        sys.stdout.write(render(results, fmt, config.upstream, config.options))
-    for path, name in reports:
-        try:
-            path.write_text(render(results, name, config.upstream, config.options), encoding="utf-8")
-        except OSError as exc:
-            sys.stderr.write(f"error: cannot write {path}: {exc.strerror or exc}\n")
-            return 2
-    failing = [r for r in results if r.has_errors()]
-    sys.stderr.write(
-        f"proxy: {len(results)} exchange(s) checked, {len(failing)} with error findings, "
-        f"{sum(not r.checked for r in results)} unchecked\n"
-    )
-    return 1 if fail_on_findings and failing else 0
+    sys.exit(serve(config, report, fail_on_findings))

@@ -58,6 +58,8 @@ class ExchangeResult(FileResult):
     saved: list[str] = field(default_factory=list)
     #: The checker's traceback when it failed (logged, never reported as a finding).
     trace: str | None = None
+    #: The upstream the exchange went to (the JUnit suite names it, as the probe's its endpoint).
+    url: str = ""
 
     @property
     def label(self) -> str:

@@ -41,6 +41,7 @@ import itertools
 import mmap
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
@@ -271,6 +272,9 @@ class ProcessChecker:
                 stdout=subprocess.PIPE,
                 close_fds=True,
                 pass_fds=(shared,),
+                # Its own process group: a terminal's Ctrl-C reaches the proxy, which stops it once
+                # the exchanges in flight are checked, not this process mid-check (or mid-import).
+                start_new_session=True,
             )
         except BaseException:
             self.ring.close()
@@ -597,6 +601,11 @@ def _shared_memory(size: int) -> int:
 def _main() -> None:
     """The checker process: the pipe on standard input and output (anything printed goes to
     stderr), the ring's file descriptor as its argument."""
+    # A service manager may signal every process of the service, not only the proxy: the proxy
+    # stops this process (its QUIT frame, or the pipe closing when the proxy is gone) once the
+    # exchanges in flight are checked; the signal here would only cut those checks short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     shared = int(sys.argv[1])
     ring = mmap.mmap(shared, os.fstat(shared).st_size)
     os.close(shared)
