@@ -8,17 +8,22 @@ The checker is made to fall behind for sure by stopping its process (SIGSTOP) fo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
+import re
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import httpx
 import pytest
-from proxy_support import running_proxy
+from aiohttp import web
+from proxy_support import aio_upstream, running_proxy
 
 from validator.engine import check_bytes
 from validator.tools.probe.replay import SCENARIO_HEADER, ReplayServer, Reply, text_events, to_sse
@@ -156,3 +161,77 @@ def test_the_ring_starts_over_once_the_checker_has_taken_everything(server: Repl
             assert reader.body == BIG
         assert checker.written == 2 * len(BIG) and checker.backlog == 0
         assert checker.head == len(BIG)
+
+
+# ---------------------------------------------------------------- the WebSocket mode
+
+#: A turn of about 4 MB (1,000 deltas of 1 KB, then the text whole in the done events) and a small one.
+WS_TURNS = {
+    "big": [json.dumps(e) for e in text_events("0123456789abcdef" * (1 << 16), pieces=1000)],
+    "small": [json.dumps(e) for e in text_events()],
+}
+
+
+def _create(size: str) -> str:
+    return json.dumps({"type": "response.create", "model": "m", "input": size})
+
+
+async def _ws_upstream(request: web.Request) -> web.StreamResponse:
+    ws = web.WebSocketResponse(max_msg_size=0)
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type == web.WSMsgType.TEXT and json.loads(msg.data).get("type") == "response.create":
+            for event in WS_TURNS[json.loads(msg.data)["input"]]:
+                await ws.send_str(event)
+    return ws
+
+
+async def _ws_session(url: str, turns: list[str]) -> list[list[str]]:
+    """One connection, a response.create per turn (``big`` or ``small``): each turn's messages."""
+    received: list[list[str]] = []
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url + "/v1/responses", max_msg_size=0) as ws,
+    ):
+        for size in turns:
+            await ws.send_str(_create(size))
+            messages = []
+            while len(messages) < len(WS_TURNS[size]):
+                messages.append((await ws.receive(timeout=30)).data)
+            received.append(messages)
+    return received
+
+
+def test_websocket_past_the_bound_skip_forwards_every_message_and_says_where_the_check_stopped(
+    tmp_path: Path,
+) -> None:
+    big, small = WS_TURNS["big"], WS_TURNS["small"]
+    with (
+        aio_upstream({"/v1/responses": _ws_upstream}) as upstream,
+        running_proxy(upstream, check_backlog=LIMIT, when_behind="skip", save_dir=tmp_path) as proxy,
+    ):
+        checker = _checker(proxy)
+        with _stopped(checker):
+            # Every message reaches the client while the checker is stopped, and the session goes
+            # on after the check stopped: the client's next turn is forwarded, and its answer.
+            first = asyncio.run(asyncio.wait_for(_ws_session(proxy.url, ["big", "small"]), 60))
+            assert checker.backlog < LIMIT + (1 << 20)
+        # The checker, running again, catches up (the backlog bounds all exchanges together: a
+        # session that starts before it has would be skipped from its first message), then
+        # checks a session that stays within the bound, whole.
+        deadline = time.monotonic() + 60
+        while checker.backlog and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = asyncio.run(asyncio.wait_for(_ws_session(proxy.url, ["small", "small"]), 60))
+        first_result, second_result = proxy.wait_results(2, timeout=60)
+    assert first == [big, small] and second == [small, small]
+    assert not first_result.checked and first_result.findings == []  # valid up to where it stopped
+    error = first_result.error or ""
+    match = re.search(r"not checked past message ([\d,]+) of the session", error)
+    assert match is not None and "more than 0.25 MB behind" in error, error
+    # The saved transcript ends where the check stopped: the client's message, then the answer's.
+    saved = (tmp_path / "0001.jsonl").read_bytes().splitlines()
+    assert len(saved) == int(match.group(1).replace(",", "")) < 1 + len(big)
+    assert saved == [_create("big").encode()] + [e.encode() for e in big[: len(saved) - 1]]
+    assert second_result.checked and second_result.error is None, second_result.error
+    assert second_result.events == 2 * len(small) and second_result.findings == []

@@ -438,9 +438,11 @@ class ValidatingProxy:
         await client.prepare(request)
         limit = self.config.check_backlog
         checking = number is not None
+        #: Text messages given to the checker (both directions): the lines of the transcript.
+        fed = 0
 
         async def pump(source: Any, sink: Any) -> None:
-            nonlocal checking
+            nonlocal checking, fed
             async for msg in source:
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     await sink.send_str(msg.data)
@@ -448,12 +450,13 @@ class ValidatingProxy:
                         continue
                     # Checked after it is on its way, in the order the proxy passed it on.
                     checker.feed(number, msg.data.encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
+                    fed += 1
                     if checker.backlog > limit:
                         if self.config.when_behind == "wait":
                             await checker.drained(limit - limit // 4)
                         else:
                             checking = False
-                            checker.abandon(number, _behind_ws(limit))  # type: ignore[arg-type]
+                            checker.abandon(number, _behind_ws(fed, limit))  # type: ignore[arg-type]
                 elif msg.type == aiohttp.WSMsgType.BINARY:
                     await sink.send_bytes(msg.data)
                 else:
@@ -481,11 +484,11 @@ def _behind(forwarded: int, limit: int) -> str:
     )
 
 
-def _behind_ws(limit: int) -> str:
+def _behind_ws(fed: int, limit: int) -> str:
     return (
-        f"messages not checked from here on: the checker fell more than {limit / (1 << 20):g} MB "
-        "behind the traffic (--check-backlog; --when-behind wait slows the session down instead); "
-        "the saved transcript, if any, ends there too"
+        f"not checked past message {fed:,} of the session (both directions): the checker fell more "
+        f"than {limit / (1 << 20):g} MB behind the traffic (--check-backlog; --when-behind wait slows "
+        "the session down instead); the saved transcript, if any, ends there too"
     )
 
 
