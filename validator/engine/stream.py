@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from os import PathLike
 from typing import Any
@@ -286,6 +287,23 @@ def _may_be_error_body(head: bytes) -> bool:
     return False
 
 
+#: A blank line (an SSE event's end), whatever the line ends: two in a row.
+_BLANK_LINE = re.compile(rb"\n\n|\r\r|\n\r")
+_DATA_LINE = re.compile(rb"^data:", re.M)
+
+
+def _first_event_whole(head: bytes) -> bool:
+    """Whether ``head`` holds a whole first event, enough to start a check on: an SSE event with
+    a ``data:`` line and its blank line, or (an input that cannot be one JSON error body, so
+    its first line is a whole object with another line after it) a JSON Lines line. A JSON
+    array or a binary event-stream waits for the whole head."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WS)
+    if text[:1] == b"{":
+        return True
+    data = _DATA_LINE.search(text)
+    return data is not None and _BLANK_LINE.search(text, data.end()) is not None
+
+
 class StreamCheck:
     """Push-style check of one stream: hand over its bytes as they arrive, then close it.
 
@@ -294,8 +312,14 @@ class StreamCheck:
     bytes however they are cut. ``feed`` returns the findings the chunk made visible (in the
     order they were found); ``close`` ends the input and returns the whole result, sorted.
 
-    Unless ``options`` names the protocol, the first :data:`~validator.protocols.HEAD_BYTES`
-    (or the whole input, if shorter) are held to recognise it before anything is checked.
+    Unless ``options`` names the protocol, it is recognised from the first
+    :data:`~validator.protocols.HEAD_BYTES` (or the whole input, if shorter). A live stream need
+    not wait for them: once its first event is whole (and the input can no longer be one JSON
+    error body), the check starts on what the head shows so far, and the head is still kept
+    until it is long enough (or the input ends) to confirm it; should the whole head say
+    otherwise, the check starts again from the first byte under the right protocol. So the
+    result is the one the whole head gives, and ``feed`` returns findings from the first events
+    on (only such a restart can make it return one that the result then does not hold).
 
     With ``spill``, the findings go to a :class:`~validator.engine.store.FindingStore` (past a
     few thousand, to a temporary file): ``close`` returns a result whose ``findings`` is that
@@ -312,6 +336,7 @@ class StreamCheck:
         "_lane",
         "_options",
         "_path",
+        "_provisional",
         "_reader",
         "_seen",
         "_spill",
@@ -333,6 +358,8 @@ class StreamCheck:
         self._reader: reader.StreamReader | None = None
         self._head: list[bytes] = []
         self._head_size = 0
+        #: The check started on a head shorter than HEAD_BYTES: ``_head`` confirms it once long enough.
+        self._provisional = False
         self._seen = 0
         self._closed = False
         #: The input so far while it may be an HTTP error body (None once it cannot be).
@@ -357,12 +384,20 @@ class StreamCheck:
     def feed(self, chunk: bytes) -> list[Finding]:
         if self._closed:
             raise RuntimeError("StreamCheck.feed after close")
-        if self._body is not None:
+        held_as_body = self._body is not None
+        if held_as_body:
             self._keep(chunk)
         if self._checker is None:
-            self._hold(chunk)
+            # A line has ended, or the input has just shown it is no error body: the first
+            # event may be whole now.
+            self._hold(chunk, b"\n" in chunk or b"\r" in chunk or (held_as_body and self._body is None))
         else:
             self._checker.consume(self._reader.feed(chunk))  # type: ignore[union-attr]
+            if self._provisional:
+                self._head.append(chunk)
+                self._head_size += len(chunk)
+                if self._head_size >= HEAD_BYTES:
+                    self._confirm()
         return self._new()
 
     def _keep(self, chunk: bytes) -> None:
@@ -380,19 +415,45 @@ class StreamCheck:
             if not _may_be_error_body(head):
                 self._body = None
 
-    def _hold(self, chunk: bytes) -> None:
-        """A chunk before the protocol is known: kept until the head is long enough to tell."""
+    def _hold(self, chunk: bytes, may_start: bool) -> None:
+        """A chunk before the protocol is known: kept until the head is long enough to tell, or
+        its first event is whole (the check then starts provisionally, see the class doc)."""
         self._head.append(chunk)
         self._head_size += len(chunk)
         if self._head_size >= HEAD_BYTES:
             self._recognise()
+        elif may_start and self._body is None:
+            head = b"".join(self._head)
+            if _first_event_whole(head):
+                self._provisional = True
+                self._replay(detect(head), self._head)
 
     def _recognise(self) -> None:
         held, self._head = self._head, []
-        self._start(detect(b"".join(held)[:HEAD_BYTES]))
+        self._replay(detect(b"".join(held)[:HEAD_BYTES]), held)
+
+    def _replay(self, protocol: StreamProtocol, held: list[bytes]) -> None:
+        """Start the check under ``protocol`` with the input so far."""
+        self._start(protocol)
         consume, feed = self._checker.consume, self._reader.feed  # type: ignore[union-attr]
         for chunk in held:
             consume(feed(chunk))
+
+    def _confirm(self) -> None:
+        """The head is whole (or the input ended): a provisional check goes on if the head names
+        its protocol, and starts again under the one it names if not."""
+        held, self._head = self._head, []
+        self._provisional = False
+        protocol = detect(b"".join(held)[:HEAD_BYTES])
+        checker = self._checker
+        assert checker is not None
+        if protocol is checker.protocol:
+            return
+        close = getattr(checker.stamper.findings, "close", None)  # a spilled FindingStore's file
+        if close is not None:
+            close()
+        self._seen = 0
+        self._replay(protocol, held)
 
     def _new(self) -> list[Finding]:
         if self._checker is None or self._spill:
@@ -408,6 +469,8 @@ class StreamCheck:
         if self._closed:
             raise RuntimeError("StreamCheck.close called twice")
         self._closed = True
+        if self._provisional:
+            self._confirm()
         if self._body is not None:
             # The input may be what a server answers a refused request with (RSP016): one JSON
             # object, which would otherwise be checked line by line as events.

@@ -68,6 +68,8 @@ BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 #: Give up looking for the first significant byte after this much leading whitespace.
 _DETECT_LIMIT = 1 << 20
+#: The bytes of a binary AWS event-stream's prelude (total and header lengths, CRC).
+_PRELUDE_BYTES = 12
 _START = Position(1, 1, 0)
 #: HAR's one top-level member, and a vcrpy cassette saved by its JSON serializer.
 _JSON_CONTAINER = re.compile(rb'\{\s*"(log|interactions|http_interactions)"\s*:')
@@ -140,7 +142,7 @@ class StreamReader:
     chunks before it are held (at least 3 bytes, so that a BOM split across chunks is seen).
     """
 
-    __slots__ = ("_framer", "_head", "_requested", "_size", "format", "max_line", "runs")
+    __slots__ = ("_first", "_framer", "_head", "_requested", "_size", "format", "max_line", "runs")
 
     def __init__(
         self, input_format: str = "auto", *, runs: bool = False, max_line: int | None = None
@@ -156,6 +158,8 @@ class StreamReader:
         self._framer: SseFramer | JsonlFramer | _BufferedFramer | None = None
         self._head: list[bytes] = []
         self._size = 0
+        #: The input's first significant byte, once seen.
+        self._first: int | None = None
 
     @property
     def end(self) -> Position:
@@ -192,9 +196,14 @@ class StreamReader:
             head.append(chunk)
             self._size += len(chunk)
             body = chunk
-        significant = body.lstrip(_WS)
-        if significant:
-            return self._start(significant[0])
+        if self._first is None:
+            significant = body.lstrip(_WS)
+            if significant:
+                self._first = significant[0]
+        if self._first is not None:
+            if self._first == 0x00 and self._requested == "auto" and self._size < _PRELUDE_BYTES:
+                return iter(())  # a binary event-stream is told by its whole prelude: wait for it
+            return self._start(self._first)
         if self._size > _DETECT_LIMIT:
             return self._start(None)
         return iter(())
