@@ -659,6 +659,28 @@ def test_console_shows_every_detail_line_with_verbose(verbose: bool) -> None:
     assert shown == (list(details) if verbose else [*details[:3], "… and 3 more (-v shows every one)"])
 
 
+def test_github_format_appends_the_step_summary_when_the_proxy_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from validator.engine import CheckOptions
+    from validator.tools.proxy.console import Console, report_of
+    from validator.tools.proxy.exchange import ExchangeResult
+
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    found = check_bytes(STREAMS["cut"], "<POST /v1/responses #1>").findings
+    result = ExchangeResult(found[0].path, 6, list(found), number=1, method="POST", target="/v1/responses")
+    out = io.StringIO()
+    console = Console(out, io.StringIO(), "github", CheckOptions())
+    console.exchange(result)
+    assert out.getvalue().startswith("::error ")
+    assert not summary.exists()  # written once, at the end
+    console.summarise(report_of([result], CheckOptions()))
+    assert found[0].rule in summary.read_text()
+
+
 # ---------------------------------------------------------------- other protocols
 
 
