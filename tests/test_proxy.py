@@ -827,3 +827,21 @@ def test_anthropic_sdk_non_streaming_message_through_the_proxy(whole_upstream: s
     assert message.content[2].type == "tool_use" and message.content[2].input == {"city": "Paris"}
     assert result.checked and result.findings == []
     assert json.loads((tmp_path / "0001.json").read_bytes()) == MESSAGE
+
+
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_websocket_messages_cut_anywhere_on_their_way_to_the_check_stay_whole(size: int) -> None:
+    """The checker process's hand-off splits a piece where its ring ends: a message cut in two
+    is still one message (one transcript line), not two broken ones."""
+    from validator.engine import CheckOptions
+    from validator.tools.proxy.exchange import WebSocketCheck, ws_message
+
+    messages = [json.dumps({"type": "response.create", "model": "m", "input": "hi"})]
+    messages += [json.dumps(e) for e in _ws_turn(broken=False)]
+    framed = b"".join(ws_message(m) for m in messages)
+    whole, cut = (WebSocketCheck(1, "/v1/responses", CheckOptions()) for _ in range(2))
+    lines = whole.feed(framed)
+    assert lines == b"".join(m.encode() + b"\n" for m in messages)
+    assert b"".join(cut.feed(framed[i : i + size]) for i in range(0, len(framed), size)) == lines
+    one, two = whole.finish(), cut.finish()
+    assert (two.events, two.findings) == (one.events, one.findings) == (len(messages) - 1, [])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import struct
 import time
 import traceback
 import zlib
@@ -33,7 +34,7 @@ from validator.protocols import PROTOCOLS
 from validator.reading.containers.answers import asks_for_stream, judge_answer
 from validator.tools.proxy.save import BodyFile
 
-__all__ = ["ExchangeCheck", "ExchangeResult", "WebSocketCheck"]
+__all__ = ["ExchangeCheck", "ExchangeResult", "WebSocketCheck", "ws_message"]
 
 AWS_EVENT_STREAM = "application/vnd.amazon.eventstream"
 #: Answers kept whole for their check (errors, non-streaming responses); beyond this the rest
@@ -322,7 +323,8 @@ class WebSocketCheck:
     """One WebSocket session, checked message by message as it flows (both directions, in the
     order the proxy passed them on): each text message becomes a transcript line (what is saved,
     and what ``check`` reads back), checked at once by :class:`WebSocketStream`. Same calls as
-    :class:`ExchangeCheck`: :meth:`feed` (one message's text, UTF-8), :meth:`abandon`, :meth:`finish`."""
+    :class:`ExchangeCheck`: :meth:`feed` (messages framed by :func:`ws_message`, in pieces cut
+    anywhere), :meth:`abandon`, :meth:`finish`."""
 
     def __init__(
         self, number: int, target: str, options: CheckOptions, *, save_dir: Path | None = None
@@ -344,9 +346,26 @@ class WebSocketCheck:
         self.messages = 0
         self.live: list[Finding] = []
         self._taken = 0
+        #: The bytes of a message not whole yet.
+        self._pending = bytearray()
 
-    def feed(self, text: bytes) -> bytes:
-        """One message's text; returns its transcript line (also what is saved)."""
+    def feed(self, data: bytes) -> bytes:
+        """Bytes of the session's messages, each as :func:`ws_message` frames it, cut anywhere
+        (the checker's hand-off may split a message); returns the transcript lines of the messages
+        they complete (also what is saved)."""
+        self._pending += data
+        lines = []
+        pending = self._pending
+        while len(pending) >= _WS_LENGTH.size:
+            (size,) = _WS_LENGTH.unpack_from(pending)
+            end = _WS_LENGTH.size + size
+            if len(pending) < end:
+                break
+            lines.append(self._message(bytes(pending[_WS_LENGTH.size : end])))
+            del pending[:end]
+        return b"".join(lines)
+
+    def _message(self, text: bytes) -> bytes:
         line = transcript_line(text.decode("utf-8", "surrogatepass"))
         self.messages += 1
         if self.saved is not None:
@@ -396,6 +415,18 @@ class WebSocketCheck:
         if done.error is not None and done.error != "no WebSocket messages found":
             result.error = done.error
         return result
+
+
+#: The length before each message's text in what a :class:`WebSocketCheck` is fed.
+_WS_LENGTH = struct.Struct(">I")
+
+
+def ws_message(text: str) -> bytes:
+    """One text message as a :class:`WebSocketCheck` takes it: its UTF-8 length, then its UTF-8.
+    The length keeps the message whole however the bytes are cut on their way to the check (the
+    checker process's hand-off splits a piece where its ring ends)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return _WS_LENGTH.pack(len(data)) + data
 
 
 def transcript_line(text: str) -> bytes:

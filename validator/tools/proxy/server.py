@@ -33,7 +33,7 @@ from yarl import URL
 
 from validator.engine import CheckOptions
 from validator.model.findings import Finding
-from validator.tools.proxy.exchange import ExchangeResult
+from validator.tools.proxy.exchange import ExchangeResult, ws_message
 from validator.tools.proxy.save import Saver
 from validator.tools.proxy.traffic import Route, options_for, recognise
 from validator.tools.proxy.upstream import Answer, UpstreamBroke, UpstreamClient
@@ -449,7 +449,7 @@ class ValidatingProxy:
                     if not checking:
                         continue
                     # Checked after it is on its way, in the order the proxy passed it on.
-                    checker.feed(number, msg.data.encode("utf-8", "surrogatepass"))  # type: ignore[arg-type]
+                    checker.feed(number, ws_message(msg.data))  # type: ignore[arg-type]
                     fed += 1
                     if checker.backlog > limit:
                         if self.config.when_behind == "wait":
