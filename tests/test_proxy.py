@@ -751,6 +751,10 @@ async def _whole_answers(request: web.Request) -> web.StreamResponse:
     good = COMPLETION if request.path.endswith("/chat/completions") else MESSAGE
     if kind == "good":
         return web.json_response(good)
+    if kind == "bad" and good is COMPLETION:
+        return web.json_response(
+            {**COMPLETION, "choices": [{**COMPLETION["choices"][0], "finish_reason": "done"}]}
+        )
     if kind == "bad":
         content = [{"type": "text", "text": 3}, *MESSAGE["content"][1:]]
         return web.json_response(
@@ -779,6 +783,9 @@ def whole_upstream() -> str:
         ("/v1/messages", "error", False, []),
         ("/v1/messages", "plain500", False, ["AN014"]),
         ("/v1/messages", "good", True, ["AN013"]),
+        ("/v1/chat/completions", "good", False, []),
+        ("/v1/chat/completions", "bad", False, ["CH100"]),
+        ("/v1/chat/completions", "not-json", False, ["CH003"]),
         ("/v1/chat/completions", "error", True, []),
         ("/v1/chat/completions", "plain500", True, ["CH069"]),
         ("/v1/chat/completions", "good", True, ["CH068"]),
@@ -808,6 +815,24 @@ def test_bad_message_findings_point_into_the_message(whole_upstream: str) -> Non
     assert by_pointer["/content/0/text"].startswith(
         "non-streaming answer (Message): type: /content/0/text: 3 "
     )
+
+
+def test_openai_sdk_non_streaming_chat_completion_through_the_proxy(whole_upstream: str) -> None:
+    with (
+        running_proxy(whole_upstream) as proxy,
+        openai.OpenAI(base_url=proxy.url + "/v1", api_key="sk-SECRET", max_retries=0, timeout=20) as client,
+    ):
+        for kind in ("good", "bad"):
+            completion = client.chat.completions.create(
+                model="gpt-4o-mini",
+                messages=[{"role": "user", "content": "Hi"}],
+                extra_headers={"X-Kind": kind},
+            )
+            assert completion.choices[0].message.content == "Hi."
+        good, bad = proxy.wait_results(2)
+    assert good.checked and good.findings == []
+    [finding] = bad.findings
+    assert (finding.rule, finding.pointer) == ("CH100", "/choices/0/finish_reason")
 
 
 def test_anthropic_sdk_non_streaming_message_through_the_proxy(whole_upstream: str, tmp_path: Path) -> None:

@@ -8,7 +8,10 @@ writes ``schemas/chat/``:
 * ``chunks/<kind>.json``: one schema per chunk kind (``chunk``, ``usage``, ``moderation``,
   ``azure-annotation``, ``error``); the kind of a payload is decided by
   ``validator.protocols.chat.kinds.classify`` before its schema is looked up;
-* ``defs/<Component>.json``: every component the chunk schema references;
+* ``answers/completion.json``: the non-streaming answer (``chat.completion``), from the full
+  OpenAPI file (``openai-openapi.json``): ``CreateChatCompletionResponse`` and the components it
+  references that the extract lacks;
+* ``defs/<Component>.json``: every component the chunk and answer schemas reference;
 * ``index.json``: the manifest (kinds, source and hash, patches);
 * ``README.md``: the kinds, the translation and the profile decisions.
 
@@ -49,6 +52,9 @@ from generated_files import sync
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "schemas"
 SPEC_FILE = "chat/chat-chunk-schemas.openapi.json"
+#: The whole OpenAPI file the extract was taken from: the non-streaming answer's components.
+FULL_SPEC_FILE = "openai-openapi.json"
+ANSWER = "CreateChatCompletionResponse"
 SPEC_VERSION = "subset of openai/openai-openapi `main` @ f85dbe2 (2026-08-21), info.version 2.3.0"
 PROFILE = "chat"
 CHUNK = "CreateChatCompletionStreamResponse"
@@ -168,6 +174,43 @@ PATCHES = (
     ),
 )
 
+
+def _answer_optional(comps: dict[str, Json]) -> None:
+    message = comps["ChatCompletionResponseMessage"]
+    choice = comps[ANSWER]["properties"]["choices"]["items"]
+    for node, name, where in ((message, "refusal", "message"), (choice, "logprobs", "choices[]")):
+        if name not in node.get("required", []):
+            raise GenError(f"CH-W4: {where}.{name} is no longer required; review the patch")
+        node["required"] = [r for r in node["required"] if r != name]
+        _comment(node, "CH-W4", f"{name} optional (openai-python: Optional = None)")
+
+
+PATCHES = (
+    *PATCHES,
+    Patch(
+        "CH-W4",
+        PROFILE,
+        "wire",
+        "the non-streaming answer's `message.refusal` and `choices[].logprobs`",
+        "not required",
+        "openai-python 3.63.0 types both `Optional[...] = None` (`ChatCompletionMessage.refusal`, "
+        "`Choice.logprobs`) and reads an absent one as null; compatible servers (vLLM, llama.cpp, "
+        "Ollama) leave them out of a non-streaming answer",
+        "OAS `ChatCompletionResponseMessage`, `CreateChatCompletionResponse`; SDK-T `chat_completion.py`, "
+        "`chat_completion_message.py`",
+        _answer_optional,
+    ),
+)
+
+#: The non-streaming answers, by name: what ``proxy`` holds a JSON answer to.
+ANSWERS: dict[str, dict[str, Json]] = {
+    "completion": {
+        "title": "Non-streaming answer",
+        "description": "A chat.completion object: the answer to a request without `stream: true`.",
+        "$ref": f"../defs/{ANSWER}.json",
+    },
+}
+
 #: The translation's conventions (``tools/gen_schemas.py``) that apply to this extract.
 CONVENTIONS = (
     ("ALL-C3", "`moderation.input`/`output` (`oneOf` with a `type` discriminator)", "dispatch on `type`"),
@@ -261,22 +304,35 @@ def generate(spec_dir: Path) -> dict[str, str]:
     except OSError as exc:
         raise GenError(f"cannot read {path}: {exc}") from exc
     comps = _denull(json.loads(raw)["components"]["schemas"])
+    full_path = spec_dir / FULL_SPEC_FILE
+    try:
+        full_raw = full_path.read_bytes()
+    except OSError as exc:
+        raise GenError(f"cannot read {full_path}: {exc}") from exc
+    full = _denull(json.loads(full_raw)["components"]["schemas"])
+    for name in closure(full, [ANSWER]):
+        comps.setdefault(name, full[name])  # the extract's own copy where it has one
     for patch in PATCHES:
         patch.apply(comps)
     tr = Translator(comps)
     files: dict[str, Json] = {}
-    for name in closure(comps, [CHUNK]):
+    for name in closure(comps, [CHUNK, ANSWER]):
         rel = f"{PROFILE}/defs/{name}.json"
         files[rel] = _doc(rel, name, tr.translate(copy.deepcopy(comps[name]), lambda n: f"{n}.json", name))
     for kind, body in KINDS.items():
         rel = f"{PROFILE}/chunks/{kind}.json"
         files[rel] = _doc(rel, kind, copy.deepcopy(body))
+    for name, body in ANSWERS.items():
+        rel = f"{PROFILE}/answers/{name}.json"
+        files[rel] = _doc(rel, name, copy.deepcopy(body))
     index = {
         "profile": PROFILE,
         "profiles": ["chat", "chat-compat"],
         "source": {"file": SPEC_FILE, "version": SPEC_VERSION, "sha256": hashlib.sha256(raw).hexdigest()},
+        "answer_source": {"file": FULL_SPEC_FILE, "sha256": hashlib.sha256(full_raw).hexdigest()},
         "events": {kind: f"chunks/{kind}.json" for kind in KINDS},
-        "defs": len(files) - len(KINDS),
+        "answers": {name: f"answers/{name}.json" for name in ANSWERS},
+        "defs": len(files) - len(KINDS) - len(ANSWERS),
         "patches": [p.id for p in PATCHES],
     }
     texts = {rel: _dump(body) for rel, body in files.items()}
@@ -311,6 +367,13 @@ def _readme(index: dict[str, Json]) -> str:
     for kind, body in KINDS.items():
         lines.append(f"| `{kind}` | `chunks/{kind}.json` | {body['title']}: {body['description']} |")
     lines += [
+        "",
+        "## Non-streaming answer",
+        "",
+        f"`answers/completion.json`: `{ANSWER}` (the `chat.completion` a request without `stream: true`",
+        f"gets), with the components the extract lacks taken from `{FULL_SPEC_FILE}` "
+        f"(sha256 `{index['answer_source']['sha256']}`).",
+        "The proxy checks a non-streaming answer against it (CH100).",
         "",
         "## Translation",
         "",

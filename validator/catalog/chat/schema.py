@@ -12,7 +12,9 @@ RULES = (
         "chunk does not match its schema",
         "Each payload matches the JSON Schema of its kind (content chunk, usage chunk, moderation chunk, Azure "
         "annotation chunk, in-band error), generated from the OpenAPI extract into `schemas/chat/`. The "
-        "violations with a rule of their own (CH111, CH121, CH123, CH126, CH131, CH150) are reported under it.",
+        "violations with a rule of their own (CH111, CH121, CH123, CH126, CH131, CH150) are reported under it. "
+        "The `proxy` holds a non-streaming answer (the `chat.completion` a request without `stream: true` "
+        "gets) to its schema too (`schemas/chat/answers/completion.json`), every violation under this rule.",
         "The SDK's types and every typed client (openai-node, Vercel AI SDK, LangChain) build on this shape.",
         f"{OAS}; `../shared/spec/chat/chat-chunk-schemas.openapi.json`",
     ),

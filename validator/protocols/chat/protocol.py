@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from validator.catalog import chat as catalog
+from validator.model.findings import Issue
 from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.chat.kinds import is_chat_payload
@@ -88,6 +89,11 @@ class ChatProtocol(StreamProtocol):
 
     def wants_runs(self) -> bool:
         return True
+
+    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
+        """A ``chat.completion`` (the body of a request without ``stream: true``) against its schema
+        (CH100)."""
+        return ChatSchemas.for_profile(profile, strict).check_answer(value)
 
     def outline(self) -> OutlineBuilder:
         return ChatOutline()

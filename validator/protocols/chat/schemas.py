@@ -15,7 +15,15 @@ from typing import Any
 
 from validator.model.findings import Issue
 from validator.protocols.chat.kinds import Kind, classify
-from validator.protocols.schema_kit import Compiled, Engines, describe, leaves, load_schema_set, pointer
+from validator.protocols.schema_kit import (
+    BASE_URI,
+    Compiled,
+    Engines,
+    describe,
+    leaves,
+    load_schema_set,
+    pointer,
+)
 
 __all__ = ["RULE_BY_PLACE", "ChatSchemas"]
 
@@ -30,6 +38,10 @@ RULE_BY_PLACE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("CH131", re.compile(r"^/usage(/|$)")),
     ("CH150", re.compile(r"^/choices/\d+/delta/tool_calls/\d+/index$")),
 )
+
+
+#: The non-streaming answer's schema (a ``chat.completion``).
+_ANSWER = f"{BASE_URI}chat/answers/completion.json"
 
 
 def _place(error: Any) -> str:
@@ -56,6 +68,7 @@ class ChatSchemas:
         schemas = load_schema_set("chat")
         engines = Engines(schemas)
         self._by_kind = {Kind(k): Compiled(schemas.resources[u], engines) for k, u in schemas.events.items()}
+        self._answer = Compiled(schemas.resources[_ANSWER], engines)
         #: The engine's cheap verdicts by ``type``: chunks have none, so the key is None.
         self.fast: dict[Any, Any] = {None: usual_chunk}
         self._all_chunks: Any = None
@@ -94,6 +107,18 @@ class ChatSchemas:
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
             issues.append(Issue(rule, f"{kind.value}: {describe(found[0])}{more}", _place(found[0])))
         return issues
+
+    def check_answer(self, value: Any) -> list[Issue]:
+        """A non-streaming answer (``chat.completion``) against its schema: one CH100 with the most
+        relevant error first (the chunk rules' places do not apply to it)."""
+        if self._answer.is_valid(value):
+            return []
+        errors = list(leaves(self._answer.errors(value)))
+        what = "non-streaming answer (chat.completion)"
+        if not errors:
+            return [Issue(_GENERIC, f"{what} does not match its schema (no error found to explain it)")]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return [Issue(_GENERIC, f"{what}: {describe(errors[0])}{more}", _place(errors[0]))]
 
 
 _TOP = frozenset(
