@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import SEEDS
+from conftest import CORPUS, SEEDS
 
 from validator.catalog import RULES
 from validator.cli import cli
@@ -502,6 +502,44 @@ def test_help_lists_the_commands_and_probe_is_imported_lazily():
         check=True,
     )
     assert done.stdout.strip() == "False"
+
+
+_LOADED = """
+import sys
+from validator.cli import cli
+try:
+    cli.main(["check", "--quiet", sys.argv[1]], standalone_mode=False)
+except SystemExit:
+    pass
+print("\\n".join(m for m in sys.modules if m.startswith("validator.")))
+"""
+
+
+def _loaded_by_check(path: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED, str(path)], capture_output=True, text=True, check=True
+    )
+    return set(done.stdout.split())
+
+
+def test_a_check_loads_the_protocol_and_the_reporter_it_uses_only():
+    # Start-up is part of every check's time: another protocol's machine and schemas, or the SARIF
+    # and HTML reporters, are imported only when a stream or a --format asks for them.
+    recognising = {"", ".protocol", ".kinds"}
+    responses = _loaded_by_check(CLEAN)
+    assert "validator.protocols.responses.lifecycle" in responses  # the check did run
+    for other in ("chat", "anthropic"):
+        package = f"validator.protocols.{other}"
+        loaded = {m.removeprefix(package) for m in responses if m.startswith(package)}
+        assert loaded <= recognising, f"a Responses check loaded {sorted(loaded - recognising)} of {other}"
+    reporters = {m for m in responses if m.startswith("validator.reporting.reporters.")}
+    assert reporters <= {"validator.reporting.reporters.base", "validator.reporting.reporters.text"}
+    chat = _loaded_by_check(CORPUS / "rules" / "CH001" / "good.sse")
+    assert "validator.protocols.chat.machine" in chat
+    assert not any(
+        m.startswith("validator.protocols.responses.")
+        for m in chat - {"validator.protocols.responses.protocol"}
+    )
 
 
 def test_a_container_in_which_nothing_was_checked_is_not_reported_as_passed(tmp_path: Path) -> None:

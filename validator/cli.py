@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import difflib
 import gc
 import itertools
 import json
@@ -51,8 +50,7 @@ from validator.reporting.outputs import (
     write_reports,
 )
 from validator.reporting.report import EXIT_USAGE, Progress, Report, display_uri, plural, write_text
-from validator.reporting.reporters import REPORTERS
-from validator.reporting.reporters.statistics import STATISTICS
+from validator.reporting.reporters import REPORTERS, STATISTICS
 
 __all__ = ["CheckRequest", "cli", "execute", "main"]
 
@@ -841,6 +839,8 @@ def rule_command(rule_ref: str, protocol: str | None) -> None:
             ids = ", ".join(f"{r.id} ({r.protocol})" for r in elsewhere)
             _err(sys.stderr, f"no {protocol} rule is named {rule_ref!r} (the name is {ids})")
             sys.exit(EXIT_USAGE)
+        import difflib  # only for this hint: not loaded by every command's start-up
+
         close = difflib.get_close_matches(
             rule_ref.upper() if rule_ref[:1].isalpha() and rule_ref[-1:].isdigit() else rule_ref,
             [*RULES, *(r.name for r in RULES.values())],

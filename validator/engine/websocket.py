@@ -32,7 +32,8 @@ from validator.engine.options import CheckOptions, FileResult
 from validator.engine.stream import StreamCheck, check_bytes
 from validator.model.findings import Finding
 from validator.model.values import int_or_none
-from validator.protocols.responses.connection import STEER_OUTCOMES, ConnectionMachine
+from validator.protocols.responses.connection import ConnectionMachine
+from validator.protocols.responses.families import STEER_OUTCOMES
 from validator.protocols.responses.schemas import SchemaChecker
 from validator.reading.containers.positions import (
     JSON_BREAKS,

@@ -3,6 +3,10 @@
 Each protocol is a subpackage implementing :class:`validator.protocols.base.StreamProtocol`
 (how to recognise its streams, its schemas, its state machine, its profiles); adding one is
 adding its package, its entry in :data:`PROTOCOLS` and its rules in :mod:`validator.catalog`.
+
+The registry holds every protocol, but loading it loads only what recognising a stream takes
+(each ``protocol.py`` module): a protocol's schemas and state machine are imported by its
+methods when its first stream is checked, so that a check pays for the protocol it checks only.
 """
 
 from __future__ import annotations

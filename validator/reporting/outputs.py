@@ -30,6 +30,7 @@ __all__ = [
     "append_step_summary",
     "color_option",
     "report_options",
+    "terminal_width",
     "use_color",
     "write_reports",
 ]
@@ -175,6 +176,22 @@ def report_options(
     return decorate
 
 
+def terminal_width(default: int = 100) -> int:
+    """The terminal's columns as :func:`shutil.get_terminal_size` finds them (``COLUMNS`` first,
+    then standard output's terminal), without importing shutil (and the bz2 and lzma modules it
+    loads) into every check."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or default
+
+
 def write_reports(
     report: Report,
     outputs: Sequence[tuple[type[Reporter], str | None]],
@@ -186,10 +203,7 @@ def write_reports(
     appends its step summary."""
     stderr = stderr or sys.stderr
     stdout_color = use_color(request.color, sys.stdout)
-    # shutil imports bz2 and lzma: loaded only when a report is drawn, not by every command's start-up.
-    import shutil
-
-    width = shutil.get_terminal_size((100, 24)).columns
+    width = terminal_width()
     for cls, target in outputs:
         reporter = cls(
             color=stdout_color and target is None,
@@ -218,11 +232,13 @@ def _write(reporter: Reporter, report: Report, target: str | None) -> None:
 
 def append_step_summary(reporter: Reporter, report: Report, stderr: IO[str] | None = None) -> None:
     """A ``github`` report's step summary, appended to ``$GITHUB_STEP_SUMMARY`` (when set)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
     stderr = stderr or sys.stderr
     from validator.reporting.reporters.github import GithubReporter
 
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target or not isinstance(reporter, GithubReporter):
+    if not isinstance(reporter, GithubReporter):
         return
     try:
         with open(target, "ab") as fh:

@@ -1,5 +1,9 @@
 """The Anthropic Messages protocol as the engine sees it (a
-:class:`~validator.protocols.base.StreamProtocol`)."""
+:class:`~validator.protocols.base.StreamProtocol`).
+
+As for every protocol, only recognising a stream is loaded with the registry; the schemas, the
+state machine and the outline are imported on the first Messages stream.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,8 @@ from typing import Any
 from validator.catalog import anthropic as catalog
 from validator.model.findings import Issue
 from validator.model.outline import OutlineBuilder
-from validator.protocols.anthropic.machine import MessageChecker
-from validator.protocols.anthropic.outline import AnthropicOutline
-from validator.protocols.anthropic.schemas import AnthropicSchemas
-from validator.protocols.anthropic.tables import EVENT_TYPES
+from validator.protocols.anthropic.kinds import EVENT_TYPES, OWN_EVENT_TYPES
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
-from validator.protocols.lane import Lane as DeltaLane
-from validator.protocols.schema_kit import carried
 from validator.reading import eventstream
 
 __all__ = ["PROTOCOL", "AnthropicProtocol"]
@@ -29,7 +28,6 @@ _HEAD = re.compile(
     rb'|"type"\s*:\s*"(message_start|content_block_(start|delta|stop)|message_delta|message_stop)"',
     re.M,
 )
-_OWN = EVENT_TYPES - {"ping", "error"}
 #: A head that may hold an ``error`` event (cheap to look for; only then are payloads decoded).
 _ERROR_TYPE = re.compile(rb'"type"\s*:\s*"error"')
 #: What a Messages error carries (``{"type": "error", "error": {"type", "message", "details"?}}``;
@@ -63,18 +61,26 @@ class AnthropicProtocol(StreamProtocol):
 
     def recognises(self, payload: Any) -> bool:
         kind = payload.get("type") if isinstance(payload, dict) else None
-        return kind in _OWN or is_messages_error(payload)
+        return kind in OWN_EVENT_TYPES or is_messages_error(payload)
 
     def is_request(self, method: str, path: str) -> bool:
         return method.upper() == "POST" and _PATH.search(path.split("?", 1)[0]) is not None
 
     def schemas(self, profile: str, strict: bool) -> SchemaSet:
+        from validator.protocols.anthropic.schemas import AnthropicSchemas
+
         return AnthropicSchemas.for_profile(profile, strict)
 
     def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
+        from validator.protocols.anthropic.machine import MessageChecker
+
         return MessageChecker(profile, fragment=fragment)
 
     def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
+        from validator.protocols.anthropic.machine import MessageChecker
+        from validator.protocols.anthropic.schemas import AnthropicSchemas
+        from validator.protocols.lane import Lane as DeltaLane
+
         assert isinstance(machine, MessageChecker) and isinstance(schemas, AnthropicSchemas)
         return DeltaLane(machine, schemas)
 
@@ -85,6 +91,9 @@ class AnthropicProtocol(StreamProtocol):
         """A Message (the body of a request without ``stream: true``), against the schema of the
         Message a stream's ``message_start`` carries, and each of its content blocks against the
         schema of its type, as ``content_block_start`` carries one (AN103)."""
+        from validator.protocols.anthropic.schemas import AnthropicSchemas
+        from validator.protocols.schema_kit import carried
+
         schemas = AnthropicSchemas.for_profile(profile, strict)
         what = "non-streaming answer (Message)"
         issues = carried(
@@ -98,6 +107,8 @@ class AnthropicProtocol(StreamProtocol):
         return issues
 
     def outline(self) -> OutlineBuilder:
+        from validator.protocols.anthropic.outline import AnthropicOutline
+
         return AnthropicOutline()
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from validator.protocols.anthropic.kinds import EVENT_TYPES
+
 __all__ = [
     "AFTER_END",
     "BETA_BLOCKS",
@@ -97,19 +99,6 @@ DELTA_KIND: dict[str, Kind] = {
     "compaction_delta": Kind.COMPACTION,
 }
 BETA_DELTAS = frozenset({"compaction_delta"})
-
-EVENT_TYPES = frozenset(
-    {
-        "message_start",
-        "content_block_start",
-        "content_block_delta",
-        "content_block_stop",
-        "message_delta",
-        "message_stop",
-        "ping",
-        "error",
-    }
-)
 
 #: Block type (or "message") -> the prefix of its id on api.anthropic.com (AN307).
 ID_PREFIXES: dict[str, str] = {

@@ -1,4 +1,8 @@
-"""Chat Completions as the engine sees it (:class:`~validator.protocols.base.StreamProtocol`)."""
+"""Chat Completions as the engine sees it (:class:`~validator.protocols.base.StreamProtocol`).
+
+As for every protocol, only recognising a stream is loaded with the registry; the schemas, the
+state machine and the outline are imported on the first Chat Completions stream.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,6 @@ from validator.model.findings import Issue
 from validator.model.outline import OutlineBuilder
 from validator.protocols.base import Lane, Machine, SchemaSet, StreamProtocol
 from validator.protocols.chat.kinds import is_chat_payload
-from validator.protocols.chat.machine import ChatMachine
-from validator.protocols.chat.outline import ChatOutline
-from validator.protocols.chat.request import ChatRequest
-from validator.protocols.chat.schemas import ChatSchemas
-from validator.protocols.lane import PrefixLane
 
 __all__ = ["PROTOCOL", "ChatProtocol"]
 
@@ -78,12 +77,21 @@ class ChatProtocol(StreamProtocol):
         return is_chat_path(method, path)
 
     def schemas(self, profile: str, strict: bool) -> SchemaSet:
+        from validator.protocols.chat.schemas import ChatSchemas
+
         return ChatSchemas.for_profile(profile, strict)
 
     def machine(self, profile: str, *, resumed: bool | None, fragment: bool, request: Any = None) -> Machine:
+        from validator.protocols.chat.machine import ChatMachine
+        from validator.protocols.chat.request import ChatRequest
+
         return ChatMachine(fragment=fragment, request=ChatRequest.from_body(request))
 
     def lane(self, machine: Machine, schemas: SchemaSet) -> Lane:
+        from validator.protocols.chat.machine import ChatMachine
+        from validator.protocols.chat.schemas import ChatSchemas
+        from validator.protocols.lane import PrefixLane
+
         assert isinstance(machine, ChatMachine) and isinstance(schemas, ChatSchemas)
         return PrefixLane(machine, schemas)
 
@@ -93,9 +101,13 @@ class ChatProtocol(StreamProtocol):
     def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
         """A ``chat.completion`` (the body of a request without ``stream: true``) against its schema
         (CH100)."""
+        from validator.protocols.chat.schemas import ChatSchemas
+
         return ChatSchemas.for_profile(profile, strict).check_answer(value)
 
     def outline(self) -> OutlineBuilder:
+        from validator.protocols.chat.outline import ChatOutline
+
         return ChatOutline()
 
 

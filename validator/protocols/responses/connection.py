@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-__all__ = ["STEER_OUTCOMES", "ConnectionMachine", "SteerState"]
+__all__ = ["ConnectionMachine", "SteerState"]
 
 Ref = TypeVar("Ref")
 
-STEER_OUTCOMES = frozenset({"response.steer.accepted", "response.steer.pending", "response.steer.failed"})
 _COMMIT = "commit"  #: the successor's response.created (automatic) or the continuation's (explicit)
 
 

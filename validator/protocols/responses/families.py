@@ -35,6 +35,7 @@ __all__ = [
     "PART_FAMILY",
     "PART_KINDS",
     "STATUS_STEPS",
+    "STEER_OUTCOMES",
     "TRUSTED_FIELDS",
     "Action",
     "EventSpec",
@@ -47,6 +48,10 @@ __all__ = [
     "content_part_item_types",
 ]
 
+
+#: The server's answers to a ``response.steer`` (the WebSocket mode's steering, :mod:`.connection`):
+#: the lifecycle lets them through, the connection machine follows them.
+STEER_OUTCOMES = frozenset({"response.steer.accepted", "response.steer.pending", "response.steer.failed"})
 
 # --------------------------------------------------------------------------- response lifecycle
 

@@ -56,11 +56,11 @@ from typing import Any
 
 from validator.model.events import Event, RawEvent
 from validator.model.findings import Issue, Position, covered
-from validator.protocols.responses.connection import STEER_OUTCOMES
 from validator.protocols.responses.context import EventContext
 from validator.protocols.responses.families import (
     EVENTS,
     LIFECYCLE,
+    STEER_OUTCOMES,
     TRUSTED_FIELDS,
     Action,
     EventSpec,

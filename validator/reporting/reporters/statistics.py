@@ -17,7 +17,7 @@ from validator.reporting.reporters.base import Reporter
 if TYPE_CHECKING:
     from validator.reporting.report import Report
 
-__all__ = ["STATISTICS", "RuleCount", "StatisticsJsonReporter", "StatisticsTextReporter", "rule_counts"]
+__all__ = ["RuleCount", "StatisticsJsonReporter", "StatisticsTextReporter", "rule_counts"]
 
 
 @dataclass
@@ -86,11 +86,3 @@ class StatisticsJsonReporter(Reporter):
 
     def render(self, report: Report) -> str:
         return json.dumps([r.as_dict() for r in rule_counts(report)], indent=2) + "\n"
-
-
-#: ``--statistics`` output by ``--format`` (``concise`` is text's one-line form: the same table).
-STATISTICS: dict[str, type[Reporter]] = {
-    "text": StatisticsTextReporter,
-    "concise": StatisticsTextReporter,
-    "json": StatisticsJsonReporter,
-}
