@@ -6,7 +6,9 @@ import json
 
 import orjson
 import pytest
+from conftest import SEEDS
 
+from validator.engine import check_bytes
 from validator.model.events import RawEvent, RawKind
 from validator.model.findings import Position
 from validator.reading.decode import (
@@ -19,6 +21,8 @@ from validator.reading.decode import (
     locate,
 )
 from validator.reading.reader import Reader
+
+CLEAN = SEEDS / "004_75bce7c82fd61a67.sse"
 
 
 def raw(data: str, segments: tuple[Position, ...] | None = None, value: object = None) -> RawEvent:
@@ -204,3 +208,56 @@ def test_decode_huge_takes_ids_and_call_ids_from_the_known_strings() -> None:
     first, second = value["output"]  # type: ignore[index]
     assert first["id"] is held["msg_1"] and second["call_id"] is held["call_1"]
     assert decode_huge(raw(text)) == value
+
+
+# Integers orjson does not read exactly: past 64 bits, as members' values and as array elements.
+ROUNDED = ["9" * 20, "-" + "9" * 20, "-" + "9" * 19, "-9223372036854775809", "18446744073709551616", "1" * 40]
+PLACES = {
+    "member": "{n}",
+    "array": "[{n}]",
+    "after a number": "[1,{n},2]",
+    "nested array": "[[1, 2], [3,{n}]]",
+    "after floats": "[1.5, -2e3, 1E+2,{n}]",
+}
+
+
+@pytest.mark.parametrize("space", ["", " ", " \t\r\n ", "\n" * 30])
+@pytest.mark.parametrize("number", ROUNDED)
+@pytest.mark.parametrize("place", sorted(PLACES))
+def test_every_integer_orjson_rounds_is_found_by_both_patterns(space: str, number: str, place: str) -> None:
+    text = '{"type":"x","a":"b","n":' + PLACES[place].format(n=space + number) + "}"
+    assert type(json.loads(text)) is dict
+    assert "e+" in repr(orjson.loads(text))  # orjson's reading is a rounded float
+    assert exact_ints_needed(text) and exact_ints_possible(text)
+    value, issues = decode(raw(text))
+    assert issues == [] and str(int(number)) in repr(value)
+
+
+@pytest.mark.parametrize("number", ["-9223372036854775808", "18446744073709551615", "9" * 19, "-" + "1" * 18])
+def test_integers_at_the_edges_of_64_bits_are_read_exactly(number: str) -> None:
+    # The i64 minimum and the u64 maximum are the last orjson reads as ints; whichever parser
+    # the patterns choose, the value is the integer.
+    for text in ('{"n":[' + number + "]}", '{"n":' + number + "}"):
+        value, issues = decode(raw(text))
+        assert issues == [] and value is not None
+        got = value["n"][0] if isinstance(value["n"], list) else value["n"]
+        assert type(got) is int and got == int(number)
+
+
+def test_an_integer_after_a_string_in_an_array_is_exact_in_a_long_payload() -> None:
+    # The short payloads' look misses it (exact_ints_possible), the long payloads' test does not.
+    text = padded('"type":"x","n":["a", 99999999999999999999]')
+    assert loads_long(text) is None
+    value, issues = decode(raw(text))
+    assert issues == [] and value is not None and value["n"] == ["a", 99999999999999999999]
+
+
+def test_the_check_reads_a_negative_index_past_64_bits_exactly() -> None:
+    # The message names the integer the stream sent, not orjson's float (-1e+19).
+    seed = CLEAN.read_bytes()
+    first = b'"output_index":0,"content_index":0,"delta":"hey"'
+    assert seed.count(first) == 1
+    result = check_bytes(seed.replace(first, first.replace(b":0,", b":-9999999999999999999,", 1)))
+    messages = [f.message for f in result.findings]
+    assert {f.rule for f in result.findings} == {"RSP103", "RSP221"}, messages
+    assert all("-9999999999999999999 " in m and "e+" not in m for m in messages), messages

@@ -57,18 +57,22 @@ MAX_DEPTH = 254
 SHALLOW = 2 * MAX_DEPTH
 _DUMPS_DEPTH = "Recursion limit"
 
-#: An integer literal of 20 digits or more, as an object member's value. orjson reads integers
-#: past 64 bits as floats (99999999999999999999 becomes 1e20); such payloads are parsed by the
-#: stdlib parser, which keeps them exact. Members only: the ``:`` prefix makes the search a
-#: scan for one character (half a microsecond on a delta); integers in arrays are not looked for.
-exact_ints_needed = re.compile(r":\s*-?\d{20}").search
-#: What :data:`exact_ints_needed` finds where it matters, at half the cost: 20 characters of
-#: JSON whitespace, ``-`` and ASCII digits after a ``:`` (one test of a set per character instead
-#: of three repeats). Where valid JSON has an integer member of 20 digits or more, this finds it;
-#: what only the full pattern finds (Unicode digits or spaces) is inside a string, or the JSON is
-#: broken, and either way orjson's reading (or its failure, which ends in decode()) is the same.
-#: The hot path asks this first, and the full pattern only when it finds something.
-exact_ints_possible = re.compile(r":[-0-9 \t\r\n]{20}").search
+#: An integer literal orjson does not read exactly, as an object member's value or an array's
+#: element: past 64 bits, so 20 digits or more, or 19 after a ``-`` (below -2**63). orjson reads
+#: it as a float (99999999999999999999 becomes 1e20, -9999999999999999999 becomes -1e19); such
+#: payloads are parsed by the stdlib parser, which keeps them exact. (A 19-digit negative that
+#: fits in 64 bits matches too: it is read exactly either way, only more slowly.)
+exact_ints_needed = re.compile(r"[:,\[]\s*(?:-\d{19}|\d{20})").search
+#: Where :data:`exact_ints_needed` can find something, at a fraction of its cost on a short
+#: payload (a search for ``:`` rather than for any of three characters; a set tested on the few
+#: characters after each): 20 characters of JSON whitespace, ASCII digits, ``-+.eE`` and ``,[]``
+#: after a ``:``. A member's value that is such an integer starts so, and so does an array of
+#: numbers (nested or not) that holds one. Not seen: such an integer in an array after a string,
+#: an object or a literal of that array (``["a", 1e20 as an integer]``); in a payload longer than
+#: SHALLOW :func:`loads_long` finds that too. What only the full pattern finds otherwise (Unicode
+#: digits or spaces) is inside a string, or the JSON is broken, and either way orjson's reading
+#: (or its failure, which ends in decode()) is the same. The hot path asks this first.
+exact_ints_possible = re.compile(r":[-+.0-9eE \t\r\n,\[\]]{20}").search
 
 
 def _kind(value: Any) -> str:
@@ -146,12 +150,13 @@ def loads_long(text: str) -> Any:
     as it is, for :func:`decode` to report.
 
     One ``orjson.dumps`` of the value answers both costly questions. It fails on nesting deeper
-    than MAX_DEPTH. And an integer orjson rounds (20 digits or more, so 1e19 or more in size) is
-    a float in the value, which orjson writes with an exponent, ``e+19`` or more: where what it
+    than MAX_DEPTH. And an integer orjson rounds (past 64 bits, so 9.2e18 or more in size) is
+    a float in the value, which orjson writes with an exponent, ``e+18`` or more: where what it
     wrote holds no ``+`` (a memchr), the text holds no such integer, and the regular expression
     need not scan it (the long payloads are the done events and the terminal response, which
-    repeat every text of the stream). Where a ``+`` is written, the expression decides, as for
-    a short payload. (tests/test_decode.py holds orjson to writing such floats so.)
+    repeat every text of the stream). Where ``e+`` is written (looked for only after a ``+``, the
+    faster search), :data:`exact_ints_needed` decides, which sees array elements too.
+    (tests/test_decode.py holds orjson to writing such floats so.)
     """
     try:
         value = orjson.loads(text)
@@ -163,7 +168,7 @@ def loads_long(text: str) -> Any:
         written = orjson.dumps(value)
     except orjson.JSONEncodeError:
         return None if exact_ints_needed(text) or too_deep(value) else value
-    if b"+" in written and exact_ints_possible(text) and exact_ints_needed(text):
+    if b"+" in written and b"e+" in written and exact_ints_needed(text):
         return None
     return value
 
