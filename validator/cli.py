@@ -434,13 +434,12 @@ def read_report_excerpts(report: Report, all_events: bool) -> dict[str, dict[int
 def lazy_excerpts(report: Report, known: dict[str, dict[int, Any]]) -> dict[str, Any]:
     """Each file's excerpts: those ``known`` (read up front), the others read one at a time as a
     reporter asks for them (a run can have a million findings, too many to read up front)."""
+    shown = [r for r in report.results if r.findings and r.error is None]
+    if not shown:
+        return {}  # (nothing to show: a clean check does not load the excerpt reader)
     from validator.reading.excerpt import FileExcerpts
 
-    return {
-        r.path: FileExcerpts(r.path, known=known.get(r.path))
-        for r in report.results
-        if r.findings and r.error is None
-    }
+    return {r.path: FileExcerpts(r.path, known=known.get(r.path)) for r in shown}
 
 
 class LazyGroup(click.Group):
