@@ -325,10 +325,9 @@ class ValidatingProxy:
                 if data is None:
                     forwarded += len(raw)
                     checker.feed(number, raw)  # type: ignore[arg-type]
-                else:
-                    for piece in data:
-                        forwarded += len(piece)
-                        checker.feed(number, piece)  # type: ignore[arg-type]
+                elif data:
+                    forwarded += sum(map(len, data))
+                    checker.feed(number, *data)  # type: ignore[arg-type]
                 if checker.backlog > limit:
                     if self.config.when_behind == "wait":
                         # Down to three quarters: resuming at every MB the checker takes would
