@@ -188,7 +188,26 @@ def _request_body(path: str | None) -> Any:
         raise UsageError(f"--request: {path}: not JSON ({exc})") from None
     if not isinstance(body, dict):
         raise UsageError(f"--request: {path}: the request body is not a JSON object")
+    if _is_exchange_record(body):
+        # The proxy's saved record (NNNN.exchange): the body it holds is what the proxy's own
+        # check was given; a request without a JSON object body gave it none.
+        saved = body["request"].get("body")
+        return saved if isinstance(saved, dict) else None
     return body
+
+
+def _is_exchange_record(value: dict[str, Any]) -> bool:
+    """Whether ``value`` is what ``proxy --save`` writes for an exchange (``NNNN.exchange``):
+    a request body never has this shape (no API's request has a ``response`` member)."""
+    request, response = value.get("request"), value.get("response")
+    return (
+        isinstance(request, dict)
+        and isinstance(response, dict)
+        and {"headers", "body"} <= request.keys()
+        and "status" in response
+        and isinstance(value.get("method"), str)
+        and isinstance(value.get("path"), str)
+    )
 
 
 def _outputs(request: CheckRequest, config: Config) -> list[tuple[str, str | None]]:
@@ -527,7 +546,8 @@ strict_option = click.option(
     "request_file",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="The JSON body of the request the streams answer (Chat Completions: n, include_usage, tool_choice).",
+    help="The request the streams answer: its JSON body, or the proxy's saved NNNN.exchange record"
+    " (Chat Completions: n, include_usage, tool_choice).",
 )
 @input_format_option
 @strict_option

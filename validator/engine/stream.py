@@ -9,6 +9,7 @@ sequence number and event type, applies the profile's severities and the
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -24,7 +25,7 @@ from validator.engine.store import FindingStore, with_repeats
 from validator.model.events import Event, RawEvent, RawKind, RawRun
 from validator.model.findings import Finding, Issue, Location, Position, Severity
 from validator.model.outline import OutlineBuilder
-from validator.protocols import DEFAULT, HEAD_BYTES, by_name, detect, detect_payload
+from validator.protocols import DEFAULT, HEAD_BYTES, PROTOCOLS, by_name, detect, detect_payload
 from validator.protocols.base import PassThrough, StreamProtocol
 from validator.reading import decode, reader
 
@@ -481,6 +482,9 @@ class StreamCheck:
             refused = _error_body(body, self._path, self._options, protocol)
             if refused is not None:
                 return refused
+            answered = _whole_answer(body, self._path, self._options)
+            if answered is not None:
+                return answered
         if self._checker is None:
             self._recognise()
         rd = self._reader
@@ -713,3 +717,50 @@ def _error_body(body: bytes, path: str, options: CheckOptions, protocol: StreamP
     stamper.add(Issue("RSP016", message, pointer), None)
     profile = options.profile or protocol.default_profile
     return FileResult(path, 0, stamper.findings, input_format="json", profiles=(profile,))
+
+
+def answer_findings(body: bytes, path: str, options: CheckOptions) -> list[Finding]:
+    """A non-streaming answer's body against what the protocol ``options`` names says such an
+    answer is (a Response, RSP103; a Message, AN103; a chat.completion, CH100), or broken JSON
+    (RSP002 under the protocol's own id).
+
+    The proxy checks a live answer with it, and ``check`` an answer saved to a file (through
+    :func:`_whole_answer`), so the two report the same findings for the same bytes.
+    """
+    protocol = by_name(options.named_protocol() or DEFAULT.name)
+    options = options.for_protocol(protocol.name)
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        stamper = _Stamper(path, options, protocol.reading_rules)
+        stamper.add(Issue("RSP002", f"non-streaming answer is not JSON: {exc}", position=_START), None)
+        return list(stamper.findings)
+    return _answer_value_findings(value, path, options, protocol)
+
+
+def _answer_value_findings(
+    value: Any, path: str, options: CheckOptions, protocol: StreamProtocol
+) -> list[Finding]:
+    stamper = _Stamper(path, options)
+    profile = options.profile or protocol.default_profile
+    for issue in protocol.answer_issues(value, profile, options.strict) or ():
+        stamper.add(dataclasses.replace(issue, position=_START), None)
+    return list(stamper.findings)
+
+
+def _whole_answer(body: bytes, path: str, options: CheckOptions) -> FileResult | None:
+    """The input is one JSON document that is a non-streaming answer (a Response, a Message, a
+    chat.completion; never an event), as the proxy saves one: checked as the proxy checks it
+    (:func:`answer_findings`). None when it is not one (it is checked as a transcript)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    named = options.named_protocol()
+    candidates = [by_name(named)] if named is not None else PROTOCOLS.values()
+    protocol = next((p for p in candidates if p.is_answer(value)), None)
+    if protocol is None:
+        return None
+    options = options.for_protocol(protocol.name)
+    findings = _answer_value_findings(value, path, options, protocol)
+    return FileResult(path, 0, findings, input_format="json", profiles=(options.profile or "",))

@@ -146,6 +146,12 @@ class StreamProtocol(ABC):
         """Whether the reader should frame runs of events framed alike for :meth:`lane`."""
         return False
 
+    def is_answer(self, value: Any) -> bool:
+        """Whether ``value`` (a whole decoded JSON document) is this protocol's non-streaming
+        answer, as :meth:`answer_issues` checks one, rather than an event: what lets ``check`` on
+        a saved answer report what the proxy reported on it live."""
+        return False
+
     def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue] | None:
         """The schema findings of a non-streaming answer: ``value`` is the decoded JSON body of a
         2xx answer to a request that asked for no stream (``pointer`` into that body). None: this

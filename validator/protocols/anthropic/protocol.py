@@ -87,6 +87,10 @@ class AnthropicProtocol(StreamProtocol):
     def wants_runs(self) -> bool:
         return True
 
+    def is_answer(self, value: Any) -> bool:
+        # No stream event has the type "message": a Message travels inside message_start.
+        return isinstance(value, dict) and value.get("type") == "message"
+
     def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
         """A Message (the body of a request without ``stream: true``), against the schema of the
         Message a stream's ``message_start`` carries, and each of its content blocks against the

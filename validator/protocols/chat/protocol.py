@@ -98,6 +98,10 @@ class ChatProtocol(StreamProtocol):
     def wants_runs(self) -> bool:
         return True
 
+    def is_answer(self, value: Any) -> bool:
+        # A chunk is a "chat.completion.chunk".
+        return isinstance(value, dict) and value.get("object") == "chat.completion"
+
     def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
         """A ``chat.completion`` (the body of a request without ``stream: true``) against its schema
         (CH100)."""

@@ -61,6 +61,10 @@ class ResponsesProtocol(StreamProtocol):
     def wants_runs(self) -> bool:
         return True
 
+    def is_answer(self, value: Any) -> bool:
+        # A Response names itself; an event has a ``type`` instead.
+        return isinstance(value, dict) and value.get("object") == "response" and "type" not in value
+
     def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
         """A Response object, against the schema a stream's terminal ``response`` is held to (RSP103)."""
         if not isinstance(value, dict):

@@ -28,9 +28,9 @@ from typing import Any
 
 from validator.engine import CheckOptions, FileResult, StreamCheck, check_bytes
 from validator.engine.containers import answer_finding, make_finding
+from validator.engine.stream import answer_findings
 from validator.engine.websocket import WebSocketStream
 from validator.model.findings import Finding, Severity
-from validator.protocols import PROTOCOLS
 from validator.reading.containers.answers import asks_for_stream, judge_answer
 from validator.tools.proxy.save import BodyFile
 
@@ -117,7 +117,9 @@ class ExchangeCheck:
         self.result = ExchangeResult(f"<{method} {target} #{number}>", number=number)
         self.result.method, self.result.target = method, target
         self.request_body = request_body
-        self.options = _resolved(options)
+        # The rules that depend on the request (Chat Completions' n, include_usage, a forced
+        # tool_choice) get its body, as ``check --request`` gives them the saved one.
+        self.options = dataclasses.replace(_resolved(options), request=request_json(request_body))
         self.save_dir = save_dir
         self.saved: BodyFile | None = None
         self.started = time.monotonic()
@@ -268,7 +270,7 @@ class ExchangeCheck:
             return []
         if media != "application/json":
             return []
-        return json_answer_findings(body, result.path, self.options)
+        return answer_findings(body, result.path, self.options)
 
     def _no_answer(self, note: str) -> None:
         # What the client is left with is a stream that ended before its terminal event.
@@ -296,27 +298,16 @@ class ExchangeCheck:
         self.result.trace = trace
 
 
-def json_answer_findings(body: bytes, path: str, options: CheckOptions) -> list[Finding]:
-    """A non-streaming answer's body, against what its protocol says such an answer is (a
-    Response, RSP103; a Message, AN103), or broken JSON (RSP002 under the protocol's own id)."""
-    protocol = PROTOCOLS[options.named_protocol() or "responses"]
+def request_json(body: bytes) -> Any:
+    """A request's decoded JSON body (what ``CheckOptions.request`` holds); None when it has
+    none or it is not a JSON object."""
+    if not body:
+        return None
     try:
         value = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        rule = protocol.reading_rules.get("RSP002", "RSP002")
-        finding = rule and make_finding(
-            rule, f"non-streaming answer is not JSON: {exc}", path, (1, 1, 0), options
-        )
-        return [finding] if finding else []
-    issues = protocol.answer_issues(value, options.profile or protocol.default_profile, options.strict)
-    out = []
-    for issue in issues or ():
-        finding = make_finding(
-            issue.rule, issue.message, path, (1, 1, 0), options, pointer=issue.pointer, details=issue.details
-        )
-        if finding is not None:
-            out.append(finding)
-    return out
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class WebSocketCheck:
