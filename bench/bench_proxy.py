@@ -88,17 +88,31 @@ async def _latency(request, n: int, gap: float):  # type: ignore[no-untyped-def]
     return response
 
 
-def _upstream(port_file: str, transcript: str, n: int, gap: float) -> None:
+def _pieces(body: bytes, per_event: bool) -> list[memoryview]:
+    """What the upstream writes, each piece one chunk: 64 KB slices, or one SSE event each (how
+    vLLM, LiteLLM, uvicorn/starlette servers and OpenAI send)."""
+    view = memoryview(body)
+    if not per_event:
+        return [view[start : start + (1 << 16)] for start in range(0, len(body), 1 << 16)]
+    pieces, start = [], 0
+    while start < len(body):
+        end = body.find(b"\n\n", start)
+        end = len(body) if end < 0 else end + 2
+        pieces.append(view[start:end])
+        start = end
+    return pieces
+
+
+def _upstream(port_file: str, transcript: str, n: int, gap: float, per_event: bool = False) -> None:
     from aiohttp import web
 
-    body = Path(transcript).read_bytes()
+    pieces = _pieces(Path(transcript).read_bytes(), per_event)
 
     async def bulk(request):  # type: ignore[no-untyped-def]
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
-        view = memoryview(body)
-        for start in range(0, len(body), 1 << 16):
-            await response.write(view[start : start + (1 << 16)])
+        for piece in pieces:
+            await response.write(piece)
         await response.write_eof()
         return response
 
@@ -258,6 +272,11 @@ def main() -> None:
         metavar="TREE",
         help="also a proxy run from this checkout (its validator/ first on PYTHONPATH)",
     )
+    parser.add_argument(
+        "--per-event",
+        action="store_true",
+        help="throughput runs: the upstream writes one chunk per SSE event (as real servers do), not 64 KB",
+    )
     parser.add_argument("--proxy-arg", action="append", default=[], help="passed to the proxy command")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -267,7 +286,7 @@ def main() -> None:
         port_file = Path(tmp) / "port"
         upstream = multiprocessing.Process(
             target=_upstream,
-            args=(str(port_file), str(transcript), args.events, args.gap_ms / 1000),
+            args=(str(port_file), str(transcript), args.events, args.gap_ms / 1000, args.per_event),
             daemon=True,
         )
         upstream.start()
@@ -332,7 +351,11 @@ def main() -> None:
     print(
         f"# proxy bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, loopback, load {load[0]:.1f}"
     )
-    print(f"# latency: {args.events} events, one every {args.gap_ms:g} ms; throughput: {size / 1e6:.1f} MB")
+    chunks = "one chunk per SSE event" if args.per_event else "64 KB chunks"
+    print(
+        f"# latency: {args.events} events, one every {args.gap_ms:g} ms; throughput: {size / 1e6:.1f} MB"
+        f" in {chunks}"
+    )
     print(f"# {args.repeat} rounds, paths interleaved; median (min-max) over the rounds\n")
     columns = [
         "path", "event p50 ms", "event p99 ms", "proxy CPU µs/event", "MB/s", "proxy CPU ms/MB",
