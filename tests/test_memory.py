@@ -13,18 +13,24 @@ or not.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import random
+import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from validator.cli import CheckRequest, execute
-from validator.engine import FileResult, check_file
+from validator.engine import CheckOptions, FileResult, check_file
 from validator.engine import store as store_module
+from validator.engine.batch import run
 from validator.engine.store import FindingStore
 from validator.engine.stream import group_repeats
-from validator.model.findings import Finding
+from validator.model.findings import Finding, Location, Severity
+from validator.reporting import baseline as baseline_module
+from validator.reporting.baseline import Baseline, write_baseline
 from validator.reporting.counter import OccurrenceCounter
 from validator.reporting.outputs import ReportRequest
 from validator.reporting.report import Report
@@ -138,9 +144,11 @@ def _reports(tmp_path: Path, paths: list[str], tag: str) -> dict[str, bytes]:
 
 
 def test_reports_are_the_same_whether_findings_spill_or_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    results: list[FileResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    paths = [str(p) for p in EXAMPLES[::10]]
+    # (with grouped findings, whose places a spilled store reads back as they are written)
+    grouped = [str(p) for p, r in zip(EXAMPLES, results, strict=True) if any(f.related for f in r.findings)]
+    paths = list(dict.fromkeys([*map(str, EXAMPLES[::10]), *grouped[:4]]))
     kept = _reports(tmp_path, paths, "kept")
     monkeypatch.setattr(store_module, "SPILL", 1)
     spilled = _reports(tmp_path, paths, "spilled")
@@ -180,3 +188,110 @@ def test_a_baseline_hides_the_same_findings_of_a_spilled_store(
     assert summary["baselined"] > 0 and summary["stale"]
     monkeypatch.setattr(store_module, "SPILL", 1)
     assert reports("spilled") == kept
+
+
+def _untimed(report: bytes) -> bytes:
+    """A report less JUnit's times (which differ from run to run)."""
+    return b"".join(line for line in report.splitlines(True) if b" time=" not in line)
+
+
+def _parallel_request(paths: tuple[str, ...], target: Path, fmt: str, jobs: int) -> CheckRequest:
+    return CheckRequest(
+        paths=paths,
+        report=ReportRequest(format=fmt, output=str(target)),
+        isolated=True,
+        exit_zero=True,
+        jobs=jobs,
+    )
+
+
+def test_workers_hand_over_spilled_findings_and_the_reports_are_the_serial_ones(
+    results: list[FileResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``-j 2`` a worker's spilled findings come back as its store's file, not as a list:
+    the results are adopted stores, every report is byte for byte the ``-j 1`` one, and the
+    folder the workers spilled into is gone afterwards."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(store_module, "SPILL", 1)
+    # Files with several findings (which spill), grouped ones among them, and a few with one.
+    several = [str(p) for p, r in zip(EXAMPLES, results, strict=True) if len(r.findings) > 1]
+    grouped = [str(p) for p, r in zip(EXAMPLES, results, strict=True) if any(f.related for f in r.findings)]
+    paths = tuple(dict.fromkeys([*several[::4], *grouped[:3], *map(str, EXAMPLES[::40])]))
+    parallel, _ = run(paths, CheckOptions(), jobs=2, spill=True)
+    serial, _ = run(paths, CheckOptions(), jobs=1, spill=True)
+    adopted = [r.findings for r in parallel if getattr(r.findings, "adopted", False)]
+    # Every file whose findings spill (those with two or more, containers' aside) came back so.
+    assert len(adopted) == sum(getattr(r.findings, "spilled", False) for r in serial) >= 5
+    assert [list(r.findings) for r in parallel] == [list(r.findings) for r in serial]
+    assert any(f.related for store in adopted for f in store)  # grouped repeats crossed too
+    for r in [*parallel, *serial]:
+        if isinstance(r.findings, FindingStore):  # (a container's findings are a list)
+            r.findings.close()
+    assert list(temp.iterdir()) == []
+    for fmt in ("json", "sarif", "text", "junit", "github"):
+        one, two = tmp_path / f"j1.{fmt}", tmp_path / f"j2.{fmt}"
+        assert execute(_parallel_request(paths, one, fmt, 1)) == 0
+        assert execute(_parallel_request(paths, two, fmt, 2)) == 0
+        assert _untimed(two.read_bytes()) == _untimed(one.read_bytes()), fmt
+    assert list(temp.iterdir()) == []
+
+
+def test_a_parallel_run_stopped_midway_leaves_no_spill_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(store_module, "SPILL", 1)
+    paths = tuple(str(p) for p in EXAMPLES[::5])
+
+    def interrupted() -> None:  # as Ctrl-C arrives: while results are still coming in
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(paths, CheckOptions(), jobs=2, on_done=interrupted, spill=True)
+    gc.collect()  # (the results adopted so far are dropped with the run)
+    assert list(temp.iterdir()) == []
+
+
+def test_a_large_group_keeps_record_numbers_and_streams_its_places() -> None:
+    """30,000 identical schema findings: one finding whose ``related`` reads its 29,999 places
+    from the store (8 bytes each held), written by the JSON and SARIF reporters as they are read,
+    as the whole documents give them."""
+    first = Finding(
+        "RSP103", "schema-violation", Severity.ERROR, "bad", "big.jsonl", 1, 1, 0, 0, 0, "t", "/x"
+    )
+    store = FindingStore()
+    for n in range(30_000):
+        store.append(dataclasses.replace(first, line=n + 1, offset=100 * n, event_index=n, sequence_number=n))
+    store.finish(group_repeats)
+    (grouped,) = list(store)
+    assert not isinstance(grouped.related, tuple) and len(grouped.related) == 29_999
+    assert grouped.related[-1] == Location(30_000, 1, 2_999_900, 29_999, 29_999)
+    assert grouped.details[0].startswith("the same on 29999 later events: line 2, 3, 4,")
+    report = Report([FileResult("big.jsonl", 30_000, store)])
+    for reporter in (JsonReporter(), SarifReporter(tool_version="0")):
+        streamed = reporter.render(report)
+        assert streamed == json.dumps(reporter.document(report), indent=2, ensure_ascii=False) + "\n"
+    assert streamed.count('"the same finding"') == 29_999
+    store.close()
+
+
+def test_a_baseline_written_in_sorted_runs_is_the_whole_one(
+    results: list[FileResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--write-baseline`` counts keys a run at a time and merges the runs: the file is byte for
+    byte the one a ``Counter`` of every key gives (a key met in several runs summed, a lone
+    surrogate written as the whole baseline writes it)."""
+    monkeypatch.setattr(baseline_module, "_RUN_KEYS", 3)
+    odd = Finding("RSP002", "invalid-json", Severity.ERROR, "bad \ud800 key", "odd.sse", 1, 1, 0)
+    every = [*results, *results, FileResult("odd.sse", 1, [odd])]  # each key at least twice
+    target = tmp_path / "baseline.json"
+    for run_results in (every, results[:1], []):
+        recorded, entries = write_baseline(run_results, target)
+        whole = Baseline.from_results(run_results, target)
+        assert target.read_bytes() == whole.dumps().encode("utf-8", "backslashreplace")
+        assert (recorded, entries) == (sum(whole.counts.values()), len(whole.counts))
+    assert Baseline.load(target).counts == Counter()

@@ -40,7 +40,7 @@ from validator.engine import INPUT_FORMATS, FileResult
 from validator.engine.batch import run
 from validator.model.meta import COMMAND
 from validator.reading.discover import STDIN, PathError, collect
-from validator.reporting.baseline import Baseline, BaselineError
+from validator.reporting.baseline import Baseline, BaselineError, write_baseline
 from validator.reporting.outputs import (
     ReportRequest,
     ReportWriteError,
@@ -286,15 +286,15 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
 
     report = Report(results, _report_profile(options), options.strict, durations)
     if request.write_baseline:
-        written = Baseline.from_results(results, request.write_baseline)
-        written.write(request.write_baseline)
+        recorded, entries = write_baseline(results, request.write_baseline)
         stderr.write(
-            f"Wrote {request.write_baseline}: {plural(sum(written.counts.values()), 'finding')}"
-            f" ({len(written.counts)} {'entry' if len(written.counts) == 1 else 'entries'})"
+            f"Wrote {request.write_baseline}: {plural(recorded, 'finding')}"
+            f" ({entries} {'entry' if entries == 1 else 'entries'})"
             " are now the baseline.\n"
         )
-        kept, hidden, _ = written.apply(results)
-        report = dataclasses.replace(report, results=kept, baselined=hidden, with_baseline=True)
+        # Applied to the results it was written from, a baseline hides every finding.
+        kept = [dataclasses.replace(r, findings=[]) for r in results]
+        report = dataclasses.replace(report, results=kept, baselined=recorded, with_baseline=True)
     elif baseline is not None:
         kept, hidden, stale = baseline.apply(results)
         report = dataclasses.replace(report, results=kept, baselined=hidden, stale=stale, with_baseline=True)

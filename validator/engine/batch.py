@@ -5,6 +5,11 @@ the number of processes, so ``-j 2`` reports are byte-identical to ``-j 1``. A w
 handed files in batches (:func:`chunks`), not one at a time: a tiny file takes less time to check
 than to send to a worker and its result back, so ``-j 2`` was slower than ``-j 1`` on 10,000
 of them.
+
+With ``spill`` a worker's findings past :data:`~validator.engine.store.SPILL` go to a file in a
+temporary folder of this process's (:func:`~validator.engine.store.spill_into`), and what comes
+back is the file's index, not the findings: a parallel run holds no more of them in memory than
+a serial one. The folder goes when the run ends, however it ends, with any file a worker left.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from validator.engine import store
 from validator.engine.files import check_file
 from validator.engine.options import CheckOptions, FileResult
+from validator.engine.store import FindingStore, spill_into
 from validator.model.findings import Finding
 from validator.reading.discover import STDIN
 
@@ -58,8 +65,13 @@ def check_one(
 
 def _pack(result: FileResult) -> tuple[Any, ...]:
     # Plain tuples cross the process boundary: frozen slotted dataclasses do not
-    # unpickle on every supported Python.
-    findings = [tuple(getattr(f, n.name) for n in dataclasses.fields(Finding)) for f in result.findings]
+    # unpickle on every supported Python. A spilled store crosses as its file's index.
+    handoff = getattr(result.findings, "handoff", None)
+    state = handoff() if handoff is not None else None
+    if state is not None:
+        findings: Any = ("store", state)
+    else:
+        findings = [tuple(getattr(f, n.name) for n in dataclasses.fields(Finding)) for f in result.findings]
     # The outline (plain, unfrozen values) pickles as it is.
     return (
         result.path,
@@ -76,16 +88,20 @@ def _pack(result: FileResult) -> tuple[Any, ...]:
 def _unpack(packed: tuple[Any, ...]) -> FileResult:
 
     path, events, findings, error, input_format, outline, notice, profiles = packed
-    return FileResult(
-        path, events, [Finding(*f) for f in findings], error, input_format, outline, notice, profiles
-    )
+    # ("store", state): a spilled store's file and index.
+    stored = type(findings) is tuple
+    findings = FindingStore.adopt(findings[1]) if stored else [Finding(*f) for f in findings]
+    return FileResult(path, events, findings, error, input_format, outline, notice, profiles)
 
 
-def _worker(paths: Sequence[str], options: CheckOptions) -> list[tuple[tuple[Any, ...], float]]:
+def _worker(paths: Sequence[str], options: CheckOptions, spill: bool) -> list[tuple[tuple[Any, ...], float]]:
     out = []
     for path in paths:
-        result, seconds = check_one(path, options)
+        result, seconds = check_one(path, options, spill=spill)
         out.append((_pack(result), seconds))
+        close = getattr(result.findings, "close", None)
+        if close is not None:
+            close()
     return out
 
 
@@ -131,31 +147,60 @@ def run(
     # Standard input can only be read by this process, and one file is not worth a pool.
     remote = [i for i, p in enumerate(paths) if p != STDIN] if jobs > 1 else []
     pool: ProcessPoolExecutor | None = None
+    folder = None
     if len(remote) >= 2:
         # Imported here: the process machinery costs a serial run memory and start-up time.
+        import tempfile
         from concurrent.futures import ProcessPoolExecutor
 
+        if spill:
+            folder = tempfile.TemporaryDirectory(prefix="responses-validator-", ignore_cleanup_errors=True)
         try:
-            pool = ProcessPoolExecutor(max_workers=min(jobs, len(remote)))
+            pool = ProcessPoolExecutor(
+                max_workers=min(jobs, len(remote)),
+                initializer=spill_into if folder is not None else None,
+                initargs=(folder.name, store.SPILL) if folder is not None else (),
+            )
         except (OSError, NotImplementedError):  # no process support here (some sandboxes): go serial
             pool = None
     if pool is None:
         remote = []
-    local = sorted(set(range(len(paths))) - set(remote))
-    for i in local:
-        results[i], durations[i] = check_one(paths[i], options, stdin_name, on_read, spill)
-        if on_done:
-            on_done()
-    if pool is not None:
-        from concurrent.futures import as_completed
-
-        workers = min(jobs, len(remote))
-        batches = [[remote[k] for k in run_] for run_ in chunks([_size(paths[i]) for i in remote], workers)]
-        with pool:
-            futures = {pool.submit(_worker, [paths[i] for i in batch], options): batch for batch in batches}
-            for future in as_completed(futures):
-                for i, (packed, seconds) in zip(futures[future], future.result(), strict=True):
-                    results[i], durations[i] = _unpack(packed), seconds
-                    if on_done:
-                        on_done()
+    try:
+        local = sorted(set(range(len(paths))) - set(remote))
+        for i in local:
+            results[i], durations[i] = check_one(paths[i], options, stdin_name, on_read, spill)
+            if on_done:
+                on_done()
+        if pool is not None:
+            _run_pool(pool, paths, remote, options, jobs, spill, results, durations, on_done)
+    finally:
+        # After the pool has shut down (no worker writes any more): what no result took.
+        if folder is not None:
+            folder.cleanup()
     return [r for r in results if r is not None], durations
+
+
+def _run_pool(
+    pool: ProcessPoolExecutor,
+    paths: Sequence[str],
+    remote: list[int],
+    options: CheckOptions,
+    jobs: int,
+    spill: bool,
+    results: list[FileResult | None],
+    durations: list[float],
+    on_done: Callable[[], None] | None,
+) -> None:
+    from concurrent.futures import as_completed
+
+    workers = min(jobs, len(remote))
+    batches = [[remote[k] for k in run_] for run_ in chunks([_size(paths[i]) for i in remote], workers)]
+    with pool:
+        futures = {
+            pool.submit(_worker, [paths[i] for i in batch], options, spill): batch for batch in batches
+        }
+        for future in as_completed(futures):
+            for i, (packed, seconds) in zip(futures[future], future.result(), strict=True):
+                results[i], durations[i] = _unpack(packed), seconds
+                if on_done:
+                    on_done()

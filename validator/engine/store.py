@@ -8,13 +8,22 @@ position) and groups identical schema findings (:func:`~validator.engine.stream.
 without loading them: the order is a permutation of record numbers, the grouped repeats a
 bitmap. Iterating reads them back one at a time; the store is a read-only sequence, which is
 what reporters, baselines and exit codes need of ``FileResult.findings``.
+
+A group of repeats keeps its members' record numbers (8 bytes each), not their locations: the
+grouped finding's ``related`` is a :class:`StoredLocations` that reads them back when a reporter
+asks, so a million identical findings cost 8 MB, not a list of a million locations.
+
+A ``-j`` worker (:func:`spill_into`) spills into a named file in a folder its parent owns and
+hands the parent the store's index (:meth:`FindingStore.handoff`), not its findings; the parent
+reopens the file (:meth:`FindingStore.adopt`) and reads it as it reads its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, overload
 
 from validator.catalog import RULES
@@ -23,7 +32,7 @@ from validator.model.findings import Finding, Location, Severity
 if TYPE_CHECKING:
     from array import array
 
-__all__ = ["SPILL", "FindingStore", "with_repeats"]
+__all__ = ["SPILL", "FindingStore", "StoredLocations", "spill_into", "with_repeats"]
 
 #: Findings kept in memory before the store moves them to a temporary file.
 SPILL = 10_000
@@ -34,6 +43,19 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _SEVERITY = {s.value: s for s in Severity}
 #: Records read at once when reading in file order.
 _BATCH = 1 << 20
+#: Where stores spill to named files (a ``-j`` worker's, handed to its parent), or None:
+#: anonymous temporary files, gone when closed.
+_DIRECTORY: str | None = None
+
+
+def spill_into(directory: str | None, threshold: int | None = None) -> None:
+    """Spill this process's stores into named files in ``directory`` (which its creator removes,
+    with whatever is left in it), so that they can be handed to another process; past
+    ``threshold`` findings (the creator's :data:`SPILL`, whatever way the process was started)."""
+    global _DIRECTORY, SPILL
+    _DIRECTORY = directory
+    if threshold is not None:
+        SPILL = threshold
 
 
 # pickle, tempfile (which imports shutil, bz2 and lzma) and array are loaded when a store first
@@ -92,8 +114,11 @@ class FindingStore:
         self._order: array[int] | None = None
         #: 1 for the records that are grouped repeats (left out).
         self._skip: bytearray | None = None
-        #: record -> the finding that replaces it (a group's first, with its repeats).
-        self._replaced: dict[int, Finding] = {}
+        #: A group's first record -> its repeats' record numbers, in report order.
+        self._groups: dict[int, array[int]] = {}
+        #: The spill file's name while it has one (a worker's, or adopted where an open file
+        #: cannot be unlinked).
+        self._path: str | None = None
         self._len = 0
         self.finished = False
         self.counts: dict[Severity, int] = dict.fromkeys(Severity, 0)
@@ -118,7 +143,11 @@ class FindingStore:
             _RANK.update((rule_id, rank) for rank, rule_id in enumerate(sorted(RULES)))
         self._offsets = array("q")
         held, self._list = self._list or [], None
-        self._file = tempfile.TemporaryFile(prefix="findings-")  # noqa: SIM115 (closed by close())
+        if _DIRECTORY is None:
+            self._file = tempfile.TemporaryFile(prefix="findings-")  # noqa: SIM115 (closed by close())
+        else:
+            fd, self._path = tempfile.mkstemp(prefix="findings-", dir=_DIRECTORY)
+            self._file = os.fdopen(fd, "w+b")
         for f in held:
             self._write(f)
 
@@ -166,11 +195,11 @@ class FindingStore:
         return order
 
     def _group(self) -> None:
-        """:func:`group_repeats` on the stored findings: repeats marked, the first of each group
-        replaced by itself with the repeats' lines and locations, the counts taken."""
+        """:func:`group_repeats` on the stored findings: repeats marked, each group's members
+        listed by record number under its first, the counts taken."""
         skip = bytearray(len(self._offsets) - 1)
         first: dict[tuple[object, ...], int] = {}
-        repeats: dict[int, list[Location]] = {}
+        groups = self._groups
         counts = self.counts
         for n, f in zip(self._numbers(), self._records(self._order), strict=True):
             if f.rule[-3] == "1" and f.event_index is not None:
@@ -178,16 +207,15 @@ class FindingStore:
                 at = first.get(key)
                 if at is not None:
                     skip[n] = 1
-                    repeats.setdefault(at, []).append(
-                        Location(f.line, f.column, f.offset, f.event_index, f.sequence_number)
-                    )
+                    members = groups.get(at)
+                    if members is None:
+                        members = groups[at] = _array("q")
+                    members.append(n)
                     continue
                 first[key] = n
             counts[f.severity] += 1
         self._skip = skip
         self._len = sum(counts.values())
-        for n, more in repeats.items():
-            self._replaced[n] = with_repeats(self._read(n), more)
 
     # ------------------------------------------------------------------ reading
     def _numbers(self) -> Iterator[int]:
@@ -228,12 +256,18 @@ class FindingStore:
             yield from self._list
             return
         skip = self._skip
-        replaced = self._replaced
+        groups = self._groups
         assert skip is not None
         for n, f in zip(self._numbers(), self._records(self._order), strict=True):
             if skip[n]:
                 continue
-            yield replaced.get(n, f)
+            members = groups.get(n)
+            yield f if members is None else with_repeats(f, StoredLocations(self, members))
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the findings are in a file (past ``spill`` of them), not in a list."""
+        return self._list is None
 
     def __len__(self) -> int:
         if self.finished:
@@ -261,29 +295,127 @@ class FindingStore:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        where = "in memory" if self._list is not None else "spilled to a temporary file"
+        where = "spilled to a temporary file" if self.spilled else "in memory"
         return f"<FindingStore: {len(self)} findings, {where}>"
 
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
+        if self._path is not None and self.adopted:
+            with contextlib.suppress(OSError):
+                os.unlink(self._path)
+            self._path = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Across processes (``-j``) a store travels as its findings.
+        # Pickled (not handed off), a store travels as its findings.
         return (list, (list(self),))
+
+    # ------------------------------------------------------------------ handing over
+    #: Set on a store another process filled (:meth:`adopt`): its file is this one's to remove.
+    adopted = False
+
+    def handoff(self) -> tuple[Any, ...] | None:
+        """This finished store as plain values for another process to :meth:`adopt`: where its
+        file is and its index (about 17 bytes a finding). None unless it spilled to a named file
+        (see :func:`spill_into`); the store is closed, its file left for the adopter."""
+        if not self.finished or self._path is None or self._file is None:
+            return None
+        self._file.flush()
+        state = (
+            self._path,
+            self._offsets,
+            self._order,
+            self._skip,
+            self._groups,
+            self._len,
+            {s.value: n for s, n in self.counts.items()},
+        )
+        self._file.close()
+        self._file = None
+        return state
+
+    @classmethod
+    def adopt(cls, state: tuple[Any, ...]) -> FindingStore:
+        """The store :meth:`handoff` described, read from its file (which is now this one's)."""
+        global _loads, _array
+        import pickle
+        from array import array
+
+        _loads, _array = pickle.loads, array
+        path, offsets, order, skip, groups, length, counts = state
+        store = cls()
+        store._list = None
+        store._file = open(path, "rb")  # noqa: SIM115 (closed by close())
+        store.adopted = True
+        try:
+            os.unlink(path)  # gone with its last descriptor, whatever happens next
+        except OSError:  # (where an open file cannot be removed: at close())
+            store._path = path
+        store._offsets, store._order, store._skip, store._groups = offsets, order, skip, groups
+        store._end = offsets[-1]
+        store._len = length
+        store.counts = {_SEVERITY[s]: n for s, n in counts.items()}
+        store.finished = True
+        return store
+
+
+class StoredLocations(Sequence[Location]):
+    """Where a group's repeats are (a grouped finding's ``related``), read from the store that
+    holds them each time they are asked for: 8 bytes a repeat in memory."""
+
+    __slots__ = ("_numbers", "_store")
+
+    def __init__(self, store: FindingStore, numbers: array[int]) -> None:
+        self._store = store
+        self._numbers = numbers
+
+    def _at(self, n: int) -> Location:
+        f = self._store._read(n)
+        return Location(f.line, f.column, f.offset, f.event_index, f.sequence_number)
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> Location: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Location, ...]: ...
+    def __getitem__(self, index: int | slice) -> Location | tuple[Location, ...]:
+        if isinstance(index, slice):
+            return tuple(self._at(n) for n in self._numbers[index])
+        return self._at(self._numbers[index])
+
+    def __iter__(self) -> Iterator[Location]:
+        at = self._at
+        for n in self._numbers:
+            yield at(n)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (StoredLocations, tuple, list)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<StoredLocations: {len(self)} places>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
 
 
 #: Repeats listed by line in a grouped finding's text; every one is in ``Finding.related``.
 _SHOWN_REPEATS = 10
 
 
-def with_repeats(f: Finding, more: list[Location]) -> Finding:
-    """``f`` as the first of a group: a line naming the later events, and their locations."""
+def with_repeats(f: Finding, more: Sequence[Location]) -> Finding:
+    """``f`` as the first of a group: a line naming the later events, and their locations
+    (``more`` kept as it is when it is a :class:`StoredLocations`, else as a tuple)."""
     lines = ", ".join(str(r.line) for r in more[:_SHOWN_REPEATS])
     if len(more) > _SHOWN_REPEATS:
         lines += ", …"
     return dataclasses.replace(
         f,
         details=(f"the same on {len(more)} later event{'s' * (len(more) > 1)}: line {lines}", *f.details),
-        related=tuple(more),
+        related=more if isinstance(more, StoredLocations) else tuple(more),
     )

@@ -9,6 +9,7 @@ event index and sequence number, which gives a :class:`Finding`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -121,7 +122,8 @@ class Finding:
     #: relevant first; where an embedded stream's finding is in its body.
     details: tuple[str, ...] = field(default=())
     #: Further places the same finding occurs (identical schema findings grouped at the first).
-    related: tuple[Location, ...] = field(default=())
+    #: A tuple; a spilled store's group reads them back when iterated (a million of them).
+    related: Sequence[Location] = field(default=())
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.offset, self.line, self.rule)

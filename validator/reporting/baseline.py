@@ -11,6 +11,11 @@ Applying a baseline hides, per key, at most the recorded number of findings
 (the first ones in file order); the rest are new. A recorded key that now occurs
 fewer times than recorded is *stale*: the problem was fixed, and the baseline
 should be rewritten so that it cannot hide a regression later.
+
+Writing one (:func:`write_baseline`) never holds a run's keys all at once: a million findings
+with distinct messages are a million keys, over a gigabyte as a ``Counter``. They are counted
+:data:`_RUN_KEYS` at a time, each sorted run kept in a temporary file, and the runs merged into
+the file, which is byte for byte what :meth:`Baseline.dumps` gives.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from validator.model.meta import COMMAND
 if TYPE_CHECKING:
     from validator.engine import FileResult
 
-__all__ = ["Baseline", "BaselineError", "Key", "StaleEntry", "without_positions"]
+__all__ = ["Baseline", "BaselineError", "Key", "StaleEntry", "without_positions", "write_baseline"]
 
 FORMAT_VERSION = 1
 
@@ -168,6 +173,92 @@ class Baseline:
 
     def _exists(self, relpath: str) -> bool:
         return relpath == "-" or relpath.startswith("<") or (self.root / relpath).exists()
+
+
+#: Distinct keys counted in memory before they are sorted and moved to a temporary file.
+_RUN_KEYS = 100_000
+#: Bytes read at once from a run.
+_BLOCK = 1 << 16
+
+
+def write_baseline(results: Iterable[FileResult], baseline_file: str | Path) -> tuple[int, int]:
+    """Write the baseline of ``results`` (as ``Baseline.from_results(...).write(...)`` does);
+    how many findings it records, and in how many entries.
+
+    Applying it to the same results hides every finding and finds nothing stale, so the caller
+    needs no :class:`Baseline` in memory afterwards either.
+    """
+    import heapq
+    import tempfile
+
+    keys = Baseline(Counter(), Path(baseline_file).absolute().parent)
+    total = 0
+    with tempfile.TemporaryFile(prefix="baseline-") as spill:
+        runs: list[tuple[int, int]] = []
+        held: Counter[tuple[str, str, str, str]] = Counter()
+
+        def flush() -> None:
+            start = spill.tell()
+            for key, n in sorted(held.items()):
+                line = json.dumps([*key, n], ensure_ascii=False) + "\n"
+                spill.write(line.encode("utf-8", "surrogatepass"))
+            runs.append((start, spill.tell()))
+            held.clear()
+
+        for result in results:
+            for f in result.findings:
+                k = keys.key(f)
+                held[(k.path, k.rule, k.event_type, k.message)] += 1
+                total += 1
+                if len(held) >= _RUN_KEYS:
+                    flush()
+        if held or not runs:
+            flush()
+        spill.flush()
+        fd = spill.fileno()
+        merged = heapq.merge(*(_run(fd, start, end) for start, end in runs))
+        entries = 0
+        with open(baseline_file, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as out:
+            out.write(f'{{\n  "version": {FORMAT_VERSION},\n  "tool": {json.dumps(COMMAND)},\n')
+            out.write('  "findings": [')
+            sep = "\n    "
+            for key, n in _summed(merged):
+                entry = dict(zip(("path", "rule", "event_type", "message"), key, strict=True))
+                entry["count"] = n
+                out.write(sep + json.dumps(entry, indent=2, ensure_ascii=False).replace("\n", "\n    "))
+                sep = ",\n    "
+                entries += 1
+            out.write("\n  ]\n}\n" if entries else "]\n}\n")
+    return total, entries
+
+
+def _run(fd: int, start: int, end: int) -> Iterator[tuple[tuple[str, str, str, str], int]]:
+    """A sorted run's keys and counts, read a block at a time."""
+    rest = b""
+    while start < end:
+        block = os.pread(fd, min(_BLOCK, end - start), start)
+        start += len(block)
+        *lines, rest = (rest + block).split(b"\n")
+        for line in lines:
+            *key, n = json.loads(line.decode("utf-8", "surrogatepass"))
+            yield tuple(key), n  # type: ignore[misc]
+
+
+def _summed(
+    merged: Iterator[tuple[tuple[str, str, str, str], int]],
+) -> Iterator[tuple[tuple[str, str, str, str], int]]:
+    """Merged runs' counts, a key met in several runs summed."""
+    last: tuple[str, str, str, str] | None = None
+    count = 0
+    for key, n in merged:
+        if key == last:
+            count += n
+            continue
+        if last is not None:
+            yield last, count
+        last, count = key, n
+    if last is not None:
+        yield last, count
 
 
 class _Unbaselined:

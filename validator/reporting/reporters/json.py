@@ -7,18 +7,27 @@ back, so a run with a million findings never holds the document; the text is exa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from validator.model.findings import Severity
+from validator.model.findings import Finding, Severity
 from validator.reporting.reporters.base import StreamingReporter
 
 if TYPE_CHECKING:
     from validator.engine import FileResult
     from validator.reporting.report import Report
 
-__all__ = ["FORMAT_VERSION", "JsonReporter", "Streamed", "dumps_at", "stream_list", "stream_object"]
+__all__ = [
+    "FORMAT_VERSION",
+    "JsonReporter",
+    "Streamed",
+    "dumps_at",
+    "finding_value",
+    "stream_list",
+    "stream_object",
+]
 
 #: Bumped on any incompatible change to the document's shape.
 FORMAT_VERSION = 1
@@ -73,6 +82,16 @@ def stream_object(members: Iterable[tuple[str, Any]], depth: int) -> Iterator[st
     yield "\n" + "  " * depth + "}"
 
 
+def finding_value(f: Finding, depth: int) -> Any:
+    """``f.as_dict()``, or, for a group read back from a spilled store (``related`` not a tuple:
+    up to a million places), the same written as its places are read (an object ``depth`` deep)."""
+    if type(f.related) is tuple:
+        return f.as_dict()
+    members = dataclasses.replace(f, related=()).as_dict()
+    members["related"] = Streamed(stream_list((r.as_dict() for r in f.related), depth + 1))
+    return Streamed(stream_object(members.items(), depth))
+
+
 class JsonReporter(StreamingReporter):
     name = "json"
     suffix = ".json"
@@ -118,7 +137,7 @@ class JsonReporter(StreamingReporter):
     def chunks(self, report: Report) -> Iterator[str]:
         def files() -> Iterator[Streamed]:
             for r in report.results:
-                findings = Streamed(stream_list((f.as_dict() for f in r.findings), 3))
+                findings = Streamed(stream_list((finding_value(f, 4) for f in r.findings), 3))
                 yield Streamed(stream_object([*self._file(report, r).items(), ("findings", findings)], 2))
 
         members = (

@@ -132,7 +132,8 @@ class SarifReporter(StreamingReporter):
             "columnKind": "unicodeCodePoints",
         }
 
-    def _results(self, report: Report) -> Iterator[dict[str, Any]]:
+    def _results(self, report: Report, depth: int | None = None) -> Iterator[Any]:
+        """Each finding's result; ``depth``: written as made (see :meth:`_result`)."""
         index = {rule_id: i for i, rule_id in enumerate(RULES)}
         for file in report.results:
             # Which occurrence of its key each finding is, in ~16 bytes a key (a file can have a
@@ -142,7 +143,7 @@ class SarifReporter(StreamingReporter):
             seen = OccurrenceCounter()
             for f in file.findings:
                 occurrence = seen.add((f.rule, f.event_type or "", without_positions(f.message)))
-                yield self._result(f, index.get(f.rule), occurrence)
+                yield self._result(f, index.get(f.rule), occurrence, depth)
 
     def document(self, report: Report) -> dict[str, Any]:
         """The whole log as one value (what :meth:`chunks` writes piece by piece)."""
@@ -150,7 +151,8 @@ class SarifReporter(StreamingReporter):
         return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
     def chunks(self, report: Report) -> Iterator[str]:
-        run = [*self._run(report).items(), ("results", Streamed(stream_list(self._results(report), 3)))]
+        results = Streamed(stream_list(self._results(report, 4), 3))
+        run = [*self._run(report).items(), ("results", results)]
         members = (
             ("$schema", SCHEMA_URI),
             ("version", "2.1.0"),
@@ -159,7 +161,9 @@ class SarifReporter(StreamingReporter):
         yield from stream_object(members, 0)
         yield "\n"
 
-    def _result(self, f: Finding, rule_index: int | None, occurrence: int) -> dict[str, Any]:
+    def _result(self, f: Finding, rule_index: int | None, occurrence: int, depth: int | None = None) -> Any:
+        """The result of ``f``; with ``depth`` (how deep the object is in the log), a group read
+        back from a spilled store (up to a million places) is written as its places are read."""
         region: dict[str, Any] = {"startLine": f.line, "startColumn": f.column, "byteOffset": f.offset}
         result: dict[str, Any] = {
             "ruleId": f.rule,
@@ -170,9 +174,10 @@ class SarifReporter(StreamingReporter):
         }
         if f.details:
             result["message"]["text"] = "\n".join((f.message, *f.details))
+        streamed = depth is not None and type(f.related) is not tuple
         if f.related:
             # Where the same finding repeats (grouped identical schema findings): every place kept.
-            result["relatedLocations"] = [
+            places = (
                 {
                     "id": n,
                     "physicalLocation": {
@@ -182,7 +187,11 @@ class SarifReporter(StreamingReporter):
                     "message": {"text": "the same finding"},
                 }
                 for n, r in enumerate(f.related, 1)
-            ]
+            )
+            if streamed and depth is not None:
+                result["relatedLocations"] = Streamed(stream_list(places, depth + 1))
+            else:
+                result["relatedLocations"] = list(places)
         if rule_index is not None:
             result["ruleIndex"] = rule_index
         properties = {
@@ -197,4 +206,4 @@ class SarifReporter(StreamingReporter):
         }
         if properties:
             result["properties"] = properties
-        return result
+        return Streamed(stream_object(result.items(), depth)) if streamed and depth is not None else result
