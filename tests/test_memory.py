@@ -295,3 +295,26 @@ def test_a_baseline_written_in_sorted_runs_is_the_whole_one(
         assert target.read_bytes() == whole.dumps().encode("utf-8", "backslashreplace")
         assert (recorded, entries) == (sum(whole.counts.values()), len(whole.counts))
     assert Baseline.load(target).counts == Counter()
+
+
+class _SameHash:
+    """A key whose hash every other shares: only its value tells it apart."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return 18
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SameHash) and other.value == self.value
+
+
+def test_group_heads_tell_keys_with_one_hash_apart() -> None:
+    """A spilled store finds a group's first record by its key's hash; keys sharing a hash are
+    told apart by reading the first's key back (and the table grows past its first size)."""
+    keys: list[object] = [_SameHash(n % 7) for n in range(60)] + [("k", n % 900) for n in range(3000)]
+    heads = store_module._Heads(lambda m: keys[m])  # type: ignore[arg-type]
+    firsts = [heads.first(k, n) for n, k in enumerate(keys)]  # type: ignore[arg-type]
+    assert firsts[:7] == [None] * 7 and firsts[7:60] == [n % 7 for n in range(7, 60)]
+    assert firsts[60:960] == [None] * 900 and firsts[960:] == [60 + n % 900 for n in range(900, 3000)]

@@ -41,6 +41,9 @@ SPILL = 10_000
 _RANK: dict[str, int] = {}
 _FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 _SEVERITY = {s.value: s for s in Severity}
+#: Slots a group table starts with, and keys of matched heads remembered (see :class:`_Heads`).
+_HEADS = 1 << 10
+_KNOWN = 4096
 #: Records read at once when reading in file order.
 _BATCH = 1 << 20
 #: Where stores spill to named files (a ``-j`` worker's, handed to its parent), or None:
@@ -85,6 +88,11 @@ def _record(f: Finding) -> bytes:
         ),
         5,
     )
+
+
+def _group_key(f: Finding) -> tuple[object, ...]:
+    """What identical schema findings share (as :func:`~validator.engine.stream.group_repeats` has it)."""
+    return (f.rule, f.severity, f.message, f.pointer, f.event_type, f.details)
 
 
 def _finding(data: bytes | memoryview) -> Finding:
@@ -198,13 +206,14 @@ class FindingStore:
         """:func:`group_repeats` on the stored findings: repeats marked, each group's members
         listed by record number under its first, the counts taken."""
         skip = bytearray(len(self._offsets) - 1)
-        first: dict[tuple[object, ...], int] = {}
+        # A million distinct schema findings (a value in each message) would be a million keys
+        # in a dict, over 500 MB: heads are found by hash, their keys read back when one matches.
+        heads = _Heads(lambda m: _group_key(self._read(m)))
         groups = self._groups
         counts = self.counts
         for n, f in zip(self._numbers(), self._records(self._order), strict=True):
             if f.rule[-3] == "1" and f.event_index is not None:
-                key = (f.rule, f.severity, f.message, f.pointer, f.event_type, f.details)
-                at = first.get(key)
+                at = heads.first(_group_key(f), n)
                 if at is not None:
                     skip[n] = 1
                     members = groups.get(at)
@@ -212,7 +221,6 @@ class FindingStore:
                         members = groups[at] = _array("q")
                     members.append(n)
                     continue
-                first[key] = n
             counts[f.severity] += 1
         self._skip = skip
         self._len = sum(counts.values())
@@ -357,6 +365,65 @@ class FindingStore:
         store.counts = {_SEVERITY[s]: n for s, n in counts.items()}
         store.finished = True
         return store
+
+
+class _Heads:
+    """Each group's first record, found by its key's 64-bit hash in two arrays (open addressing,
+    linear probing, at most half full: 32 bytes a distinct key at most), a candidate's key read
+    back from the store to tell keys with the same hash apart."""
+
+    __slots__ = ("_hashes", "_key_of", "_known", "_mask", "_records", "_used")
+
+    def __init__(self, key_of: Callable[[int], tuple[object, ...]]) -> None:
+        from array import array
+
+        self._hashes = array("q", bytes(8 * _HEADS))
+        self._records = array("q", bytes(8 * _HEADS))
+        self._mask = _HEADS - 1
+        self._used = 0
+        self._key_of = key_of
+        #: Keys of recently matched firsts (a group's repeats are usually near one another).
+        self._known: dict[int, tuple[object, ...]] = {}
+
+    def first(self, key: tuple[object, ...], n: int) -> int | None:
+        """The record that first had ``key``; None (and ``n`` noted as its first) if none did."""
+        h = hash(key) or 1  # 0 marks an empty slot
+        hashes = self._hashes
+        mask = self._mask
+        i = h & mask
+        while True:
+            found = hashes[i]
+            if found == 0:
+                hashes[i] = h
+                self._records[i] = n
+                self._used += 1
+                if 2 * self._used > mask:
+                    self._grow()
+                return None
+            if found == h:
+                m = self._records[i]
+                known = self._known.get(m)
+                if known is None:
+                    if len(self._known) >= _KNOWN:
+                        self._known.clear()
+                    known = self._known[m] = self._key_of(m)
+                if known == key:
+                    return m
+            i = (i + 1) & mask
+
+    def _grow(self) -> None:
+        old = zip(self._hashes, self._records, strict=True)
+        size = 2 * (self._mask + 1)
+        self._hashes = hashes = type(self._hashes)("q", bytes(8 * size))
+        self._records = records = type(self._records)("q", bytes(8 * size))
+        self._mask = mask = size - 1
+        for h, m in old:
+            if h:
+                i = h & mask
+                while hashes[i]:
+                    i = (i + 1) & mask
+                hashes[i] = h
+                records[i] = m
 
 
 class StoredLocations(Sequence[Location]):
