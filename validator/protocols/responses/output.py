@@ -56,7 +56,9 @@ def _without(value: Any, path: tuple[str, ...]) -> Any:
     if not isinstance(value, dict) or head not in value:
         return value
     if not rest:
-        return {k: v for k, v in value.items() if k != head}
+        copy = dict(value)  # (a C-level copy: a comprehension costs a bytecode loop per key)
+        del copy[head]
+        return copy
     return {**value, head: _without(value[head], rest)}
 
 

@@ -121,6 +121,8 @@ def _texts(ctx: EventContext, item: Item, raw: dict[str, Any]) -> None:
         if family.item_text is None or (family.name == "shell_call_output_content" and len(item.finals) > 1):
             continue
         value = extract(family.item_text, raw, index)
+        if value is None or not finals or value in finals:
+            continue  # (what text_issue passes, tested before its pointer and name are made)
         pointer = family.item_pointer.format(index=index)
         _, issue = text_issue(
             "RSP303",
