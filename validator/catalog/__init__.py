@@ -11,6 +11,7 @@ wheel as ``validator/_rule_examples``) and run as tests.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from validator.catalog import anthropic, chat, responses
@@ -62,7 +63,13 @@ def _matches(rule_id: str, name: str, patterns: Iterable[str]) -> bool:
 
 def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> frozenset[str]:
     """Ids enabled by ``--select``/``--ignore`` (ids, id prefixes or rule names)."""
-    select, ignore = list(select), list(ignore)
+    return _selected(tuple(select), tuple(ignore))
+
+
+@functools.lru_cache(maxsize=64)
+def _selected(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    # Every file's check asks with the same options: walking the catalog for each took a sixth
+    # of a small file's check (-j over 10,000 files of 4 KB).
     return frozenset(
         r.id
         for r in _CATALOG

@@ -338,6 +338,7 @@ class StreamCheck:
         "_options",
         "_path",
         "_provisional",
+        "_provisional_size",
         "_reader",
         "_seen",
         "_spill",
@@ -361,6 +362,8 @@ class StreamCheck:
         self._head_size = 0
         #: The check started on a head shorter than HEAD_BYTES: ``_head`` confirms it once long enough.
         self._provisional = False
+        #: The head's size when the check started provisionally.
+        self._provisional_size = 0
         self._seen = 0
         self._closed = False
         #: The input so far while it may be an HTTP error body (None once it cannot be).
@@ -427,6 +430,7 @@ class StreamCheck:
             head = b"".join(self._head)
             if _first_event_whole(head):
                 self._provisional = True
+                self._provisional_size = self._head_size
                 self._replay(detect(head), self._head)
 
     def _recognise(self) -> None:
@@ -445,9 +449,11 @@ class StreamCheck:
         its protocol, and starts again under the one it names if not."""
         held, self._head = self._head, []
         self._provisional = False
-        protocol = detect(b"".join(held)[:HEAD_BYTES])
         checker = self._checker
         assert checker is not None
+        if self._head_size == self._provisional_size:
+            return  # nothing came since the guess (a whole small file): the same bytes, the same answer
+        protocol = detect(b"".join(held)[:HEAD_BYTES])
         if protocol is checker.protocol:
             return
         close = getattr(checker.stamper.findings, "close", None)  # a spilled FindingStore's file

@@ -53,7 +53,9 @@ class AnthropicProtocol(StreamProtocol):
         if eventstream.sniff(head[:12]):
             # Bedrock's binary body: what its first chunk carries (other models stream there too).
             return self.recognises(eventstream.first_value(head))
-        if _HEAD.search(head) is not None:
+        # Every event name the pattern looks for holds one of these: a plain search rules out most
+        # heads of other protocols far faster than the pattern's scan of every line.
+        if (b"message_" in head or b"content_block_" in head) and _HEAD.search(head) is not None:
             return True
         # A stream that fails before message_start (or an HTTP error body given in its place)
         # shows only its error, whose ``type: "error"`` the Responses error events share.
