@@ -296,20 +296,20 @@ def _doc(rel: str, title: str, body: dict[str, Json]) -> dict[str, Json]:
     return {**head, **{k: v for k, v in body.items() if k != "title"}}
 
 
-def generate(spec_dir: Path) -> dict[str, str]:
-    """All generated files: path relative to ``schemas/`` -> text."""
-    path = spec_dir / SPEC_FILE
+def _components(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """An OpenAPI file's bytes (their digest goes in the index) and its component schemas,
+    nullable forms rewritten (:func:`_denull`)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise GenError(f"cannot read {path}: {exc}") from exc
-    comps = _denull(json.loads(raw)["components"]["schemas"])
-    full_path = spec_dir / FULL_SPEC_FILE
-    try:
-        full_raw = full_path.read_bytes()
-    except OSError as exc:
-        raise GenError(f"cannot read {full_path}: {exc}") from exc
-    full = _denull(json.loads(full_raw)["components"]["schemas"])
+    return raw, _denull(json.loads(raw)["components"]["schemas"])
+
+
+def generate(spec_dir: Path) -> dict[str, str]:
+    """All generated files: path relative to ``schemas/`` -> text."""
+    raw, comps = _components(spec_dir / SPEC_FILE)
+    full_raw, full = _components(spec_dir / FULL_SPEC_FILE)
     for name in closure(full, [ANSWER]):
         comps.setdefault(name, full[name])  # the extract's own copy where it has one
     for patch in PATCHES:

@@ -368,19 +368,16 @@ class FindingStore:
 
 
 class _Heads:
-    """Each group's first record, found by its key's 64-bit hash in two arrays (open addressing,
-    linear probing, at most half full: 32 bytes a distinct key at most), a candidate's key read
-    back from the store to tell keys with the same hash apart."""
+    """Each group's first record, found by its key's 64-bit hash (:class:`HashSlots`: 32 bytes a
+    distinct key at most), a candidate's key read back from the store to tell keys with the same
+    hash apart."""
 
-    __slots__ = ("_hashes", "_key_of", "_known", "_mask", "_records", "_used")
+    __slots__ = ("_key_of", "_known", "_table")
 
     def __init__(self, key_of: Callable[[int], tuple[object, ...]]) -> None:
-        from array import array
+        from validator.model.hashslots import HashSlots
 
-        self._hashes = array("q", bytes(8 * _HEADS))
-        self._records = array("q", bytes(8 * _HEADS))
-        self._mask = _HEADS - 1
-        self._used = 0
+        self._table = HashSlots(_HEADS)
         self._key_of = key_of
         #: Keys of recently matched firsts (a group's repeats are usually near one another).
         self._known: dict[int, tuple[object, ...]] = {}
@@ -388,42 +385,20 @@ class _Heads:
     def first(self, key: tuple[object, ...], n: int) -> int | None:
         """The record that first had ``key``; None (and ``n`` noted as its first) if none did."""
         h = hash(key) or 1  # 0 marks an empty slot
-        hashes = self._hashes
-        mask = self._mask
-        i = h & mask
-        while True:
-            found = hashes[i]
-            if found == 0:
-                hashes[i] = h
-                self._records[i] = n
-                self._used += 1
-                if 2 * self._used > mask:
-                    self._grow()
-                return None
-            if found == h:
-                m = self._records[i]
-                known = self._known.get(m)
-                if known is None:
-                    if len(self._known) >= _KNOWN:
-                        self._known.clear()
-                    known = self._known[m] = self._key_of(m)
-                if known == key:
-                    return m
-            i = (i + 1) & mask
+        table = self._table
+        i = table.slot(h, lambda m: self._key(m) == key)
+        if table.hashes[i]:
+            return table.values[i]
+        table.put(i, h, n)
+        return None
 
-    def _grow(self) -> None:
-        old = zip(self._hashes, self._records, strict=True)
-        size = 2 * (self._mask + 1)
-        self._hashes = hashes = type(self._hashes)("q", bytes(8 * size))
-        self._records = records = type(self._records)("q", bytes(8 * size))
-        self._mask = mask = size - 1
-        for h, m in old:
-            if h:
-                i = h & mask
-                while hashes[i]:
-                    i = (i + 1) & mask
-                hashes[i] = h
-                records[i] = m
+    def _key(self, m: int) -> tuple[object, ...]:
+        known = self._known.get(m)
+        if known is None:
+            if len(self._known) >= _KNOWN:
+                self._known.clear()
+            known = self._known[m] = self._key_of(m)
+        return known
 
 
 class StoredLocations(Sequence[Location]):

@@ -9,12 +9,11 @@ half of them used.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Hashable
 
-__all__ = ["OccurrenceCounter"]
+from validator.model.hashslots import HashSlots
 
-_START = 1 << 10
+__all__ = ["OccurrenceCounter"]
 
 
 class OccurrenceCounter:
@@ -25,43 +24,17 @@ class OccurrenceCounter:
     chance of that is about one in thirty million.
     """
 
-    __slots__ = ("_counts", "_hashes", "_mask", "_used")
+    __slots__ = ("_table",)
 
     def __init__(self) -> None:
-        self._hashes = array("q", bytes(8 * _START))
-        self._counts = array("q", bytes(8 * _START))
-        self._mask = _START - 1
-        self._used = 0
+        self._table = HashSlots()
 
     def add(self, key: Hashable) -> int:
         h = hash(key) or 1  # 0 marks an empty slot
-        hashes = self._hashes
-        mask = self._mask
-        i = h & mask
-        while True:
-            found = hashes[i]
-            if found == h:
-                self._counts[i] += 1
-                return self._counts[i]
-            if found == 0:
-                hashes[i] = h
-                self._counts[i] = 1
-                self._used += 1
-                if 2 * self._used > mask:
-                    self._grow()
-                return 1
-            i = (i + 1) & mask
-
-    def _grow(self) -> None:
-        old = zip(self._hashes, self._counts, strict=True)
-        size = 2 * (self._mask + 1)
-        self._hashes = hashes = array("q", bytes(8 * size))
-        self._counts = counts = array("q", bytes(8 * size))
-        self._mask = mask = size - 1
-        for h, n in old:
-            if h:
-                i = h & mask
-                while hashes[i]:
-                    i = (i + 1) & mask
-                hashes[i] = h
-                counts[i] = n
+        table = self._table
+        i = table.slot(h)
+        if table.hashes[i]:
+            table.values[i] += 1
+            return table.values[i]
+        table.put(i, h, 1)
+        return 1
