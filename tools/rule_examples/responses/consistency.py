@@ -9,6 +9,7 @@ from tools.rule_examples.responses.streams import (
     CITED_TEXT,
     Ctx,
     Ev,
+    change_done_item,
     created,
     ev,
     final_message,
@@ -61,10 +62,7 @@ def _rsp301() -> Example:
 def _rsp303() -> Example:
     _, bad = text_response("rsp303")
     _, good = text_response("rsp303")
-    e = pick(bad, "response.output_item.done").mark("RSP303")
-    assert e.payload is not None
-    e.payload["item"]["content"] = []
-    bad[-1].payload["response"]["output"][0]["content"] = []  # type: ignore[index]
+    change_done_item(bad, "RSP303", "content", [])
     return Example(
         "RSP303",
         "output_item.done (and the final output) carry the message with content: []",

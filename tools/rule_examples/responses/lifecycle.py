@@ -14,6 +14,7 @@ from tools.rule_examples.responses.streams import (
     WEATHER_TOOL,
     Ctx,
     Ev,
+    change_done_item,
     completed,
     created,
     error_stream,
@@ -372,11 +373,7 @@ def _rsp223() -> Example:
 def _rsp225() -> Example:
     _, bad = function_response("rsp225")
     _, good = function_response("rsp225")
-    new_call = "call_" + hexid("rsp225", "regenerated", n=24)
-    e = pick(bad, "response.output_item.done").mark("RSP225")
-    assert e.payload is not None
-    e.payload["item"]["call_id"] = new_call
-    bad[-1].payload["response"]["output"][0]["call_id"] = new_call  # type: ignore[index]
+    change_done_item(bad, "RSP225", "call_id", "call_" + hexid("rsp225", "regenerated", n=24))
     return Example(
         "RSP225",
         "the bridge generates a new call_id for output_item.done (and the final output)",
@@ -405,10 +402,7 @@ def _rsp227() -> Example:
 def _rsp229() -> Example:
     _, bad = text_response("rsp229")
     _, good = text_response("rsp229")
-    e = pick(bad, "response.output_item.done").mark("RSP229")
-    assert e.payload is not None
-    e.payload["item"]["status"] = "in_progress"
-    bad[-1].payload["response"]["output"][0]["status"] = "in_progress"  # type: ignore[index]
+    change_done_item(bad, "RSP229", "status", "in_progress")
     return Example(
         "RSP229",
         "output_item.done (and the final output) still say status: in_progress",

@@ -431,6 +431,15 @@ def index_of(evs: list[Ev], type_: str, n: int = 0) -> int:
     return evs.index(pick(evs, type_, n))
 
 
+def change_done_item(evs: list[Ev], rule: str, key: str, value: Any) -> None:
+    """A server that changes the (first) item as it closes it: ``key`` set to ``value`` in the item
+    of its output_item.done (marked ``rule``) and of the final response's output."""
+    done = pick(evs, "response.output_item.done").mark(rule)
+    assert done.payload is not None
+    done.payload["item"][key] = value
+    evs[-1].payload["response"]["output"][0][key] = value  # type: ignore[index]
+
+
 def first(type_: str) -> Callable[[list[Ev]], int]:
     """Where the first event of a type is (a :class:`~tools.rule_examples.kit.Member`'s ``at``)."""
 
