@@ -113,10 +113,8 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     # meets many that record other calls (model listings, non-streaming requests).
     result = FileResult(path, input_format=detected)
     errors = []
-    checked = 0
     table = LineTable(decode_text(data), JSON_BREAKS if detected == "har" else YAML_BREAKS)
     for stream in found:
-        checked += 1
         if isinstance(stream, AnswerProblem):
             result.findings += answer_finding(stream, path, _for_protocol(options, stream.protocol))
             continue
@@ -134,7 +132,7 @@ def check_container(data: bytes, path: str, options: Any = None, kind: str = "au
     result.findings.sort(key=Finding.sort_key)
     if errors:
         result.error = "; ".join(errors)
-    elif not checked:
+    elif not found:
         result.notice = nothing_checked(options)
     return result
 

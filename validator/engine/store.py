@@ -90,8 +90,13 @@ def _record(f: Finding) -> bytes:
     )
 
 
-def _group_key(f: Finding) -> tuple[object, ...]:
-    """What identical schema findings share (as :func:`~validator.engine.stream.group_repeats` has it)."""
+def group_key(f: Finding) -> tuple[object, ...] | None:
+    """What identical schema findings share, by which repeats are grouped (in memory by
+    :func:`~validator.engine.stream.group_repeats`, in a spilled store by ``finish``); None for a
+    finding that is never grouped: all but schema findings (layer 1: the hundreds digit of every
+    protocol's ids) about an event."""
+    if f.rule[-3] != "1" or f.event_index is None:
+        return None
     return (f.rule, f.severity, f.message, f.pointer, f.event_type, f.details)
 
 
@@ -208,12 +213,13 @@ class FindingStore:
         skip = bytearray(len(self._offsets) - 1)
         # A million distinct schema findings (a value in each message) would be a million keys
         # in a dict, over 500 MB: heads are found by hash, their keys read back when one matches.
-        heads = _Heads(lambda m: _group_key(self._read(m)))
+        heads = _Heads(self._head_key)
         groups = self._groups
         counts = self.counts
         for n, f in zip(self._numbers(), self._records(self._order), strict=True):
-            if f.rule[-3] == "1" and f.event_index is not None:
-                at = heads.first(_group_key(f), n)
+            key = group_key(f)
+            if key is not None:
+                at = heads.first(key, n)
                 if at is not None:
                     skip[n] = 1
                     members = groups.get(at)
@@ -224,6 +230,12 @@ class FindingStore:
             counts[f.severity] += 1
         self._skip = skip
         self._len = sum(counts.values())
+
+    def _head_key(self, n: int) -> tuple[object, ...]:
+        """The group key of record ``n``, the first of a group (so it has one)."""
+        key = group_key(self._read(n))
+        assert key is not None
+        return key
 
     # ------------------------------------------------------------------ reading
     def _numbers(self) -> Iterator[int]:

@@ -21,7 +21,7 @@ import orjson
 
 from validator.catalog import RULES, select_rules
 from validator.engine.options import CheckOptions, FileResult
-from validator.engine.store import FindingStore, with_repeats
+from validator.engine.store import FindingStore, group_key, with_repeats
 from validator.model.events import Event, RawEvent, RawKind, RawRun
 from validator.model.findings import Finding, Issue, Location, Position, Severity
 from validator.model.outline import OutlineBuilder
@@ -655,11 +655,10 @@ def group_repeats(findings: list[Finding]) -> list[Finding]:
     repeats: dict[int, list[Location]] = {}
     kept: list[Finding] = []
     for f in findings:
-        # Schema findings (layer 1: the hundreds digit of every protocol's ids) about an event.
-        if f.rule[-3] != "1" or f.event_index is None:
+        key = group_key(f)
+        if key is None:
             kept.append(f)
             continue
-        key = (f.rule, f.severity, f.message, f.pointer, f.event_type, f.details)
         at = first.get(key)
         if at is None:
             first[key] = len(kept)

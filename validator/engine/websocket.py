@@ -21,6 +21,7 @@ name the turn in their message.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -436,10 +437,6 @@ def _turn_line(msg: WsMessage) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _turn_body(turn: _Turn) -> bytes:
-    return b"".join(_turn_line(msg) + b"\n" for msg in turn.messages)
-
-
 def _place(turn: _Turn, starts: list[int], line: int, column: int, offset: int) -> tuple[int, int, int]:
     """A place in the turn's body (line ``k`` is its ``k``-th message, starting at ``starts[k-1]``)
     as the place in the transcript."""
@@ -479,10 +476,9 @@ def _check_turn(turn: _Turn, path: str, options: Any, prefix: str | None) -> tup
 
     if not turn.messages:
         return 0, []
-    body = _turn_body(turn)
-    starts = [0]
-    for msg in turn.messages[:-1]:
-        starts.append(starts[-1] + len(_turn_line(msg)) + 1)
+    lines = [_turn_line(msg) + b"\n" for msg in turn.messages]
+    body = b"".join(lines)
+    starts = list(itertools.accumulate(map(len, lines[:-1]), initial=0))
     sub = check_bytes(body, path, dataclasses.replace(options, input_format="jsonl"))
     label = f"turn {turn.number}" + (f" ({turn.response_id})" if turn.response_id else "")
     if prefix:
