@@ -262,7 +262,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
             raise UsageError(f"--statistics prints {', '.join(first)} or {last}, not --format {main}")
         writers[0] = (STATISTICS[main], target)
     reporters = [cls for cls, _ in writers]
-    if any(cls.outlines for cls in reporters):
+    # The HTML report draws each stream's outline, with its excerpts and the rules' docs.
+    outlines = any(cls.outlines for cls in reporters)
+    if outlines:
         options = dataclasses.replace(options, outline=True)
     jobs = request.jobs or os.cpu_count() or 1
     progress = _progress(files, request, stderr)
@@ -309,9 +311,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     wanted = {cls.excerpts for cls in reporters} - {""}
     if wanted:
         # The HTML report's excerpts are read up front, the code frames' as each finding is written.
-        known = read_report_excerpts(report, "events" in wanted) if any(c.outlines for c in reporters) else {}
+        known = read_report_excerpts(report, "events" in wanted) if outlines else {}
         report = dataclasses.replace(report, excerpts=lazy_excerpts(report, known))
-    if any(cls.outlines for cls in reporters):
+    if outlines:
         used = {f.rule for r in report.results for f in r.findings}
         docs = {rid: rule_text(RULES[rid], examples_dir()) for rid in sorted(used) if rid in RULES}
         report = dataclasses.replace(report, rule_docs=docs)

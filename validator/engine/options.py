@@ -119,10 +119,17 @@ class FileResult:
         threshold = Severity.WARNING if strict else Severity.ERROR
         if self.error is not None:
             return True
-        counts = getattr(self.findings, "counts", None)
-        if counts is not None:  # a FindingStore: counted as it was filled, not read again
-            return any(n for s, n in counts.items() if s.rank >= threshold.rank)
-        return any(f.severity.rank >= threshold.rank for f in self.findings)
+        return any(n for s, n in self.severity_counts().items() if s.rank >= threshold.rank)
+
+    def severity_counts(self) -> dict[Severity, int]:
+        """How many findings of each severity (every severity a key)."""
+        stored = getattr(self.findings, "counts", None)
+        if stored is not None:  # a FindingStore: counted as it was filled, not read again
+            return {s: stored.get(s, 0) for s in Severity}
+        counts = dict.fromkeys(Severity, 0)
+        for f in self.findings:
+            counts[f.severity] += 1
+        return counts
 
     @property
     def valid(self) -> bool:

@@ -88,13 +88,8 @@ class Report:
     def counts(self) -> dict[Severity, int]:
         counts = dict.fromkeys(Severity, 0)
         for r in self.results:
-            stored = getattr(r.findings, "counts", None)
-            if stored is not None:  # a FindingStore knows its counts: no need to read it again
-                for severity, n in stored.items():
-                    counts[severity] += n
-                continue
-            for f in r.findings:
-                counts[f.severity] += 1
+            for severity, n in r.severity_counts().items():
+                counts[severity] += n
         return counts
 
     @property

@@ -87,10 +87,10 @@ _TEXT_MEMBERS = frozenset({"content", "reasoning_content", "reasoning"})
 _FRAGMENT_KEYS = frozenset({"index", "function"})
 _ARGUMENTS_KEY = frozenset({"arguments"})
 
-#: Rules about where a payload is rather than what it says: kept for a payload that failed its schema.
 #: Integers orjson reads exactly, as ints (past them, as rounded floats).
 _EXACT = 1 << 63
 
+#: Rules about where a payload is rather than what it says: kept for a payload that failed its schema.
 _KEPT_FOR_INVALID = frozenset({"CH004", "CH005", "CH007", "CH008", "CH063", "CH210", "CH234"})
 
 

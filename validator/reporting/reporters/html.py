@@ -27,7 +27,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections import Counter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from validator.catalog import RULES
@@ -142,10 +141,7 @@ class HtmlReporter(Reporter):
 
 
 def _counts(result: FileResult) -> dict[str, int]:
-    stored = getattr(result.findings, "counts", None)
-    if stored is not None:  # a FindingStore counted them as it was filled
-        return {s.value: n for s, n in stored.items() if n}
-    return dict(Counter(f.severity.value for f in result.findings))
+    return {s.value: n for s, n in result.severity_counts().items() if n}
 
 
 def _escape(text: str) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from validator.engine import CheckOptions, FileResult, StreamCheck, check_bytes
-from validator.engine.containers import answer_finding, make_finding
+from validator.engine.containers import answer_finding
 from validator.engine.stream import answer_findings
 from validator.engine.websocket import WebSocketStream
 from validator.model.findings import Finding, Severity
@@ -276,10 +276,6 @@ class ExchangeCheck:
         # What the client is left with is a stream that ended before its terminal event.
         done = check_bytes(b"", self.result.path, self.options)
         self.result.findings = [dataclasses.replace(f, message=f"{note}: {f.message}") for f in done.findings]
-
-    def _make(self, rule: str, message: str) -> list[Finding]:
-        finding = make_finding(rule, message, self.result.path, (1, 1, 0), self.options)
-        return [] if finding is None else [finding]
 
     # ------------------------------------------------------------ failures of our own
 

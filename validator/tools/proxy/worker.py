@@ -313,7 +313,6 @@ class ProcessChecker:
         self.waiting: dict[int, asyncio.Future[ExchangeResult]] = {}
         self.fallback: dict[int, ExchangeResult] = {}
         self.dead: str | None = None
-        self._closing = False
         loop.add_reader(self.from_child, self._readable)
 
     # ------------------------------------------------------------ the calls
