@@ -145,9 +145,8 @@ class InlineChecker:
     def start(self, number: int, status: int, content_type: str, content_encoding: str) -> None:
         _apply(self.checks, START, number, (status, content_type, content_encoding), self.on_live)
 
-    def feed(self, number: int, *pieces: bytes | memoryview) -> None:
-        # Views into what the proxy read (chunks' data) are copied: the check may keep them.
-        _apply(self.checks, FEED, number, b"".join(pieces), self.on_live)
+    def feed(self, number: int, data: bytes) -> None:
+        _apply(self.checks, FEED, number, data, self.on_live)
 
     def abandon(self, number: int, reason: str) -> None:
         _apply(self.checks, ABANDON, number, reason, self.on_live)
@@ -340,15 +339,15 @@ class ProcessChecker:
         """Bytes handed over that the checker has not taken yet (in the ring, held, in the pipe)."""
         return self.written - self.taken + self.held_bytes + self.queued
 
-    def feed(self, number: int, *pieces: bytes | memoryview) -> None:
-        """The exchange's next body bytes: ``pieces`` one after the other, said in one frame."""
+    def feed(self, number: int, data: bytes) -> None:
+        """The exchange's next body bytes, said in one frame (what does not fit the ring waits)."""
         # Even empty: an empty WebSocket message is a (blank) line of its transcript.
         if self.dead is not None:
             return
-        rest = pieces if self.held else self._put(number, pieces)
-        for piece in rest:
-            self.held.append((number, piece))
-            self.held_bytes += len(piece)
+        rest = data if self.held else self._put(number, data)
+        if rest is not None:
+            self.held.append((number, rest))
+            self.held_bytes += len(rest)
 
     def abandon(self, number: int, reason: str) -> None:
         self._send_value(ABANDON, number, reason)
@@ -387,35 +386,27 @@ class ProcessChecker:
 
     # ------------------------------------------------------------ the ring
 
-    def _put(self, number: int, pieces: tuple[bytes | memoryview, ...]) -> tuple[bytes | memoryview, ...]:
-        """Copies what fits of ``pieces`` into the ring, one after the other, and says so on the
-        pipe in one frame; what did not fit, if anything."""
+    def _put(self, number: int, data: bytes | memoryview) -> memoryview | None:
+        """Copies what fits of ``data`` into the ring and says so on the pipe in one frame; what
+        did not fit, if anything."""
         ring_size = self.ring_size
         if self.written == self.taken:
             self.head = 0
-        start = self.head
-        total = 0
-        rest: tuple[bytes | memoryview, ...] = ()
-        for index, data in enumerate(pieces):
-            size = len(data)
-            n = min(size, ring_size - (self.written - self.taken))
-            at = self.head
-            if n == size and at + n <= ring_size:
-                self.ring[at : at + n] = data
-            elif n:
-                view = memoryview(data)
-                first = min(n, ring_size - at)
-                self.ring[at : at + first] = view[:first]
-                self.ring[: n - first] = view[first:n]
-            self.written += n
-            self.head = (at + n) % ring_size
-            total += n
-            if n < size:
-                rest = (memoryview(data)[n:], *pieces[index + 1 :])
-                break
-        if total or not rest:
-            self._pipe(_HEAD.pack(FEED, number, total) + _AT.pack(start))
-        return rest
+        at = self.head
+        size = len(data)
+        n = min(size, ring_size - (self.written - self.taken))
+        if n == size and at + n <= ring_size:
+            self.ring[at : at + n] = data
+        elif n:
+            view = memoryview(data)
+            first = min(n, ring_size - at)
+            self.ring[at : at + first] = view[:first]
+            self.ring[: n - first] = view[first:n]
+        self.written += n
+        self.head = (at + n) % ring_size
+        if n or n == size:
+            self._pipe(_HEAD.pack(FEED, number, n) + _AT.pack(at))
+        return memoryview(data)[n:] if n < size else None
 
     def _release(self) -> None:
         """Room in the ring: what was held for it goes in, in order, as far as it fits."""
@@ -426,10 +417,10 @@ class ProcessChecker:
                 held.popleft()
                 self._pipe(data)
                 continue
-            rest = self._put(number, (data,))
-            if rest:
-                self.held_bytes -= len(data) - len(rest[0])
-                held[0] = (number, rest[0])
+            rest = self._put(number, data)
+            if rest is not None:
+                self.held_bytes -= len(data) - len(rest)
+                held[0] = (number, rest)
                 return
             held.popleft()
             self.held_bytes -= len(data)
