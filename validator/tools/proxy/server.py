@@ -308,7 +308,6 @@ class ValidatingProxy:
                 upstream.headers.get("content-encoding", ""),
             )
         checking = number is not None
-        limit = self.config.check_backlog
         forwarded = 0
         note: str | None = None
         client_gone = False
@@ -323,18 +322,8 @@ class ValidatingProxy:
                     break
                 if not checking:
                     continue
-                # Checked after it is on its way to the client: the check never delays a byte
-                # it has, only (past the bound, with "wait") the reading of the next one.
                 forwarded += len(chunk)
-                checker.feed(number, chunk)  # type: ignore[arg-type]
-                if checker.backlog > limit:
-                    if self.config.when_behind == "wait":
-                        # Down to three quarters: resuming at every MB the checker takes would
-                        # cost a wake-up per piece; this lets a quarter of the bound through at once.
-                        await checker.drained(limit - limit // 4)
-                    else:
-                        checking = False
-                        checker.abandon(number, _behind(forwarded, limit))  # type: ignore[arg-type]
+                checking = await self._hand_over(checker, number, chunk, forwarded, _ANSWER)  # type: ignore[arg-type]
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
             note = f"upstream broke off the answer: {_reason(exc)}"
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
@@ -355,6 +344,30 @@ class ValidatingProxy:
                 checker, number, request, body, upstream.status, upstream.headers, note, client_gone
             )
         return response
+
+    async def _hand_over(
+        self,
+        checker: ProcessChecker | InlineChecker,
+        number: int,
+        data: bytes,
+        count: int,
+        unit: tuple[str, str],
+    ) -> bool:
+        """``data`` to the checker, once it is on its way to the other side: the check never delays
+        a byte the proxy has, only (past --check-backlog, with "wait") the reading of the next one.
+        With "skip", past the bound the exchange is checked no further (``count`` of ``unit``
+        says where it stopped). Whether it is still checked."""
+        checker.feed(number, data)
+        limit = self.config.check_backlog
+        if checker.backlog <= limit:
+            return True
+        if self.config.when_behind == "wait":
+            # Down to three quarters: resuming at every MB the checker takes would cost a
+            # wake-up per piece; this lets a quarter of the bound through at once.
+            await checker.drained(limit - limit // 4)
+            return True
+        checker.abandon(number, _behind(count, unit, limit))
+        return False
 
     def _complete(
         self,
@@ -436,7 +449,6 @@ class ValidatingProxy:
             protocols=[upstream.protocol] if upstream.protocol else (), autoping=True, max_msg_size=0
         )
         await client.prepare(request)
-        limit = self.config.check_backlog
         checking = number is not None
         #: Text messages given to the checker (both directions): the lines of the transcript.
         fed = 0
@@ -448,15 +460,9 @@ class ValidatingProxy:
                     await sink.send_str(msg.data)
                     if not checking:
                         continue
-                    # Checked after it is on its way, in the order the proxy passed it on.
-                    checker.feed(number, ws_message(msg.data))  # type: ignore[arg-type]
+                    # In the order the proxy passed the messages on.
                     fed += 1
-                    if checker.backlog > limit:
-                        if self.config.when_behind == "wait":
-                            await checker.drained(limit - limit // 4)
-                        else:
-                            checking = False
-                            checker.abandon(number, _behind_ws(fed, limit))  # type: ignore[arg-type]
+                    checking = await self._hand_over(checker, number, ws_message(msg.data), fed, _SESSION)  # type: ignore[arg-type]
                 elif msg.type == aiohttp.WSMsgType.BINARY:
                     await sink.send_bytes(msg.data)
                 else:
@@ -476,19 +482,18 @@ class ValidatingProxy:
         return client
 
 
-def _behind(forwarded: int, limit: int) -> str:
+#: Where a check stopped, and what ``--when-behind wait`` slows down: an answer's body, counted in
+#: bytes, or a WebSocket session, counted in messages.
+_ANSWER = ("byte {:,} of the answer", "stream")
+_SESSION = ("message {:,} of the session (both directions)", "session")
+
+
+def _behind(count: int, unit: tuple[str, str], limit: int) -> str:
+    where, what = unit
     return (
-        f"not checked past byte {forwarded:,} of the answer: the checker fell more than "
+        f"not checked past {where.format(count)}: the checker fell more than "
         f"{limit / (1 << 20):g} MB behind the traffic (--check-backlog; --when-behind wait slows "
-        "the stream down instead); the saved transcript, if any, ends there too"
-    )
-
-
-def _behind_ws(fed: int, limit: int) -> str:
-    return (
-        f"not checked past message {fed:,} of the session (both directions): the checker fell more "
-        f"than {limit / (1 << 20):g} MB behind the traffic (--check-backlog; --when-behind wait slows "
-        "the session down instead); the saved transcript, if any, ends there too"
+        f"the {what} down instead); the saved transcript, if any, ends there too"
     )
 
 
