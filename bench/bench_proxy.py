@@ -5,6 +5,7 @@ Run by hand, never by the test suite (needs the ``proxy`` extra)::
     python bench/bench_proxy.py                  # 2,000 timed events, a 64 MB transcript, 5 rounds
     python bench/bench_proxy.py --size-mb 200 --events 5000 --repeat 9
     python bench/bench_proxy.py --baseline /path/to/other/checkout   # its proxy too, side by side
+    python bench/bench_proxy.py --reference      # and the forwarding alone, unchecked, and a byte relay
 
 Processes on loopback, as in real use: an aiohttp upstream, the ``proxy`` command (with its full
 check of every event, in its checker process), and this client. Each round runs every path
@@ -26,6 +27,10 @@ and goes hits them alike; figures are medians over the rounds with their range.
 * the check: after each proxied run the bench waits for the proxy's line for that exchange and
   reports how long after the client's last byte the check was done, and its verdict (the
   transcript is valid: anything but PASS means the check was not complete).
+* ``--reference``: two more paths that check nothing, to say where the proxy's cost comes from: the
+  same proxy forwarding a path no protocol claims (what its HTTP stack costs, aiohttp on both sides),
+  and a byte relay in asyncio that knows no HTTP (what any relay in Python's event loop costs on
+  this machine: a floor under every design the proxy could have in Python).
 """
 
 from __future__ import annotations
@@ -42,12 +47,16 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import generate
 from validator.tools.probe.streamkit import message_events, response_snapshot, sequenced, sse_frame
 
 STAMP = re.compile(rb'"delta":"t(\d+) ')
+#: A path no protocol claims: the proxy forwards it as it forwards any, without a check.
+UNCHECKED = "/v1/passthrough"
 
 
 # ---------------------------------------------------------------- the upstream (its own process)
@@ -121,13 +130,80 @@ def _upstream(port_file: str, transcript: str, n: int, gap: float, per_event: bo
 
     async def main() -> None:
         app = web.Application()
-        app.router.add_post("/bulk/v1/responses", bulk)
-        app.router.add_post("/latency/v1/responses", latency)
+        # The same answers at paths the proxy does not recognise: forwarded, not checked.
+        for path in ("/bulk/v1/responses", f"/bulk{UNCHECKED}"):
+            app.router.add_post(path, bulk)
+        for path in ("/latency/v1/responses", f"/latency{UNCHECKED}"):
+            app.router.add_post(path, latency)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         Path(port_file).write_text(str(site._server.sockets[0].getsockname()[1]))  # type: ignore[union-attr]
+        await asyncio.sleep(3600)
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------- the byte relay (its own process)
+
+
+class _Pipe(asyncio.Protocol):
+    """One side of a TCP relay that knows nothing of HTTP: what it reads, the other side writes,
+    with the transports' own flow control. The least any relay in Python's event loop can cost."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.peer: _Pipe | None = None
+        self.early: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def link(self, peer: _Pipe) -> None:
+        self.peer, peer.peer = peer, self
+        assert peer.transport is not None
+        for data in self.early:
+            peer.transport.write(data)
+        self.early.clear()
+
+    def data_received(self, data: bytes) -> None:
+        if self.peer is None or self.peer.transport is None:
+            self.early.append(data)
+        else:
+            self.peer.transport.write(data)
+
+    def pause_writing(self) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.close()
+
+
+def _relay(port_file: str, target_port: int) -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def connect(front: _Pipe) -> None:
+            _, back = await loop.create_connection(_Pipe, "127.0.0.1", target_port)
+            front.link(back)
+
+        def accepted() -> _Pipe:
+            front = _Pipe()
+            task = loop.create_task(connect(front))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            return front
+
+        server = await loop.create_server(accepted, "127.0.0.1", 0)
+        Path(port_file).write_text(str(server.sockets[0].getsockname()[1]))
         await asyncio.sleep(3600)
 
     asyncio.run(main())
@@ -259,6 +335,31 @@ def _median(values: list[float], fmt: str = ".0f") -> str:
     return f"{statistics.median(values):{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
 
 
+@dataclass
+class Route:
+    """One way from the client to the upstream, measured in every round."""
+
+    name: str
+    url: str
+    #: The proxy on the way (its CPU is counted), if any.
+    proxy: Proxy | None = None
+    #: Whether the proxy checks this traffic (its verdict is awaited and its checker counted).
+    checked: bool = False
+    #: The path's suffix at the upstream (``UNCHECKED``: one no protocol claims).
+    tail: str = "/v1/responses"
+
+
+def _start(target: Any, args: tuple[Any, ...], port_file: Path) -> tuple[multiprocessing.Process, int]:
+    process = multiprocessing.Process(target=target, args=(str(port_file), *args), daemon=True)
+    process.start()
+    deadline = time.monotonic() + 30
+    while not port_file.exists() or not port_file.read_text():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{target.__name__} did not start")
+        time.sleep(0.05)
+    return process, int(port_file.read_text())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -277,29 +378,40 @@ def main() -> None:
         action="store_true",
         help="throughput runs: the upstream writes one chunk per SSE event (as real servers do), not 64 KB",
     )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also two paths that check nothing: the proxy forwarding a path it does not recognise "
+        "(its HTTP stack alone), and a byte relay in asyncio that knows no HTTP (the least any "
+        "relay in Python's event loop costs)",
+    )
     parser.add_argument("--proxy-arg", action="append", default=[], help="passed to the proxy command")
     args = parser.parse_args()
+    processes: list[multiprocessing.Process] = []
+    proxies: list[Proxy] = []
     with tempfile.TemporaryDirectory() as tmp:
         transcript = Path(tmp) / "bulk.sse"
         generate(transcript, args.size_mb)
         size = transcript.stat().st_size
-        port_file = Path(tmp) / "port"
-        upstream = multiprocessing.Process(
-            target=_upstream,
-            args=(str(port_file), str(transcript), args.events, args.gap_ms / 1000, args.per_event),
-            daemon=True,
+        upstream, port = _start(
+            _upstream,
+            (str(transcript), args.events, args.gap_ms / 1000, args.per_event),
+            Path(tmp) / "port",
         )
-        upstream.start()
-        deadline = time.monotonic() + 30
-        while not port_file.exists() or not port_file.read_text():
-            if time.monotonic() > deadline:
-                raise SystemExit("upstream did not start")
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port_file.read_text()}"
-        proxies = [Proxy("proxy", base, None, args.proxy_arg)]
+        processes.append(upstream)
+        base = f"http://127.0.0.1:{port}"
+        proxies.append(Proxy("proxy", base, None, args.proxy_arg))
+        routes = [Route("direct", base), Route("proxy", proxies[0].url, proxies[0], True)]
         if args.baseline:
             proxies.append(Proxy("baseline", base, args.baseline, []))
-        names = ["direct"] + [p.name for p in proxies]
+            routes.append(Route("baseline", proxies[-1].url, proxies[-1], True))
+        if args.reference:
+            relay, relay_port = _start(_relay, (port,), Path(tmp) / "relay-port")
+            processes.append(relay)
+            routes.append(Route("proxy, path not checked", proxies[0].url, proxies[0], tail=UNCHECKED))
+            routes.append(Route("byte relay (no HTTP)", f"http://127.0.0.1:{relay_port}", tail=UNCHECKED))
+        relay_pid = processes[1].pid if args.reference else None
+        names = [r.name for r in routes]
         p50: dict[str, list[float]] = {n: [] for n in names}
         p99: dict[str, list[float]] = {n: [] for n in names}
         rate: dict[str, list[float]] = {n: [] for n in names}
@@ -309,44 +421,51 @@ def main() -> None:
         check_after: dict[str, list[float]] = {n: [] for n in names}
         verdicts: dict[str, list[str]] = {n: [] for n in names}
         ends_cpu: list[float] = []
+
+        def relay_cpu(route: Route) -> float:
+            """CPU seconds so far of what stands between client and upstream on ``route``."""
+            if route.proxy is not None:
+                return route.proxy.cpu()[0]
+            return _cpu(relay_pid) if relay_pid and route.tail == UNCHECKED else 0.0
+
         try:
             for proxy in proxies:  # warm-up: imports, schema compilation
                 _read(proxy.url + "/latency/v1/responses", True)
                 proxy.exchange_done()
             for round_ in range(args.repeat):
-                order = names[round_ % len(names) :] + names[: round_ % len(names)]
-                for name in order:
-                    proxy = next((p for p in proxies if p.name == name), None)
-                    url = base if proxy is None else proxy.url
+                for route in routes[round_ % len(routes) :] + routes[: round_ % len(routes)]:
+                    name, proxy = route.name, route.proxy
                     if args.events:
-                        spent = proxy.cpu()[0] if proxy is not None else 0.0
-                        _, _, values = _read(url + "/latency/v1/responses", True)
+                        spent = relay_cpu(route)
+                        _, _, values = _read(route.url + "/latency" + route.tail, True)
                         p50[name].append(_pct(values, 50))
                         p99[name].append(_pct(values, 99))
-                        if proxy is not None:
-                            proxy.exchange_done()
-                            event_cpu[name].append((proxy.cpu()[0] - spent) / args.events * 1e6)
-                    before = proxy.cpu() if proxy is not None else (0.0, 0.0)
+                        if route.checked:
+                            proxy.exchange_done()  # type: ignore[union-attr]
+                        if name != "direct":
+                            event_cpu[name].append((relay_cpu(route) - spent) / args.events * 1e6)
+                    before = relay_cpu(route), proxy.cpu()[1] if route.checked else 0.0  # type: ignore[union-attr]
                     ends = _cpu(os.getpid()), _cpu(upstream.pid or 0)
-                    total, seconds, _ = _read(url + "/bulk/v1/responses", False)
+                    total, seconds, _ = _read(route.url + "/bulk" + route.tail, False)
                     end = time.perf_counter()
                     assert total == size, (name, total, size)
                     rate[name].append(size / seconds / 1e6)
-                    if proxy is None:
+                    if name == "direct":
                         spent = _cpu(os.getpid()) - ends[0]
                         ends_cpu.append((spent + _cpu(upstream.pid or 0) - ends[1]) / (size / 1e6) * 1e3)
                         continue
-                    at, verdict = proxy.exchange_done()
-                    check_after[name].append(max(0.0, at - end))
-                    verdicts[name].append(verdict)
-                    after = proxy.cpu()
-                    cpu[name].append((after[0] - before[0]) / (size / 1e6) * 1e3)
-                    checker_cpu[name].append((after[1] - before[1]) / (size / 1e6) * 1e3)
+                    if route.checked:
+                        at, verdict = proxy.exchange_done()  # type: ignore[union-attr]
+                        check_after[name].append(max(0.0, at - end))
+                        verdicts[name].append(verdict)
+                        checker_cpu[name].append((proxy.cpu()[1] - before[1]) / (size / 1e6) * 1e3)  # type: ignore[union-attr]
+                    cpu[name].append((relay_cpu(route) - before[0]) / (size / 1e6) * 1e3)
         finally:
             for proxy in proxies:
                 proxy.stop()
-            upstream.terminate()
-            upstream.join(10)
+            for process in processes:
+                process.terminate()
+                process.join(10)
     load = os.getloadavg()
     print(
         f"# proxy bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, loopback, load {load[0]:.1f}"
@@ -358,7 +477,7 @@ def main() -> None:
     )
     print(f"# {args.repeat} rounds, paths interleaved; median (min-max) over the rounds\n")
     columns = [
-        "path", "event p50 ms", "event p99 ms", "proxy CPU µs/event", "MB/s", "proxy CPU ms/MB",
+        "path", "event p50 ms", "event p99 ms", "relay CPU µs/event", "MB/s", "relay CPU ms/MB",
         "checker CPU ms/MB", "check done after s", "verdicts",
     ]  # fmt: skip
     print("| " + " | ".join(columns) + " |")
@@ -373,8 +492,7 @@ def main() -> None:
             f"{_median(check_after[name], '.2f')} | {shown} |"
         )
     print(f"\nupstream + client CPU, direct: {_median(ends_cpu, '.2f')} ms/MB")
-    for proxy in proxies:
-        name = proxy.name
+    for name in names[1:]:
         added50 = [a - b for a, b in zip(p50[name], p50["direct"], strict=True)]
         added99 = [a - b for a, b in zip(p99[name], p99["direct"], strict=True)]
         ratio = [a / b * 100 for a, b in zip(rate[name], rate["direct"], strict=True)]
