@@ -202,6 +202,13 @@ class _Session:
         #: Steering, successors and lineage across the connection's responses (RSP401-RSP407).
         self.connection: ConnectionMachine[WsMessage] = ConnectionMachine(client_visible)
         self.by_id: dict[str, _Turn] = {}
+        #: The turns that got a message since the live reader last looked (by number): a message
+        #: touches one turn, and a long session must not cost a walk through all of them each time.
+        self.touched: dict[int, _Turn] = {}
+
+    def add(self, turn: _Turn, msg: WsMessage) -> None:
+        turn.messages.append(msg)
+        self.touched[turn.number] = turn
 
     def where(self, text: str) -> str:
         return f"{self.prefix}: {text}" if self.prefix else text
@@ -336,7 +343,7 @@ class _Session:
             key = target.lane if target is not None else None
         current = self.lane(key).current
         if current is not None:
-            current.messages.append(msg)
+            self.add(current, msg)
         self.flush(self.connection.outcome(etype, value, msg))
 
     def superseded(self, value: dict[str, Any], msg: WsMessage) -> bool:
@@ -354,7 +361,7 @@ class _Session:
             return False
         self.flush(found)
         turn = self.by_id[rid]
-        turn.messages.append(msg)
+        self.add(turn, msg)
         if value.get("type") in TERMINAL:
             turn.terminal = True
             self.connection.terminal(str(value.get("type")), value, msg)
@@ -373,7 +380,7 @@ class _Session:
         rid = _response_id(value)
         current = state.current
         if current is not None and (rid is None or current.response_id in (None, rid)):
-            current.messages.append(msg)  # the same response created twice: the engine reports it
+            self.add(current, msg)  # the same response created twice: the engine reports it
             return
         self.flush(self.connection.created(value, msg, key, current.response_id if current else None))
         if current is not None:
@@ -394,7 +401,7 @@ class _Session:
                 )
         turn = self.new_turn(key)
         turn.response_id = rid
-        turn.messages.append(msg)
+        self.add(turn, msg)
         if rid is not None:
             self.by_id.setdefault(rid, turn)
 
@@ -417,7 +424,7 @@ class _Session:
             # Past the terminal event: the engine reports the stray event in the previous turn,
             # or a stream that does not start with response.created in a new one.
             turn = state.last if state.last is not None else self.new_turn(key)
-        turn.messages.append(msg)
+        self.add(turn, msg)
         if etype in TERMINAL:
             self.connection.terminal(etype, msg.value, msg)
             turn.terminal = True
@@ -603,9 +610,9 @@ class WebSocketStream:
             self._lines = None
         found = session.findings[self._reported :]
         self._reported = len(session.findings)
-        for turn in session.turns:
-            if not turn.messages:
-                continue
+        touched, session.touched = session.touched, {}
+        for number in sorted(touched):
+            turn = touched[number]
             stream = self.streams.get(turn.number)
             if stream is None:
                 stream = self.streams[turn.number] = _TurnStream(turn, self.path, self.options)
