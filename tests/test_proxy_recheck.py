@@ -1,17 +1,23 @@
 """A saved exchange re-checks offline exactly as the proxy checked it live (``--save DIR``).
 
-Two things made them differ: a whole (non-streaming) answer, which the proxy checks against its
+What made them differ: a whole (non-streaming) answer, which the proxy checks against its
 protocol's answer schema while ``check`` read the saved ``NNNN.json`` as a one-event transcript;
-and the request, which the proxy had and ``check`` had not (Chat Completions' ``n``,
-``stream_options.include_usage``, a forced ``tool_choice``). ``check NNNN.json`` now recognises
-the answer from its content, and ``check --request NNNN.exchange NNNN.sse`` takes the request
-from the proxy's saved record.
+the request, which the proxy had and ``check`` had not (Chat Completions' ``n``,
+``stream_options.include_usage``, a forced ``tool_choice``); and the HTTP status and content type,
+which judge an answer that is not a stream (an error answer, a 2xx answer that is not JSON).
+``check NNNN.json`` recognises an answer from its content; ``check NNNN.exchange`` (and ``check
+--request NNNN.exchange BODY``) re-checks the whole exchange from the proxy's saved record.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -21,7 +27,7 @@ from click.testing import CliRunner
 from conftest import CORPUS
 from proxy_support import aio_upstream, running_proxy
 
-from tests.test_proxy import _json_answers, _whole_answers
+from tests.test_proxy import COMPLETION, MESSAGE, STREAMS, _json_answers, _whole_answers
 from validator.cli import cli
 from validator.engine import CheckOptions, check_bytes, check_file
 from validator.model.findings import Finding
@@ -47,11 +53,16 @@ def upstream() -> str:
         yield url
 
 
-def _cli_findings(*args: str) -> list[dict[str, object]]:
+def _cli_file(*args: str) -> dict[str, Any]:
+    """``check --format json ARGS``'s one file."""
     result = CliRunner().invoke(cli, ["check", "--format", "json", *args], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
     [file] = json.loads(result.stdout)["files"]
-    return file["findings"]
+    return file
+
+
+def _cli_findings(*args: str) -> list[dict[str, object]]:
+    return _cli_file(*args)["findings"]
 
 
 def _as_reported(findings: list[Finding]) -> list[tuple[object, ...]]:
@@ -141,7 +152,11 @@ def test_a_saved_record_without_a_json_body_gives_no_request(tmp_path: Path) -> 
                 "method": "POST",
                 "path": "/v1/chat/completions",
                 "request": {"headers": [], "body": "(12 bytes, not JSON: not saved)"},
-                "response": {"status": 200, "headers": [], "body_file": "0001.sse"},
+                "response": {
+                    "status": 200,
+                    "headers": [["Content-Type", "text/event-stream"]],
+                    "body_file": "0001.sse",
+                },
                 "note": None,
             }
         )
@@ -149,3 +164,247 @@ def test_a_saved_record_without_a_json_body_gives_no_request(tmp_path: Path) -> 
     stream = tmp_path / "0001.sse"
     stream.write_bytes(CHAT_STREAM)
     assert _cli_findings("--request", str(record), str(stream)) == []
+
+
+# ---------------------------------------------------------------- every kind of exchange
+
+#: The final Response of a clean stream: the body of a non-streaming Responses answer.
+RESPONSE = json.loads(STREAMS["text"].split(b"data: ")[-1])["response"]
+ERROR = {"error": {"message": "no such model", "type": "invalid_request_error", "param": None, "code": None}}
+
+
+def _dump(value: object) -> bytes:
+    return json.dumps(value).encode()
+
+
+#: name -> (path, request body, status, content type, answer body). One exchange each, in order.
+EXCHANGES: dict[str, tuple[str, dict[str, Any], int, str, bytes]] = {
+    "responses-stream": ("/v1/responses", {"stream": True}, 200, "text/event-stream", STREAMS["text"]),
+    "responses-stream-broken": ("/v1/responses", {"stream": True}, 200, "text/event-stream", STREAMS["gap"]),
+    "responses-json": ("/v1/responses", {}, 200, "application/json", _dump(RESPONSE)),
+    "responses-json-broken": (
+        "/v1/responses",
+        {},
+        200,
+        "application/json",
+        _dump({**RESPONSE, "status": 7, "output": "nope"}),
+    ),
+    "error-404": ("/v1/responses", {"stream": True}, 404, "application/json", _dump(ERROR)),
+    "error-503": ("/v1/responses", {}, 503, "application/json; charset=utf-8", _dump(ERROR)),
+    "error-not-json": ("/v1/responses", {"stream": True}, 502, "text/html", b"<h1>502 Bad Gateway</h1>"),
+    "error-shape": ("/v1/responses", {}, 400, "application/json", _dump({"detail": "bad request"})),
+    "plain-text-2xx": ("/v1/responses", {}, 200, "text/plain", b"OK"),
+    "json-as-text-2xx": (
+        "/v1/responses",
+        {},
+        200,
+        "text/plain",
+        _dump({**RESPONSE, "status": 7}),
+    ),
+    "stream-answered-json": ("/v1/responses", {"stream": True}, 200, "application/json", _dump(RESPONSE)),
+    "gzip-stream": ("/v1/responses", {"stream": True}, 200, "text/event-stream", STREAMS["gap"]),
+    "chat-stream-n2": (
+        "/v1/chat/completions",
+        {"model": "m", "messages": [], "stream": True, "n": 2},
+        200,
+        "text/event-stream",
+        CHAT_STREAM,
+    ),
+    "chat-json": (
+        "/v1/chat/completions",
+        {"model": "m", "messages": []},
+        200,
+        "application/json",
+        _dump(COMPLETION),
+    ),
+    "chat-json-n2": (
+        "/v1/chat/completions",
+        {"model": "m", "messages": [], "n": 2},
+        200,
+        "application/json",
+        _dump(COMPLETION),
+    ),
+    "chat-error-200": (
+        "/v1/chat/completions",
+        {"model": "m", "messages": []},
+        200,
+        "application/json",
+        _dump(ERROR),
+    ),
+    "anthropic-stream": (
+        "/v1/messages",
+        {"model": "m", "max_tokens": 8, "messages": [], "stream": True},
+        200,
+        "text/event-stream",
+        (CORPUS / "anthropic" / "overloaded_mid_stream.sse").read_bytes(),
+    ),
+    "anthropic-json": (
+        "/v1/messages",
+        {"model": "m", "max_tokens": 8, "messages": []},
+        200,
+        "application/json",
+        _dump({**MESSAGE, "usage": {"input_tokens": -1, "output_tokens": 1}}),
+    ),
+    "anthropic-error": (
+        "/v1/messages",
+        {"model": "m", "max_tokens": 8, "messages": []},
+        529,
+        "application/json",
+        _dump({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+    ),
+}
+#: What the proxy reports live for each (the rules, in order): the matrix is not all clean.
+LIVE_RULES = {
+    "responses-stream": [],
+    "responses-stream-broken": ["RSP204", "RSP301"],
+    "responses-json": [],
+    "responses-json-broken": ["RSP103"],
+    "error-404": [],
+    "error-503": [],
+    "error-not-json": ["RSP015"],
+    "error-shape": ["RSP015"],
+    "plain-text-2xx": ["RSP002"],
+    "json-as-text-2xx": ["RSP103"],
+    "stream-answered-json": ["RSP014"],
+    "gzip-stream": ["RSP204", "RSP301"],
+    "chat-stream-n2": ["CH225"],
+    "chat-json": [],
+    "chat-json-n2": ["CH226"],
+    "chat-error-200": ["CH100"],
+    "anthropic-stream": ["AN219"],
+    "anthropic-json": ["AN103"],
+    "anthropic-error": [],
+}
+
+
+async def _matrix_answer(request: web.Request) -> web.StreamResponse:
+    name = request.headers["X-Exchange"]
+    _, _, status, content_type, body = EXCHANGES[name]
+    headers = {"Content-Type": content_type}
+    if name.startswith("gzip"):
+        body = gzip.compress(body)
+        headers["Content-Encoding"] = "gzip"
+    return web.Response(status=status, body=body, headers=headers)
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """The proxy with ``--save`` in front of an upstream answering every exchange of
+    :data:`EXCHANGES` once, in order: the saving folder, and each exchange's live result."""
+    saved = tmp_path_factory.mktemp("saved")
+    paths = {path for path, *_ in EXCHANGES.values()}
+    with (
+        aio_upstream(dict.fromkeys(paths, _matrix_answer)) as url,
+        running_proxy(url, save_dir=saved) as proxy,
+    ):
+        with httpx.Client(timeout=TIMEOUT) as client:
+            for name, (path, body, status, _, answer) in EXCHANGES.items():
+                headers = {"X-Exchange": name, "Authorization": "Bearer sk-MATRIX-SECRET"}
+                via = client.post(proxy.url + path, json=body, headers=headers)
+                assert (via.status_code, via.content) == (status, answer)  # passed on unchanged
+        results = proxy.wait_results(len(EXCHANGES))
+    assert b"sk-MATRIX-SECRET" not in b"".join(p.read_bytes() for p in saved.iterdir())
+    return saved, dict(zip(EXCHANGES, results, strict=True))
+
+
+@pytest.mark.parametrize("name", list(EXCHANGES))
+def test_every_saved_exchange_rechecks_as_the_proxy_checked_it(
+    matrix: tuple[Path, dict[str, Any]], name: str
+) -> None:
+    """``check NNNN.exchange`` and ``check --request NNNN.exchange BODY`` report exactly the
+    proxy's findings (rule, severity, place, message) under the name the proxy gave them."""
+    saved, results = matrix
+    result = results[name]
+    assert result.checked, result.error
+    assert [f.rule for f in result.findings] == LIVE_RULES[name]
+    record = saved / f"{result.number:04d}.exchange"
+    body = json.loads(record.read_text())["response"]["body_file"]
+    assert result.path == str(saved / body)
+    live = _as_reported(result.findings)
+
+    whole = _cli_file(str(record))
+    assert (whole["path"], _from_json(whole["findings"])) == (result.path, live)
+    given = _cli_file("--request", str(record), str(saved / body))
+    assert (given["path"], _from_json(given["findings"])) == (result.path, live)
+    # The library gives the same findings as the command line: Finding for Finding.
+    assert check_file(record).findings == result.findings
+
+
+def test_an_exchange_the_upstream_never_answered_rechecks_from_its_record(tmp_path: Path) -> None:
+    """No answer, no body: the record alone re-checks (its findings name it, live and offline)."""
+    with socket_closed_port() as dead, running_proxy(f"http://127.0.0.1:{dead}", save_dir=tmp_path) as proxy:
+        via = httpx.post(proxy.url + "/v1/responses", json={"stream": True}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    assert via.status_code == 502
+    record = tmp_path / "0001.exchange"
+    assert result.path == str(record) and result.findings
+    assert all(f.message.startswith("upstream failed before answering") for f in result.findings)
+    whole = _cli_file(str(record))
+    assert (whole["path"], _from_json(whole["findings"])) == (result.path, _as_reported(result.findings))
+
+
+@contextlib.contextmanager
+def socket_closed_port() -> Iterator[int]:
+    """A local port nothing listens on (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    yield port
+
+
+def _record(tmp_path: Path, **response: object) -> Path:
+    record = tmp_path / "0001.exchange"
+    answer = {"status": 200, "headers": [["Content-Type", "text/event-stream"]], "body_file": "0001.sse"}
+    record.write_text(
+        json.dumps(
+            {
+                "method": "POST",
+                "path": "/v1/responses",
+                "request": {"headers": [], "body": {"stream": True}},
+                "response": {**answer, **response},
+                "note": None,
+            }
+        )
+    )
+    return record
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        ({}, "cannot read {dir}/0001.sse: no such file or directory"),
+        ({"body_file": None}, "{dir}/0001.exchange: the proxy saved no body for this exchange"),
+        (
+            {"body_file": "../0001.sse"},
+            "the record's body_file '../0001.sse' is not the name of a file beside it",
+        ),
+        ({"status": "200"}, "the record's status '200' is not an HTTP status"),
+    ],
+)
+def test_a_record_without_a_readable_body_is_a_clear_error(
+    tmp_path: Path, response: dict[str, object], message: str
+) -> None:
+    record = _record(tmp_path, **response)
+    result = CliRunner().invoke(cli, ["check", str(record)])
+    assert result.exit_code == 2, result.output
+    assert message.format(dir=tmp_path) in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_file_named_exchange_that_is_no_record_is_a_clear_error(tmp_path: Path) -> None:
+    for text in ("{}", "not json", '{"method": "POST"}'):
+        record = tmp_path / "x.exchange"
+        record.write_text(text)
+        result = CliRunner().invoke(cli, ["check", str(record)])
+        assert result.exit_code == 2 and "not an exchange record of `proxy --save`" in result.stderr
+        assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_folder_check_walks_past_the_records(tmp_path: Path) -> None:
+    """``check DIR`` checks the bodies alone; the records are named one by one (or by a glob)."""
+    record = _record(tmp_path)
+    (tmp_path / "0001.sse").write_bytes(STREAMS["gap"])
+    by_folder = _cli_file(str(tmp_path))
+    assert by_folder["path"] == str(tmp_path / "0001.sse")
+    by_record = _cli_file(str(record))
+    assert _from_json(by_record["findings"]) == _from_json(by_folder["findings"])

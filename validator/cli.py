@@ -38,8 +38,11 @@ from validator.catalog import (
 from validator.config import Config, ConfigError, discover, load_config
 from validator.engine import INPUT_FORMATS, FileResult
 from validator.engine.batch import run
+from validator.engine.exchange import record_options
 from validator.model.meta import COMMAND
 from validator.reading.discover import STDIN, PathError, collect
+from validator.reading.exchange import ExchangeRecord, is_exchange_record, parse_record
+from validator.reading.transcript import TranscriptReadError
 from validator.reporting.baseline import Baseline, BaselineError, write_baseline
 from validator.reporting.outputs import (
     ReportRequest,
@@ -148,7 +151,7 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
     in_config = f"in {config.source}" if config.source is not None else "in the configuration"
     _check_selectors("--select" if request.select is not None else f"select {in_config}", select)
     _check_selectors("--ignore" if request.ignore is not None else f"ignore {in_config}", ignore)
-    body = _request_body(request.request_file)
+    body, record = _request_body(request.request_file)
     try:
         options = CheckOptions(
             # No profile given: each transcript gets its protocol's default.
@@ -165,6 +168,10 @@ def _options(request: CheckRequest, config: Config) -> tuple[Any, tuple[str, ...
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if record is not None:
+        # The proxy's saved record: the transcripts are that exchange's answer, judged by its
+        # status, content type and route as the proxy judged it (``check NNNN.exchange`` alike).
+        options = record_options(options, record)
     exclude = request.exclude if request.exclude is not None else config.exclude or ()
     include = request.include if request.include is not None else config.include
     return options, exclude, include
@@ -176,10 +183,11 @@ def _line_limit(request: CheckRequest, config: Config) -> dict[str, int]:
     return {} if limit is None else {"max_line_bytes": limit}
 
 
-def _request_body(path: str | None) -> Any:
-    """The decoded JSON body of ``--request FILE`` (None without the option)."""
+def _request_body(path: str | None) -> tuple[Any, ExchangeRecord | None]:
+    """The decoded JSON body of ``--request FILE`` (None without the option), and the proxy's
+    saved exchange when FILE is its record (``NNNN.exchange``)."""
     if path is None:
-        return None
+        return None, None
     try:
         body = json.loads(Path(path).read_bytes())
     except OSError as exc:
@@ -188,26 +196,15 @@ def _request_body(path: str | None) -> Any:
         raise UsageError(f"--request: {path}: not JSON ({exc})") from None
     if not isinstance(body, dict):
         raise UsageError(f"--request: {path}: the request body is not a JSON object")
-    if _is_exchange_record(body):
-        # The proxy's saved record (NNNN.exchange): the body it holds is what the proxy's own
-        # check was given; a request without a JSON object body gave it none.
-        saved = body["request"].get("body")
-        return saved if isinstance(saved, dict) else None
-    return body
-
-
-def _is_exchange_record(value: dict[str, Any]) -> bool:
-    """Whether ``value`` is what ``proxy --save`` writes for an exchange (``NNNN.exchange``):
-    a request body never has this shape (no API's request has a ``response`` member)."""
-    request, response = value.get("request"), value.get("response")
-    return (
-        isinstance(request, dict)
-        and isinstance(response, dict)
-        and {"headers", "body"} <= request.keys()
-        and "status" in response
-        and isinstance(value.get("method"), str)
-        and isinstance(value.get("path"), str)
-    )
+    if is_exchange_record(body):
+        # The body it holds is what the proxy's own check was given; a request without a JSON
+        # object body gave it none.
+        try:
+            record = parse_record(body, path)
+        except TranscriptReadError as exc:
+            raise UsageError(f"--request: {exc}") from None
+        return record.request, record
+    return body, None
 
 
 def _outputs(request: CheckRequest, config: Config) -> list[tuple[str, str | None]]:

@@ -542,6 +542,43 @@ def _ch225() -> Example:
     return Example("CH225", "the choice never gets a finish_reason", "the finish chunk says stop", bad, good)
 
 
+@example("CH226")
+def _ch226() -> Example:
+    st = s("CH226")
+
+    def choice(index: int, text: str) -> dict[str, Any]:
+        message = {"role": "assistant", "content": text, "refusal": None}
+        return {"index": index, "message": message, "logprobs": None, "finish_reason": "stop"}
+
+    def completion(*choices: dict[str, Any]) -> bytes:
+        usage = {"prompt_tokens": 14, "completion_tokens": 14, "total_tokens": 28}
+        body = {
+            "id": st.id,
+            "object": "chat.completion",
+            "created": st.created,
+            "model": st.model,
+            "choices": list(choices),
+            "usage": usage,
+        }
+        return (json.dumps(body, indent=2) + "\n").encode()
+
+    first, second = choice(0, "The capital of France is Paris."), choice(1, "Paris.")
+    request = {
+        "model": "gpt-4o-mini",
+        "n": 2,
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+    }
+    return Example(
+        "CH226",
+        "the request asks for n=2 choices and the non-streaming answer holds one",
+        "the answer holds choices 0 and 1",
+        [],
+        [],
+        options={"request": request},
+        files=("json", Rendered(completion(first), [("CH226", 1)]), Rendered(completion(first, second), [])),
+    )
+
+
 @example("CH227")
 def _ch227() -> Example:
     st, good = text_stream("CH227")

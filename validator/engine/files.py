@@ -11,13 +11,22 @@ from typing import Any
 
 import orjson
 
+from validator.engine.exchange import (
+    ANSWER_LIMIT,
+    HttpAnswer,
+    no_answer_findings,
+    record_options,
+    whole_answer_findings,
+)
 from validator.engine.options import CONTAINER_FORMATS, CheckOptions, FileResult
-from validator.engine.stream import check_chunks, resolve
+from validator.engine.stream import StreamCheck, check_chunks, resolve
 from validator.model.findings import Finding
 from validator.protocols import DEFAULT
 from validator.reading import reader, transcript
+from validator.reading.exchange import RECORD_SUFFIX, read_record
+from validator.reading.transcript import STDIN
 
-__all__ = ["check_content", "check_file"]
+__all__ = ["check_content", "check_exchange", "check_file", "check_record"]
 
 #: How much of an input's head content detection looks at (a cassette's key can follow comments).
 _SNIFF = 1 << 16
@@ -133,6 +142,10 @@ def check_file(
         raise TypeError("check_file(): path must be a str or os.PathLike (the options come second)")
     source, options = resolve("check_file", path, options, kwargs, "-")
     name = name or source
+    if options.exchange is not None:
+        return check_exchange(options.exchange, source, name, options, on_read, spill)
+    if options.input_format == "auto" and source != STDIN and source.endswith(RECORD_SUFFIX):
+        return check_record(source, options, on_read, spill)
     try:
         with transcript.open_input(source) as chunks:
             if on_read is not None:
@@ -153,3 +166,89 @@ def _counted(chunks: Iterable[bytes], on_read: Callable[[int], None]) -> Iterato
     for chunk in chunks:
         on_read(len(chunk))
         yield chunk
+
+
+def check_record(
+    path: str,
+    options: CheckOptions,
+    on_read: Callable[[int], None] | None = None,
+    spill: bool = False,
+) -> FileResult:
+    """Re-check the exchange ``proxy --save`` recorded at ``path`` (``NNNN.exchange``) as the
+    proxy checked it live: its request, status and content type from the record, its body from
+    the file the record names beside it. The findings name the body file, as the proxy's do."""
+    try:
+        record = read_record(path)
+    except transcript.TranscriptReadError as exc:
+        return FileResult(path, error=str(exc))
+    options = record_options(options, record)
+    answer = options.exchange
+    if record.body_path is None:
+        if record.status is None:
+            return check_exchange(answer, path, path, options)
+        why = f" ({record.note})" if record.note else ""
+        return FileResult(
+            path, error=f"{path}: the proxy saved no body for this exchange{why}: nothing to re-check"
+        )
+    return check_exchange(answer, record.body_path, record.body_path, options, on_read, spill)
+
+
+def check_exchange(
+    answer: HttpAnswer,
+    source: str,
+    name: str,
+    options: CheckOptions,
+    on_read: Callable[[int], None] | None = None,
+    spill: bool = False,
+) -> FileResult:
+    """Check the body at ``source`` as the answer of the exchange ``answer`` describes, with the
+    proxy's own judgement (:mod:`validator.engine.exchange`): an event stream as the proxy's
+    :class:`~validator.engine.stream.StreamCheck` checks it (no container sniffing: the proxy
+    knows it is a stream), a WebSocket session as the proxy's, any other answer whole."""
+    profiles = (options.profile or "",)
+    if answer.status is None:
+        findings = no_answer_findings(answer.note or "no answer", name, options)
+        return FileResult(name, 0, findings, profiles=profiles)
+    inner = dataclasses.replace(options, exchange=None)
+    if answer.websocket:
+        from validator.engine.websocket import NO_WEBSOCKET_MESSAGES  # not loaded for a plain file
+
+        result = check_file(source, dataclasses.replace(inner, input_format="websocket"), name=name)
+        if result.error == NO_WEBSOCKET_MESSAGES:
+            result.error = None  # a session that carried nothing: nothing wrong with it (as live)
+        return result
+    try:
+        with transcript.open_input(source) as chunks:
+            if on_read is not None:
+                chunks = _counted(chunks, on_read)
+            if answer.streams and answer.client_gone:
+                return _gone(chunks, name, inner)
+            if answer.streams:
+                return check_chunks(chunks, name, inner, spill=spill)
+            body = _head_of(chunks, ANSWER_LIMIT)
+    except transcript.TranscriptReadError as exc:
+        return FileResult(name, error=str(exc))
+    findings = whole_answer_findings(answer, body, name, inner)
+    return FileResult(name, 0, findings, input_format="json", profiles=profiles)
+
+
+def _gone(chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
+    """A stream the client left: judged, as the proxy judges it, only by the findings its bytes
+    showed while they came (its end is not the server's doing)."""
+    stream = StreamCheck(name, options)
+    found: list[Finding] = []
+    for chunk in chunks:
+        found.extend(stream.feed(chunk))
+    return FileResult(name, stream.events, sorted(found, key=Finding.sort_key), input_format="sse")
+
+
+def _head_of(chunks: Iterable[bytes], limit: int) -> bytes:
+    """The first ``limit`` bytes of ``chunks`` (all of them if fewer), reading no further."""
+    held: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        held.append(chunk[: limit - size])
+        size += len(held[-1])
+        if size >= limit:
+            break
+    return b"".join(held)

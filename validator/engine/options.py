@@ -42,6 +42,11 @@ class CheckOptions:
     #: The decoded JSON body of the request the stream answers, when known: the rules that depend
     #: on it (Chat Completions' ``n``, ``stream_options.include_usage``, ``tool_choice``) use it.
     request: Any = None
+    #: The HTTP exchange the transcript is the body of, when known (an
+    #: :class:`~validator.engine.exchange.HttpAnswer`: a saved proxy exchange's status, content
+    #: type and request line): an answer that is not an event stream is then judged by them, as
+    #: the proxy judged it live, rather than from the body alone.
+    exchange: Any = None
     #: The longest line read from an ``sse`` or ``jsonl`` transcript, in bytes: a longer one is
     #: not held in memory but reported (RSP017) and its event counted as unreadable.
     max_line_bytes: int = MAX_LINE_BYTES

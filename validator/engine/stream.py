@@ -748,7 +748,7 @@ def _answer_value_findings(
 ) -> list[Finding]:
     stamper = _Stamper(path, options)
     profile = options.profile or protocol.default_profile
-    for issue in protocol.answer_issues(value, profile, options.strict) or ():
+    for issue in protocol.answer_issues(value, profile, options.strict, options.request) or ():
         stamper.add(dataclasses.replace(issue, position=_START), None)
     return list(stamper.findings)
 

@@ -501,6 +501,10 @@ def _kept(f: Finding, turn: _Turn) -> bool:
     return not (f.rule in _UNTERMINATED and turn.error is not None and not turn.terminal)
 
 
+#: A session without a text message: an input error for ``check``, nothing wrong for the proxy.
+NO_WEBSOCKET_MESSAGES = "no WebSocket messages found"
+
+
 def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None, kind: str = "auto") -> Any:
     """Check a WebSocket session transcript (JSONL or HAR ``_webSocketMessages``); an engine FileResult."""
 
@@ -511,7 +515,7 @@ def check_websocket(data: bytes, path: str = "<websocket>", options: Any = None,
         return FileResult(path, error=str(exc), input_format="websocket")
     result = FileResult(path, input_format="websocket", profiles=(options.profile,))
     if not any(messages for _, messages in connections):
-        result.error = "no WebSocket messages found"
+        result.error = NO_WEBSOCKET_MESSAGES
         return result
     for prefix, messages in connections:
         client_visible = any(

@@ -152,9 +152,12 @@ class StreamProtocol(ABC):
         a saved answer report what the proxy reported on it live."""
         return False
 
-    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue] | None:
-        """The schema findings of a non-streaming answer: ``value`` is the decoded JSON body of a
-        2xx answer to a request that asked for no stream (``pointer`` into that body). None: this
+    def answer_issues(
+        self, value: Any, profile: str, strict: bool, request: Any = None
+    ) -> list[Issue] | None:
+        """The findings of a non-streaming answer: ``value`` is the decoded JSON body of a 2xx
+        answer to a request that asked for no stream (``pointer`` into that body), ``request``
+        that request's decoded body when known (the rules that depend on it). None: this
         protocol does not say what such an answer must be (it is not checked)."""
         return None
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-__all__ = ["CHUNK_SIZE", "TranscriptReadError", "open_input"]
+__all__ = ["CHUNK_SIZE", "TranscriptReadError", "describe_os_error", "open_input", "printable"]
 
 #: Large enough that per-chunk overhead vanishes, small enough to keep memory flat. Not 1 MB:
 #: glibc serves buffers that large with fresh pages from the kernel (mmap), and on a 100 MB
@@ -31,7 +31,7 @@ class TranscriptReadError(Exception):
     """The input could not be read at all; the message is one line, meant for the user."""
 
 
-def _describe(exc: OSError) -> str:
+def describe_os_error(exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file or directory"
     if isinstance(exc, IsADirectoryError):
@@ -42,7 +42,7 @@ def _describe(exc: OSError) -> str:
     return reason.replace("\n", " ") or type(exc).__name__
 
 
-def _label(path: str) -> str:
+def printable(path: str) -> str:
     # A path is user input: keep the message on one line whatever it contains.
     return (
         path.encode("unicode_escape", "backslashreplace").decode("ascii") if not path.isprintable() else path
@@ -56,7 +56,7 @@ def _chunks(stream: BinaryIO, label: str) -> Iterator[bytes]:
         try:
             chunk = read(CHUNK_SIZE)
         except OSError as exc:
-            raise TranscriptReadError(f"cannot read {label}: {_describe(exc)}") from exc
+            raise TranscriptReadError(f"cannot read {label}: {describe_os_error(exc)}") from exc
         if not chunk:
             return
         yield bytes(chunk)
@@ -71,13 +71,13 @@ def open_input(path: str) -> Iterator[Iterable[bytes]]:
             raise TranscriptReadError("cannot read standard input: it is closed or not a byte stream")
         yield _chunks(stream, "standard input")
         return
-    label = _label(path)
+    label = printable(path)
     if os.path.isdir(path):
         raise TranscriptReadError(f"cannot read {label}: is a directory, not a transcript file")
     try:
         handle = open(path, "rb")  # noqa: SIM115 (closed by the with below, after the yield)
     except OSError as exc:
-        raise TranscriptReadError(f"cannot read {label}: {_describe(exc)}") from exc
+        raise TranscriptReadError(f"cannot read {label}: {describe_os_error(exc)}") from exc
     except ValueError as exc:  # an embedded NUL in the path
         raise TranscriptReadError(f"cannot read {label}: invalid path ({exc})") from exc
     with handle:

@@ -71,6 +71,23 @@ RULES = (
         "openai-python `src/openai/types/chat/chat_completion_chunk.py` (https://github.com/openai/openai-python); openai-node `ChatCompletionStream` (https://github.com/openai/openai-node); openai-node `ChatCompletionStream`",
     ),
     chat_rule(
+        "CH226",
+        "answer-choices-not-n",
+        E,
+        "chat.completion does not hold the n choices requested",
+        "With the request known, a non-streaming answer (a `chat.completion`, the body of a request without "
+        "`stream: true`) holds one choice for each of the request's `n` (default 1), indexed `0..n-1`, each "
+        "once. The streaming counterparts are CH225 (a requested choice never appears) and CH220 (an index "
+        "beyond `n`). Decision: one finding for the choices missing, one for those beyond `n` or repeated; "
+        "nothing without the request (`--request FILE`, the proxy's saved record, or the live request).",
+        "A client that asked for n=2 reads `completion.choices[1]` and gets an IndexError; a server that "
+        "ignores `n` bills the caller for choices it never sends (LiteLLM's n=2 stream, corpus-chat 040, "
+        "drops choice 1 the same way).",
+        "OpenAI OpenAPI spec `CreateChatCompletionRequest.n`: 'How many chat completion choices to generate "
+        "for each input message' (https://github.com/openai/openai-openapi); openai-python "
+        "`types/chat/chat_completion.py` (`choices: List[Choice]`, https://github.com/openai/openai-python)",
+    ),
+    chat_rule(
         "CH227",
         "empty-choice-after-finish",
         W,

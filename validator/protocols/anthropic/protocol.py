@@ -93,7 +93,7 @@ class AnthropicProtocol(StreamProtocol):
         # No stream event has the type "message": a Message travels inside message_start.
         return isinstance(value, dict) and value.get("type") == "message"
 
-    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
+    def answer_issues(self, value: Any, profile: str, strict: bool, request: Any = None) -> list[Issue]:
         """A Message (the body of a request without ``stream: true``), against the schema of the
         Message a stream's ``message_start`` carries, and each of its content blocks against the
         schema of its type, as ``content_block_start`` carries one (AN103)."""

@@ -102,12 +102,17 @@ class ChatProtocol(StreamProtocol):
         # A chunk is a "chat.completion.chunk".
         return isinstance(value, dict) and value.get("object") == "chat.completion"
 
-    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
+    def answer_issues(self, value: Any, profile: str, strict: bool, request: Any = None) -> list[Issue]:
         """A ``chat.completion`` (the body of a request without ``stream: true``) against its schema
-        (CH100)."""
+        (CH100), and with the request known, its choices against the ``n`` asked for (CH226)."""
+        from validator.protocols.chat.request import ChatRequest, answer_choice_issues
         from validator.protocols.chat.schemas import ChatSchemas
 
-        return ChatSchemas.for_profile(profile, strict).check_answer(value)
+        issues = ChatSchemas.for_profile(profile, strict).check_answer(value)
+        asked = ChatRequest.from_body(request)
+        if asked is not None:
+            issues += answer_choice_issues(value, asked)
+        return issues
 
     def outline(self) -> OutlineBuilder:
         from validator.protocols.chat.outline import ChatOutline

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ChatRequest"]
+from validator.model.findings import Issue
+
+__all__ = ["ChatRequest", "answer_choice_issues"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +37,41 @@ class ChatRequest:
             include_usage=isinstance(options, dict) and options.get("include_usage") is True,
             forced_tool=isinstance(choice, dict) and choice.get("type") in ("function", "custom"),
         )
+
+
+def answer_choice_issues(answer: Any, request: ChatRequest) -> list[Issue]:
+    """CH226: a ``chat.completion``'s choices are the ``n`` the request asked for, indexed
+    ``0..n-1`` once each. Entries without an integer ``index`` are the schema's (CH100): with one,
+    which choice is missing cannot be said, so nothing is. One finding for the choices missing,
+    one for those that should not be there."""
+    choices = answer.get("choices") if isinstance(answer, dict) else None
+    if not isinstance(choices, list):
+        return []
+    n = request.n or 1
+    indexes = [c.get("index") if isinstance(c, dict) else None for c in choices]
+    if any(type(i) is not int for i in indexes):
+        return []
+    issues = []
+    missing = [i for i in range(n) if i not in indexes]
+    if missing:
+        which = _listed(missing)
+        verb = "is" if len(missing) == 1 else "are"
+        issues.append(
+            Issue(
+                "CH226",
+                f"{which} of the n={n} requested {verb} not in the answer ({len(choices)} given)",
+                "/choices",
+            )
+        )
+    extra = sorted({i for i in indexes if not 0 <= i < n} | {i for i in indexes if indexes.count(i) > 1})
+    if extra:
+        issues.append(
+            Issue("CH226", f"{_listed(extra)} given, beyond the n={n} requested or repeated", "/choices")
+        )
+    return issues
+
+
+def _listed(indexes: list[int]) -> str:
+    if len(indexes) == 1:
+        return f"choice {indexes[0]}"
+    return f"choices {', '.join(map(str, indexes[:-1]))} and {indexes[-1]}"

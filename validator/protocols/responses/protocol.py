@@ -65,7 +65,7 @@ class ResponsesProtocol(StreamProtocol):
         # A Response names itself; an event has a ``type`` instead.
         return isinstance(value, dict) and value.get("object") == "response" and "type" not in value
 
-    def answer_issues(self, value: Any, profile: str, strict: bool) -> list[Issue]:
+    def answer_issues(self, value: Any, profile: str, strict: bool, request: Any = None) -> list[Issue]:
         """A Response object, against the schema a stream's terminal ``response`` is held to (RSP103)."""
         if not isinstance(value, dict):
             value = {"": value}  # reported by the schema as a Response that is not an object

@@ -74,7 +74,12 @@ def asks_for_stream(method: str, request_body: bytes | None) -> bool:
         value = json.loads(request_body)
     except (ValueError, UnicodeDecodeError):
         return False
-    return isinstance(value, dict) and value.get("stream") is True
+    return wants_stream(method, value)
+
+
+def wants_stream(method: str, request: Any) -> bool:
+    """:func:`asks_for_stream` for a request body already decoded (a saved exchange's)."""
+    return method.upper() == "GET" or (isinstance(request, dict) and request.get("stream") is True)
 
 
 def status_code(status: Any) -> int | None:
@@ -95,9 +100,10 @@ def _is_json_error(body: bytes) -> bool:
 
 
 def judge_answer(
-    base: dict[str, Any], status: int | None, request_body: bytes | None, body: bytes
+    base: dict[str, Any], status: int | None, streaming: bool, body: bytes
 ) -> AnswerProblem | None:
-    """RSP014 / RSP015 for one recorded answer to a Responses call, or None."""
+    """RSP014 / RSP015 for one recorded answer to a Responses call, or None. ``streaming``: the
+    request asked for an event stream (:func:`asks_for_stream`)."""
     if status is None:
         return None
     content_type = str(base["content_type"])
@@ -113,7 +119,7 @@ def judge_answer(
             f"{_preview(body) or '(empty body)'}",
             **where,
         )
-    if not 200 <= status < 300 or not asks_for_stream(str(base["method"]), request_body):
+    if not 200 <= status < 300 or not streaming:
         return None
     if is_event_stream(content_type, body) or (not content_type and not body.strip()):
         # No content type and no body: the recorder kept nothing to judge (some drop both).

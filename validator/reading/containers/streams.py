@@ -35,6 +35,7 @@ import yaml
 
 from validator.reading.containers.answers import (
     AnswerProblem,
+    asks_for_stream,
     is_event_stream,
     is_responses_request,
     judge_answer,
@@ -254,7 +255,9 @@ def _walk_cassette(
                 yield EmbeddedStream(body=b"", error=f"cannot decode the body: {exc}", **base)
             continue
         request_body = _yaml_request_body(request)
-        problem = judge_answer(base, status_code(_yaml_status(response)), request_body, body)
+        problem = judge_answer(
+            base, status_code(_yaml_status(response)), asks_for_stream(method, request_body), body
+        )
         if problem is not None:
             yield problem
         if body != raw:
@@ -311,7 +314,9 @@ def _walk_har(text: str, recognise: Recognise) -> Iterator[EmbeddedStream | Answ
                 yield EmbeddedStream(body=b"", error=f"cannot decode the body: {exc}", **base)
             continue
         request_body = _har_request_body(request)
-        problem = judge_answer(base, status_code(response.get("status")), request_body, body)
+        problem = judge_answer(
+            base, status_code(response.get("status")), asks_for_stream(method, request_body), body
+        )
         if problem is not None:
             yield problem
         if is_event_stream(content_type, body):

@@ -26,20 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validator.engine import CheckOptions, FileResult, StreamCheck, check_bytes
-from validator.engine.containers import answer_finding
-from validator.engine.stream import answer_findings
-from validator.engine.websocket import WebSocketStream
+from validator.engine import CheckOptions, FileResult, StreamCheck
+from validator.engine.exchange import ANSWER_LIMIT, HttpAnswer, no_answer_findings, whole_answer_findings
+from validator.engine.websocket import NO_WEBSOCKET_MESSAGES, WebSocketStream
 from validator.model.findings import Finding, Severity
-from validator.reading.containers.answers import asks_for_stream, judge_answer
-from validator.tools.proxy.save import BodyFile
+from validator.tools.proxy.save import BodyFile, redact_target
 
 __all__ = ["ExchangeCheck", "ExchangeResult", "WebSocketCheck", "ws_message"]
-
-AWS_EVENT_STREAM = "application/vnd.amazon.eventstream"
-#: Answers kept whole for their check (errors, non-streaming responses); beyond this the rest
-#: is still forwarded but not checked.
-ANSWER_LIMIT = 64 << 20
 
 
 @dataclass
@@ -114,9 +107,10 @@ class ExchangeCheck:
         *,
         save_dir: Path | None = None,
     ) -> None:
+        # What is shown and saved of the target: a secret in its query stays out of the reports.
+        target = redact_target(target)
         self.result = ExchangeResult(f"<{method} {target} #{number}>", number=number)
         self.result.method, self.result.target = method, target
-        self.request_body = request_body
         # The rules that depend on the request (Chat Completions' n, include_usage, a forced
         # tool_choice) get its body, as ``check --request`` gives them the saved one.
         self.options = dataclasses.replace(_resolved(options), request=request_json(request_body))
@@ -126,6 +120,8 @@ class ExchangeCheck:
         self.stream: StreamCheck | None = None
         self.answer: list[bytes] | None = None
         self.answer_size = 0
+        #: The answer's HTTP facts (its head), as a saved exchange's re-check has them.
+        self.head = HttpAnswer(method, target, None)
         self.decoder: Any = None
         #: Findings as they were found (live), for the console.
         self.live: list[Finding] = []
@@ -146,20 +142,17 @@ class ExchangeCheck:
                 f"the answer's Content-Encoding {content_encoding!r} cannot be decoded for checking"
             )
             return False
-        media = content_type.split(";")[0].strip().lower()
-        # Bedrock's binary event-stream: the reader frames it (recognised from its first bytes).
-        binary = media == AWS_EVENT_STREAM
-        is_stream = 200 <= status < 300 and (media == "text/event-stream" or binary)
-        suffix = (".eventstream" if binary else ".sse") if is_stream else ".json"
+        head = self.head = dataclasses.replace(self.head, status=status, content_type=content_type)
+        suffix = head.body_suffix
         if self.save_dir is not None:
             # Findings name the saved transcript, as ``check`` on it names it.
             path = self.save_dir / f"{self.result.number:04d}{suffix}"
             self.saved = BodyFile(path)
             self.result.path = str(path)
             self.result.saved.append(str(path))
-        if is_stream:
+        if head.streams:
             self.stream = StreamCheck(self.result.path, self.options)
-            self.result.input_format = "eventstream" if binary else "sse"
+            self.result.input_format = "eventstream" if head.binary else "sse"
         else:
             self.answer = []
         return True
@@ -183,8 +176,10 @@ class ExchangeCheck:
             if data:
                 self.live.extend(self.stream.feed(data))
         elif self.answer is not None and self.answer_size < ANSWER_LIMIT:
-            self.answer.append(data)
-            self.answer_size += len(data)
+            # Cut at the limit itself, not at a piece's end: a re-check reads the same bytes.
+            kept = data[: ANSWER_LIMIT - self.answer_size]
+            self.answer.append(kept)
+            self.answer_size += len(kept)
 
     def abandon(self, reason: str) -> None:
         """The rest of the body will not reach the check (the checker fell too far behind the
@@ -244,38 +239,14 @@ class ExchangeCheck:
             result.input_format = done.input_format or result.input_format
         elif self.answer is not None:
             body = b"".join(self.answer)
-            result.findings = self._answer_findings(body)
+            result.findings = whole_answer_findings(self.head, body, result.path, self.options)
             result.input_format = "json"
 
-    def _answer_findings(self, body: bytes) -> list[Finding]:
-        result = self.result
-        status = result.status or 0
-        protocol = self.options.named_protocol() or "responses"
-        base = {
-            "label": f"{result.method} {result.target}",
-            "index": result.number,
-            "line": 1,
-            "column": 1,
-            "offset": 0,
-            "content_type": result.content_type,
-            "method": result.method,
-            "protocol": protocol,
-        }
-        # What an answer clients cannot use is, as check judges a recorded call's (cassettes, HAR).
-        problem = judge_answer(base, status, self.request_body, body)
-        if problem is not None:
-            return answer_finding(problem, result.path, self.options)
-        media = result.content_type.split(";")[0].strip().lower()
-        if not 200 <= status < 300 or asks_for_stream(result.method, self.request_body):
-            return []
-        if media != "application/json":
-            return []
-        return answer_findings(body, result.path, self.options)
-
     def _no_answer(self, note: str) -> None:
-        # What the client is left with is a stream that ended before its terminal event.
-        done = check_bytes(b"", self.result.path, self.options)
-        self.result.findings = [dataclasses.replace(f, message=f"{note}: {f.message}") for f in done.findings]
+        if self.save_dir is not None:
+            # Nothing but the record is saved: the findings name it, as its re-check does.
+            self.result.path = str(self.save_dir / f"{self.result.number:04d}.exchange")
+        self.result.findings = no_answer_findings(note, self.result.path, self.options)
 
     # ------------------------------------------------------------ failures of our own
 
@@ -399,7 +370,7 @@ class WebSocketCheck:
             result.findings = sorted(self.live, key=Finding.sort_key)
             return result
         result.events, result.findings, result.profiles = done.events, done.findings, done.profiles
-        if done.error is not None and done.error != "no WebSocket messages found":
+        if done.error is not None and done.error != NO_WEBSOCKET_MESSAGES:
             result.error = done.error
         return result
 

@@ -3,9 +3,11 @@
 For exchange number N: ``N.sse`` (an event stream), ``N.json`` (any other answer) or
 ``N.jsonl`` (a WebSocket session, one message a line) holds the body exactly as it arrived
 (after its Content-Encoding is undone); ``N.exchange`` holds the request and the answer's head
-as JSON: method, path, headers, the request's JSON body, status. The ``.exchange`` suffix keeps
-it out of ``check DIR``. Credentials never reach the disk: the headers and query parameters
-that carry them are replaced by ``[redacted]`` before anything is written.
+as JSON: method, path, headers, the request's JSON body, status, how the transport ended.
+``check N.exchange`` re-checks the exchange from it as the proxy checked it live
+(:mod:`validator.reading.exchange` reads it back); the ``.exchange`` suffix keeps it out of
+``check DIR``, which checks the bodies alone. Credentials never reach the disk: the headers and
+query parameters that carry them are replaced by ``[redacted]`` before anything is written.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ class Saver:
         response_headers: Iterable[tuple[str, str]],
         body_file: str | None,
         note: str | None,
+        client_gone: bool = False,
     ) -> Path:
         record = {
             "method": method,
@@ -134,6 +137,8 @@ class Saver:
                 "status": status,
                 "headers": redact_headers(response_headers),
                 "body_file": body_file,
+                # The client left mid-answer: the live check judged only what had arrived.
+                "client_gone": client_gone,
             },
             "note": note,
         }

@@ -391,6 +391,7 @@ class ValidatingProxy:
             "status": status,
             "response_headers": list(response_headers.items()) if response_headers is not None else [],
             "note": note,
+            "client_gone": client_gone,
         }
         task = asyncio.ensure_future(self._record(pending, saved, seconds))
         self._checking.add(task)

@@ -9,17 +9,13 @@ Responses protocol claims is its WebSocket mode. Everything else is passed throu
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from validator.engine import CheckOptions
-from validator.protocols import PROTOCOLS
+from validator.engine.exchange import for_route, route_protocol
 
 __all__ = ["Route", "options_for", "recognise"]
-
-#: The protocols with a WebSocket mode (RULES.md §K).
-WEBSOCKET_PROTOCOLS = frozenset({"responses"})
 
 
 @dataclass(frozen=True)
@@ -33,21 +29,11 @@ class Route:
 
 def recognise(method: str, target: str, headers: Mapping[str, str]) -> Route | None:
     """The route of a call (``target`` is the path with its query), or None: pass it through."""
-    if headers.get("upgrade", "").lower() == "websocket":
-        path = target.split("?", 1)[0]
-        for name in WEBSOCKET_PROTOCOLS:
-            if method.upper() == "GET" and PROTOCOLS[name].is_request("POST", path):
-                return Route(name, websocket=True)
-        return None
-    for protocol in PROTOCOLS.values():
-        if protocol.is_request(method, target):
-            return Route(protocol.name)
-    return None
+    websocket = headers.get("upgrade", "").lower() == "websocket"
+    protocol = route_protocol(method, target, websocket)
+    return Route(protocol, websocket=websocket) if protocol is not None else None
 
 
 def options_for(options: CheckOptions, route: Route) -> CheckOptions:
-    """The options for one exchange: its protocol named (nothing is held back to recognise it),
-    and the chosen profile if it is one of that protocol's, else the protocol's default."""
-    profiles = CheckOptions(protocol=route.protocol).profiles()
-    profile = options.profile if options.profile in profiles else None
-    return dataclasses.replace(options, protocol=route.protocol, profile=profile)
+    """The options for one exchange (as its saved record's re-check has them, :func:`for_route`)."""
+    return for_route(options, route.protocol)
