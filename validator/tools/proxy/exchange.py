@@ -126,6 +126,9 @@ class ExchangeCheck:
         #: Findings as they were found (live), for the console.
         self.live: list[Finding] = []
         self._taken = 0
+        #: The answer's bytes given to :meth:`feed` (as forwarded, before any Content-Encoding is
+        #: undone): where the check stops when it is abandoned.
+        self.fed = 0
 
     # ------------------------------------------------------------ the answer's head and body
 
@@ -162,6 +165,7 @@ class ExchangeCheck:
         exchange is not checked): the bytes a saved transcript holds."""
         if not self.result.checked or not chunk:
             return b""
+        self.fed += len(chunk)
         return self._guard(self._feed, chunk) or b""
 
     def _feed(self, chunk: bytes) -> bytes:
@@ -181,11 +185,12 @@ class ExchangeCheck:
             self.answer.append(kept)
             self.answer_size += len(kept)
 
-    def abandon(self, reason: str) -> None:
-        """The rest of the body will not reach the check (the checker fell too far behind the
-        traffic): the result says so, with the findings found until then."""
+    def abandon(self, limit: int) -> None:
+        """The rest of the body will not reach the check (the checker fell more than ``limit``
+        bytes behind the traffic): the result says so, and where, with the findings found until
+        then (those of the bytes fed so far, the only ones checked)."""
         if self.result.checked:
-            self._unchecked(reason)
+            self._unchecked(_fell_behind(f"byte {self.fed:,} of the answer", "stream", limit))
 
     def take_live(self) -> list[Finding]:
         """The findings found since the last call (while the stream flows)."""
@@ -265,6 +270,16 @@ class ExchangeCheck:
         self.result.trace = trace
 
 
+def _fell_behind(where: str, what: str, limit: int) -> str:
+    """Why an exchange is not checked past ``where``: the checker fell more than ``limit`` bytes
+    behind (``--check-backlog``, ``--when-behind skip``); ``what`` the wait option would slow down."""
+    return (
+        f"not checked past {where}: the checker fell more than {limit / (1 << 20):g} MB behind the "
+        f"traffic (--check-backlog; --when-behind wait slows the {what} down instead); the saved "
+        "transcript, if any, ends there too"
+    )
+
+
 def request_json(body: bytes) -> Any:
     """A request's decoded JSON body (what ``CheckOptions.request`` holds); None when it has
     none or it is not a JSON object."""
@@ -340,9 +355,12 @@ class WebSocketCheck:
         self._taken = len(self.live)
         return found
 
-    def abandon(self, reason: str) -> None:
+    def abandon(self, limit: int) -> None:
+        """As :meth:`ExchangeCheck.abandon`; where it stops counts the whole messages fed (both
+        directions: the lines of the saved transcript)."""
         if self.result.checked:
-            self._unchecked(reason)
+            where = f"message {self.messages:,} of the session (both directions)"
+            self._unchecked(_fell_behind(where, "session", limit))
 
     def _unchecked(self, reason: str, trace: str | None = None) -> None:
         self.result.checked = False

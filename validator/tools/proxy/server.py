@@ -308,7 +308,6 @@ class ValidatingProxy:
                 upstream.headers.get("content-encoding", ""),
             )
         checking = number is not None
-        forwarded = 0
         note: str | None = None
         client_gone = False
         try:
@@ -320,10 +319,8 @@ class ValidatingProxy:
                     client_gone = True
                     note = "the client went away mid-answer"
                     break
-                if not checking:
-                    continue
-                forwarded += len(chunk)
-                checking = await self._hand_over(checker, number, chunk, forwarded, _ANSWER)  # type: ignore[arg-type]
+                if checking:
+                    checking = await self._hand_over(checker, number, chunk)  # type: ignore[arg-type]
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
             note = f"upstream broke off the answer: {_reason(exc)}"
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
@@ -345,18 +342,12 @@ class ValidatingProxy:
             )
         return response
 
-    async def _hand_over(
-        self,
-        checker: ProcessChecker | InlineChecker,
-        number: int,
-        data: bytes,
-        count: int,
-        unit: tuple[str, str],
-    ) -> bool:
+    async def _hand_over(self, checker: ProcessChecker | InlineChecker, number: int, data: bytes) -> bool:
         """``data`` to the checker, once it is on its way to the other side: the check never delays
         a byte the proxy has, only (past --check-backlog, with "wait") the reading of the next one.
-        With "skip", past the bound the exchange is checked no further (``count`` of ``unit``
-        says where it stopped). Whether it is still checked."""
+        With "skip", past the bound the exchange is checked no further: what of it still waits for
+        the checker is dropped, and its result says up to where it was checked. Whether it is
+        still checked."""
         checker.feed(number, data)
         limit = self.config.check_backlog
         if checker.backlog <= limit:
@@ -366,7 +357,7 @@ class ValidatingProxy:
             # wake-up per piece; this lets a quarter of the bound through at once.
             await checker.drained(limit - limit // 4)
             return True
-        checker.abandon(number, _behind(count, unit, limit))
+        checker.abandon(number, limit)
         return False
 
     def _complete(
@@ -451,19 +442,15 @@ class ValidatingProxy:
         )
         await client.prepare(request)
         checking = number is not None
-        #: Text messages given to the checker (both directions): the lines of the transcript.
-        fed = 0
 
         async def pump(source: Any, sink: Any) -> None:
-            nonlocal checking, fed
+            nonlocal checking
             async for msg in source:
                 if msg.type == aiohttp.WSMsgType.TEXT:
                     await sink.send_str(msg.data)
-                    if not checking:
-                        continue
-                    # In the order the proxy passed the messages on.
-                    fed += 1
-                    checking = await self._hand_over(checker, number, ws_message(msg.data), fed, _SESSION)  # type: ignore[arg-type]
+                    if checking:
+                        # In the order the proxy passed the messages on: the transcript's lines.
+                        checking = await self._hand_over(checker, number, ws_message(msg.data))  # type: ignore[arg-type]
                 elif msg.type == aiohttp.WSMsgType.BINARY:
                     await sink.send_bytes(msg.data)
                 else:
@@ -481,21 +468,6 @@ class ValidatingProxy:
             if number is not None:
                 self._complete(checker, number, request, b"", 101, None, note)
         return client
-
-
-#: Where a check stopped, and what ``--when-behind wait`` slows down: an answer's body, counted in
-#: bytes, or a WebSocket session, counted in messages.
-_ANSWER = ("byte {:,} of the answer", "stream")
-_SESSION = ("message {:,} of the session (both directions)", "session")
-
-
-def _behind(count: int, unit: tuple[str, str], limit: int) -> str:
-    where, what = unit
-    return (
-        f"not checked past {where.format(count)}: the checker fell more than "
-        f"{limit / (1 << 20):g} MB behind the traffic (--check-backlog; --when-behind wait slows "
-        f"the {what} down instead); the saved transcript, if any, ends there too"
-    )
 
 
 def _reason(exc: BaseException) -> str:

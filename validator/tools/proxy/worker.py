@@ -25,7 +25,14 @@ out of the ring and says every so often how far it has taken (an ``ACK``), which
 The checker process runs at a lower scheduling priority (nice +10): on a busy machine forwarding
 gets the CPU first and the check catches up when the traffic pauses. What it has not taken yet waits
 in the ring (and, past it, in the proxy, referenced, not copied); :attr:`ProcessChecker.backlog` says
-how much, and the proxy bounds it (``--check-backlog``). The ring's pages, once touched, stay mapped
+how much, and the proxy bounds it (``--check-backlog``). An exchange abandoned past the bound
+(``--when-behind skip``) leaves the checker nothing to work through: its pieces held in the proxy
+are dropped, and a notice on a pipe of its own (read only when a count in a page of the shared
+memory moves: no system call per piece) reaches the checker ahead of that exchange's bytes in the
+ring, which it then passes over, not even copied; the ABANDON frame, in order after them, says
+where the check stopped, from the bytes the check was fed. Those bytes are no backlog, so the next
+exchange is not skipped for them (its pieces wait in the proxy until the checker has passed them).
+The ring's pages, once touched, stay mapped
 for the proxy's life, reused without a page fault; writing starts over at the ring's start whenever
 the checker has taken everything (it says so at the end of each exchange), so what they come to is
 about the largest backlog seen, unless exchanges overlap without a pause (at most the ring).
@@ -74,6 +81,12 @@ OPEN, OPEN_WS, START, FEED, ABANDON, FINISH, QUIT = b"o", b"w", b"s", b"f", b"a"
 LIVE, RESULT, FAILED, ACK = b"l", b"r", b"x", b"c"
 #: The ring is never smaller (--check-backlog's own minimum).
 _MIN_RING = 1 << 16
+#: The page after the ring (same memfd, mapped on its own): its first bytes count the abandon
+#: notices sent (``_RUNG``), so that the checker looks at the notice pipe only when there is news.
+_PAGE = mmap.PAGESIZE
+_RUNG = struct.Struct("<I")
+#: One notice on the notice pipe: the number of an exchange abandoned (--when-behind skip).
+_NOTICE = struct.Struct("<I")
 #: Asked for the pipe to the checker (Linux; the default is 64 KB): fewer wake-ups per MB.
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -148,8 +161,8 @@ class InlineChecker:
     def feed(self, number: int, data: bytes) -> None:
         _apply(self.checks, FEED, number, data, self.on_live)
 
-    def abandon(self, number: int, reason: str) -> None:
-        _apply(self.checks, ABANDON, number, reason, self.on_live)
+    def abandon(self, number: int, limit: int) -> None:
+        _apply(self.checks, ABANDON, number, limit, self.on_live)
 
     def finish(self, number: int, note: str | None, client_gone: bool) -> asyncio.Future[ExchangeResult]:
         future: asyncio.Future[ExchangeResult] = asyncio.get_running_loop().create_future()
@@ -209,13 +222,63 @@ class _RingReader:
             self.tell()
         return data
 
+    def skip(self, n: int) -> None:
+        """The next ``n`` bytes are an abandoned exchange's: passed over, not even copied."""
+        self.taken += n
+        if self.taken - self.told >= self.step:
+            self.tell()
+
     def tell(self) -> None:
         if self.taken != self.told:
             self.told = self.taken
             self.send(ACK, 0, _TAKEN.pack(self.taken))
 
 
-def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap) -> None:
+class _Abandoned:
+    """The exchanges the proxy has abandoned (``--when-behind skip``) whose bytes the checker
+    may still meet: told through the notice pipe, ahead of the ABANDON frame that follows their
+    last bytes in order, so that the bytes between are passed over instead of checked (a
+    checker that fell behind catches up at once). Only a hint: a notice read late, or never (the
+    pipe full), leaves those bytes checked as they come, and the ABANDON frame says where the
+    check stopped either way, from the bytes the check was actually fed."""
+
+    def __init__(self, control: mmap.mmap, notices: int) -> None:
+        self.control = control
+        self.notices = notices
+        self.heard = 0
+        self.pending = bytearray()
+        self.numbers: set[int] = set()
+        #: The last exchange opened: a notice for one above it comes before its OPEN frame.
+        self.last_opened = 0
+
+    def skips(self, number: int, checks: dict[int, Any]) -> bool:
+        """Whether a body piece of exchange ``number`` is passed over. One read of shared memory
+        per piece; the pipe only when its count of notices moved."""
+        if _RUNG.unpack_from(self.control)[0] != self.heard & 0xFFFFFFFF:
+            self._hear(checks)
+        return number in self.numbers
+
+    def _hear(self, checks: dict[int, Any]) -> None:
+        try:
+            self.pending += os.read(self.notices, 1 << 16)
+        except OSError:  # not written yet (the count is ahead of the pipe), or the proxy is gone
+            return
+        whole = len(self.pending) - len(self.pending) % _NOTICE.size
+        for (number,) in _NOTICE.iter_unpack(self.pending[:whole]):
+            self.heard += 1
+            # One already finished is not kept: nothing of it is left to pass over.
+            if number in checks or number > self.last_opened:
+                self.numbers.add(number)
+        del self.pending[:whole]
+
+    def opened(self, number: int) -> None:
+        self.last_opened = max(self.last_opened, number)
+
+    def done(self, number: int) -> None:
+        self.numbers.discard(number)
+
+
+def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap, abandoned: _Abandoned) -> None:
     """The checker process's loop: frames in, results out, until the proxy says quit."""
     checks: dict[int, ExchangeCheck | WebSocketCheck] = {}
 
@@ -236,8 +299,14 @@ def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap) -> None:
         if frame is None or frame[0] == QUIT:
             return
         kind, number, size, payload = frame
-        if kind == FINISH:
+        if kind == FEED and abandoned.skips(number, checks):
+            reader.skip(size)
+            continue
+        if kind in (OPEN, OPEN_WS):
+            abandoned.opened(number)
+        elif kind == FINISH:
             reader.tell()  # the exchange's last bytes free their room now, not a step later
+            abandoned.done(number)
         try:
             args = reader.take(size, payload) if kind == FEED else pickle.loads(payload)
             result = _apply(checks, kind, number, args, live)
@@ -255,31 +324,38 @@ class ProcessChecker:
     def __init__(self, loop: asyncio.AbstractEventLoop, on_live: Live, ring_size: int = 128 << 20) -> None:
         self.loop = loop
         self.on_live = on_live
-        ring_size = max(_MIN_RING, ring_size)
-        shared = _shared_memory(ring_size)
+        # Whole pages: the control page is mapped on its own, from the page after the ring.
+        ring_size = -(-max(_MIN_RING, ring_size) // _PAGE) * _PAGE
+        shared = _shared_memory(ring_size + _PAGE)
+        notices, self.notices = os.pipe()
         try:
             self.ring = mmap.mmap(shared, ring_size)
+            self.control = mmap.mmap(shared, _PAGE, offset=ring_size)
         except BaseException:
-            os.close(shared)
+            for fd in (shared, notices, self.notices):
+                os.close(fd)
             raise
         try:
             # A fresh interpreter (not multiprocessing): nothing of the proxy's process is inherited
             # or re-imported, whatever program embeds the proxy.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(shared)],
+                [sys.executable, "-m", __name__, str(shared), str(notices)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,
-                pass_fds=(shared,),
+                pass_fds=(shared, notices),
                 # Its own process group: a terminal's Ctrl-C reaches the proxy, which stops it once
                 # the exchanges in flight are checked, not this process mid-check (or mid-import).
                 start_new_session=True,
             )
         except BaseException:
             self.ring.close()
+            self.control.close()
+            os.close(self.notices)
             raise
         finally:
             os.close(shared)  # each process's mapping keeps the memory
+            os.close(notices)
         assert self.process.stdin is not None and self.process.stdout is not None
         with contextlib.suppress(OSError):
             mine = os.getpriority(os.PRIO_PROCESS, 0)
@@ -292,6 +368,9 @@ class ProcessChecker:
             fcntl.fcntl(self.to_child, _F_SETPIPE_SZ, _PIPE_SIZE)
         os.set_blocking(self.to_child, False)
         os.set_blocking(self.from_child, False)
+        os.set_blocking(self.notices, False)
+        #: Abandon notices sent (the count in the control page).
+        self.rung = 0
         self.ring_size = ring_size
         #: Body bytes put into the ring so far, and how many of them the checker has taken.
         self.written = 0
@@ -299,6 +378,12 @@ class ProcessChecker:
         #: Where the next bytes go: on from the last ones, or back at the start when the checker
         #: has taken everything (so light traffic keeps to the ring's first pages).
         self.head = 0
+        #: Whose bytes the ring holds, in order: [from, to (counted as ``written``), exchange,
+        #: abandoned], one entry per run of one exchange's bytes; and how many of them are an
+        #: abandoned exchange's (``abandoned_bytes``): the checker passes over those, so they are not a
+        #: backlog that should get the next exchange skipped.
+        self.segments: collections.deque[list[Any]] = collections.deque()
+        self.abandoned_bytes = 0
         #: What waits for room in the ring, in order: body pieces (exchange number, the bytes
         #: themselves) and, behind them, the frames that must not overtake them (number None).
         self.held: collections.deque[tuple[int | None, bytes | memoryview]] = collections.deque()
@@ -336,8 +421,9 @@ class ProcessChecker:
 
     @property
     def backlog(self) -> int:
-        """Bytes handed over that the checker has not taken yet (in the ring, held, in the pipe)."""
-        return self.written - self.taken + self.held_bytes + self.queued
+        """Bytes handed over that the checker has still to work through (in the ring, but an
+        abandoned exchange's; held; in the pipe)."""
+        return self.written - self.taken - self.abandoned_bytes + self.held_bytes + self.queued
 
     def feed(self, number: int, data: bytes) -> None:
         """The exchange's next body bytes, said in one frame (what does not fit the ring waits)."""
@@ -349,8 +435,32 @@ class ProcessChecker:
             self.held.append((number, rest))
             self.held_bytes += len(rest)
 
-    def abandon(self, number: int, reason: str) -> None:
-        self._send_value(ABANDON, number, reason)
+    def abandon(self, number: int, limit: int) -> None:
+        """The exchange is checked no further (the checker fell more than ``limit`` bytes behind):
+        its pieces held here are dropped, the checker is told at once (it passes over those in
+        the ring), and the ABANDON frame after its last bytes in order says where its check
+        stopped."""
+        if self.dead is not None:
+            return
+        held = self.held
+        if any(entry[0] == number for entry in held):
+            self.held = collections.deque(entry for entry in held if entry[0] != number)
+            self.held_bytes = sum(len(data) for n, data in self.held if n is not None)
+        for segment in self.segments:
+            if segment[2] == number and not segment[3]:
+                segment[3] = True
+                self.abandoned_bytes += segment[1] - segment[0]
+        self._notify(number)
+        self._send_value(ABANDON, number, limit)
+        self._release()  # what waited behind its pieces may go now
+
+    def _notify(self, number: int) -> None:
+        try:
+            os.write(self.notices, _NOTICE.pack(number))
+        except OSError:  # the pipe full: the ABANDON frame still tells, in order
+            return
+        self.rung += 1
+        _RUNG.pack_into(self.control, 0, self.rung & 0xFFFFFFFF)
 
     def finish(self, number: int, note: str | None, client_gone: bool) -> asyncio.Future[ExchangeResult]:
         future: asyncio.Future[ExchangeResult] = self.loop.create_future()
@@ -402,6 +512,12 @@ class ProcessChecker:
             first = min(n, ring_size - at)
             self.ring[at : at + first] = view[:first]
             self.ring[: n - first] = view[first:n]
+        if n:
+            segments = self.segments
+            if segments and segments[-1][2] == number:
+                segments[-1][1] += n
+            else:
+                segments.append([self.written, self.written + n, number, False])
         self.written += n
         self.head = (at + n) % ring_size
         if n or n == size:
@@ -508,7 +624,7 @@ class ProcessChecker:
             if len(inbox) < end:
                 break
             if kind == ACK:
-                (self.taken,) = _TAKEN.unpack_from(inbox, _HEAD.size)
+                self._took(_TAKEN.unpack_from(inbox, _HEAD.size)[0])
                 del inbox[:end]
                 self._release()
                 self._wake()
@@ -516,6 +632,20 @@ class ProcessChecker:
             payload = pickle.loads(memoryview(inbox)[_HEAD.size : end])
             del inbox[:end]
             self._deliver(kind, number, payload)
+
+    def _took(self, taken: int) -> None:
+        """The checker has taken the ring's bytes up to ``taken``: their segments go."""
+        self.taken = taken
+        segments = self.segments
+        while segments and segments[0][1] <= taken:
+            start, end, _, dead = segments.popleft()
+            if dead:
+                self.abandoned_bytes -= end - start
+        if segments and segments[0][0] < taken:
+            first = segments[0]
+            if first[3]:
+                self.abandoned_bytes -= taken - first[0]
+            first[0] = taken
 
     def _deliver(self, kind: bytes, number: int, payload: Any) -> None:
         if kind == LIVE:
@@ -566,18 +696,20 @@ class ProcessChecker:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for fd in (self.to_child, self.from_child):
+        for fd in (self.to_child, self.from_child, self.notices):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        self.to_child = self.from_child = -1
+        self.to_child = self.from_child = self.notices = -1
         self.ring.close()
+        self.control.close()
 
     def _forget(self) -> None:
         """Nothing more goes to the process: what waits for it is dropped."""
         self._stop_writing()
         self.queue.clear()
         self.held.clear()
-        self.queued = self.held_bytes = 0
+        self.queued = self.held_bytes = self.abandoned_bytes = 0
+        self.segments.clear()
         self.written = self.taken
 
 
@@ -606,14 +738,17 @@ def _main() -> None:
     # exchanges in flight are checked; the signal here would only cut those checks short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    shared = int(sys.argv[1])
-    ring = mmap.mmap(shared, os.fstat(shared).st_size)
+    shared, notices = int(sys.argv[1]), int(sys.argv[2])
+    ring_size = os.fstat(shared).st_size - _PAGE
+    ring = mmap.mmap(shared, ring_size)
+    control = mmap.mmap(shared, _PAGE, offset=ring_size)
     os.close(shared)
+    os.set_blocking(notices, False)
     inbox = os.fdopen(os.dup(0), "rb", buffering=_PIPE_SIZE)
     out = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    _serve(inbox, out, ring)
+    _serve(inbox, out, ring, _Abandoned(control, notices))
 
 
 if __name__ == "__main__":
