@@ -11,6 +11,7 @@ which judge an answer that is not a stream (an error answer, a 2xx answer that i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import json
@@ -27,7 +28,7 @@ from click.testing import CliRunner
 from conftest import CORPUS
 from proxy_support import aio_upstream, running_proxy
 
-from tests.test_proxy import COMPLETION, MESSAGE, STREAMS, _json_answers, _whole_answers
+from tests.test_proxy import COMPLETION, MESSAGE, STREAMS, _json_answers, _whole_answers, _ws_upstream
 from validator.cli import cli
 from validator.engine import CheckOptions, check_bytes, check_file
 from validator.model.findings import Finding
@@ -408,3 +409,56 @@ def test_a_folder_check_walks_past_the_records(tmp_path: Path) -> None:
     assert by_folder["path"] == str(tmp_path / "0001.sse")
     by_record = _cli_file(str(record))
     assert _from_json(by_record["findings"]) == _from_json(by_folder["findings"])
+
+
+def test_a_stream_the_client_left_rechecks_as_it_was_judged_live(tmp_path: Path) -> None:
+    """Live, a stream the client left is judged only by what had arrived (its missing end is not
+    the server's doing); its record says so, and the re-check judges it the same way."""
+    body = STREAMS["gap"]
+    cut = body.index(b"\n\n", body.index(b'"sequence_number":5')) + 2  # past the gap
+
+    async def left(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(body[:cut])
+        with contextlib.suppress(ConnectionError):
+            for _ in range(500):  # until the proxy, finding the client gone, closes this side
+                await asyncio.sleep(0.02)
+                await response.write(b": keep-alive\n\n")
+        return response
+
+    with aio_upstream({"/v1/responses": left}) as url, running_proxy(url, save_dir=tmp_path) as proxy:
+        with httpx.stream("POST", proxy.url + "/v1/responses", json={"stream": True}, timeout=TIMEOUT) as r:
+            received = b""
+            for piece in r.iter_raw():
+                received += piece
+                if len(received) >= cut:
+                    break
+        [result] = proxy.wait_results(1)
+    assert result.note == "the client went away mid-answer"
+    record = tmp_path / "0001.exchange"
+    assert json.loads(record.read_text())["response"]["client_gone"] is True
+    rules = {f.rule for f in result.findings}
+    assert rules and "RSP209" not in rules  # the gap, not the missing end
+    whole = _cli_file(str(record))
+    assert (whole["path"], _from_json(whole["findings"])) == (result.path, _as_reported(result.findings))
+    # The same body without the record is a stream cut short: the record is what says otherwise.
+    assert "RSP209" in {f["rule"] for f in _cli_findings(result.path)}
+
+
+def test_a_websocket_session_rechecks_from_its_record(tmp_path: Path) -> None:
+    with aio_upstream({"/v1/responses": _ws_upstream}) as url, running_proxy(url, save_dir=tmp_path) as proxy:
+        client = openai.OpenAI(base_url=proxy.url + "/v1", api_key="sk-ws-SECRET", max_retries=0, timeout=20)
+        with client.responses.connect() as connection:
+            for _ in range(2):
+                connection.response.create(model="m", input="hi")
+                for event in connection:
+                    if event.type == "response.completed":
+                        break
+        [result] = proxy.wait_results(1)
+    record = tmp_path / "0001.exchange"
+    assert json.loads(record.read_text())["response"]["status"] == 101
+    assert result.findings and result.path == str(tmp_path / "0001.jsonl")
+    whole = _cli_file(str(record))
+    assert (whole["path"], _from_json(whole["findings"])) == (result.path, _as_reported(result.findings))
+    assert check_file(record).findings == result.findings

@@ -41,7 +41,13 @@ from validator.engine.batch import run
 from validator.engine.exchange import record_options
 from validator.model.meta import COMMAND
 from validator.reading.discover import STDIN, PathError, collect
-from validator.reading.exchange import ExchangeRecord, is_exchange_record, parse_record
+from validator.reading.exchange import (
+    RECORD_SUFFIX,
+    ExchangeRecord,
+    is_exchange_record,
+    parse_record,
+    read_record,
+)
 from validator.reading.transcript import TranscriptReadError
 from validator.reporting.baseline import Baseline, BaselineError, write_baseline
 from validator.reporting.outputs import (
@@ -245,8 +251,9 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
         stderr.write(f"{PROG}: note: {path}: skipped: {why}\n")
     # The input is never modified: refuse any output that would overwrite a transcript.
     targets = [t for _, t in outputs if t] + [request.write_baseline] * bool(request.write_baseline)
+    inputs = [*files, *_saved_bodies(files)] if targets else files
     for target in targets:
-        for path in files:
+        for path in inputs:
             if path != STDIN and _same_file(target, path):
                 raise UsageError(f"refusing to write {target}: it is one of the transcripts being checked")
     baseline = Baseline.load(request.baseline) if request.baseline and not request.write_baseline else None
@@ -321,6 +328,19 @@ def _execute(request: CheckRequest, stderr: IO[str]) -> int:
     finally:
         _close(report, results)
     return report.exit_code(request.exit_zero)
+
+
+def _saved_bodies(files: Sequence[str]) -> list[str]:
+    """The body files the proxy's saved records among ``files`` name: checked too, so never
+    written over (a record that cannot be read is reported by its check)."""
+    bodies = []
+    for path in files:
+        if path != STDIN and path.endswith(RECORD_SUFFIX):
+            with contextlib.suppress(TranscriptReadError):
+                body = read_record(path).body_path
+                if body is not None:
+                    bodies.append(body)
+    return bodies
 
 
 def _close(report: Report, results: list[FileResult]) -> None:

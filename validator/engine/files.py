@@ -144,7 +144,8 @@ def check_file(
     name = name or source
     if options.exchange is not None:
         return check_exchange(options.exchange, source, name, options, on_read, spill)
-    if options.input_format == "auto" and source != STDIN and source.endswith(RECORD_SUFFIX):
+    if source != STDIN and source.endswith(RECORD_SUFFIX):
+        # Whatever --input-format says: it is the body's format, the record is always JSON.
         return check_record(source, options, on_read, spill)
     try:
         with transcript.open_input(source) as chunks:

@@ -42,7 +42,7 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
     "save_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to save every checked exchange in (N.sse / N.json / N.jsonl and N.exchange), "
-    "credentials redacted.",
+    "credentials redacted; `check DIR/N.exchange` re-checks one as the proxy did.",
 )
 @click.option(
     "--profile", type=click.Choice(PROFILES), help="Profile of the checked protocol.  [default: its own]"
