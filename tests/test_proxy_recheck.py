@@ -462,3 +462,12 @@ def test_a_websocket_session_rechecks_from_its_record(tmp_path: Path) -> None:
     whole = _cli_file(str(record))
     assert (whole["path"], _from_json(whole["findings"])) == (result.path, _as_reported(result.findings))
     assert check_file(record).findings == result.findings
+
+
+def test_a_report_is_never_written_over_a_records_body(tmp_path: Path) -> None:
+    record = _record(tmp_path)
+    body = tmp_path / "0001.sse"
+    body.write_bytes(STREAMS["gap"])
+    result = CliRunner().invoke(cli, ["check", str(record), "-o", str(body)])
+    assert result.exit_code == 2 and "refusing to write" in result.stderr
+    assert body.read_bytes() == STREAMS["gap"]
