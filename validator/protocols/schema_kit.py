@@ -181,6 +181,11 @@ def short(value: Any) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
 
 
+def and_more(others: int) -> str:
+    """What follows the first error a message names, when there are ``others`` besides it."""
+    return f" (and {others} more)" if others > 0 else ""
+
+
 def describe(error: jsonschema.exceptions.ValidationError) -> str:
     where = pointer(error.absolute_path) or "/"
     keyword = error.validator

@@ -14,7 +14,15 @@ from functools import cache
 from typing import Any
 
 from validator.model.findings import Issue
-from validator.protocols.schema_kit import Compiled, Engines, describe, load_schema_set, pointer, short
+from validator.protocols.schema_kit import (
+    Compiled,
+    Engines,
+    and_more,
+    describe,
+    load_schema_set,
+    pointer,
+    short,
+)
 
 __all__ = ["AnthropicSchemas"]
 
@@ -80,7 +88,7 @@ class AnthropicSchemas:
                 Issue("AN103", f"{etype} does not match its schema (the explaining engine found no error)")
             ]
         best = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        more = and_more(len(errors) - 1)
         return [Issue("AN103", f"{etype}: {describe(best)}{more}", pointer(best.absolute_path))]
 
 

@@ -19,6 +19,7 @@ from validator.protocols.schema_kit import (
     BASE_URI,
     Compiled,
     Engines,
+    and_more,
     describe,
     leaves,
     load_schema_set,
@@ -104,7 +105,7 @@ class ChatSchemas:
             by_rule.setdefault(rule_for(_place(error)), []).append(error)
         issues = []
         for rule, found in by_rule.items():
-            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            more = and_more(len(found) - 1)
             issues.append(Issue(rule, f"{kind.value}: {describe(found[0])}{more}", _place(found[0])))
         return issues
 
@@ -117,7 +118,7 @@ class ChatSchemas:
         what = "non-streaming answer (chat.completion)"
         if not errors:
             return [Issue(_GENERIC, f"{what} does not match its schema (no error found to explain it)")]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        more = and_more(len(errors) - 1)
         return [Issue(_GENERIC, f"{what}: {describe(errors[0])}{more}", _place(errors[0]))]
 
 

@@ -22,6 +22,7 @@ from validator.protocols.schema_kit import (
     Engines,
     SchemaLoadError,
     SchemaSet,
+    and_more,
     deepest,
     describe,
     error_slips,
@@ -215,7 +216,7 @@ class SchemaChecker:
         first, *rest = described
         if len(rest) > _MAX_DETAILS:
             rest[_MAX_DETAILS - 1 :] = [f"… and {len(rest) - _MAX_DETAILS + 1} more"]
-        more = f" (and {len(described) - 1} more)" if rest else ""
+        more = and_more(len(described) - 1)
         return Issue(
             "RSP103",
             f"{etype}: {first}{more}{_who_breaks(errors[0])}",
