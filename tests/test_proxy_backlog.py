@@ -16,7 +16,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -204,6 +204,50 @@ def test_the_ring_starts_over_once_the_checker_has_taken_everything(server: Repl
         # The second exchange started over at the ring's start (and again whenever the checker
         # had caught up mid-stream): it ends within its own length, not after the first's.
         assert 0 < checker.head <= len(BIG)
+
+
+def _shared_rss(pid: int) -> int:
+    """Bytes of shared memory a process has mapped (its RssShmem)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("RssShmem:"):
+            return int(line.split()[1]) << 10
+    raise AssertionError(f"no RssShmem in /proc/{pid}/status")
+
+
+def _until(condition: Callable[[], bool], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_the_ring_gives_its_pages_back_once_the_proxy_is_idle(server: ReplayServer, tmp_path: Path) -> None:
+    with running_proxy(server.url.removesuffix("/v1"), ring_release_after=0.2, save_dir=tmp_path) as proxy:
+        checker = _checker(proxy)
+        pid = checker.process.pid
+        with _stopped(checker):
+            # The whole stream waits in the ring (the checker stopped): its pages are taken.
+            reader = Reader(proxy.url)
+            reader.start()
+            reader.join(60)
+            assert reader.body == BIG
+            assert checker.memory_in_use >= len(BIG)
+        [first] = proxy.wait_results(1, timeout=60)
+        # Once the checker has taken everything and nothing is written for the delay, the pages
+        # are freed: the memfd holds nothing but its control page, the checker maps none of them.
+        assert _until(lambda: checker.memory_in_use < 64 << 10), checker.memory_in_use
+        assert _shared_rss(pid) < 64 << 10
+        # The ring works on, from fresh pages: the next stream reaches the checker whole.
+        reader = Reader(proxy.url)
+        reader.start()
+        reader.join(60)
+        _, second = proxy.wait_results(2, timeout=60)
+    assert reader.body == BIG and (tmp_path / "0002.sse").read_bytes() == BIG
+    for result in (first, second):
+        assert result.checked and result.error is None and result.findings == []
+        assert result.events == check_bytes(BIG, "x").events
 
 
 # ---------------------------------------------------------------- the WebSocket mode

@@ -36,7 +36,7 @@ from validator.model.findings import Finding
 from validator.tools.proxy.exchange import ExchangeResult, ws_message
 from validator.tools.proxy.save import Saver
 from validator.tools.proxy.traffic import Route, options_for, recognise
-from validator.tools.proxy.worker import InlineChecker, ProcessChecker
+from validator.tools.proxy.worker import RELEASE_AFTER, InlineChecker, ProcessChecker
 
 __all__ = ["ProxyConfig", "ValidatingProxy"]
 
@@ -90,6 +90,9 @@ class ProxyConfig:
     #: bytes (the stream slows down, every byte is checked); "skip" forwards at full speed and
     #: reports the exchange's check incomplete (UNCHECKED, with the byte it stopped at).
     when_behind: str = "wait"
+    #: Seconds the checker's ring stays empty before its pages are given back (not an option:
+    #: tests shorten it).
+    ring_release_after: float = RELEASE_AFTER
 
 
 class ValidatingProxy:
@@ -191,7 +194,12 @@ class ValidatingProxy:
 
     def _checker_process(self) -> ProcessChecker:
         # Its ring holds the whole bound: the backlog waits there, not in the proxy's heap.
-        return ProcessChecker(asyncio.get_running_loop(), self._live, self.config.check_backlog)
+        return ProcessChecker(
+            asyncio.get_running_loop(),
+            self._live,
+            self.config.check_backlog,
+            release_after=self.config.ring_release_after,
+        )
 
     def _next(self) -> int:
         self._number += 1

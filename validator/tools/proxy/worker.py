@@ -32,10 +32,14 @@ memory moves: no system call per piece) reaches the checker ahead of that exchan
 ring, which it then passes over, not even copied; the ABANDON frame, in order after them, says
 where the check stopped, from the bytes the check was fed. Those bytes are no backlog, so the next
 exchange is not skipped for them (its pieces wait in the proxy until the checker has passed them).
-The ring's pages, once touched, stay mapped
-for the proxy's life, reused without a page fault; writing starts over at the ring's start whenever
-the checker has taken everything (it says so at the end of each exchange), so what they come to is
-about the largest backlog seen, unless exchanges overlap without a pause (at most the ring).
+Writing starts over at the ring's start whenever the checker has taken everything (it says so at the
+end of each exchange), so the pages a busy proxy keeps touched, reused without a page fault, come to
+about the largest backlog seen, unless exchanges overlap without a pause (at most the ring). They are
+given back when the proxy is idle: once the checker has taken everything and nothing has been
+written for :data:`RELEASE_AFTER` seconds (one timer per pause, started by the ACK that empties the
+ring, never one per piece), the part of the ring written since is freed with ``MADV_REMOVE`` (a hole
+punched in the memfd: the pages leave both processes, where ``MADV_DONTNEED`` would only unmap
+them from one), and the next bytes go into fresh zeroed pages.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ from validator.engine import CheckOptions
 from validator.model.findings import Finding
 from validator.tools.proxy.exchange import ExchangeCheck, ExchangeResult, WebSocketCheck
 
-__all__ = ["CHECKER_NICE", "InlineChecker", "ProcessChecker"]
+__all__ = ["CHECKER_NICE", "RELEASE_AFTER", "InlineChecker", "ProcessChecker"]
 
 
 #: Where the findings found while a stream flows go: (exchange number, new findings).
@@ -87,6 +91,14 @@ _PAGE = mmap.PAGESIZE
 _RUNG = struct.Struct("<I")
 #: One notice on the notice pipe: the number of an exchange abandoned (--when-behind skip).
 _NOTICE = struct.Struct("<I")
+#: Seconds the ring stays empty, nothing written, before its pages are given back: well above the
+#: pause between an agent's calls (re-faulting the pages costs some 0.3 ms of CPU per MB, little
+#: beside the check's tens of ms per MB, but nothing is won by doing it between two calls), small
+#: beside the idle hours of a proxy left running.
+RELEASE_AFTER = 10.0
+#: Frees a shared memory range's pages (they read as zeros after): Linux; MADV_DONTNEED would only
+#: unmap them from one process, the memfd keeping them.
+_MADV_REMOVE: int | None = getattr(mmap, "MADV_REMOVE", None)
 #: Asked for the pipe to the checker (Linux; the default is 64 KB): fewer wake-ups per MB.
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -321,7 +333,13 @@ def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap, abandoned: _Abandoned) -
 class ProcessChecker:
     """A checker process fed through a pipe written from the event loop (see the module's doc)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_live: Live, ring_size: int = 128 << 20) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        on_live: Live,
+        ring_size: int = 128 << 20,
+        release_after: float | None = RELEASE_AFTER,
+    ) -> None:
         self.loop = loop
         self.on_live = on_live
         # Whole pages: the control page is mapped on its own, from the page after the ring.
@@ -352,10 +370,13 @@ class ProcessChecker:
             self.ring.close()
             self.control.close()
             os.close(self.notices)
+            os.close(shared)
             raise
         finally:
-            os.close(shared)  # each process's mapping keeps the memory
             os.close(notices)
+        #: Kept open: how much of it is allocated is :attr:`memory_in_use` (each process's
+        #: mapping would keep the memory without it).
+        self.memory = shared
         assert self.process.stdin is not None and self.process.stdout is not None
         with contextlib.suppress(OSError):
             mine = os.getpriority(os.PRIO_PROCESS, 0)
@@ -384,6 +405,11 @@ class ProcessChecker:
         #: backlog that should get the next exchange skipped.
         self.segments: collections.deque[list[Any]] = collections.deque()
         self.abandoned_bytes = 0
+        #: The end of the ring's part written since its pages were last given back, and the timer
+        #: that gives them back once the ring has stayed empty (None: never, or not now).
+        self.touched = 0
+        self.release_after = release_after if _MADV_REMOVE is not None else None
+        self._idle: asyncio.TimerHandle | None = None
         #: What waits for room in the ring, in order: body pieces (exchange number, the bytes
         #: themselves) and, behind them, the frames that must not overtake them (number None).
         self.held: collections.deque[tuple[int | None, bytes | memoryview]] = collections.deque()
@@ -513,6 +539,9 @@ class ProcessChecker:
             self.ring[at : at + first] = view[:first]
             self.ring[: n - first] = view[first:n]
         if n:
+            end = min(at + n, ring_size)
+            if end > self.touched:
+                self.touched = end
             segments = self.segments
             if segments and segments[-1][2] == number:
                 segments[-1][1] += n
@@ -628,6 +657,8 @@ class ProcessChecker:
                 del inbox[:end]
                 self._release()
                 self._wake()
+                if self.written == self.taken and self.touched:
+                    self._wait_idle()
                 continue
             payload = pickle.loads(memoryview(inbox)[_HEAD.size : end])
             del inbox[:end]
@@ -646,6 +677,40 @@ class ProcessChecker:
             if first[3]:
                 self.abandoned_bytes -= taken - first[0]
             first[0] = taken
+
+    # ------------------------------------------------------------ the ring's pages, given back
+
+    def _wait_idle(self) -> None:
+        """The ring is empty: its pages go back if nothing is written for ``release_after`` s.
+        One timer per pause in the traffic, not one per piece."""
+        if self._idle is None and self.release_after is not None and self.dead is None:
+            self._idle = self.loop.call_later(self.release_after, self._on_idle, self.written)
+
+    def _on_idle(self, written: int) -> None:
+        self._idle = None
+        if self.written != self.taken or self.dead is not None:
+            return  # in use again: the ACK that empties the ring waits anew
+        if self.written != written:
+            self._wait_idle()  # written and taken again meanwhile: the pause starts now
+            return
+        self.give_back()
+
+    def give_back(self) -> None:
+        """The pages of the ring written to (the checker has taken everything: nothing in them is
+        needed) are freed, in both processes: the next bytes go into fresh zeroed pages."""
+        if not self.touched or self.written != self.taken or _MADV_REMOVE is None:
+            return
+        try:
+            self.ring.madvise(_MADV_REMOVE, 0, -(-self.touched // _PAGE) * _PAGE)
+        except (OSError, ValueError):  # not a memfd (another system's temporary file): keep them
+            self.release_after = None
+            return
+        self.touched = 0
+
+    @property
+    def memory_in_use(self) -> int:
+        """Bytes of the shared memory (ring and control page) that take memory now."""
+        return os.fstat(self.memory).st_blocks * 512
 
     def _deliver(self, kind: bytes, number: int, payload: Any) -> None:
         if kind == LIVE:
@@ -691,15 +756,18 @@ class ProcessChecker:
     def kill(self) -> None:
         """Ends the process (if it still runs) and lets go of its pipes and ring."""
         self._forget()
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
         with contextlib.suppress(ValueError, RuntimeError):
             self.loop.remove_reader(self.from_child)
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for fd in (self.to_child, self.from_child, self.notices):
+        for fd in (self.to_child, self.from_child, self.notices, self.memory):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        self.to_child = self.from_child = self.notices = -1
+        self.to_child = self.from_child = self.notices = self.memory = -1
         self.ring.close()
         self.control.close()
 
