@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -75,8 +76,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @contextlib.contextmanager
-def aio_upstream(routes: dict[str, Handler]) -> Iterator[str]:
-    """An aiohttp server answering ``routes`` (path -> handler, any method); yields its base URL."""
+def aio_upstream(routes: dict[str, Handler], tls: ssl.SSLContext | None = None) -> Iterator[str]:
+    """An aiohttp server answering ``routes`` (path -> handler, any method), over TLS with ``tls``;
+    yields its base URL."""
     thread = LoopThread()
     app = web.Application(client_max_size=1 << 30)
     for path, handler in routes.items():
@@ -85,13 +87,13 @@ def aio_upstream(routes: dict[str, Handler]) -> Iterator[str]:
 
     async def start() -> int:
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
         await site.start()
         return int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
 
     try:
         port = thread.run(start())
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls is not None else 'http'}://127.0.0.1:{port}"
     finally:
         with contextlib.suppress(Exception):
             thread.run(runner.cleanup())

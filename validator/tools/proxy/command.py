@@ -33,6 +33,19 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option(
     "--upstream", required=True, metavar="URL", help="The server to forward to, e.g. http://127.0.0.1:8000."
 )
+@click.option(
+    "--upstream-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="An https:// upstream: trust the certificates in FILE too (PEM: a private CA, a bundle, or the "
+    "server's self-signed certificate), besides the system's (SSL_CERT_FILE replaces those).",
+)
+@click.option(
+    "--upstream-insecure",
+    is_flag=True,
+    help="An https:// upstream: do not verify its certificate at all. Anyone between the proxy and the "
+    "upstream can then read and change the traffic, API keys included. Prefer --upstream-ca.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="0: any free port."
@@ -79,6 +92,8 @@ def _selectors(values: tuple[str, ...]) -> tuple[str, ...]:
 )
 def proxy_command(
     upstream: str,
+    upstream_ca: Path | None,
+    upstream_insecure: bool,
     host: str,
     port: int,
     save_dir: Path | None,
@@ -112,6 +127,10 @@ def proxy_command(
         sys.exit(2)
     if not upstream.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--upstream")
+    if upstream_ca is not None and upstream_insecure:
+        raise click.UsageError("--upstream-ca and --upstream-insecure exclude each other")
+    if (upstream_ca is not None or upstream_insecure) and not upstream.startswith("https://"):
+        raise click.UsageError("--upstream-ca and --upstream-insecure are for an https:// upstream")
     try:
         options = CheckOptions(
             profile=profile, strict=strict, select=_selectors(select), ignore=_selectors(ignore)
@@ -127,5 +146,7 @@ def proxy_command(
         read_timeout=timeout,
         check_backlog=int(check_backlog * (1 << 20)),
         when_behind=when_behind,
+        upstream_ca=upstream_ca,
+        upstream_insecure=upstream_insecure,
     )
     sys.exit(serve(config, report, fail_on_findings))

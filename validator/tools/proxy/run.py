@@ -75,6 +75,11 @@ async def _serve(
         f"proxy: point the client at {proxy.url} (OpenAI SDKs: base_url={proxy.url}/v1); "
         "Ctrl-C to stop and report\n"
     )
+    if config.upstream_insecure:
+        sys.stderr.write(
+            "proxy: WARNING: --upstream-insecure: the upstream's certificate is not verified; whoever "
+            "answers in its place gets the requests, API keys included\n"
+        )
     sys.stderr.flush()
     await stop.wait()
     stop.clear()

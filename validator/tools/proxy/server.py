@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -93,6 +94,10 @@ class ProxyConfig:
     #: Seconds the checker's ring stays empty before its pages are given back (not an option:
     #: tests shorten it).
     ring_release_after: float = RELEASE_AFTER
+    #: An https:// upstream: certificates to trust besides the system's (PEM: a private CA, a
+    #: bundle, a self-signed certificate), or no verification at all (``upstream_insecure``).
+    upstream_ca: Path | None = None
+    upstream_insecure: bool = False
 
 
 class ValidatingProxy:
@@ -112,6 +117,7 @@ class ValidatingProxy:
             raise ValueError(f"upstream must be an http:// or https:// URL, not {config.upstream!r}")
         self.base = base
         self.prefix = base.raw_path.rstrip("/")
+        self.tls = _upstream_tls(config)
         self.on_result = on_result
         self.on_live = on_live
         self.log = log if log is not None else sys.stderr
@@ -152,7 +158,7 @@ class ValidatingProxy:
             total=None, sock_connect=self.config.connect_timeout, sock_read=self.config.read_timeout
         )
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, force_close=False),
+            connector=aiohttp.TCPConnector(limit=0, force_close=False, ssl=self.tls),
             timeout=timeout,
             auto_decompress=False,
             skip_auto_headers=_AUTO_HEADERS,
@@ -270,7 +276,7 @@ class ValidatingProxy:
                 compress=None,
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            reason = _reason(exc)
+            reason = _unreachable(exc)
             if number is not None:
                 note = f"upstream failed before answering: {reason}"
                 self._complete(checker, number, request, body, None, None, note)
@@ -435,7 +441,7 @@ class ValidatingProxy:
         except aiohttp.WSServerHandshakeError as exc:
             return web.Response(status=exc.status, text=exc.message or "")
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            return _bad_gateway(f"the proxy could not reach the upstream {self.base}: {_reason(exc)}")
+            return _bad_gateway(f"the proxy could not reach the upstream {self.base}: {_unreachable(exc)}")
         number: int | None = None
         checker = self.checker
         if route is not None:
@@ -476,6 +482,40 @@ class ValidatingProxy:
             if number is not None:
                 self._complete(checker, number, request, b"", 101, None, note)
         return client
+
+
+def _upstream_tls(config: ProxyConfig) -> ssl.SSLContext | bool:
+    """How an https:// upstream's certificate is verified: aiohttp's default (True: the system's
+    certificates, or SSL_CERT_FILE's), those plus ``upstream_ca``'s, or not at all (False)."""
+    if config.upstream_insecure:
+        return False
+    if config.upstream_ca is None:
+        return True
+    context = ssl.create_default_context()
+    try:
+        context.load_verify_locations(cafile=config.upstream_ca)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise ValueError(
+            f"--upstream-ca {config.upstream_ca}: no PEM certificate read from it ({reason})"
+        ) from exc
+    # As aiohttp's own context: the proxy speaks HTTP/1.1 to the upstream.
+    context.set_alpn_protocols(("http/1.1",))
+    return context
+
+
+def _unreachable(exc: BaseException) -> str:
+    """Why the upstream could not be reached; for a certificate, what to do about it."""
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        error = exc.certificate_error
+        detail = getattr(error, "verify_message", None) or _reason(error)
+        return (
+            f"its TLS certificate was not accepted ({detail}); to trust a private CA or a self-signed "
+            "certificate, start the proxy with --upstream-ca FILE"
+        )
+    if isinstance(exc, aiohttp.ClientConnectorSSLError):
+        return f"the TLS handshake failed ({_reason(exc.os_error)}): does the upstream speak TLS there?"
+    return _reason(exc)
 
 
 def _reason(exc: BaseException) -> str:
