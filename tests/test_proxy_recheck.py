@@ -29,9 +29,11 @@ from conftest import CORPUS
 from proxy_support import aio_upstream, running_proxy
 
 from tests.test_proxy import COMPLETION, MESSAGE, STREAMS, _json_answers, _whole_answers, _ws_upstream
+from tests.test_proxy_backlog import BIG, LIMIT, Reader, _checker, _stopped
 from validator.cli import cli
 from validator.engine import CheckOptions, check_bytes, check_file
 from validator.model.findings import Finding
+from validator.tools.probe.replay import ReplayServer, Reply
 
 TIMEOUT = httpx.Timeout(20.0)
 #: A clean one-choice Chat Completions stream, no usage chunk.
@@ -471,3 +473,50 @@ def test_a_report_is_never_written_over_a_records_body(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(record), "-o", str(body)])
     assert result.exit_code == 2 and "refusing to write" in result.stderr
     assert body.read_bytes() == STREAMS["gap"]
+
+
+def _same_verdict(record: Path, result: Any) -> None:
+    """``check RECORD`` gives the live result's verdict: its error (exit 2) and its findings."""
+    outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(record)])
+    assert outcome.exit_code == 2, outcome.output
+    [file] = json.loads(outcome.stdout)["files"]
+    assert (file["error"], _from_json(file["findings"])) == (result.error, _as_reported(result.findings))
+    assert result.error in outcome.stderr
+
+
+def test_an_exchange_the_proxy_could_not_check_rechecks_to_the_same_verdict(tmp_path: Path) -> None:
+    """A Content-Encoding the proxy cannot undo: live it is not checked (and no body is saved);
+    the record says why, and the re-check says the same rather than judging nothing."""
+
+    async def brotli(request: web.Request) -> web.StreamResponse:
+        headers = {"Content-Type": "text/event-stream", "Content-Encoding": "br"}
+        return web.Response(body=b"\x1b\x03\x00\xf8\xa5\x02\x00", headers=headers)
+
+    with aio_upstream({"/v1/responses": brotli}) as url, running_proxy(url, save_dir=tmp_path) as proxy:
+        httpx.post(proxy.url + "/v1/responses", json={"stream": True}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    assert not result.checked and "Content-Encoding 'br'" in (result.error or "")
+    record = tmp_path / "0001.exchange"
+    assert json.loads(record.read_text())["unchecked"] == result.error
+    _same_verdict(record, result)
+
+
+def test_an_exchange_checked_in_part_rechecks_to_the_same_verdict(tmp_path: Path) -> None:
+    """``--when-behind skip``: the check stopped where the checker fell behind, and the saved body
+    ends there too; the re-check finds what the proxy found in it, with the proxy's verdict."""
+    with (
+        ReplayServer({"big": Reply(BIG, chunks=200)}) as server,
+        running_proxy(
+            server.url.removesuffix("/v1"), check_backlog=LIMIT, when_behind="skip", save_dir=tmp_path
+        ) as proxy,
+    ):
+        reader = Reader(proxy.url)
+        with _stopped(_checker(proxy)):
+            reader.start()
+            reader.join(30)
+            assert reader.body == BIG
+        [result] = proxy.wait_results(1, timeout=60)
+    assert not result.checked and "not checked past byte" in (result.error or "")
+    record = tmp_path / "0001.exchange"
+    assert json.loads(record.read_text())["unchecked"] == result.error
+    _same_verdict(record, result)

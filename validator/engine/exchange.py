@@ -56,6 +56,9 @@ class HttpAnswer:
     note: str | None = None
     #: The client left mid-answer: a stream is judged only by what had arrived.
     client_gone: bool = False
+    #: Why the proxy checked the exchange only in part ("not checked: ..."): its findings are
+    #: those of the bytes checked, which are the bytes saved, and its verdict is that message.
+    unchecked: str | None = None
 
     @property
     def media(self) -> str:
@@ -132,7 +135,13 @@ def exchange_options(options: CheckOptions, answer: HttpAnswer, request: Any) ->
 def record_options(options: CheckOptions, record: ExchangeRecord) -> CheckOptions:
     """:func:`exchange_options` for the exchange a saved record describes."""
     answer = HttpAnswer(
-        record.method, record.target, record.status, record.content_type, record.note, record.client_gone
+        record.method,
+        record.target,
+        record.status,
+        record.content_type,
+        record.note,
+        record.client_gone,
+        record.unchecked,
     )
     return exchange_options(options, answer, record.request)
 

@@ -187,6 +187,8 @@ def check_record(
     if record.body_path is None:
         if record.status is None:
             return check_exchange(answer, path, path, options)
+        if record.unchecked is not None:
+            return FileResult(path, error=record.unchecked)  # the proxy's own verdict
         why = f" ({record.note})" if record.note else ""
         return FileResult(
             path, error=f"{path}: the proxy saved no body for this exchange{why}: nothing to re-check"
@@ -211,7 +213,7 @@ def check_exchange(
         findings = no_answer_findings(answer.note or "no answer", name, options)
         return FileResult(name, 0, findings, profiles=profiles)
     inner = dataclasses.replace(options, exchange=None)
-    if answer.websocket:
+    if answer.websocket and answer.unchecked is None:
         from validator.engine.websocket import NO_WEBSOCKET_MESSAGES  # not loaded for a plain file
 
         result = check_file(source, dataclasses.replace(inner, input_format="websocket"), name=name)
@@ -222,6 +224,10 @@ def check_exchange(
         with transcript.open_input(source) as chunks:
             if on_read is not None:
                 chunks = _counted(chunks, on_read)
+            if answer.unchecked is not None:
+                result = _partial(answer, chunks, name, inner)
+                result.error = answer.unchecked
+                return result
             if answer.streams and answer.client_gone:
                 return _gone(chunks, name, inner)
             if answer.streams:
@@ -241,6 +247,26 @@ def _gone(chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResu
     for chunk in chunks:
         found.extend(stream.feed(chunk))
     return FileResult(name, stream.events, sorted(found, key=Finding.sort_key), input_format="sse")
+
+
+def _partial(answer: HttpAnswer, chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
+    """An exchange the proxy checked only in part: what it found in the bytes it checked (the
+    bytes it saved), found again as it found them, without judging an end that was never checked:
+    a stream's and a WebSocket session's findings as they came, nothing for a whole answer (one
+    is judged only once whole)."""
+    if answer.streams:
+        return _gone(chunks, name, options)
+    if not answer.websocket:
+        for _ in chunks:  # read, so that an unreadable body is still an error of its own
+            pass
+        return FileResult(name, 0, [], input_format="json")
+    from validator.engine.websocket import WebSocketStream  # not loaded for a plain file
+
+    session = WebSocketStream(name, options.for_protocol("responses"))
+    found: list[Finding] = []
+    for line in b"".join(chunks).split(b"\n")[:-1]:
+        found.extend(session.feed_line(line))
+    return FileResult(name, 0, sorted(found, key=Finding.sort_key), input_format="websocket")
 
 
 def _head_of(chunks: Iterable[bytes], limit: int) -> bytes:

@@ -40,6 +40,8 @@ class ExchangeRecord:
     note: str | None
     #: The client left mid-answer: the live check judged the stream only by what had arrived.
     client_gone: bool
+    #: Why the proxy checked the exchange only in part (its verdict); None: it checked it whole.
+    unchecked: str | None = None
 
 
 def is_exchange_record(value: Any) -> bool:
@@ -91,6 +93,7 @@ def parse_record(value: Any, path: str) -> ExchangeRecord:
         body_path = str(Path(path).parent / body_file)
     body = value["request"].get("body")
     note = value.get("note")
+    unchecked = value.get("unchecked")
     return ExchangeRecord(
         method=value["method"],
         target=value["path"],
@@ -100,6 +103,7 @@ def parse_record(value: Any, path: str) -> ExchangeRecord:
         body_path=body_path,
         note=note if isinstance(note, str) else None,
         client_gone=response.get("client_gone") is True,
+        unchecked=unchecked if isinstance(unchecked, str) else None,
     )
 
 

@@ -128,6 +128,7 @@ class Saver:
         body_file: str | None,
         note: str | None,
         client_gone: bool = False,
+        unchecked: str | None = None,
     ) -> Path:
         record = {
             "method": method,
@@ -141,6 +142,9 @@ class Saver:
                 "client_gone": client_gone,
             },
             "note": note,
+            # Why the proxy checked the exchange only in part (it fell behind, a checker failure,
+            # a Content-Encoding it cannot undo): the body saved ends where its check did.
+            "unchecked": unchecked,
         }
         path = self.directory / f"{number:04d}.exchange"
         path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -412,6 +412,7 @@ class ValidatingProxy:
                 meta = self.saver.write_exchange(
                     result.number,
                     body_file=Path(result.saved[0]).name if result.saved else None,
+                    unchecked=None if result.checked else result.error,
                     **saved,
                 )
                 result.saved.append(str(meta))
