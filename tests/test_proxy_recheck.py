@@ -520,3 +520,19 @@ def test_an_exchange_checked_in_part_rechecks_to_the_same_verdict(tmp_path: Path
     record = tmp_path / "0001.exchange"
     assert json.loads(record.read_text())["unchecked"] == result.error
     _same_verdict(record, result)
+
+
+def test_a_secret_in_the_query_reaches_no_report(tmp_path: Path) -> None:
+    """The exchange's target is shown redacted, as saved: in its label (the console line, JUnit
+    case names) and in the findings that quote it, live and re-checked alike."""
+
+    async def refused(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=500, text="Internal Server Error")
+
+    with aio_upstream({"/v1/responses": refused}) as url, running_proxy(url, save_dir=tmp_path) as proxy:
+        httpx.post(proxy.url + "/v1/responses?api_key=qp-SECRET", json={}, timeout=TIMEOUT)
+        [result] = proxy.wait_results(1)
+    [finding] = result.findings
+    assert finding.rule == "RSP015" and "api_key=[redacted]" in finding.message
+    assert "qp-SECRET" not in result.label + finding.message
+    assert _from_json(_cli_findings(str(tmp_path / "0001.exchange"))) == _as_reported(result.findings)
