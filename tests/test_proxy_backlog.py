@@ -320,3 +320,36 @@ def test_websocket_past_the_bound_skip_forwards_every_message_and_says_where_the
     assert saved == [m.encode() for m in [_create("big"), *big][: len(saved)]]
     assert second_result.checked and second_result.error is None, second_result.error
     assert second_result.events == 2 * len(small) and second_result.findings == []
+
+
+def test_the_ring_gives_its_pages_back_while_a_websocket_session_stays_open() -> None:
+    # The checker says how far it has taken every step and at an exchange's end; a session that
+    # stays open after a big turn ends nothing: the proxy, idle, asks it.
+    big, small = WS_TURNS["big"], WS_TURNS["small"]
+
+    async def session(url: str, checker: ProcessChecker) -> list[list[str]]:
+        received = []
+        async with (
+            aiohttp.ClientSession() as client,
+            client.ws_connect(url + "/v1/responses", max_msg_size=0) as ws,
+        ):
+            for turn, size in enumerate(("big", "small", "small")):
+                await ws.send_str(_create(size))
+                received.append([(await ws.receive(timeout=30)).data for _ in WS_TURNS[size]])
+                if turn == 1:  # the small turn's bytes: taken, less than a step, not said yet
+                    assert checker.memory_in_use > 1 << 20
+                    deadline = time.monotonic() + 30
+                    while checker.memory_in_use >= 64 << 10 and time.monotonic() < deadline:
+                        await asyncio.sleep(0.02)
+                    assert checker.memory_in_use < 64 << 10, checker.memory_in_use
+        return received
+
+    with (
+        aio_upstream({"/v1/responses": _ws_upstream}) as upstream,
+        running_proxy(upstream, ring_release_after=0.2) as proxy,
+    ):
+        checker = _checker(proxy)
+        assert asyncio.run(asyncio.wait_for(session(proxy.url, checker), 90)) == [big, small, small]
+        [result] = proxy.wait_results(1, timeout=60)
+    assert result.checked and result.error is None, result.error
+    assert result.events == len(big) + 2 * len(small) and result.findings == []

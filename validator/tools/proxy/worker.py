@@ -36,8 +36,9 @@ Writing starts over at the ring's start whenever the checker has taken everythin
 end of each exchange), so the pages a busy proxy keeps touched, reused without a page fault, come to
 about the largest backlog seen, unless exchanges overlap without a pause (at most the ring). They are
 given back when the proxy is idle: once the checker has taken everything and nothing has been
-written for :data:`RELEASE_AFTER` seconds (one timer per pause, started by the ACK that empties the
-ring, never one per piece), the part of the ring written since is freed with ``MADV_REMOVE`` (a hole
+written for :data:`RELEASE_AFTER` seconds (one timer at a time, started by an ACK, never one per
+piece; a checker that has not said it took the last bytes, as within a WebSocket session that stays
+open, is asked to), the part of the ring written since is freed with ``MADV_REMOVE`` (a hole
 punched in the memfd: the pages leave both processes, where ``MADV_DONTNEED`` would only unmap
 them from one), and the next bytes go into fresh zeroed pages.
 """
@@ -82,6 +83,8 @@ _HEAD = struct.Struct("<cII")
 _AT = struct.Struct("<I")
 _TAKEN = struct.Struct("<Q")
 OPEN, OPEN_WS, START, FEED, ABANDON, FINISH, QUIT = b"o", b"w", b"s", b"f", b"a", b"e", b"q"
+#: The proxy asks the checker to say how far it has taken (an ACK) when it has taken all it will.
+SYNC = b"y"
 LIVE, RESULT, FAILED, ACK = b"l", b"r", b"x", b"c"
 #: The ring is never smaller (--check-backlog's own minimum).
 _MIN_RING = 1 << 16
@@ -313,6 +316,9 @@ def _serve(inbox: IO[bytes], out: int, ring: mmap.mmap, abandoned: _Abandoned) -
         kind, number, size, payload = frame
         if kind == FEED and abandoned.skips(number, checks):
             reader.skip(size)
+            continue
+        if kind == SYNC:
+            reader.tell()
             continue
         if kind in (OPEN, OPEN_WS):
             abandoned.opened(number)
@@ -657,7 +663,7 @@ class ProcessChecker:
                 del inbox[:end]
                 self._release()
                 self._wake()
-                if self.written == self.taken and self.touched:
+                if self.touched:
                     self._wait_idle()
                 continue
             payload = pickle.loads(memoryview(inbox)[_HEAD.size : end])
@@ -681,19 +687,24 @@ class ProcessChecker:
     # ------------------------------------------------------------ the ring's pages, given back
 
     def _wait_idle(self) -> None:
-        """The ring is empty: its pages go back if nothing is written for ``release_after`` s.
-        One timer per pause in the traffic, not one per piece."""
+        """The ring's pages go back once nothing has been written for ``release_after`` s and the
+        checker has taken everything. One timer at a time, started by an ACK: never one per piece."""
         if self._idle is None and self.release_after is not None and self.dead is None:
             self._idle = self.loop.call_later(self.release_after, self._on_idle, self.written)
 
     def _on_idle(self, written: int) -> None:
         self._idle = None
-        if self.written != self.taken or self.dead is not None:
-            return  # in use again: the ACK that empties the ring waits anew
-        if self.written != written:
-            self._wait_idle()  # written and taken again meanwhile: the pause starts now
+        if self.dead is not None:
             return
-        self.give_back()
+        if self.written != written:
+            self._wait_idle()  # written to meanwhile: the pause starts now
+        elif self.written == self.taken:
+            self.give_back()
+        else:
+            # Nothing written for the delay, but the checker has not said it took the last bytes:
+            # it says so every step and at an exchange's end, and a WebSocket session stays open
+            # for as long as the client likes. Asked, its ACK starts the wait again.
+            self._send(_HEAD.pack(SYNC, 0, 0))
 
     def give_back(self) -> None:
         """The pages of the ring written to (the checker has taken everything: nothing in them is
