@@ -107,7 +107,9 @@ def test_an_untrusted_certificate_is_a_502_that_says_what_to_do(upstream: str) -
     assert [f.rule for f in result.findings] == ["RSP012"]
 
 
-def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str, str]:
+    """The proxy command started; its URL and the lines it said first (read here: the pipe's text
+    buffer may hold more than one line, which ``communicate`` would not see)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "validator", "proxy", "--port", "0", "-q", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or ENV,
@@ -118,7 +120,10 @@ def _serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Po
     if match is None:
         proc.kill()
         raise AssertionError(f"unexpected start: {first!r} {proc.communicate(timeout=10)}")
-    return proc, match.group(1)
+    said = first + proc.stderr.readline()  # where to point the client
+    if "--upstream-insecure" in args:
+        said += proc.stderr.readline()
+    return proc, match.group(1), said
 
 
 def _stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
@@ -132,16 +137,16 @@ def test_the_command_trusts_ssl_cert_file_or_verifies_nothing_when_told(
     upstream: str, certs: Path, how: str
 ) -> None:
     if how == "SSL_CERT_FILE":
-        proc, url = _serve("--upstream", upstream, env={**ENV, "SSL_CERT_FILE": str(certs / "ca.pem")})
+        proc, url, said = _serve("--upstream", upstream, env={**ENV, "SSL_CERT_FILE": str(certs / "ca.pem")})
     else:
-        proc, url = _serve("--upstream", upstream, "--upstream-insecure")
+        proc, url, said = _serve("--upstream", upstream, "--upstream-insecure")
     try:
         answer = _post(url)
     finally:
         code, err = _stop(proc)
     assert answer.status_code == 200 and answer.content == GOOD, err
     assert code == 0 and "Traceback" not in err
-    assert ("WARNING: --upstream-insecure" in err) is (how == "--upstream-insecure")
+    assert ("WARNING: --upstream-insecure" in said + err) is (how == "--upstream-insecure")
 
 
 def test_upstream_ca_that_cannot_be_read_is_a_usage_error(upstream: str, tmp_path: Path) -> None:
