@@ -664,7 +664,7 @@ class ProcessChecker:
                 self._release()
                 self._wake()
                 if self.touched:
-                    self._wait_idle()
+                    self._wait_idle(restart=self.written == self.taken)
                 continue
             payload = pickle.loads(memoryview(inbox)[_HEAD.size : end])
             del inbox[:end]
@@ -686,11 +686,17 @@ class ProcessChecker:
 
     # ------------------------------------------------------------ the ring's pages, given back
 
-    def _wait_idle(self) -> None:
+    def _wait_idle(self, restart: bool = False) -> None:
         """The ring's pages go back once nothing has been written for ``release_after`` s and the
-        checker has taken everything. One timer at a time, started by an ACK: never one per piece."""
-        if self._idle is None and self.release_after is not None and self.dead is None:
-            self._idle = self.loop.call_later(self.release_after, self._on_idle, self.written)
+        checker has taken everything. One timer at a time, started by an ACK (never one per piece);
+        ``restart``: the ACK that empties the ring, from which the pause is counted."""
+        if self.release_after is None or self.dead is not None:
+            return
+        if self._idle is not None:
+            if not restart:
+                return
+            self._idle.cancel()
+        self._idle = self.loop.call_later(self.release_after, self._on_idle, self.written)
 
     def _on_idle(self, written: int) -> None:
         self._idle = None
