@@ -92,6 +92,26 @@ def test_the_checker_runs_below_the_forwarding(server: ReplayServer) -> None:
         )
 
 
+def test_the_checker_runs_the_proxys_code_whatever_the_working_directory_holds(
+    server: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A project of the user's own with a package of the same name, where the proxy is started:
+    # ``python -m`` would have the checker process import it (and crash, leaving every exchange
+    # unchecked) instead of the code the proxy runs.
+    decoy = tmp_path / "validator"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise ImportError('the decoy package was imported')\n")
+    monkeypatch.chdir(tmp_path)
+    with running_proxy(server.url.removesuffix("/v1")) as proxy:
+        reader = Reader(proxy.url, "small")
+        reader.run()
+        [result] = proxy.wait_results(1, timeout=60)
+        assert _checker(proxy).dead is None
+    assert reader.body == SMALL
+    assert result.checked and result.error is None, result.error
+    assert (result.events, result.findings) == (check_bytes(SMALL, "x").events, [])
+
+
 def test_past_the_bound_wait_slows_the_stream_and_checks_every_byte(
     server: ReplayServer, tmp_path: Path
 ) -> None:

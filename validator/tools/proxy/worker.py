@@ -102,6 +102,25 @@ RELEASE_AFTER = 10.0
 #: Frees a shared memory range's pages (they read as zeros after): Linux; MADV_DONTNEED would only
 #: unmap them from one process, the memfd keeping them.
 _MADV_REMOVE: int | None = getattr(mmap, "MADV_REMOVE", None)
+#: How the checker process starts: the proxy's own code, not what the working directory holds.
+#: ``python -m`` would put the working directory first on its import path, where another
+#: checkout, or a project's own ``validator`` package, would be imported instead (a checker from
+#: other code: one that crashes or, worse, checks differently); ``-P``, which leaves it out, needs
+#: Python 3.11. So the working directory is left out, and the folder this package came from goes
+#: first when it was first in the proxy too (``python -m validator`` run in a checkout), or last
+#: when the package would not be found otherwise (a program that put it on its path at run time).
+_BOOT = """
+import importlib.util, runpy, sys
+root, first, module = sys.argv[1:4]
+del sys.argv[1:4]
+if sys.path and sys.path[0] == "":  # the working directory (not there with PYTHONSAFEPATH)
+    del sys.path[0]
+if first == "1":
+    sys.path.insert(0, root)
+elif importlib.util.find_spec(module.partition(".")[0]) is None:
+    sys.path.append(root)
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
 #: Asked for the pipe to the checker (Linux; the default is 64 KB): fewer wake-ups per MB.
 _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -363,7 +382,7 @@ class ProcessChecker:
             # A fresh interpreter (not multiprocessing): nothing of the proxy's process is inherited
             # or re-imported, whatever program embeds the proxy.
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(shared), str(notices)],
+                _boot_command(str(shared), str(notices)),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 close_fds=True,
@@ -796,6 +815,13 @@ class ProcessChecker:
         self.queued = self.held_bytes = self.abandoned_bytes = 0
         self.segments.clear()
         self.written = self.taken
+
+
+def _boot_command(*args: str) -> list[str]:
+    """The command line that runs this module as the checker process, with ``args``."""
+    root = Path(__file__).resolve().parents[3]
+    first = bool(sys.path) and Path(sys.path[0] or os.curdir).resolve() == root
+    return [sys.executable, "-c", _BOOT, str(root), "1" if first else "0", __name__, *args]
 
 
 def _shared_memory(size: int) -> int:
