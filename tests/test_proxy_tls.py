@@ -5,6 +5,7 @@ command (a CA and a server certificate it signs, for 127.0.0.1)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
 from aiohttp import web
 from proxy_support import aio_upstream, running_proxy
@@ -52,6 +54,8 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def _stream(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await _session(request)
     await request.read()
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     response.enable_chunked_encoding()
@@ -60,6 +64,17 @@ async def _stream(request: web.Request) -> web.StreamResponse:
         await response.write(event + b"\n\n")
     await response.write_eof()
     return response
+
+
+async def _session(request: web.Request) -> web.WebSocketResponse:
+    """The WebSocket mode over wss://: each response.create answered with GOOD's events."""
+    ws = web.WebSocketResponse()
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type == web.WSMsgType.TEXT and json.loads(msg.data).get("type") == "response.create":
+            for event in GOOD.split(b"\n\n")[:-1]:
+                await ws.send_str(event.split(b"data: ", 1)[1].decode())
+    return ws
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +107,24 @@ def test_a_trusted_ca_lets_the_stream_through_byte_for_byte_and_checked(upstream
     assert answer.status_code == 200 and answer.content == direct.content == GOOD
     assert result.checked and result.error is None and result.note is None
     assert (result.events, result.findings) == (check_bytes(GOOD, "x").events, [])
+
+
+def test_the_websocket_mode_over_wss_with_a_trusted_ca(upstream: str, certs: Path) -> None:
+    client = openai.OpenAI(api_key="sk-test", max_retries=0, timeout=20)
+    with running_proxy(upstream, upstream_ca=certs / "ca.pem") as proxy:
+        client = client.with_options(base_url=proxy.url + "/v1")
+        with client.responses.connect() as connection:
+            connection.response.create(model="m", input="hi")
+            types = []
+            for event in connection:
+                types.append(event.type)
+                if event.type == "response.completed":
+                    break
+        [result] = proxy.wait_results(1)
+    assert types == [json.loads(line.split(b"data: ", 1)[1])["type"] for line in GOOD.split(b"\n\n")[:-1]]
+    assert result.method == "WebSocket" and result.checked and result.error is None
+    assert result.findings == []
+    assert result.events == len(types)
 
 
 def test_an_untrusted_certificate_is_a_502_that_says_what_to_do(upstream: str) -> None:
