@@ -98,3 +98,15 @@ def aio_upstream(routes: dict[str, Handler], tls: ssl.SSLContext | None = None) 
         with contextlib.suppress(Exception):
             thread.run(runner.cleanup())
         thread.close()
+
+
+def sdk_websocket_turn(connection: Any) -> list[str]:
+    """One response through the openai SDK's WebSocket connection (``client.responses.connect()``):
+    a ``response.create`` sent, the types of the events that answer it, up to response.completed."""
+    connection.response.create(model="m", input="hi")
+    types = []
+    for event in connection:
+        types.append(event.type)
+        if event.type == "response.completed":
+            break
+    return types

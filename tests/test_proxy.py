@@ -20,7 +20,7 @@ import openai
 import pytest
 from aiohttp import web
 from conftest import CORPUS, SHARED_ANTHROPIC
-from proxy_support import aio_upstream, running_proxy
+from proxy_support import aio_upstream, running_proxy, sdk_websocket_turn
 
 from validator.engine import StreamCheck, check_bytes, check_file
 from validator.tools.probe.replay import (
@@ -588,13 +588,7 @@ def test_websocket_mode_with_the_openai_sdk(ws_upstream: str, tmp_path: Path) ->
         turns = []
         with client.responses.connect() as connection:
             for _ in range(2):
-                connection.response.create(model="m", input="hi")
-                types = []
-                for event in connection:
-                    types.append(event.type)
-                    if event.type == "response.completed":
-                        break
-                turns.append(types)
+                turns.append(sdk_websocket_turn(connection))
             if wait_live:
                 # Checked message by message: turn 2's defect is reported while the session is open.
                 deadline = time.monotonic() + 20

@@ -20,7 +20,7 @@ import httpx
 import openai
 import pytest
 from aiohttp import web
-from proxy_support import aio_upstream, running_proxy
+from proxy_support import aio_upstream, running_proxy, sdk_websocket_turn
 
 from validator.engine import check_bytes
 from validator.tools.probe.replay import text_events, to_sse
@@ -114,12 +114,7 @@ def test_the_websocket_mode_over_wss_with_a_trusted_ca(upstream: str, certs: Pat
     with running_proxy(upstream, upstream_ca=certs / "ca.pem") as proxy:
         client = client.with_options(base_url=proxy.url + "/v1")
         with client.responses.connect() as connection:
-            connection.response.create(model="m", input="hi")
-            types = []
-            for event in connection:
-                types.append(event.type)
-                if event.type == "response.completed":
-                    break
+            types = sdk_websocket_turn(connection)
         [result] = proxy.wait_results(1)
     assert types == [json.loads(line.split(b"data: ", 1)[1])["type"] for line in GOOD.split(b"\n\n")[:-1]]
     assert result.method == "WebSocket" and result.checked and result.error is None
