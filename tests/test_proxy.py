@@ -612,6 +612,24 @@ def test_websocket_mode_with_the_openai_sdk(ws_upstream: str, tmp_path: Path) ->
     assert b"sk-ws-SECRET" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
 
 
+def test_a_secret_in_the_query_of_a_websocket_session_reaches_no_report(
+    ws_upstream: str, tmp_path: Path
+) -> None:
+    from websockets.sync.client import connect
+
+    with running_proxy(ws_upstream, save_dir=tmp_path) as proxy:
+        url = proxy.url.replace("http://", "ws://") + "/v1/responses?api_key=ws-SECRET"
+        with connect(url, additional_headers={"Authorization": "Bearer sk-ws-SECRET"}) as ws:
+            ws.send(json.dumps({"type": "response.create", "model": "m", "input": "hi"}))
+            while json.loads(ws.recv(timeout=20))["type"] != "response.completed":
+                pass
+        [result] = proxy.wait_results(1)
+    assert result.checked and result.target == "/v1/responses?api_key=[redacted]"
+    shown = result.label + result.target + "".join(f.message for f in result.findings)
+    assert "ws-SECRET" not in shown
+    assert b"ws-SECRET" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+
+
 # ---------------------------------------------------------------- the console
 
 

@@ -303,6 +303,7 @@ class WebSocketCheck:
         self, number: int, target: str, options: CheckOptions, *, save_dir: Path | None = None
     ) -> None:
         path = save_dir / f"{number:04d}.jsonl" if save_dir is not None else None
+        target = redact_target(target)  # as ExchangeCheck's: a secret in the query stays out
         self.result = ExchangeResult(
             str(path) if path is not None else f"<WebSocket {target} #{number}>",
             number=number,

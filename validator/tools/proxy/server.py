@@ -35,7 +35,7 @@ from yarl import URL
 from validator.engine import CheckOptions
 from validator.model.findings import Finding
 from validator.tools.proxy.exchange import ExchangeResult, ws_message
-from validator.tools.proxy.save import Saver
+from validator.tools.proxy.save import Saver, redact_target
 from validator.tools.proxy.traffic import Route, options_for, recognise
 from validator.tools.proxy.worker import RELEASE_AFTER, InlineChecker, ProcessChecker
 
@@ -263,7 +263,7 @@ class ValidatingProxy:
             self._began[number] = time.monotonic()
             self._revive_checker()
             options = options_for(self.config.options, route)
-            self.checker.open(number, request.method, request.raw_path, body, options, self.config.save_dir)
+            self.checker.open(number, request.method, _shown(request), body, options, self.config.save_dir)
         # The checker this exchange was opened on, to its end (a dead one is replaced for the next).
         checker = self.checker
         try:
@@ -451,7 +451,7 @@ class ValidatingProxy:
             self._revive_checker()
             checker = self.checker
             options = options_for(self.config.options, route)
-            checker.open_websocket(number, request.raw_path, options, self.config.save_dir)
+            checker.open_websocket(number, _shown(request), options, self.config.save_dir)
         client = web.WebSocketResponse(
             protocols=[upstream.protocol] if upstream.protocol else (), autoping=True, max_msg_size=0
         )
@@ -517,6 +517,12 @@ def _unreachable(exc: BaseException) -> str:
     if isinstance(exc, aiohttp.ClientConnectorSSLError):
         return f"the TLS handshake failed ({_reason(exc.os_error)}): does the upstream speak TLS there?"
     return _reason(exc)
+
+
+def _shown(request: web.Request) -> str:
+    """The target as every report shows it (console, JUnit, findings, a dead checker's stand-in
+    result): a secret in its query redacted, as in the saved record, once, where it comes in."""
+    return redact_target(request.raw_path)
 
 
 def _reason(exc: BaseException) -> str:
