@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
 from validator.catalog import RULES
+from validator.engine import CheckOptions, check_bytes
 from validator.protocols.chat.kinds import Kind, classify, is_chat_payload
-from validator.protocols.chat.request import ChatRequest
+from validator.protocols.chat.request import ChatRequest, answer_choice_issues
 from validator.protocols.chat.tables import CHOICE_TRANSITIONS, STREAM_TRANSITIONS, ChoiceState, Phase, Step
+
+STREAMS = Path(__file__).resolve().parent.parent / "corpus" / "streams" / "chat"
 
 
 def test_stream_table_covers_every_phase_and_kind() -> None:
@@ -96,3 +100,36 @@ def test_usual_chunk_implies_schema_valid() -> None:
             assert schemas.check(chunk) == [], chunk
     assert usual > 100
     assert not any(usual_chunk(v) for v in variants)
+
+
+# ---------------------------------------------------------------- n, which the client sets
+
+
+def test_a_huge_n_against_an_answer_names_a_few_choices_and_counts_the_rest() -> None:
+    asked = ChatRequest(n=10_000_000, include_usage=False, forced_tool=False)
+    [issue] = answer_choice_issues({"choices": [{"index": 0}, {"index": 2}]}, asked)
+    assert issue.rule == "CH226"
+    assert issue.message == (
+        "choices 1, 3, 4, 5, 6 (and 9,999,993 more) of the n=10000000 requested are not in the "
+        "answer (2 given)"
+    )
+
+
+def test_an_answer_with_repeated_and_surplus_choices() -> None:
+    asked = ChatRequest(n=2, include_usage=False, forced_tool=False)
+    answer = {"choices": [{"index": i} for i in (0, 0, 5, 5, 9)]}
+    missing, extra = answer_choice_issues(answer, asked)
+    assert missing.message == "choice 1 of the n=2 requested is not in the answer (5 given)"
+    assert extra.message == "choices 0, 5 and 9 given, beyond the n=2 requested or repeated"
+
+
+def test_a_huge_n_against_a_stream_gives_a_few_findings_not_one_per_choice() -> None:
+    stream = (STREAMS / "text.sse").read_bytes()
+    request = {"model": "m", "messages": [], "stream": True, "n": 1_000_000}
+    found = [
+        f for f in check_bytes(stream, options=CheckOptions(request=request)).findings if f.rule == "CH225"
+    ]
+    assert [f.message for f in found] == [
+        *(f"choice {i} of the n=1000000 requested never appears" for i in range(1, 6)),
+        "999,994 more choices of the n=1000000 requested never appear (after choice 5)",
+    ]

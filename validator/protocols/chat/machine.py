@@ -28,7 +28,7 @@ from validator.model.events import Event, RawEvent
 from validator.model.findings import EventRef, Issue, Position, Severity
 from validator.model.values import int_or_none
 from validator.protocols.chat.kinds import OBJECT, Kind, classify
-from validator.protocols.chat.request import ChatRequest
+from validator.protocols.chat.request import ChatRequest, missing_choices
 from validator.protocols.chat.tables import (
     CHOICE_TRANSITIONS,
     CONTENT_MEMBERS,
@@ -341,15 +341,21 @@ class ChatMachine:
                 issues.extend(self._reassembly(choice, position=at))
         request = self.request
         if request is not None and request.n is not None:
-            for index in range(request.n):
-                if index not in self.choices:
-                    issues.append(
-                        Issue(
-                            "CH225",
-                            f"choice {index} of the n={request.n} requested never appears",
-                            position=at,
-                        )
+            # One finding a choice, for the first few: n is the client's, and may be a million.
+            missing, count = missing_choices(request.n, self.choices)
+            issues.extend(
+                Issue("CH225", f"choice {index} of the n={request.n} requested never appears", position=at)
+                for index in missing
+            )
+            if count > len(missing):
+                issues.append(
+                    Issue(
+                        "CH225",
+                        f"{count - len(missing):,} more choices of the n={request.n} requested never "
+                        f"appear (after choice {missing[-1]})",
+                        position=at,
                     )
+                )
         if request is not None and request.include_usage and not self.usage_kind_seen:
             issues.append(
                 Issue(

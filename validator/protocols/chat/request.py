@@ -7,12 +7,14 @@ Without the request a validator cannot know ``n``, ``stream_options.include_usag
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from validator.model.findings import Issue
 
-__all__ = ["ChatRequest", "answer_choice_issues"]
+__all__ = ["SHOWN_CHOICES", "ChatRequest", "answer_choice_issues", "missing_choices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,25 @@ class ChatRequest:
         )
 
 
+#: Choices a finding names one by one; past them, how many more.
+SHOWN_CHOICES = 5
+
+
+def missing_choices(n: int, present: Collection[Any], shown: int = SHOWN_CHOICES) -> tuple[list[int], int]:
+    """The first ``shown`` of the indexes ``0..n-1`` not in ``present``, and how many are missing
+    in all. ``n`` is the client's to set (a million is a valid request): the walk stops after the
+    ``shown`` missing ones, so it never takes more than ``len(present) + shown`` steps."""
+    first: list[int] = []
+    if shown > 0:
+        for index in range(n):
+            if index not in present:
+                first.append(index)
+                if len(first) == shown:
+                    break
+    within = sum(1 for i in present if type(i) is int and 0 <= i < n)
+    return first, n - within
+
+
 def answer_choice_issues(answer: Any, request: ChatRequest) -> list[Issue]:
     """CH226: a ``chat.completion``'s choices are the ``n`` the request asked for, indexed
     ``0..n-1`` once each. Entries without an integer ``index`` are the schema's (CH100): with one,
@@ -52,26 +73,34 @@ def answer_choice_issues(answer: Any, request: ChatRequest) -> list[Issue]:
     if any(type(i) is not int for i in indexes):
         return []
     issues = []
-    missing = [i for i in range(n) if i not in indexes]
+    counts = Counter(indexes)
+    missing, count = missing_choices(n, counts)
     if missing:
-        which = _listed(missing)
-        verb = "is" if len(missing) == 1 else "are"
+        verb = "is" if count == 1 else "are"
         issues.append(
             Issue(
                 "CH226",
-                f"{which} of the n={n} requested {verb} not in the answer ({len(choices)} given)",
+                f"{_listed(missing, count)} of the n={n} requested {verb} not in the answer "
+                f"({len(choices)} given)",
                 "/choices",
             )
         )
-    extra = sorted({i for i in indexes if not 0 <= i < n} | {i for i in indexes if indexes.count(i) > 1})
+    extra = sorted(i for i, times in counts.items() if times > 1 or not 0 <= i < n)
     if extra:
         issues.append(
-            Issue("CH226", f"{_listed(extra)} given, beyond the n={n} requested or repeated", "/choices")
+            Issue(
+                "CH226",
+                f"{_listed(extra[:SHOWN_CHOICES], len(extra))} given, beyond the n={n} requested or repeated",
+                "/choices",
+            )
         )
     return issues
 
 
-def _listed(indexes: list[int]) -> str:
-    if len(indexes) == 1:
-        return f"choice {indexes[0]}"
-    return f"choices {', '.join(map(str, indexes[:-1]))} and {indexes[-1]}"
+def _listed(shown: list[int], count: int) -> str:
+    """``choice 3``, ``choices 1, 2 and 4``, ``choices 0, 1, 2, 3, 4 (and 95 more)``."""
+    if count == 1:
+        return f"choice {shown[0]}"
+    if count == len(shown):
+        return f"choices {', '.join(map(str, shown[:-1]))} and {shown[-1]}"
+    return f"choices {', '.join(map(str, shown))} (and {count - len(shown):,} more)"
