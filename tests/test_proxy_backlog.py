@@ -25,7 +25,7 @@ import pytest
 from aiohttp import web
 from proxy_support import aio_upstream, running_proxy
 
-from validator.engine import check_bytes
+from validator.engine import CheckOptions, check_bytes
 from validator.tools.probe.replay import SCENARIO_HEADER, ReplayServer, Reply, text_events, to_sse
 from validator.tools.proxy.worker import CHECKER_NICE, ProcessChecker
 
@@ -373,3 +373,26 @@ def test_the_ring_gives_its_pages_back_while_a_websocket_session_stays_open() ->
         [result] = proxy.wait_results(1, timeout=60)
     assert result.checked and result.error is None, result.error
     assert result.events == len(big) + 2 * len(small) and result.findings == []
+
+
+def test_an_exchange_still_in_flight_when_the_checker_is_stopped_is_reported_unchecked() -> None:
+    # The proxy stopping (its wait for the exchanges in flight timed out) ends the checker: an
+    # exchange that goes on must not have its pieces copied into the ring now gone (an error on
+    # the forwarding path, reaching the client), and its result says it was not checked.
+    async def scenario() -> tuple[str | None, bool]:
+        checker = ProcessChecker(asyncio.get_running_loop(), lambda number, found: None, 1 << 20)
+        checker.open(1, "POST", "/v1/responses", b"{}", CheckOptions(), None)
+        checker.start(1, 200, "text/event-stream", "")
+        checker.feed(1, SMALL[:100])
+        waiting = checker.finish(1, None, False)
+        checker.open(2, "POST", "/v1/responses", b"{}", CheckOptions(), None)
+        checker.kill()
+        checker.feed(2, SMALL[100:])  # after the ring is unmapped: dropped, not an error
+        await checker.drained(0)  # does not wait for a checker that is gone
+        late = await checker.finish(2, None, False)
+        first = await waiting
+        return late.error, first.checked or late.checked
+
+    error, checked = asyncio.run(scenario())
+    assert not checked
+    assert error is not None and "stopped before the exchange ended" in error

@@ -568,7 +568,7 @@ class ProcessChecker:
             if end > self.touched:
                 self.touched = end
             segments = self.segments
-            if segments and segments[-1][2] == number:
+            if segments and segments[-1][2] == number and not segments[-1][3]:
                 segments[-1][1] += n
             else:
                 segments.append([self.written, self.written + n, number, False])
@@ -790,8 +790,15 @@ class ProcessChecker:
         self.kill()
 
     def kill(self) -> None:
-        """Ends the process (if it still runs) and lets go of its pipes and ring."""
+        """Ends the process (if it still runs) and lets go of its pipes and ring. An exchange
+        still in flight (the proxy stopped before it ended) is reported unchecked, and its
+        pieces go nowhere: the ring they would be copied into is gone."""
+        if self.dead is None:
+            self.dead = "the checker process was stopped before the exchange ended (the proxy shut down)"
         self._forget()
+        self._wake()
+        for number in list(self.waiting):
+            self._lost(number, self.dead)
         if self._idle is not None:
             self._idle.cancel()
             self._idle = None
