@@ -32,8 +32,12 @@ from tests.test_proxy import COMPLETION, MESSAGE, STREAMS, _json_answers, _whole
 from tests.test_proxy_backlog import BIG, LIMIT, Reader, _checker, _stopped
 from validator.cli import cli
 from validator.engine import CheckOptions, check_bytes, check_file
+from validator.engine.exchange import AWS_EVENT_STREAM, SessionLines, for_route, route_protocol
+from validator.engine.websocket import WebSocketStream
 from validator.model.findings import Finding
 from validator.tools.probe.replay import ReplayServer, Reply
+from validator.tools.proxy.exchange import ExchangeCheck, ExchangeResult, WebSocketCheck, ws_message
+from validator.tools.proxy.save import Saver
 
 TIMEOUT = httpx.Timeout(20.0)
 #: A clean one-choice Chat Completions stream, no usage chunk.
@@ -536,3 +540,90 @@ def test_a_secret_in_the_query_reaches_no_report(tmp_path: Path) -> None:
     assert finding.rule == "RSP015" and "api_key=[redacted]" in finding.message
     assert "qp-SECRET" not in result.label + finding.message
     assert _from_json(_cli_findings(str(tmp_path / "0001.exchange"))) == _as_reported(result.findings)
+
+
+def _saved(tmp_path: Path, result: Any, method: str, target: str, **record: Any) -> Path:
+    """The record ``proxy --save`` writes for ``result`` (the proxy's own writer)."""
+    return Saver(tmp_path).write_exchange(
+        result.number,
+        method=method,
+        target=target,
+        request_headers=[],
+        request_body=b"{}",
+        status=result.status,
+        response_headers=[("Content-Type", result.content_type)] if result.content_type else [],
+        body_file=Path(result.saved[0]).name if result.saved else None,
+        note=result.note,
+        unchecked=None if result.checked else result.error,
+        **record,
+    )
+
+
+def test_an_unanswered_exchange_left_unchecked_rechecks_to_its_verdict(tmp_path: Path) -> None:
+    """No answer, and the checker process ended before the exchange's check did: live it is
+    unchecked (exit 2), not a stream that never came (RSP012, exit 1); so is its re-check."""
+    lost = ExchangeResult("<#1>", number=1, checked=False, error="not checked: the checker process ended")
+    lost.note = "upstream failed before answering: timed out"
+    record = _saved(tmp_path, lost, "POST", "/v1/responses")
+    outcome = CliRunner().invoke(cli, ["check", "--format", "json", str(record)])
+    assert outcome.exit_code == 2, outcome.output
+    [file] = json.loads(outcome.stdout)["files"]
+    assert (file["error"], file["findings"]) == (lost.error, [])
+    assert check_file(record).error == lost.error
+    # With the request named from the record and any body, the verdict is the same.
+    given = CliRunner().invoke(cli, ["check", "--request", str(record), str(record)])
+    assert given.exit_code == 2 and lost.error in given.stderr
+
+
+def test_a_bedrock_stream_the_client_left_rechecks_as_an_eventstream(tmp_path: Path) -> None:
+    """The proxy's own check of a Bedrock answer the client left (its binary event-stream), and
+    the re-check of what it saved: the same findings, the same format."""
+    body = (CORPUS / "anthropic" / "bedrock_eventstream.eventstream").read_bytes()
+    target = "/model/m/invoke-with-response-stream"
+    options = for_route(CheckOptions(), route_protocol("POST", target) or "")
+    check = ExchangeCheck(1, "POST", target, b"{}", options, save_dir=tmp_path)
+    assert check.start(200, AWS_EVENT_STREAM)
+    check.feed(body[: len(body) // 2])
+    live = check.finish("the client went away mid-answer", client_gone=True)
+    assert live.input_format == "eventstream" and live.checked
+    record = _saved(tmp_path, live, "POST", target, client_gone=True)
+    again = check_file(record)
+    assert (again.path, again.input_format, again.findings) == (live.path, "eventstream", live.findings)
+
+
+def test_a_record_path_with_a_nul_is_a_clear_error() -> None:
+    result = check_file("x\0.exchange")
+    assert result.error == "cannot read x\\x00.exchange: invalid path (embedded null byte)"
+
+
+def _session(tmp_path: Path, transcript: bytes, stop: int | None = None) -> tuple[Path, ExchangeResult]:
+    """A WebSocket session through the proxy's own check (stopped after ``stop`` messages as
+    ``--when-behind skip`` stops it), and the record it saves."""
+    check = WebSocketCheck(1, "/v1/responses", CheckOptions(), save_dir=tmp_path)
+    for number, line in enumerate(transcript.splitlines()):
+        if number == stop:
+            check.abandon(LIMIT)
+        check.feed(ws_message(line.decode()))
+    live = check.finish()
+    return _saved(tmp_path, live, "GET", "/v1/responses"), live
+
+
+@pytest.mark.parametrize("stop", [None, 7])
+def test_a_websocket_session_is_read_once_as_it_comes(tmp_path: Path, stop: int | None) -> None:
+    """Checked whole or only in part, a saved session's re-check reports its reading (progress)
+    and finds what the proxy found."""
+    transcript = (CORPUS / "rules" / "RSP403" / "bad.jsonl").read_bytes()
+    record, live = _session(tmp_path, transcript, stop)
+    assert live.checked is (stop is None)
+    sizes: list[int] = []
+    again = check_file(record, on_read=sizes.append)
+    assert (again.error, again.findings) == (live.error, live.findings)
+    assert sum(sizes) == Path(live.path).stat().st_size
+
+
+def test_a_session_cut_anywhere_is_checked_line_by_line() -> None:
+    transcript = (CORPUS / "implementers" / "gateway_5775_steer_as_create.jsonl").read_bytes()
+    lines = SessionLines(WebSocketStream("s.jsonl"))
+    by_byte = [f for i in range(len(transcript)) for f in lines.feed(transcript[i : i + 1])]
+    assert by_byte == SessionLines(WebSocketStream("s.jsonl")).feed(transcript) != []
+    assert sorted(by_byte, key=Finding.sort_key) == lines.session.close().findings

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.engine.options import CheckOptions
 from validator.engine.stream import answer_findings, check_bytes
@@ -21,10 +21,14 @@ from validator.protocols import PROTOCOLS
 from validator.reading.containers.answers import judge_answer, wants_stream
 from validator.reading.exchange import ExchangeRecord
 
+if TYPE_CHECKING:
+    from validator.engine.websocket import WebSocketStream  # loaded only for a WebSocket session
+
 __all__ = [
     "ANSWER_LIMIT",
     "AWS_EVENT_STREAM",
     "HttpAnswer",
+    "SessionLines",
     "exchange_options",
     "for_route",
     "no_answer_findings",
@@ -80,6 +84,11 @@ class HttpAnswer:
         return (
             status is not None and 200 <= status < 300 and (self.media == "text/event-stream" or self.binary)
         )
+
+    @property
+    def input_format(self) -> str:
+        """The format of a streamed body (what the check's result names)."""
+        return "eventstream" if self.binary else "sse"
 
     @property
     def body_suffix(self) -> str:
@@ -181,3 +190,23 @@ def no_answer_findings(note: str, path: str, options: CheckOptions) -> list[Find
     stream that ended before its terminal event, said with how the transport failed."""
     done = check_bytes(b"", path, options)
     return [dataclasses.replace(f, message=f"{note}: {f.message}") for f in done.findings]
+
+
+class SessionLines:
+    """A WebSocket session's transcript (one message a line, both directions, as the proxy saves
+    it) fed to its check line by line as its bytes come, cut anywhere: live, the line of each
+    message as the proxy passes it on; re-checked, the saved transcript as it is read. A line
+    not ended yet waits for its end (a transcript cut short ends with no message half-checked)."""
+
+    def __init__(self, session: WebSocketStream) -> None:
+        self.session = session
+        self._rest = b""
+
+    def feed(self, data: bytes) -> list[Finding]:
+        """The findings the lines ``data`` completes made visible."""
+        lines = (self._rest + data).split(b"\n")
+        self._rest = lines.pop()
+        found: list[Finding] = []
+        for line in lines:
+            found.extend(self.session.feed_line(line))
+        return found

@@ -14,6 +14,7 @@ import orjson
 from validator.engine.exchange import (
     ANSWER_LIMIT,
     HttpAnswer,
+    SessionLines,
     no_answer_findings,
     record_options,
     whole_answer_findings,
@@ -185,10 +186,11 @@ def check_record(
     options = record_options(options, record)
     answer = options.exchange
     if record.body_path is None:
+        if record.unchecked is not None:
+            # The proxy's own verdict, with or without an answer: it judged nothing more.
+            return FileResult(path, error=record.unchecked)
         if record.status is None:
             return check_exchange(answer, path, path, options)
-        if record.unchecked is not None:
-            return FileResult(path, error=record.unchecked)  # the proxy's own verdict
         why = f" ({record.note})" if record.note else ""
         return FileResult(
             path, error=f"{path}: the proxy saved no body for this exchange{why}: nothing to re-check"
@@ -209,14 +211,16 @@ def check_exchange(
     :class:`~validator.engine.stream.StreamCheck` checks it (no container sniffing: the proxy
     knows it is a stream), a WebSocket session as the proxy's, any other answer whole."""
     profiles = (options.profile or "",)
-    if answer.status is None:
+    # An exchange the proxy checked in part keeps its verdict whatever its answer (even none).
+    if answer.unchecked is None and answer.status is None:
         findings = no_answer_findings(answer.note or "no answer", name, options)
         return FileResult(name, 0, findings, profiles=profiles)
     inner = dataclasses.replace(options, exchange=None)
-    if answer.websocket and answer.unchecked is None:
+    if answer.unchecked is None and answer.websocket:
         from validator.engine.websocket import NO_WEBSOCKET_MESSAGES  # not loaded for a plain file
 
-        result = check_file(source, dataclasses.replace(inner, input_format="websocket"), name=name)
+        websocket = dataclasses.replace(inner, input_format="websocket")
+        result = check_file(source, websocket, name=name, on_read=on_read, spill=spill)
         if result.error == NO_WEBSOCKET_MESSAGES:
             result.error = None  # a session that carried nothing: nothing wrong with it (as live)
         return result
@@ -229,7 +233,7 @@ def check_exchange(
                 result.error = answer.unchecked
                 return result
             if answer.streams and answer.client_gone:
-                return _gone(chunks, name, inner)
+                return _gone(answer, chunks, name, inner)
             if answer.streams:
                 return check_chunks(chunks, name, inner, spill=spill)
             body = _head_of(chunks, ANSWER_LIMIT)
@@ -239,14 +243,15 @@ def check_exchange(
     return FileResult(name, 0, findings, input_format="json", profiles=profiles)
 
 
-def _gone(chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
+def _gone(answer: HttpAnswer, chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
     """A stream the client left: judged, as the proxy judges it, only by the findings its bytes
     showed while they came (its end is not the server's doing)."""
     stream = StreamCheck(name, options)
     found: list[Finding] = []
     for chunk in chunks:
         found.extend(stream.feed(chunk))
-    return FileResult(name, stream.events, sorted(found, key=Finding.sort_key), input_format="sse")
+    findings = sorted(found, key=Finding.sort_key)
+    return FileResult(name, stream.events, findings, input_format=answer.input_format)
 
 
 def _partial(answer: HttpAnswer, chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
@@ -255,17 +260,17 @@ def _partial(answer: HttpAnswer, chunks: Iterable[bytes], name: str, options: Ch
     a stream's and a WebSocket session's findings as they came, nothing for a whole answer (one
     is judged only once whole)."""
     if answer.streams:
-        return _gone(chunks, name, options)
+        return _gone(answer, chunks, name, options)
     if not answer.websocket:
         for _ in chunks:  # read, so that an unreadable body is still an error of its own
             pass
         return FileResult(name, 0, [], input_format="json")
     from validator.engine.websocket import WebSocketStream  # not loaded for a plain file
 
-    session = WebSocketStream(name, options.for_protocol("responses"))
+    lines = SessionLines(WebSocketStream(name, options.for_protocol("responses")))
     found: list[Finding] = []
-    for line in b"".join(chunks).split(b"\n")[:-1]:
-        found.extend(session.feed_line(line))
+    for chunk in chunks:
+        found.extend(lines.feed(chunk))
     return FileResult(name, 0, sorted(found, key=Finding.sort_key), input_format="websocket")
 
 

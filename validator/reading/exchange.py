@@ -116,6 +116,8 @@ def read_record(path: str) -> ExchangeRecord:
             data = handle.read(_RECORD_LIMIT + 1)
     except OSError as exc:
         raise TranscriptReadError(f"cannot read {label}: {describe_os_error(exc)}") from exc
+    except ValueError as exc:  # an embedded NUL in the path
+        raise TranscriptReadError(f"cannot read {label}: invalid path ({exc})") from exc
     if len(data) > _RECORD_LIMIT:
         raise TranscriptReadError(f"{label}: too large for an exchange record of `proxy --save`")
     try:

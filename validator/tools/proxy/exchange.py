@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from validator.engine import CheckOptions, FileResult, StreamCheck
-from validator.engine.exchange import ANSWER_LIMIT, HttpAnswer, no_answer_findings, whole_answer_findings
+from validator.engine.exchange import (
+    ANSWER_LIMIT,
+    HttpAnswer,
+    SessionLines,
+    no_answer_findings,
+    whole_answer_findings,
+)
 from validator.engine.websocket import NO_WEBSOCKET_MESSAGES, WebSocketStream
 from validator.model.findings import Finding, Severity
 from validator.tools.proxy.save import BodyFile, redact_target
@@ -155,7 +161,7 @@ class ExchangeCheck:
             self.result.saved.append(str(path))
         if head.streams:
             self.stream = StreamCheck(self.result.path, self.options)
-            self.result.input_format = "eventstream" if head.binary else "sse"
+            self.result.input_format = head.input_format
         else:
             self.answer = []
         return True
@@ -317,6 +323,7 @@ class WebSocketCheck:
         if path is not None:
             self.result.saved.append(str(path))
         self.stream: WebSocketStream | None = WebSocketStream(self.result.path, self.options)
+        self._lines = SessionLines(self.stream)
         self.messages = 0
         self.live: list[Finding] = []
         self._taken = 0
@@ -346,7 +353,7 @@ class WebSocketCheck:
             self.saved.write(line)
         if self.stream is not None:
             try:
-                self.live.extend(self.stream.feed_line(line[:-1]))
+                self.live.extend(self._lines.feed(line))
             except Exception as exc:  # a checker bug must never reach the traffic
                 self._unchecked(f"checker failed: {type(exc).__name__}: {exc}", traceback.format_exc())
         return line
