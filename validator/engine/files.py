@@ -1,33 +1,27 @@
 """Checking a file: a plain transcript, or a container (cassette, HAR, WebSocket session) whose
-streams are each checked on their own."""
+streams are each checked on their own; a saved proxy exchange is routed to its re-check
+(:mod:`validator.engine.exchange`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from os import PathLike
 from typing import Any
 
 import orjson
 
-from validator.engine.exchange import (
-    ANSWER_LIMIT,
-    HttpAnswer,
-    SessionLines,
-    no_answer_findings,
-    record_options,
-    whole_answer_findings,
-)
+from validator.engine.exchange import check_exchange, check_record
 from validator.engine.options import CONTAINER_FORMATS, CheckOptions, FileResult
-from validator.engine.stream import StreamCheck, check_chunks, resolve
+from validator.engine.stream import check_chunks, resolve
 from validator.model.findings import Finding
 from validator.protocols import DEFAULT
 from validator.reading import reader, transcript
-from validator.reading.exchange import RECORD_SUFFIX, read_record
+from validator.reading.exchange import RECORD_SUFFIX
 from validator.reading.transcript import STDIN
 
-__all__ = ["check_content", "check_exchange", "check_file", "check_record"]
+__all__ = ["check_content", "check_file"]
 
 #: How much of an input's head content detection looks at (a cassette's key can follow comments).
 _SNIFF = 1 << 16
@@ -151,7 +145,7 @@ def check_file(
     try:
         with transcript.open_input(source) as chunks:
             if on_read is not None:
-                chunks = _counted(chunks, on_read)
+                chunks = transcript.counted(chunks, on_read)
             if options.input_format not in ("auto", *CONTAINER_FORMATS):
                 return check_chunks(chunks, name, options, spill=spill)
             rest = iter(chunks)
@@ -162,125 +156,3 @@ def check_file(
             return _check_head(first, rest, name, options, spill)
     except transcript.TranscriptReadError as exc:
         return FileResult(name, error=str(exc))
-
-
-def _counted(chunks: Iterable[bytes], on_read: Callable[[int], None]) -> Iterator[bytes]:
-    for chunk in chunks:
-        on_read(len(chunk))
-        yield chunk
-
-
-def check_record(
-    path: str,
-    options: CheckOptions,
-    on_read: Callable[[int], None] | None = None,
-    spill: bool = False,
-) -> FileResult:
-    """Re-check the exchange ``proxy --save`` recorded at ``path`` (``NNNN.exchange``) as the
-    proxy checked it live: its request, status and content type from the record, its body from
-    the file the record names beside it. The findings name the body file, as the proxy's do."""
-    try:
-        record = read_record(path)
-    except transcript.TranscriptReadError as exc:
-        return FileResult(path, error=str(exc))
-    options = record_options(options, record)
-    answer = options.exchange
-    if record.body_path is None:
-        if record.unchecked is not None:
-            # The proxy's own verdict, with or without an answer: it judged nothing more.
-            return FileResult(path, error=record.unchecked)
-        if record.status is None:
-            return check_exchange(answer, path, path, options)
-        why = f" ({record.note})" if record.note else ""
-        return FileResult(
-            path, error=f"{path}: the proxy saved no body for this exchange{why}: nothing to re-check"
-        )
-    return check_exchange(answer, record.body_path, record.body_path, options, on_read, spill)
-
-
-def check_exchange(
-    answer: HttpAnswer,
-    source: str,
-    name: str,
-    options: CheckOptions,
-    on_read: Callable[[int], None] | None = None,
-    spill: bool = False,
-) -> FileResult:
-    """Check the body at ``source`` as the answer of the exchange ``answer`` describes, with the
-    proxy's own judgement (:mod:`validator.engine.exchange`): an event stream as the proxy's
-    :class:`~validator.engine.stream.StreamCheck` checks it (no container sniffing: the proxy
-    knows it is a stream), a WebSocket session as the proxy's, any other answer whole."""
-    profiles = (options.profile or "",)
-    # An exchange the proxy checked in part keeps its verdict whatever its answer (even none).
-    if answer.unchecked is None and answer.status is None:
-        findings = no_answer_findings(answer.note or "no answer", name, options)
-        return FileResult(name, 0, findings, profiles=profiles)
-    inner = dataclasses.replace(options, exchange=None)
-    if answer.unchecked is None and answer.websocket:
-        from validator.engine.websocket import NO_WEBSOCKET_MESSAGES  # not loaded for a plain file
-
-        websocket = dataclasses.replace(inner, input_format="websocket")
-        result = check_file(source, websocket, name=name, on_read=on_read, spill=spill)
-        if result.error == NO_WEBSOCKET_MESSAGES:
-            result.error = None  # a session that carried nothing: nothing wrong with it (as live)
-        return result
-    try:
-        with transcript.open_input(source) as chunks:
-            if on_read is not None:
-                chunks = _counted(chunks, on_read)
-            if answer.unchecked is not None:
-                result = _partial(answer, chunks, name, inner)
-                result.error = answer.unchecked
-                return result
-            if answer.streams and answer.client_gone:
-                return _gone(answer, chunks, name, inner)
-            if answer.streams:
-                return check_chunks(chunks, name, inner, spill=spill)
-            body = _head_of(chunks, ANSWER_LIMIT)
-    except transcript.TranscriptReadError as exc:
-        return FileResult(name, error=str(exc))
-    findings = whole_answer_findings(answer, body, name, inner)
-    return FileResult(name, 0, findings, input_format="json", profiles=profiles)
-
-
-def _gone(answer: HttpAnswer, chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
-    """A stream the client left: judged, as the proxy judges it, only by the findings its bytes
-    showed while they came (its end is not the server's doing)."""
-    stream = StreamCheck(name, options)
-    found: list[Finding] = []
-    for chunk in chunks:
-        found.extend(stream.feed(chunk))
-    findings = sorted(found, key=Finding.sort_key)
-    return FileResult(name, stream.events, findings, input_format=answer.input_format)
-
-
-def _partial(answer: HttpAnswer, chunks: Iterable[bytes], name: str, options: CheckOptions) -> FileResult:
-    """An exchange the proxy checked only in part: what it found in the bytes it checked (the
-    bytes it saved), found again as it found them, without judging an end that was never checked:
-    a stream's and a WebSocket session's findings as they came, nothing for a whole answer (one
-    is judged only once whole)."""
-    if answer.streams:
-        return _gone(answer, chunks, name, options)
-    if not answer.websocket:
-        for _ in chunks:  # read, so that an unreadable body is still an error of its own
-            pass
-        return FileResult(name, 0, [], input_format="json")
-    from validator.engine.websocket import WebSocketStream  # not loaded for a plain file
-
-    lines = SessionLines(WebSocketStream(name, options.for_protocol("responses")))
-    found: list[Finding] = []
-    for chunk in chunks:
-        found.extend(lines.feed(chunk))
-    return FileResult(name, 0, sorted(found, key=Finding.sort_key), input_format="websocket")
-
-
-def _head_of(chunks: Iterable[bytes], limit: int) -> bytes:
-    """The first ``limit`` bytes of ``chunks`` (all of them if fewer), reading no further."""
-    held: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        held.append(chunk[: limit - size])
-        size += len(held[-1])
-        if size >= limit:
-            break
-    return b"".join(held)

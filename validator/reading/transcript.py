@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
@@ -60,6 +60,13 @@ def _chunks(stream: BinaryIO, label: str) -> Iterator[bytes]:
         if not chunk:
             return
         yield bytes(chunk)
+
+
+def counted(chunks: Iterable[bytes], on_read: Callable[[int], None]) -> Iterator[bytes]:
+    """``chunks``, telling ``on_read`` the size of each as it is read (progress)."""
+    for chunk in chunks:
+        on_read(len(chunk))
+        yield chunk
 
 
 @contextmanager

@@ -66,14 +66,12 @@ def _preview(body: bytes, limit: int = 80) -> str:
 def asks_for_stream(method: str, request_body: bytes | None) -> bool:
     """Whether the request wants an event stream: a GET resume (``?stream=true``, checked by
     :func:`is_responses_request`) or a JSON body with ``"stream": true``."""
-    if method.upper() == "GET":
-        return True
-    if not request_body:
-        return False
-    try:
-        value = json.loads(request_body)
-    except (ValueError, UnicodeDecodeError):
-        return False
+    value = None
+    if request_body:
+        try:
+            value = json.loads(request_body)
+        except (ValueError, UnicodeDecodeError):
+            value = None
     return wants_stream(method, value)
 
 

@@ -31,7 +31,9 @@ from validator.engine.exchange import (
     ANSWER_LIMIT,
     HttpAnswer,
     SessionLines,
+    as_arrived,
     no_answer_findings,
+    resolved,
     whole_answer_findings,
 )
 from validator.engine.websocket import NO_WEBSOCKET_MESSAGES, WebSocketStream
@@ -74,11 +76,6 @@ class ExchangeResult(FileResult):
         return any(f.severity is Severity.ERROR for f in self.findings)
 
 
-def _resolved(options: CheckOptions) -> CheckOptions:
-    """The options with the protocol and its profile named (what the findings' severities need)."""
-    return options.for_protocol(options.named_protocol() or "responses")
-
-
 def _decoder(encoding: str) -> Any:
     """An incremental decoder for a Content-Encoding the checker can read, else None."""
     encoding = encoding.strip().lower()
@@ -119,7 +116,7 @@ class ExchangeCheck:
         self.result.method, self.result.target = method, target
         # The rules that depend on the request (Chat Completions' n, include_usage, a forced
         # tool_choice) get its body, as ``check --request`` gives them the saved one.
-        self.options = dataclasses.replace(_resolved(options), request=request_json(request_body))
+        self.options = dataclasses.replace(resolved(options), request=request_json(request_body))
         self.save_dir = save_dir
         self.saved: BodyFile | None = None
         self.started = time.monotonic()
@@ -242,8 +239,8 @@ class ExchangeCheck:
         result = self.result
         if self.stream is not None:
             if client_gone:
-                result.events = self.stream.events
-                result.findings = sorted(self.live, key=Finding.sort_key)
+                left = as_arrived(result.path, self.stream, self.live, result.input_format or "")
+                result.events, result.findings = left.events, left.findings
                 return
             done = self.stream.close()
             result.events, result.findings, result.profiles = done.events, done.findings, done.profiles
@@ -317,7 +314,7 @@ class WebSocketCheck:
         )
         self.result.method, self.result.target = "WebSocket", target
         self.result.status = 101
-        self.options = _resolved(options)
+        self.options = resolved(options)
         self.started = time.monotonic()
         self.saved = BodyFile(path) if path is not None else None
         if path is not None:
