@@ -38,7 +38,7 @@ from validator.engine.exchange import (
 )
 from validator.engine.websocket import NO_WEBSOCKET_MESSAGES, WebSocketStream
 from validator.model.findings import Finding, Severity
-from validator.tools.proxy.save import BodyFile, redact_target
+from validator.tools.proxy.save import BodyFile
 
 __all__ = ["ExchangeCheck", "ExchangeResult", "WebSocketCheck", "ws_message"]
 
@@ -110,8 +110,7 @@ class ExchangeCheck:
         *,
         save_dir: Path | None = None,
     ) -> None:
-        # What is shown and saved of the target: a secret in its query stays out of the reports.
-        target = redact_target(target)
+        # ``target`` as reports show it: the proxy redacted a secret in its query where it came in.
         self.result = ExchangeResult(f"<{method} {target} #{number}>", number=number)
         self.result.method, self.result.target = method, target
         # The rules that depend on the request (Chat Completions' n, include_usage, a forced
@@ -306,7 +305,6 @@ class WebSocketCheck:
         self, number: int, target: str, options: CheckOptions, *, save_dir: Path | None = None
     ) -> None:
         path = save_dir / f"{number:04d}.jsonl" if save_dir is not None else None
-        target = redact_target(target)  # as ExchangeCheck's: a secret in the query stays out
         self.result = ExchangeResult(
             str(path) if path is not None else f"<WebSocket {target} #{number}>",
             number=number,
