@@ -8,18 +8,15 @@ Run by hand, never by the test suite (needs the ``proxy`` extra)::
 
 For each tree: the ``proxy`` command (its own process, with its checker process) in front of an
 upstream serving one valid Responses stream of ``--size-mb``, read whole by a client. Once the
-exchange's check is done (its line on stderr), and again ``--idle`` seconds later (past the ring's
-release delay), from /proc: each process's resident memory (``VmRSS``) and the part of it that is
-shared memory (``RssShmem``: the ring, which both map), and ``VmHWM`` (peak RSS). Memory does not
-depend on the machine's load; the check's seconds do.
+exchange's check is done (its checker process idle again), and again ``--idle`` seconds later
+(past the ring's release delay), from /proc: each process's resident memory (``VmRSS``) and the
+part of it that is shared memory (``RssShmem``: the ring, which both map), and ``VmHWM`` (peak
+RSS). Memory does not depend on the machine's load; the check's seconds do.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,6 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_proxy import Proxy, _children, _cpu  # noqa: E402
 
 from validator.tools.probe.replay import ReplayServer, Reply, text_events, to_sse  # noqa: E402
 
@@ -43,35 +42,22 @@ def _status(pid: int) -> dict[str, int]:
     return values
 
 
-def _run(tree: Path, url: str, size: int, idle: float) -> list[tuple[str, dict[str, int]]]:
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "validator", "proxy", "--upstream", url, "--port", "0", "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=tree,
-    )
-    assert proc.stderr is not None
+def _run(name: str, tree: Path, url: str, size: int, idle: float) -> list[tuple[str, dict[str, int]]]:
+    # -q: no line per exchange; the check is done when the checker process is idle again.
+    proxy = Proxy(name, url, str(tree), ["-q"])
     try:
-        match = re.search(r"listening on (http://\S+),", proc.stderr.readline())
-        assert match is not None, "the proxy did not start"
-        proxy_url = match.group(1)
-        [checker] = [int(p) for p in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
-        received = _fetch(proxy_url)
+        [checker] = _children(proxy.proc.pid)
+        received = _fetch(proxy.url)
         assert received == size, (received, size)
         started = time.monotonic()
-        # -q: no line per exchange; the check is done when the checker process is idle again.
         _wait_checked(checker)
         done = time.monotonic() - started
-        rows = [(f"checked (+{done:.1f} s)", _both(proc.pid, checker))]
+        rows = [(f"checked (+{done:.1f} s)", _both(proxy.proc.pid, checker))]
         time.sleep(idle)
-        rows.append((f"idle {idle:g} s later", _both(proc.pid, checker)))
+        rows.append((f"idle {idle:g} s later", _both(proxy.proc.pid, checker)))
         return rows
     finally:
-        proc.terminate()
-        proc.wait(30)
+        proxy.stop()
 
 
 def _both(proxy: int, checker: int) -> dict[str, int]:
@@ -90,11 +76,6 @@ def _fetch(url: str) -> int:
         for piece in response.iter_raw():
             received += len(piece)
     return received
-
-
-def _cpu(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
 
 
 def _wait_checked(checker: int) -> None:
@@ -125,7 +106,7 @@ def main() -> None:
         url = server.url.removesuffix("/v1")
         print(f"one exchange of {len(body) / (1 << 20):.0f} MB; MB from /proc/<pid>/status")
         for name, tree in trees:
-            for when, values in _run(tree, url, len(body), args.idle):
+            for when, values in _run(name, tree, url, len(body), args.idle):
                 shown = "  ".join(f"{k} {v:>4}" for k, v in values.items())
                 print(f"{name:<10} {when:<22} {shown}")
 
